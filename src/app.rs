@@ -1,0 +1,372 @@
+//! The commands: each one wires the I/O edges (cargo, criterion's files, the out dir, the
+//! terminal) to the pure pipeline in between.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
+use crate::collect::cargo::{Cargo, Features, OutputSink, Workspace};
+use crate::collect::criterion::{self, CriterionError};
+use crate::collect::environment;
+use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
+use crate::error::Error;
+use crate::model::{Benchmark, Results, Source, Tool, SCHEMA_VERSION};
+use crate::output::{self, Staged};
+use crate::report::{self, Inputs};
+use crate::{exit_code, interrupt, render};
+
+pub const RESULTS_FILE: &str = "results.json";
+pub const REPORT_JSON_FILE: &str = "report.json";
+pub const SUMMARY_MD_FILE: &str = "summary.md";
+pub const REPORT_HTML_FILE: &str = "report.html";
+pub const BENCH_LOG_FILE: &str = "bench.log";
+
+/// Entry point of the binary: parses `std::env::args_os()` and runs the command.
+pub fn main() -> ExitCode {
+    let cli = match cli::parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { exit_code::INVALID_INPUT } else { exit_code::OK });
+        }
+    };
+    interrupt::install();
+    let outcome = match cli.command {
+        None => run(cli.run),
+        Some(Command::Run(args)) => run(args),
+        Some(Command::Check(args)) => check(args),
+        Some(Command::Config(command)) => config_command(command),
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Diagnostics and progress on stderr; `quiet` keeps only warnings.
+struct Console {
+    quiet: bool,
+}
+
+impl Console {
+    fn status(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+fn run(args: RunArgs) -> Result<u8, Error> {
+    let console = Console { quiet: args.quiet };
+    // A criterion directory given with --no-run needs no workspace; anything else does.
+    let workspace = if args.no_run && args.criterion_dir.is_some() && args.manifest_path.is_none() {
+        Workspace::load(None).ok()
+    } else {
+        Some(Workspace::load(args.manifest_path.as_deref())?)
+    };
+    let criterion_home = args
+        .criterion_dir
+        .clone()
+        .or_else(|| std::env::var_os("CRITERION_HOME").map(PathBuf::from))
+        .or_else(|| workspace.as_ref().map(|ws| ws.target_dir.join("criterion")))
+        .ok_or_else(|| {
+            Error::Usage(
+                "cannot tell where criterion's output is: run inside a cargo workspace, or pass --criterion-dir"
+                    .to_owned(),
+            )
+        })?;
+    let root = workspace.as_ref().map_or_else(|| PathBuf::from("."), |ws| ws.root.clone());
+    let out_dir = match (&args.out_dir, &workspace) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(ws)) => ws.target_dir.join("perf-gate"),
+        (None, None) => criterion_home.parent().unwrap_or(Path::new(".")).join("perf-gate"),
+    };
+    let mut notes = Vec::new();
+    // Inputs are checked before benchmarking: a typo should not cost a whole bench run.
+    let config = load_config(args.config.as_deref(), &root.join(DEFAULT_CONFIG_FILE), &mut notes)?;
+    let baseline = args.baseline.as_deref().map(load_results).transpose()?;
+
+    let benchmarks = match (&workspace, args.no_run) {
+        (Some(ws), false) => run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes)?,
+        _ => {
+            let collection = criterion::collect(&criterion_home, &args.criterion_baseline, None)?;
+            collection.benchmarks
+        }
+    };
+    let current = Results {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool::this(),
+        created_at: environment::now_rfc3339(),
+        git: environment::git_info(&root),
+        environment: environment::fingerprint(&root, workspace.as_ref().and_then(|ws| ws.criterion.clone())),
+        benchmarks,
+    };
+    let results_path = out_dir.join(RESULTS_FILE);
+    output::write_atomic(&results_path, &to_json(&current))?;
+    console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
+    evaluate_and_report(&config, &current, baseline.as_ref(), &out_dir, args.strict, notes, &console)
+}
+
+/// Builds and runs the selected bench targets, collecting what each one wrote.
+fn run_benches(
+    workspace: &Workspace,
+    args: &RunArgs,
+    criterion_home: &Path,
+    out_dir: &Path,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Benchmark>, Error> {
+    let features = Features {
+        features: args.features.clone(),
+        all_features: args.all_features,
+        no_default_features: args.no_default_features,
+    };
+    let selection = workspace.select(&args.package, args.workspace, &args.bench, &features)?;
+    for (target, reason) in &selection.skipped {
+        let note = format!("Skipped bench `{}` of package `{}`: it {reason}.", target.name, target.package);
+        console.warn(&note);
+        notes.push(note);
+    }
+    std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
+    let log_path = out_dir.join(BENCH_LOG_FILE);
+    let log =
+        std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
+    let progress = (args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    });
+    let mut sink = OutputSink { stream: !args.quiet, log: Some(log), progress: progress.clone() };
+    let cargo = Cargo { workspace, features: &features, criterion_home };
+    let total = selection.benches.len();
+    console.status(&format!("Building {total} bench target{}", if total == 1 { "" } else { "s" }));
+    if let Some(bar) = &progress {
+        bar.set_message("building the benches");
+    }
+    cargo.build(&selection.benches, &mut sink)?;
+
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
+    for (index, target) in selection.benches.iter().enumerate() {
+        console.status(&format!(
+            "Running bench `{}` of package `{}` [{}/{total}]",
+            target.name,
+            target.package,
+            index + 1
+        ));
+        let started = run_stamp(out_dir)?;
+        cargo.run(target, &args.bench_args, &mut sink)?;
+        let collection = match criterion::collect(criterion_home, &args.criterion_baseline, Some(started)) {
+            Ok(collection) => collection,
+            // This target wrote nothing: said below, and an error only if no target wrote anything.
+            Err(
+                CriterionError::HomeMissing { .. }
+                | CriterionError::NoResults { .. }
+                | CriterionError::BaselineNotFound { .. },
+            ) => criterion::Collection { benchmarks: Vec::new(), stale_skipped: 0 },
+            Err(error) => return Err(Error::BenchOutput(error)),
+        };
+        if collection.benchmarks.is_empty() {
+            let note = format!(
+                "Bench `{}` of package `{}` wrote no criterion results under {}: is it a criterion bench with `harness = false`?",
+                target.name,
+                target.package,
+                criterion_home.display()
+            );
+            console.warn(&note);
+            notes.push(note);
+        }
+        for mut benchmark in collection.benchmarks {
+            if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
+                return Err(Error::Usage(format!(
+                    "benchmark id `{}` is produced by two bench targets ({} and `{}`): give one of them another name",
+                    benchmark.id,
+                    describe_target(other),
+                    target.name
+                )));
+            }
+            let Source::Criterion(source) = &mut benchmark.source;
+            source.package = Some(target.package.clone());
+            source.target = Some(target.name.clone());
+            benchmarks.push(benchmark);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if benchmarks.is_empty() {
+        return Err(Error::NothingWritten { home: criterion_home.to_owned() });
+    }
+    benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(benchmarks)
+}
+
+fn describe_target(benchmark: &Benchmark) -> String {
+    let Source::Criterion(source) = &benchmark.source;
+    format!("`{}`", source.target.as_deref().unwrap_or("?"))
+}
+
+/// Touches a stamp file and returns its modification time. Comparing the file system's own
+/// timestamps with each other avoids trusting the wall clock to agree with them.
+fn run_stamp(out_dir: &Path) -> Result<SystemTime, Error> {
+    let path = out_dir.join(".run-stamp");
+    let error = |source| output::WriteError { path: path.clone(), source };
+    std::fs::write(&path, b"").map_err(error)?;
+    std::fs::metadata(&path).and_then(|m| m.modified()).map_err(error).map_err(Error::from)
+}
+
+fn check(args: CheckArgs) -> Result<u8, Error> {
+    let console = Console { quiet: false };
+    let current = load_results(&args.results)?;
+    let baseline = args.baseline.as_deref().map(load_results).transpose()?;
+    let mut notes = Vec::new();
+    let config = load_config(args.config.as_deref(), Path::new(DEFAULT_CONFIG_FILE), &mut notes)?;
+    let out_dir = args.out_dir.clone().unwrap_or_else(|| {
+        args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
+    });
+    evaluate_and_report(&config, &current, baseline.as_ref(), &out_dir, args.strict, notes, &console)
+}
+
+/// Loads the config given explicitly (which must exist) or the default one (which may not).
+fn load_config(explicit: Option<&Path>, default: &Path, notes: &mut Vec<String>) -> Result<Config, Error> {
+    match explicit {
+        Some(path) => Ok(Config::load(path)?),
+        None if default.exists() => Ok(Config::load(default)?),
+        None => {
+            notes.push(format!(
+                "No config file at {}: no gates, default regression settings. `cargo perf-gate config init` writes one.",
+                default.display()
+            ));
+            Ok(Config::default())
+        }
+    }
+}
+
+/// Reads a results file, refusing other schema versions with a clear message.
+pub fn load_results(path: &Path) -> Result<Results, Error> {
+    let input = |message: String| Error::Input { path: path.to_owned(), message };
+    let text = std::fs::read_to_string(path).map_err(|e| input(format!("cannot read the results file: {e}")))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| input(format!("not a JSON results file: {e}")))?;
+    match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+        None => {
+            return Err(input(
+                "not a perf-gate results file (no `schema_version`); pass the results.json that `cargo perf-gate run` wrote"
+                    .to_owned(),
+            ))
+        }
+        Some(version) if version != u64::from(SCHEMA_VERSION) => {
+            return Err(input(format!(
+                "results schema_version {version} is not supported by this cargo-perf-gate {} (it reads version {SCHEMA_VERSION}); use the same perf-gate version for both runs",
+                env!("CARGO_PKG_VERSION")
+            )))
+        }
+        Some(_) => {}
+    }
+    let results: Results = serde_path_to_error::deserialize(value)
+        .map_err(|e| input(format!("invalid results file at `{}`: {}", e.path(), e.inner())))?;
+    let mut ids: Vec<&str> = results.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(input(format!("benchmark id `{}` appears twice", pair[0])));
+    }
+    Ok(results)
+}
+
+/// Evaluates, writes the enabled reports together, prints the summary, and picks the exit code.
+fn evaluate_and_report(
+    config: &Config,
+    current: &Results,
+    baseline: Option<&Results>,
+    out_dir: &Path,
+    strict: bool,
+    notes: Vec<String>,
+    console: &Console,
+) -> Result<u8, Error> {
+    let report = report::evaluate(Inputs { config, current, baseline, baseline_missing_reason: None, strict, notes });
+    let view = render::view(&report, current, baseline);
+    let reporting = &config.reporting;
+    let files: [(bool, &str, Option<String>); 3] = [
+        (reporting.json, REPORT_JSON_FILE, reporting.json.then(|| render::json(&report))),
+        (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| render::markdown(&view)).transpose()?),
+        (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| render::html(&view)).transpose()?),
+    ];
+    let mut staged = Staged::default();
+    let mut written = Vec::new();
+    for (enabled, name, contents) in &files {
+        let path = out_dir.join(name);
+        match contents {
+            Some(contents) => {
+                staged.stage(&path, contents.as_bytes())?;
+                written.push(path);
+            }
+            // A report from an earlier run must not pass for this run's.
+            None if !enabled && path.exists() => {
+                std::fs::remove_file(&path).map_err(|source| output::WriteError { path: path.clone(), source })?
+            }
+            None => {}
+        }
+    }
+    if interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
+    staged.commit()?;
+    print_stdout(&render::terminal(&view)?);
+    if !written.is_empty() {
+        let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+        console.status(&format!("Reports: {}", list.join(", ")));
+    }
+    Ok(if report.fails() { exit_code::GATE_FAILED } else { exit_code::OK })
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn config_command(command: ConfigCommand) -> Result<u8, Error> {
+    match command {
+        ConfigCommand::Init { file, force } => {
+            if file.exists() && !force {
+                return Err(Error::Usage(format!("{} already exists; pass --force to overwrite it", file.display())));
+            }
+            output::write_atomic(&file, config::starter_config().as_bytes())?;
+            eprintln!(
+                "Wrote {}. Edit its gates, then check it with `cargo perf-gate config validate {}`.",
+                file.display(),
+                file.display()
+            );
+        }
+        ConfigCommand::Validate { file } => {
+            let config = Config::load(&file)?;
+            print_stdout(&format!(
+                "{} is valid: {} gate{}\n",
+                file.display(),
+                config.gates.len(),
+                if config.gates.len() == 1 { "" } else { "s" }
+            ));
+        }
+        ConfigCommand::Schema => print_stdout(&String::from_utf8_lossy(&to_json(&Config::json_schema()))),
+    }
+    Ok(exit_code::OK)
+}

@@ -1,0 +1,232 @@
+//! Command-line definition: clap structs only, no behaviour.
+//!
+//! cargo runs `cargo-perf-gate perf-gate ARGS`, so the top-level parser is named `cargo` and
+//! has one `perf-gate` subcommand; `cargo perf-gate` and `cargo-perf-gate perf-gate` both work.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0    everything passed (Warning gates may have failed)
+  1    a Blocking gate failed or a regression was found (with --strict, warnings too)
+  2    bad usage, config or input file
+  3    a benchmark could not be built or run
+  130  interrupted (Ctrl-C), after cleaning up";
+
+/// `cargo`, as cargo invokes us.
+#[derive(Debug, Parser)]
+#[command(name = "cargo", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
+pub enum Cargo {
+    PerfGate(PerfGate),
+}
+
+/// Run criterion benches, evaluate gates and catch performance regressions.
+#[derive(Debug, Args)]
+#[command(
+    name = "perf-gate",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = EXIT_CODES,
+    max_term_width = 100
+)]
+pub struct PerfGate {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `run`, which is what no subcommand means.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build and run the benches, write results.json, then check it (the default).
+    #[command(after_help = EXIT_CODES)]
+    Run(RunArgs),
+    /// Evaluate gates and regressions on an existing results file and write the reports.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Create, validate or describe benchmark-config.json.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// Options of `run`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct RunArgs {
+    /// Path to the workspace's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// Package whose benches to run (repeatable); default: the manifest's package, or the
+    /// workspace's default members for a virtual manifest.
+    #[arg(short, long = "package", value_name = "SPEC")]
+    pub package: Vec<String>,
+    /// Run the benches of every workspace member.
+    #[arg(long, conflicts_with = "package")]
+    pub workspace: bool,
+    /// Bench target to run (repeatable); default: every bench target of the selected packages.
+    #[arg(long, value_name = "NAME")]
+    pub bench: Vec<String>,
+    /// Features to activate, space or comma separated (repeatable), as for cargo.
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+    /// Activate all features.
+    #[arg(long)]
+    pub all_features: bool,
+    /// Do not activate the `default` feature.
+    #[arg(long)]
+    pub no_default_features: bool,
+    /// Config file [default: benchmark-config.json at the workspace root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where results.json and the reports go [default: <target-dir>/perf-gate].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// A results.json from an earlier run to check for regressions against.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Don't stream the benches' output (it goes to <out-dir>/bench.log); the summary still prints.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Don't build or run anything: collect what is already in the criterion directory.
+    /// Criterion's files don't record which package or bench target wrote them, so this
+    /// collects everything there and cannot be combined with the selection flags.
+    #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "features", "all_features", "no_default_features", "bench_args"])]
+    pub no_run: bool,
+    /// Criterion's output directory [default: $CRITERION_HOME, else <target-dir>/criterion].
+    #[arg(long, value_name = "DIR")]
+    pub criterion_dir: Option<PathBuf>,
+    /// Which criterion baseline directory to collect.
+    #[arg(long, value_name = "NAME", default_value = "new")]
+    pub criterion_baseline: String,
+    /// Arguments passed to the bench executables, after `--`.
+    #[arg(last = true, value_name = "BENCH_ARGS")]
+    pub bench_args: Vec<String>,
+}
+
+/// Options of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The results file to check.
+    #[arg(long, value_name = "FILE")]
+    pub results: PathBuf,
+    /// A results file to check for regressions against.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Config file [default: benchmark-config.json in the current directory, if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the reports go [default: the results file's directory].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Write a starter config with explanations in `$comment` fields.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "benchmark-config.json")]
+        file: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check a config file: exit 0 when valid, 2 with the problem otherwise.
+    Validate {
+        /// The config to check.
+        #[arg(default_value = "benchmark-config.json")]
+        file: PathBuf,
+    },
+    /// Print the config's JSON Schema, for editor completion.
+    Schema,
+}
+
+/// Parses `args` as cargo passes them. When the binary is run directly without the
+/// `perf-gate` word (`cargo-perf-gate check ...`), it is inserted.
+pub fn parse_from<I, T>(args: I) -> Result<PerfGate, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString>,
+{
+    let mut args: Vec<std::ffi::OsString> = args.into_iter().map(Into::into).collect();
+    if args.get(1).is_none_or(|word| word != "perf-gate") {
+        args.insert(1.min(args.len()), "perf-gate".into());
+    }
+    let Cargo::PerfGate(perf_gate) = Cargo::try_parse_from(args)?;
+    Ok(perf_gate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cargo::command().debug_assert();
+    }
+
+    fn parse(line: &str) -> Result<PerfGate, clap::error::ErrorKind> {
+        parse_from(line.split_whitespace()).map_err(|e| e.kind())
+    }
+
+    #[test]
+    fn valid_command_lines() {
+        let cases = [
+            "cargo perf-gate",
+            "cargo-perf-gate perf-gate",
+            "cargo-perf-gate",
+            "cargo-perf-gate --no-run",
+            "cargo perf-gate run --manifest-path x/Cargo.toml -p a -p b --bench one --bench two",
+            "cargo perf-gate --features a,b -F c --no-default-features --strict --quiet",
+            "cargo perf-gate run --no-run --criterion-dir d --criterion-baseline main",
+            "cargo perf-gate run -- --sample-size 10",
+            "cargo perf-gate --workspace -- --warm-up-time 1",
+            "cargo perf-gate check --results r.json --baseline b.json --config c.json --out-dir o --strict",
+            "cargo-perf-gate check --results r.json",
+            "cargo perf-gate config init",
+            "cargo perf-gate config init other.json --force",
+            "cargo perf-gate config validate",
+            "cargo perf-gate config validate some.json",
+            "cargo perf-gate config schema",
+        ];
+        for case in cases {
+            assert!(parse(case).is_ok(), "{case}: {:?}", parse(case).err());
+        }
+    }
+
+    #[test]
+    fn default_subcommand_is_run_with_its_options() {
+        let parsed = parse("cargo perf-gate --bench x -- --quick").unwrap();
+        assert!(parsed.command.is_none());
+        assert_eq!(parsed.run.bench, ["x"]);
+        assert_eq!(parsed.run.bench_args, ["--quick"]);
+        assert_eq!(parsed.run.criterion_baseline, "new");
+    }
+
+    #[test]
+    fn invalid_command_lines() {
+        use clap::error::ErrorKind;
+        let cases = [
+            ("cargo perf-gate check", ErrorKind::MissingRequiredArgument),
+            ("cargo perf-gate --no-such-flag", ErrorKind::UnknownArgument),
+            ("cargo perf-gate --workspace -p a", ErrorKind::ArgumentConflict),
+            ("cargo perf-gate config", ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand),
+            ("cargo perf-gate --no-run --bench x", ErrorKind::ArgumentConflict),
+            ("cargo perf-gate --no-run -- --quick", ErrorKind::ArgumentConflict),
+            ("cargo perf-gate config schema extra", ErrorKind::UnknownArgument),
+            ("cargo perf-gate --strict check --results r.json", ErrorKind::UnknownArgument),
+        ];
+        for (case, kind) in cases {
+            assert_eq!(parse(case).err(), Some(kind), "{case}");
+        }
+    }
+}

@@ -1,0 +1,564 @@
+//! The workspace (through `cargo metadata`) and its bench targets, built and run with
+//! `cargo bench`.
+//!
+//! Benches run one target at a time with an explicit `--bench NAME`: cargo then never runs a
+//! libtest harness (whose argument parser rejects criterion's options), and each benchmark can
+//! be attributed to the target that wrote it.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
+
+use crate::interrupt;
+
+/// The parts of a cargo workspace perf-gate needs.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub target_dir: PathBuf,
+    pub manifest_path: Option<PathBuf>,
+    pub members: Vec<Package>,
+    /// Packages chosen when no `-p` is given: the manifest's own package, or the default
+    /// members of a virtual manifest.
+    pub default_members: Vec<String>,
+    /// criterion version(s) resolved in the lock file, e.g. `0.8.2`.
+    pub criterion: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub name: String,
+    pub benches: Vec<BenchTarget>,
+    /// What the `default` feature enables, one level deep.
+    pub default_features: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchTarget {
+    pub package: String,
+    pub name: String,
+    pub required_features: Vec<String>,
+}
+
+/// Feature flags, forwarded to cargo as given.
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    pub features: Vec<String>,
+    pub all_features: bool,
+    pub no_default_features: bool,
+}
+
+impl Features {
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if !self.features.is_empty() {
+            args.push("--features".to_owned());
+            args.push(self.features.join(","));
+        }
+        if self.all_features {
+            args.push("--all-features".to_owned());
+        }
+        if self.no_default_features {
+            args.push("--no-default-features".to_owned());
+        }
+        args
+    }
+
+    /// Whether `target`'s required features are on, as far as flags and default features tell.
+    fn enable(&self, target: &BenchTarget, package: &Package) -> bool {
+        if self.all_features {
+            return true;
+        }
+        let mut enabled: Vec<&str> = self
+            .features
+            .iter()
+            .flat_map(|list| list.split([',', ' ']))
+            .filter_map(|feature| match feature.split_once('/') {
+                Some((pkg, feature)) => (pkg == package.name).then_some(feature),
+                None => Some(feature),
+            })
+            .collect();
+        if !self.no_default_features {
+            enabled.extend(package.default_features.iter().map(String::as_str));
+        }
+        target.required_features.iter().all(|required| enabled.contains(&required.as_str()))
+    }
+}
+
+/// A workspace or selection problem: bad input, exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("cannot read the cargo workspace{}: {message}", manifest.as_ref().map(|m| format!(" at {}", m.display())).unwrap_or_default())]
+    Metadata { manifest: Option<PathBuf>, message: String },
+    #[error("package `{name}` is not a member of the workspace; members: {}", members.join(", "))]
+    UnknownPackage { name: String, members: Vec<String> },
+    #[error("no bench target named `{name}` in {}; bench targets: {}", packages.join(", "), if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
+    UnknownBench { name: String, packages: Vec<String>, available: Vec<String> },
+    #[error("no bench targets to run in {}: add a `[[bench]]` with `harness = false` that uses criterion, or pick packages with -p", packages.join(", "))]
+    NoBenches { packages: Vec<String> },
+}
+
+/// A bench that could not be built or run: exit code 3, or 130 when interrupted.
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error("cannot start `{command}`: {source}")]
+    Spawn { command: String, source: std::io::Error },
+    #[error("{what} failed ({status}){}", tail_text(tail))]
+    Failed { what: String, status: String, tail: Vec<String> },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn tail_text(tail: &[String]) -> String {
+    if tail.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; last lines of its output:\n{}",
+            tail.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+        )
+    }
+}
+
+impl Workspace {
+    /// Reads the workspace with `cargo metadata`. Dependencies are resolved (the lock file
+    /// says which criterion is used), which needs no network once they are fetched.
+    pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, WorkspaceError> {
+        let mut command = MetadataCommand::new();
+        if let Some(path) = manifest_path {
+            command.manifest_path(path);
+        }
+        let metadata = command.exec().map_err(|e| WorkspaceError::Metadata {
+            manifest: manifest_path.map(Path::to_owned),
+            message: metadata_message(&e),
+        })?;
+        Ok(Workspace::from_metadata(&metadata, manifest_path))
+    }
+
+    fn from_metadata(metadata: &Metadata, manifest_path: Option<&Path>) -> Workspace {
+        let members: Vec<Package> = metadata
+            .workspace_packages()
+            .into_iter()
+            .map(|package| Package {
+                name: package.name.to_string(),
+                benches: package
+                    .targets
+                    .iter()
+                    .filter(|t| t.kind.contains(&TargetKind::Bench))
+                    .map(|t| BenchTarget {
+                        package: package.name.to_string(),
+                        name: t.name.clone(),
+                        required_features: t.required_features.clone(),
+                    })
+                    .collect(),
+                default_features: package.features.get("default").cloned().unwrap_or_default(),
+            })
+            .collect();
+        let default_members = match metadata.root_package() {
+            Some(root) => vec![root.name.to_string()],
+            None if metadata.workspace_default_members.is_available() => {
+                metadata.workspace_default_packages().iter().map(|p| p.name.to_string()).collect()
+            }
+            None => members.iter().map(|p| p.name.clone()).collect(),
+        };
+        let mut criterion: Vec<String> = metadata
+            .packages
+            .iter()
+            .filter(|p| p.name.as_str() == "criterion")
+            .map(|p| p.version.to_string())
+            .collect();
+        criterion.sort();
+        criterion.dedup();
+        Workspace {
+            root: metadata.workspace_root.clone().into_std_path_buf(),
+            target_dir: metadata.target_directory.clone().into_std_path_buf(),
+            manifest_path: manifest_path.map(Path::to_owned),
+            members,
+            default_members,
+            criterion: (!criterion.is_empty()).then(|| criterion.join(", ")),
+        }
+    }
+
+    /// The bench targets to run, and those skipped with the reason.
+    pub fn select(
+        &self,
+        packages: &[String],
+        all_members: bool,
+        benches: &[String],
+        features: &Features,
+    ) -> Result<Selection, WorkspaceError> {
+        let names: Vec<String> = if all_members {
+            self.members.iter().map(|p| p.name.clone()).collect()
+        } else if packages.is_empty() {
+            self.default_members.clone()
+        } else {
+            packages.to_vec()
+        };
+        let mut chosen = Vec::new();
+        for name in &names {
+            let package =
+                self.members.iter().find(|p| &p.name == name).ok_or_else(|| WorkspaceError::UnknownPackage {
+                    name: name.clone(),
+                    members: self.members.iter().map(|p| p.name.clone()).collect(),
+                })?;
+            chosen.push(package);
+        }
+        for bench in benches {
+            if !chosen.iter().any(|p| p.benches.iter().any(|b| &b.name == bench)) {
+                return Err(WorkspaceError::UnknownBench {
+                    name: bench.clone(),
+                    packages: names.clone(),
+                    available: chosen.iter().flat_map(|p| p.benches.iter().map(|b| b.name.clone())).collect(),
+                });
+            }
+        }
+        let mut selection = Selection::default();
+        for package in chosen {
+            for target in &package.benches {
+                let named = benches.contains(&target.name);
+                if !benches.is_empty() && !named {
+                    continue;
+                }
+                // A target named explicitly goes to cargo even with features off, so that
+                // cargo's own error says which features it needs.
+                if named || features.enable(target, package) {
+                    selection.benches.push(target.clone());
+                } else {
+                    let reason = format!("requires features {}", target.required_features.join(", "));
+                    selection.skipped.push((target.clone(), reason));
+                }
+            }
+        }
+        if selection.benches.is_empty() {
+            return Err(WorkspaceError::NoBenches { packages: names });
+        }
+        Ok(selection)
+    }
+}
+
+/// cargo's own error text is the useful part of a metadata failure.
+fn metadata_message(error: &cargo_metadata::Error) -> String {
+    match error {
+        cargo_metadata::Error::CargoMetadata { stderr } => {
+            stderr.lines().filter(|l| !l.trim().is_empty()).collect::<Vec<_>>().join(" ").trim().to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Bench targets chosen to run.
+#[derive(Debug, Default)]
+pub struct Selection {
+    pub benches: Vec<BenchTarget>,
+    pub skipped: Vec<(BenchTarget, String)>,
+}
+
+/// How cargo's and the benches' output is shown.
+pub struct OutputSink {
+    /// Stream child output to stderr.
+    pub stream: bool,
+    /// Every line also goes here (`<out-dir>/bench.log`).
+    pub log: Option<File>,
+    /// Shows the benchmark being measured when the output is not streamed.
+    pub progress: Option<indicatif::ProgressBar>,
+}
+
+/// Runs cargo for one workspace.
+pub struct Cargo<'a> {
+    pub workspace: &'a Workspace,
+    pub features: &'a Features,
+    /// Passed to the benches as `CRITERION_HOME`, so that what runs is what is collected.
+    pub criterion_home: &'a Path,
+}
+
+impl Cargo<'_> {
+    fn command(&self, benches: &[&BenchTarget]) -> Command {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+        let mut command = Command::new(cargo);
+        command.arg("bench");
+        if let Some(manifest) = &self.workspace.manifest_path {
+            command.arg("--manifest-path").arg(manifest);
+        }
+        let mut packages: Vec<&str> = benches.iter().map(|b| b.package.as_str()).collect();
+        packages.dedup();
+        for package in packages {
+            command.args(["--package", package]);
+        }
+        for bench in benches {
+            command.args(["--bench", &bench.name]);
+        }
+        command.args(self.features.args());
+        command.env("CRITERION_HOME", self.criterion_home);
+        command
+    }
+
+    /// Builds every selected bench target without running it.
+    pub fn build(&self, benches: &[BenchTarget], sink: &mut OutputSink) -> Result<(), BenchError> {
+        let mut command = self.command(&benches.iter().collect::<Vec<_>>());
+        command.arg("--no-run");
+        run_to_end(command, "building the benches", sink)
+    }
+
+    /// Runs one bench target, passing `bench_args` to the executable.
+    pub fn run(&self, bench: &BenchTarget, bench_args: &[String], sink: &mut OutputSink) -> Result<(), BenchError> {
+        let mut command = self.command(&[bench]);
+        if !bench_args.is_empty() {
+            command.arg("--").args(bench_args);
+        }
+        run_to_end(command, &format!("bench `{}` of package `{}`", bench.name, bench.package), sink)
+    }
+}
+
+/// Kills the child's whole process group when dropped, so that neither an error, a panic nor
+/// an interrupt leaves a bench process running.
+struct GroupGuard {
+    child: Child,
+}
+
+impl GroupGuard {
+    fn signal(&self, signal: i32) {
+        #[cfg(unix)]
+        {
+            let Ok(pid) = i32::try_from(self.child.id()) else { return };
+            // SAFETY: kill(2) with a negative pid signals the process group; no memory is shared.
+            unsafe {
+                libc::kill(-pid, signal);
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = signal;
+    }
+
+    /// Asks the group to stop, waits up to `grace`, then kills it.
+    fn stop(&mut self, grace: Duration) {
+        #[cfg(unix)]
+        self.signal(libc::SIGINT);
+        let deadline = Instant::now() + grace;
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        #[cfg(unix)]
+        self.signal(libc::SIGKILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        // Also reaps stray grandchildren once the direct child has exited normally.
+        #[cfg(unix)]
+        self.signal(libc::SIGKILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const TAIL_LINES: usize = 30;
+
+/// Runs `command` to completion, sending its output to `sink`.
+fn run_to_end(mut command: Command, what: &str, sink: &mut OutputSink) -> Result<(), BenchError> {
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let display = format!("{command:?}");
+    let mut child = command.spawn().map_err(|source| BenchError::Spawn { command: display, source })?;
+    let (sender, lines) = mpsc::channel::<String>();
+    let readers: Vec<_> = [
+        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let sender = sender.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        })
+    })
+    .collect();
+    drop(sender);
+    let mut guard = GroupGuard { child };
+    let mut tail = VecDeque::with_capacity(TAIL_LINES);
+    let status: ExitStatus = loop {
+        if interrupt::requested() {
+            guard.stop(Duration::from_secs(5));
+            return Err(BenchError::Interrupted);
+        }
+        match lines.recv_timeout(Duration::from_millis(50)) {
+            Ok(line) => sink.line(line, &mut tail),
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                if let Some(status) = guard.child.try_wait().ok().flatten() {
+                    break status;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        if let Ok(Some(status)) = guard.child.try_wait() {
+            // Drain what the readers still hold before deciding.
+            while let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
+                sink.line(line, &mut tail);
+            }
+            break status;
+        }
+    };
+    drop(guard);
+    for reader in readers {
+        let _ = reader.join();
+    }
+    if interrupt::requested() {
+        return Err(BenchError::Interrupted);
+    }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(BenchError::Failed { what: what.to_owned(), status: status.to_string(), tail: tail.into() })
+    }
+}
+
+impl OutputSink {
+    fn line(&mut self, line: String, tail: &mut VecDeque<String>) {
+        if let Some(log) = &mut self.log {
+            let _ = writeln!(log, "{line}");
+        }
+        if self.stream {
+            eprintln!("{line}");
+        } else if let Some(progress) = &self.progress {
+            if let Some(name) = line.strip_prefix("Benchmarking ").and_then(|rest| rest.split(':').next()) {
+                progress.set_message(name.to_owned());
+            }
+        }
+        if tail.len() == TAIL_LINES {
+            tail.pop_front();
+        }
+        tail.push_back(line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(name: &str, benches: &[(&str, &[&str])], default_features: &[&str]) -> Package {
+        Package {
+            name: name.to_owned(),
+            benches: benches
+                .iter()
+                .map(|(bench, required)| BenchTarget {
+                    package: name.to_owned(),
+                    name: (*bench).to_owned(),
+                    required_features: required.iter().map(|f| (*f).to_owned()).collect(),
+                })
+                .collect(),
+            default_features: default_features.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+
+    fn workspace() -> Workspace {
+        Workspace {
+            root: PathBuf::from("/ws"),
+            target_dir: PathBuf::from("/ws/target"),
+            manifest_path: None,
+            members: vec![
+                package("core", &[("parse", &[]), ("simd", &["simd"])], &[]),
+                package("app", &[("e2e", &["fast"])], &["fast"]),
+                package("docs", &[], &[]),
+            ],
+            default_members: vec!["core".to_owned()],
+            criterion: None,
+        }
+    }
+
+    fn names(selection: &Selection) -> Vec<String> {
+        selection.benches.iter().map(|b| format!("{}/{}", b.package, b.name)).collect()
+    }
+
+    #[test]
+    fn default_members_and_required_features() {
+        let selection = workspace().select(&[], false, &[], &Features::default()).unwrap();
+        assert_eq!(names(&selection), ["core/parse"]);
+        assert_eq!(selection.skipped.len(), 1);
+        assert!(selection.skipped[0].1.contains("simd"));
+        let features = Features { features: vec!["core/simd".to_owned()], ..Features::default() };
+        assert_eq!(names(&workspace().select(&[], false, &[], &features).unwrap()), ["core/parse", "core/simd"]);
+    }
+
+    #[test]
+    fn default_features_count_unless_disabled() {
+        let ws = workspace();
+        assert_eq!(names(&ws.select(&["app".to_owned()], false, &[], &Features::default()).unwrap()), ["app/e2e"]);
+        let off = Features { no_default_features: true, ..Features::default() };
+        assert!(matches!(ws.select(&["app".to_owned()], false, &[], &off), Err(WorkspaceError::NoBenches { .. })));
+    }
+
+    #[test]
+    fn workspace_flag_and_bench_filter() {
+        let all = Features { all_features: true, ..Features::default() };
+        let ws = workspace();
+        assert_eq!(names(&ws.select(&[], true, &[], &all).unwrap()), ["core/parse", "core/simd", "app/e2e"]);
+        assert_eq!(names(&ws.select(&[], true, &["e2e".to_owned()], &all).unwrap()), ["app/e2e"]);
+    }
+
+    #[test]
+    fn unknown_names_list_what_exists() {
+        let ws = workspace();
+        let error = ws.select(&["nope".to_owned()], false, &[], &Features::default()).unwrap_err().to_string();
+        assert_eq!(error, "package `nope` is not a member of the workspace; members: core, app, docs");
+        let error = ws.select(&[], false, &["pars".to_owned()], &Features::default()).unwrap_err().to_string();
+        assert_eq!(error, "no bench target named `pars` in core; bench targets: parse, simd");
+        let error = ws.select(&["docs".to_owned()], false, &[], &Features::default()).unwrap_err().to_string();
+        assert!(error.starts_with("no bench targets to run in docs"), "{error}");
+    }
+
+    fn sink() -> OutputSink {
+        OutputSink { stream: false, log: None, progress: None }
+    }
+
+    #[test]
+    fn failing_command_reports_status_and_tail() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo first; echo oops >&2; exit 7"]);
+        let error = run_to_end(command, "the thing", &mut sink()).unwrap_err().to_string();
+        assert!(error.starts_with("the thing failed (exit status: 7)"), "{error}");
+        assert!(error.contains("    first") && error.contains("    oops"), "{error}");
+    }
+
+    #[test]
+    fn missing_program_is_a_spawn_error() {
+        let error = run_to_end(Command::new("/nonexistent/cargo"), "x", &mut sink()).unwrap_err();
+        assert!(matches!(error, BenchError::Spawn { .. }), "{error}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn no_process_of_the_group_survives() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("pid");
+        let mut command = Command::new("sh");
+        // The grandchild ignores the end of its parent and would live on for a minute.
+        command.arg("-c").arg(format!("sleep 60 & echo $! > {}; exit 0", pid_file.display()));
+        run_to_end(command, "x", &mut sink()).unwrap();
+        let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        // SAFETY: signal 0 only checks that the process exists.
+        while unsafe { libc::kill(pid, 0) } == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_ne!(unsafe { libc::kill(pid, 0) }, 0, "grandchild {pid} still alive");
+    }
+}

@@ -1,0 +1,117 @@
+//! The measured tree's git state and the machine fingerprint.
+//!
+//! Every probe here is best effort: a missing git or rustc yields `None`, never an error,
+//! because the numbers are still worth gating on.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::model::{Environment, GitInfo};
+
+/// The fingerprint of this machine and toolchain. `rustc -V` runs in `workspace_root` so that a
+/// `rust-toolchain.toml` there picks the same toolchain cargo used.
+pub fn fingerprint(workspace_root: &Path, criterion: Option<String>) -> Environment {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    Environment {
+        os: std::env::consts::OS.to_owned(),
+        arch: std::env::consts::ARCH.to_owned(),
+        cpu_model: cpu_model(),
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        rustc: output_line(Command::new(rustc).arg("-V").current_dir(workspace_root)),
+        criterion,
+    }
+}
+
+fn cpu_model() -> Option<String> {
+    if cfg!(target_os = "macos") {
+        return output_line(Command::new("sysctl").args(["-n", "machdep.cpu.brand_string"]));
+    }
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").ok()?;
+    cpuinfo
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(key, _)| matches!(key.trim(), "model name" | "Model" | "cpu model"))
+        .map(|(_, value)| value.trim().to_owned())
+        .filter(|value| !value.is_empty())
+}
+
+/// The git state of the checkout containing `dir`, or `None` outside git.
+pub fn git_info(dir: &Path) -> Option<GitInfo> {
+    let git = |args: &[&str]| output_line(Command::new("git").arg("-C").arg(dir).args(args));
+    let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"])?;
+    let branch = git(&["symbolic-ref", "--quiet", "--short", "HEAD"]);
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["status", "--porcelain", "--untracked-files=normal"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    Some(GitInfo { commit, branch, dirty: !status.stdout.is_empty() })
+}
+
+/// The first line of a successful command's stdout.
+fn output_line(command: &mut Command) -> Option<String> {
+    let output = command.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(output.stdout).ok()?;
+    text.lines().next().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned)
+}
+
+/// Now, as RFC 3339 UTC with seconds.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn git_info_reads_commit_branch_and_dirty() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(git_info(dir.path()), None);
+        git(dir.path(), &["init", "-q", "-b", "trunk"]);
+        std::fs::write(dir.path().join("a"), "1").unwrap();
+        git(dir.path(), &["add", "a"]);
+        git(dir.path(), &["commit", "-q", "-m", "one"]);
+        let info = git_info(dir.path()).unwrap();
+        assert_eq!(info.commit.len(), 40);
+        assert_eq!(info.branch.as_deref(), Some("trunk"));
+        assert!(!info.dirty);
+        std::fs::write(dir.path().join("b"), "untracked").unwrap();
+        assert!(git_info(dir.path()).unwrap().dirty);
+        git(dir.path(), &["checkout", "-q", "--detach"]);
+        assert_eq!(git_info(dir.path()).unwrap().branch, None);
+    }
+
+    #[test]
+    fn fingerprint_describes_this_machine() {
+        let env = fingerprint(Path::new("."), Some("0.8.2".into()));
+        assert_eq!(env.os, std::env::consts::OS);
+        assert!(env.cores >= 1);
+        assert!(env.rustc.as_deref().is_some_and(|r| r.starts_with("rustc ")), "{env:?}");
+        assert_eq!(env.criterion.as_deref(), Some("0.8.2"));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        let now = now_rfc3339();
+        assert!(now.ends_with('Z') && now.len() == 20, "{now}");
+    }
+}

@@ -1,0 +1,5 @@
+//! The I/O edge that produces results: running benches and reading what they wrote.
+
+pub mod cargo;
+pub mod criterion;
+pub mod environment;

@@ -1,0 +1,491 @@
+//! `benchmark-config.json`: gates, regression settings and report selection.
+//!
+//! Parsing is strict: unknown keys are errors with a suggestion, thresholds must be finite,
+//! and every gate's metric must name a known metric, so that a typo never becomes a gate that
+//! silently checks nothing.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::gates::{self, MetricPath};
+
+/// The default config file name, looked up at the workspace root.
+pub const DEFAULT_CONFIG_FILE: &str = "benchmark-config.json";
+
+/// The whole config file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    title = "cargo-perf-gate configuration",
+    description = "Gates, regression settings and reports for cargo perf-gate."
+)]
+pub struct Config {
+    /// A JSON Schema reference for editors; ignored by perf-gate.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Free-form explanation for humans (JSON has no comments); ignored by perf-gate.
+    #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    /// Absolute limits on metrics, checked on every run.
+    #[serde(default)]
+    pub gates: Vec<Gate>,
+    /// Whether a regression against the baseline fails the run (exit 1). When false,
+    /// regressions are warnings.
+    #[serde(default = "default_true")]
+    pub fail_on_regression: bool,
+    /// Smallest slowdown, in percent of the baseline, that counts as a regression.
+    #[serde(default = "default_regression_threshold_percent")]
+    pub regression_threshold_percent: f64,
+    /// Whether CI should refresh the baseline only when the gates pass (read by the GitHub
+    /// Action).
+    #[serde(default = "default_true")]
+    pub update_baseline_on_success: bool,
+    /// Which report files to write.
+    #[serde(default)]
+    pub reporting: Reporting,
+}
+
+/// A `$comment`: one string or several lines.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Comment {
+    Line(String),
+    Lines(Vec<String>),
+}
+
+/// One gate: `metric operator threshold`, with a severity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// Free-form explanation for humans; ignored by perf-gate.
+    #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    /// Display name; defaults to the metric path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `<benchmark id>.<metric name>`; the id part may be a glob (`*` within one `/` segment,
+    /// `**` across segments, `?`, `[abc]`), e.g. `encode_*/*.median_ns`.
+    pub metric: String,
+    /// How the measured value must relate to the threshold for the gate to pass.
+    pub operator: Operator,
+    /// The limit, in the unit the metric name carries.
+    pub threshold: f64,
+    /// `Blocking` fails the run; `Warning` only reports.
+    #[serde(default)]
+    pub severity: Severity,
+}
+
+impl Gate {
+    /// The name shown in reports.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.metric)
+    }
+}
+
+/// A comparison operator. The symbolic spellings are accepted as aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Operator {
+    #[serde(alias = "<")]
+    LessThan,
+    #[serde(alias = "<=")]
+    LessThanOrEqual,
+    #[serde(alias = ">")]
+    GreaterThan,
+    #[serde(alias = ">=")]
+    GreaterThanOrEqual,
+    #[serde(alias = "==")]
+    Equal,
+    #[serde(alias = "!=")]
+    NotEqual,
+}
+
+impl Operator {
+    pub fn holds(self, value: f64, threshold: f64) -> bool {
+        match self {
+            Operator::LessThan => value < threshold,
+            Operator::LessThanOrEqual => value <= threshold,
+            Operator::GreaterThan => value > threshold,
+            Operator::GreaterThanOrEqual => value >= threshold,
+            Operator::Equal => value == threshold,
+            Operator::NotEqual => value != threshold,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Operator::LessThan => "<",
+            Operator::LessThanOrEqual => "<=",
+            Operator::GreaterThan => ">",
+            Operator::GreaterThanOrEqual => ">=",
+            Operator::Equal => "==",
+            Operator::NotEqual => "!=",
+        }
+    }
+}
+
+/// What a failed gate does to the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum Severity {
+    #[default]
+    Blocking,
+    Warning,
+}
+
+/// Which report files to write into the out dir.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reporting {
+    /// `report.json`: every verdict with its numbers.
+    #[serde(default = "default_true")]
+    pub json: bool,
+    /// `report.html`: one self-contained page with charts.
+    #[serde(default = "default_true")]
+    pub html: bool,
+    /// `summary.md`: GitHub-flavoured markdown fit for a PR comment.
+    #[serde(default = "default_true")]
+    pub markdown: bool,
+}
+
+impl Default for Reporting {
+    fn default() -> Self {
+        Reporting { json: true, html: true, markdown: true }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_regression_threshold_percent() -> f64 {
+    5.0
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            schema: None,
+            comment: None,
+            gates: Vec::new(),
+            fail_on_regression: true,
+            regression_threshold_percent: default_regression_threshold_percent(),
+            update_baseline_on_success: true,
+            reporting: Reporting::default(),
+        }
+    }
+}
+
+/// A config file that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub problem: ConfigProblem,
+}
+
+/// What is wrong with a config file.
+#[derive(Debug)]
+pub enum ConfigProblem {
+    Unreadable(std::io::Error),
+    /// Not valid JSON, or a value of the wrong type; `at` is the JSON path.
+    Syntax {
+        at: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    UnknownKey {
+        at: String,
+        key: String,
+        suggestion: Option<String>,
+        expected: Vec<String>,
+    },
+    Invalid {
+        at: String,
+        message: String,
+    },
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigProblem::Unreadable(e) => write!(f, "cannot read the config file: {e}"),
+            ConfigProblem::Syntax { at, line, column, message } => {
+                write!(f, "line {line}, column {column}")?;
+                if !at.is_empty() && at != "." {
+                    write!(f, " (at `{at}`)")?;
+                }
+                write!(f, ": {message}")
+            }
+            ConfigProblem::UnknownKey { at, key, suggestion, expected } => {
+                write!(f, "unknown key `{key}`")?;
+                if !at.is_empty() {
+                    write!(f, " in `{at}`")?;
+                }
+                match suggestion {
+                    Some(s) => write!(f, "; did you mean `{s}`?"),
+                    None if expected.is_empty() => Ok(()),
+                    None => write!(f, "; expected one of: {}", expected.join(", ")),
+                }
+            }
+            ConfigProblem::Invalid { at, message } => write!(f, "`{at}`: {message}"),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError { path: path.to_owned(), problem: ConfigProblem::Unreadable(e) })?;
+        Config::parse(&text).map_err(|problem| ConfigError { path: path.to_owned(), problem })
+    }
+
+    /// Parses and validates config text.
+    pub fn parse(text: &str) -> Result<Config, ConfigProblem> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let at = e.path().to_string();
+            let inner = e.into_inner();
+            describe_serde_error(at, &inner)
+        })?;
+        deserializer.end().map_err(|e| describe_serde_error(String::new(), &e))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        let threshold = self.regression_threshold_percent;
+        if !threshold.is_finite() || threshold < 0.0 {
+            return Err(ConfigProblem::Invalid {
+                at: "regression_threshold_percent".to_owned(),
+                message: format!("must be a finite number >= 0, got {threshold}"),
+            });
+        }
+        for (index, gate) in self.gates.iter().enumerate() {
+            let invalid = |field: &str, message: String| ConfigProblem::Invalid {
+                at: format!("gates[{index}].{field}"),
+                message,
+            };
+            if !gate.threshold.is_finite() {
+                return Err(invalid("threshold", format!("must be a finite number, got {}", gate.threshold)));
+            }
+            MetricPath::parse(&gate.metric).map_err(|message| invalid("metric", message))?;
+        }
+        Ok(())
+    }
+
+    /// The JSON Schema of this file, for editors.
+    pub fn json_schema() -> serde_json::Value {
+        let mut schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default();
+        add_operator_aliases(&mut schema);
+        schema
+    }
+}
+
+/// schemars lists an enum's canonical names only; the symbolic aliases are valid too.
+fn add_operator_aliases(schema: &mut serde_json::Value) {
+    let Some(operator) = schema.pointer_mut("/$defs/Operator") else { return };
+    let symbols = ["<", "<=", ">", ">=", "==", "!="];
+    if let Some(names) = operator.get_mut("enum").and_then(|e| e.as_array_mut()) {
+        names.extend(symbols.iter().map(|s| serde_json::Value::from(*s)));
+    } else if let Some(variants) = operator.get_mut("oneOf").and_then(|e| e.as_array_mut()) {
+        variants.push(serde_json::json!({"description": "Symbolic spelling of an operator.", "enum": symbols}));
+    }
+}
+
+fn describe_serde_error(at: String, error: &serde_json::Error) -> ConfigProblem {
+    let message = error.to_string();
+    if let Some(unknown) = parse_unknown_field(&message) {
+        let suggestion = gates::closest(&unknown.key, unknown.expected.iter().map(String::as_str));
+        let at = at.rsplit_once('.').map(|(parent, _)| parent.to_owned()).unwrap_or_default();
+        return ConfigProblem::UnknownKey { at, key: unknown.key, suggestion, expected: unknown.expected };
+    }
+    // serde_json appends " at line L column C" to the message; keep the position separately.
+    let message = match message.rfind(" at line ") {
+        Some(index) => message[..index].to_owned(),
+        None => message,
+    };
+    let message = improve_variant_message(message);
+    ConfigProblem::Syntax { at, line: error.line(), column: error.column(), message }
+}
+
+/// Turns serde's variant list into a reader's list that includes the symbolic aliases.
+fn improve_variant_message(message: String) -> String {
+    if message.starts_with("unknown variant") && message.contains("`LessThan`") {
+        format!(
+            "{}: use one of LessThan, LessThanOrEqual, GreaterThan, GreaterThanOrEqual, Equal, NotEqual (or <, <=, >, >=, ==, !=)",
+            message.split(',').next().unwrap_or(&message)
+        )
+    } else if message.starts_with("unknown variant") && message.contains("`Blocking`") {
+        format!("{}: use Blocking or Warning", message.split(',').next().unwrap_or(&message))
+    } else {
+        message
+    }
+}
+
+struct UnknownField {
+    key: String,
+    expected: Vec<String>,
+}
+
+/// Reads serde's `unknown field `x`, expected one of `a`, `b`` message. serde has printed this
+/// shape since 1.0; should it change, the error still shows serde's own text.
+fn parse_unknown_field(message: &str) -> Option<UnknownField> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_owned).collect();
+    Some(UnknownField { key: key.to_owned(), expected })
+}
+
+/// The file `config init` writes: a working config whose `$comment`s explain each part.
+pub fn starter_config() -> String {
+    let starter = serde_json::json!({
+        "$comment": [
+            "cargo perf-gate configuration. Check it with `cargo perf-gate config validate`;",
+            "`cargo perf-gate config schema > benchmark-config.schema.json` and a \"$schema\" key give editor completion.",
+            "Reference: the README's Configuration section."
+        ],
+        "gates": [
+            {
+                "$comment": [
+                    "A gate is `metric operator threshold`. The metric is `<benchmark id>.<metric name>`;",
+                    "the id may be a glob (`*` within one `/` segment, `**` across segments).",
+                    "Metric names carry their unit: mean_ns, median_us, p95_ms, throughput_bytes_per_sec, ...",
+                    "Blocking gates fail the run (exit 1); Warning gates only report."
+                ],
+                "name": "Every benchmark under one second",
+                "metric": "**.mean_ms",
+                "operator": "LessThan",
+                "threshold": 1000.0,
+                "severity": "Warning"
+            }
+        ],
+        "fail_on_regression": true,
+        "regression_threshold_percent": 5.0,
+        "update_baseline_on_success": true,
+        "reporting": {"json": true, "html": true, "markdown": true}
+    });
+    let mut text = serde_json::to_string_pretty(&starter).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(text: &str) -> String {
+        Config::parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn terraphim_shape_parses_as_is() {
+        let config = Config::parse(
+            r#"{
+              "gates": [
+                {"name": "API Response Time", "metric": "search_api.mean_ms", "operator": "LessThan",
+                 "threshold": 1000.0, "severity": "Blocking"}
+              ],
+              "fail_on_regression": true,
+              "regression_threshold_percent": 5.0,
+              "update_baseline_on_success": true,
+              "reporting": {"json": true, "html": true, "markdown": true}
+            }"#,
+        )
+        .unwrap();
+        assert_eq!(config.gates.len(), 1);
+        assert_eq!(config.gates[0].operator, Operator::LessThan);
+        assert_eq!(config.gates[0].severity, Severity::Blocking);
+        assert_eq!(config.regression_threshold_percent, 5.0);
+    }
+
+    #[test]
+    fn empty_object_means_defaults() {
+        assert_eq!(Config::parse("{}").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn symbolic_operators_are_aliases() {
+        for (symbol, operator) in [
+            ("<", Operator::LessThan),
+            ("<=", Operator::LessThanOrEqual),
+            (">", Operator::GreaterThan),
+            (">=", Operator::GreaterThanOrEqual),
+            ("==", Operator::Equal),
+            ("!=", Operator::NotEqual),
+        ] {
+            let text = format!(r#"{{"gates":[{{"metric":"a.mean_ns","operator":"{symbol}","threshold":1}}]}}"#);
+            assert_eq!(Config::parse(&text).unwrap().gates[0].operator, operator, "{symbol}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion_and_a_location() {
+        let message = problem(r#"{"gates":[{"metric":"a.mean_ns","operator":"<","treshold":1}]}"#);
+        assert_eq!(message, "unknown key `treshold` in `gates[0]`; did you mean `threshold`?");
+        let message = problem(r#"{"fail_on_regresion": false}"#);
+        assert_eq!(message, "unknown key `fail_on_regresion`; did you mean `fail_on_regression`?");
+        let message = problem(r#"{"reporting": {"pdf": true}}"#);
+        assert!(
+            message.starts_with("unknown key `pdf` in `reporting`; expected one of: json, html, markdown"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn wrong_values_name_the_field() {
+        let message = problem(r#"{"gates":[{"metric":"a.mean_ns","operator":"Below","threshold":1}]}"#);
+        assert!(message.contains("gates[0].operator"), "{message}");
+        assert!(message.contains("use one of LessThan"), "{message}");
+        let message = problem(r#"{"gates":[{"metric":"a.mean_ns","operator":"<","threshold":"1"}]}"#);
+        assert!(message.contains("gates[0].threshold"), "{message}");
+        let message = problem(r#"{"gates":[{"metric":"a.mean_ns","operator":"<","threshold":1,"severity":"Fatal"}]}"#);
+        assert!(message.contains("use Blocking or Warning"), "{message}");
+    }
+
+    #[test]
+    fn non_finite_thresholds_are_refused() {
+        let message = problem(r#"{"gates":[{"metric":"a.mean_ns","operator":"<","threshold":1e999}]}"#);
+        assert!(message.contains("gates[0].threshold") || message.contains("number out of range"), "{message}");
+        let message = problem(r#"{"regression_threshold_percent": -1}"#);
+        assert!(message.contains("regression_threshold_percent"), "{message}");
+    }
+
+    #[test]
+    fn syntax_errors_give_the_position() {
+        let message = problem("{\n  \"gates\": [,]\n}");
+        assert!(message.starts_with("line 2, column"), "{message}");
+        let message = problem("{} {}");
+        assert!(message.contains("trailing characters"), "{message}");
+    }
+
+    #[test]
+    fn metric_typos_are_caught_when_loading() {
+        let message = problem(r#"{"gates":[{"metric":"a.mean_nss","operator":"<","threshold":1}]}"#);
+        assert!(message.contains("gates[0].metric"), "{message}");
+        assert!(message.contains("mean_ns"), "{message}");
+    }
+
+    #[test]
+    fn starter_config_is_valid() {
+        let config = Config::parse(&starter_config()).unwrap();
+        assert_eq!(config.gates.len(), 1);
+    }
+
+    #[test]
+    fn schema_lists_every_key_and_the_operator_aliases() {
+        let schema = Config::json_schema();
+        let properties = schema["properties"].as_object().unwrap();
+        for key in
+            ["gates", "fail_on_regression", "regression_threshold_percent", "update_baseline_on_success", "reporting"]
+        {
+            assert!(properties.contains_key(key), "{key}");
+        }
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false));
+        let text = schema.to_string();
+        assert!(text.contains("\"<=\""), "{text}");
+    }
+}

@@ -1,0 +1,57 @@
+//! The error a command ends with, and the exit code each kind maps to.
+
+use std::path::PathBuf;
+
+use crate::collect::cargo::{BenchError, WorkspaceError};
+use crate::collect::criterion::CriterionError;
+use crate::config::ConfigError;
+use crate::exit_code;
+use crate::output::WriteError;
+use crate::render::RenderError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A flag combination or value clap cannot judge.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    /// Criterion output given to collect (`--no-run`) is missing or malformed.
+    #[error(transparent)]
+    Collect(#[from] CriterionError),
+    /// A results file given as input is missing or malformed.
+    #[error("{}: {message}", path.display())]
+    Input { path: PathBuf, message: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error(transparent)]
+    Bench(#[from] BenchError),
+    /// The benches ran but did not leave usable criterion output.
+    #[error("the benches ran, but their output cannot be used: {0}")]
+    BenchOutput(CriterionError),
+    /// The benches ran but none of them wrote criterion results.
+    #[error("the benches ran but wrote no criterion results under {}: are they criterion benches with `harness = false`, and does criterion write to this directory (CRITERION_HOME, Criterion::output_directory)?", home.display())]
+    NothingWritten { home: PathBuf },
+    #[error("cannot render the reports: {0}")]
+    Render(#[from] RenderError),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_)
+            | Error::Config(_)
+            | Error::Workspace(_)
+            | Error::Collect(_)
+            | Error::Input { .. }
+            | Error::Write(_)
+            | Error::Render(_) => exit_code::INVALID_INPUT,
+            Error::Bench(BenchError::Interrupted) | Error::Interrupted => exit_code::INTERRUPTED,
+            Error::Bench(_) | Error::BenchOutput(_) | Error::NothingWritten { .. } => exit_code::BENCHMARK_FAILED,
+        }
+    }
+}

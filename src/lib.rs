@@ -1,0 +1,18 @@
+//! cargo-perf-gate: a performance gate for Rust projects.
+//!
+//! The pipeline is collect -> model -> stats -> gates -> render -> publish; see ARCHITECTURE.md.
+
+pub mod app;
+pub mod cli;
+pub mod collect;
+pub mod compare;
+pub mod config;
+pub mod error;
+pub mod exit_code;
+pub mod gates;
+pub mod interrupt;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod report;
+pub mod stats;

@@ -1,0 +1,93 @@
+//! Writing files so that a reader never sees a half-written one.
+//!
+//! Every file goes to a temporary file in the same directory and is renamed into place, which
+//! is atomic on POSIX file systems: an interrupted run leaves the old file or the new one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+/// A file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct WriteError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Files staged next to their destinations, made visible together by [`Staged::commit`].
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(NamedTempFile, PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `contents` to a temporary file beside `path`, creating the directory.
+    pub fn stage(&mut self, path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+        let error = |source| WriteError { path: path.to_owned(), source };
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(error)?;
+        let mut file = tempfile::Builder::new().prefix(".perf-gate-").tempfile_in(dir).map_err(error)?;
+        file.write_all(contents).map_err(error)?;
+        file.as_file().sync_all().map_err(error)?;
+        self.files.push((file, path.to_owned()));
+        Ok(())
+    }
+
+    /// Renames every staged file into place. Dropping a `Staged` without committing removes
+    /// the temporary files and leaves the destinations untouched.
+    pub fn commit(self) -> Result<(), WriteError> {
+        for (file, path) in self.files {
+            file.persist(&path).map_err(|e| WriteError { path, source: e.error })?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes one file atomically.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    let mut staged = Staged::default();
+    staged.stage(path, contents)?;
+    staged.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_files_appear_only_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("sub/a.txt");
+        let b = dir.path().join("b.txt");
+        std::fs::write(&b, "old").unwrap();
+        let mut staged = Staged::default();
+        staged.stage(&a, b"new a").unwrap();
+        staged.stage(&b, b"new b").unwrap();
+        assert!(!a.exists());
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "old");
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b");
+    }
+
+    #[test]
+    fn dropping_without_commit_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut staged = Staged::default();
+        staged.stage(&dir.path().join("a.txt"), b"x").unwrap();
+        drop(staged);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn unwritable_destination_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").unwrap();
+        let error = write_atomic(&blocker.join("report.json"), b"x").unwrap_err();
+        assert!(error.to_string().contains("file/report.json"), "{error}");
+    }
+}

@@ -1,0 +1,20 @@
+//! Reports rendered from one view model: `summary.md`, `report.html`, the terminal summary, and
+//! `report.json`.
+//!
+//! [`view`] turns a [`crate::report::Report`] and its results into a [`View`] (pure, no I/O, no
+//! clock); [`markdown`], [`html`] and [`terminal`] lay that view out through embedded templates.
+
+mod chart;
+mod format;
+mod templates;
+mod view;
+
+#[cfg(test)]
+mod snapshot_tests;
+
+pub use chart::{Dot, Mark, Plot, PlotRow, Tick};
+pub use templates::{html, json, markdown, terminal, RenderError};
+pub use view::{
+    view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, VerdictView,
+    View,
+};

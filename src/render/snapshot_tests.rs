@@ -1,0 +1,427 @@
+//! Snapshot tests of every renderer on literal reports, plus checks that the HTML stays
+//! self-contained, escaped and small.
+//!
+//! The fixture is written out by hand rather than evaluated, so a change in the gate or
+//! comparison logic cannot move these snapshots; only a change in rendering can.
+
+use std::collections::BTreeMap;
+
+use crate::compare::{ChangeVerdict, Comparison};
+use crate::config::{Operator, Severity};
+use crate::gates::{GateOutcome, GateStatus};
+use crate::model::{
+    Benchmark, Better, CriterionSource, Environment, EnvironmentDifference, GitInfo, Metric, Results, Source, Tool,
+    THROUGHPUT_METRIC, TIME_METRIC,
+};
+use crate::report::{Counts, Report, RunInfo, Settings, Verdict};
+use crate::stats::{Summary, Welch};
+
+use super::{html, json, markdown, terminal, view};
+
+const CURRENT_SHA: &str = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
+const BASELINE_SHA: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
+
+/// `n` samples around `centre`, spread by `spread` (relative), with a slow outlier every
+/// seventh sample: fixed arithmetic, so every run draws the same dots.
+fn samples(centre: f64, spread: f64, n: usize, seed: usize) -> Vec<f64> {
+    (0..n)
+        .map(|i| {
+            let wobble = ((i * 37 + seed * 11) % 23) as f64 / 22.0 - 0.5;
+            let outlier = if (i + seed).is_multiple_of(7) { 0.06 } else { 0.0 };
+            centre * (1.0 + spread * wobble + outlier)
+        })
+        .collect()
+}
+
+fn benchmark(id: &str, time_samples: Vec<f64>, bytes_per_iteration: Option<f64>) -> Benchmark {
+    let mut metrics = BTreeMap::new();
+    if let Some(bytes) = bytes_per_iteration {
+        let rates = time_samples.iter().map(|t| bytes * 1e9 / t).collect();
+        metrics.insert(THROUGHPUT_METRIC.to_owned(), Metric::from_samples("bytes/s", Better::Higher, false, rates));
+    }
+    metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, time_samples));
+    Benchmark {
+        id: id.to_owned(),
+        source: Source::Criterion(CriterionSource {
+            directory: id.replace('/', "_"),
+            baseline: "new".to_owned(),
+            package: None,
+            target: None,
+            sampling_mode: None,
+            throughput: None,
+        }),
+        metrics,
+    }
+}
+
+fn environment(cpu: &str) -> Environment {
+    Environment {
+        os: "linux".to_owned(),
+        arch: "x86_64".to_owned(),
+        cpu_model: Some(cpu.to_owned()),
+        cores: 2,
+        rustc: Some("rustc 1.89.0 (29483883e 2025-08-04)".to_owned()),
+        criterion: Some("0.5.1".to_owned()),
+    }
+}
+
+fn results(created_at: &str, sha: &str, branch: &str, cpu: &str, benchmarks: Vec<Benchmark>) -> Results {
+    Results {
+        schema_version: crate::model::SCHEMA_VERSION,
+        tool: tool(),
+        created_at: created_at.to_owned(),
+        git: Some(GitInfo { commit: sha.to_owned(), branch: Some(branch.to_owned()), dirty: false }),
+        environment: environment(cpu),
+        benchmarks,
+    }
+}
+
+/// A fixed tool, so a version bump does not change the snapshots.
+fn tool() -> Tool {
+    Tool { name: "cargo-perf-gate".to_owned(), version: "0.1.0".to_owned() }
+}
+
+fn current_results() -> Results {
+    let benchmarks = vec![
+        benchmark("parse/<b>html</b>", samples(12_300.0, 0.04, 20, 3), None),
+        benchmark("parse/json", samples(401.0, 0.03, 20, 2), Some(1000.0)),
+        benchmark("search/api", samples(1_420_000.0, 0.05, 20, 1), None),
+        benchmark("split/a|b", samples(2_350.0, 0.04, 20, 4), None),
+        benchmark("tiny/noop", samples(0.92, 0.08, 20, 5), None),
+    ];
+    results("2026-03-02T10:15:00Z", CURRENT_SHA, "feature/faster-parse", "AMD EPYC 7763 64-Core Processor", benchmarks)
+}
+
+fn baseline_results() -> Results {
+    let benchmarks = vec![
+        benchmark("legacy/xml", samples(88_000.0, 0.05, 20, 6), None),
+        benchmark("parse/<b>html</b>", samples(12_250.0, 0.04, 20, 7), None),
+        benchmark("parse/json", samples(456.0, 0.03, 20, 8), Some(1000.0)),
+        benchmark("search/api", samples(1_200_000.0, 0.05, 20, 9), None),
+        benchmark("tiny/noop", vec![0.9], None),
+    ];
+    results("2026-03-01T08:00:00Z", BASELINE_SHA, "main", "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz", benchmarks)
+}
+
+fn time_of(results: &Results, id: &str) -> Option<Summary> {
+    results.benchmark(id).map(|b| b.metrics[TIME_METRIC].summary)
+}
+
+fn comparison(
+    id: &str,
+    verdict: ChangeVerdict,
+    p: Option<f64>,
+    reason: &str,
+    current: &Results,
+    baseline: &Results,
+) -> Comparison {
+    let (before, after) = (time_of(baseline, id), time_of(current, id));
+    let change_percent = match (before, after) {
+        (Some(b), Some(a)) if b.n > 1 => Some((a.mean / b.mean - 1.0) * 100.0),
+        _ => None,
+    };
+    Comparison {
+        id: id.to_owned(),
+        metric: TIME_METRIC.to_owned(),
+        unit: "ns".to_owned(),
+        better: Better::Lower,
+        verdict,
+        baseline: before,
+        current: after,
+        change_percent,
+        test: p.map(|p_two_sided| Welch { t: 4.2, df: 37.5, p_two_sided }),
+        reason: reason.to_owned(),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn gate(
+    name: Option<&str>,
+    metric: &str,
+    operator: Operator,
+    threshold: f64,
+    severity: Severity,
+    benchmark: Option<&str>,
+    value: Option<f64>,
+    unit: &str,
+    message: Option<&str>,
+) -> GateOutcome {
+    let passed = message.is_none() && value.is_some_and(|v| operator.holds(v, threshold));
+    GateOutcome {
+        gate: name.unwrap_or(metric).to_owned(),
+        metric: metric.to_owned(),
+        operator,
+        threshold,
+        severity,
+        benchmark: benchmark.map(str::to_owned),
+        value,
+        unit: unit.to_owned(),
+        status: if passed { GateStatus::Passed } else { GateStatus::Failed },
+        message: message.map(str::to_owned),
+    }
+}
+
+fn passing_gate() -> GateOutcome {
+    gate(
+        None,
+        "parse/json.mean_us",
+        Operator::LessThan,
+        0.5,
+        Severity::Blocking,
+        Some("parse/json"),
+        Some(0.4011),
+        "us",
+        None,
+    )
+}
+
+/// A failing run with one of everything: both failed severities, a pass, a gate that matched
+/// nothing, and every comparison verdict.
+fn full() -> (Report, Results, Results) {
+    let (current, baseline) = (current_results(), baseline_results());
+    let gates = vec![
+        gate(
+            Some("API p95 under 1.3 ms"),
+            "search/api.p95_ms",
+            Operator::LessThan,
+            1.3,
+            Severity::Blocking,
+            Some("search/api"),
+            Some(1.4836),
+            "ms",
+            None,
+        ),
+        gate(
+            Some("Parse throughput"),
+            "parse/json.throughput_bytes_per_sec",
+            Operator::GreaterThanOrEqual,
+            3e9,
+            Severity::Warning,
+            Some("parse/json"),
+            Some(2.4938e9),
+            "bytes/s",
+            None,
+        ),
+        passing_gate(),
+        gate(
+            None,
+            "decode/fast.mean_ns",
+            Operator::LessThan,
+            5000.0,
+            Severity::Blocking,
+            None,
+            None,
+            "ns",
+            Some("`decode/fast.mean_ns` matches no benchmark; nearest: parse/json.mean_ns, split/a|b.mean_ns"),
+        ),
+    ];
+    let comparisons = vec![
+        comparison("legacy/xml", ChangeVerdict::Removed, None, "not in the current results", &current, &baseline),
+        comparison(
+            "parse/<b>html</b>",
+            ChangeVerdict::Unchanged,
+            Some(0.4127),
+            "p = 0.4127 >= 0.05: not significant",
+            &current,
+            &baseline,
+        ),
+        comparison(
+            "parse/json",
+            ChangeVerdict::Improved,
+            Some(3.1e-12),
+            "p = 3.1e-12 < 0.05 and |-11.85%| >= 5%",
+            &current,
+            &baseline,
+        ),
+        comparison(
+            "search/api",
+            ChangeVerdict::Regressed,
+            Some(2.0e-9),
+            "p = 2.0e-9 < 0.05 and |+17.82%| >= 5%",
+            &current,
+            &baseline,
+        ),
+        comparison("split/a|b", ChangeVerdict::New, None, "not in the baseline", &current, &baseline),
+        comparison(
+            "tiny/noop",
+            ChangeVerdict::Inconclusive,
+            None,
+            "cannot test: fewer than 2 samples on a side",
+            &current,
+            &baseline,
+        ),
+    ];
+    let report = Report {
+        schema_version: crate::report::REPORT_SCHEMA_VERSION,
+        tool: tool(),
+        verdict: Verdict::Fail,
+        settings: Settings { alpha: 0.05, regression_threshold_percent: 5.0, fail_on_regression: true, strict: false },
+        counts: Counts {
+            gates_passed: 1,
+            gates_failed_blocking: 2,
+            gates_failed_warning: 1,
+            regressed: 1,
+            improved: 1,
+            unchanged: 1,
+            new: 1,
+            removed: 1,
+            inconclusive: 1,
+        },
+        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
+        baseline: Some(RunInfo { created_at: baseline.created_at.clone(), git: baseline.git.clone(), benchmarks: 5 }),
+        comparison_skipped: None,
+        environment_differences: vec![EnvironmentDifference {
+            field: "cpu_model".to_owned(),
+            this: "AMD EPYC 7763 64-Core Processor".to_owned(),
+            other: "Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz".to_owned(),
+        }],
+        gates,
+        comparisons,
+        notes: vec![
+            "The baseline was measured in a different environment (cpu_model differ): changes may come from the machine, not the code.".to_owned(),
+        ],
+    };
+    (report, current, baseline)
+}
+
+/// A passing first run: one gate, no baseline.
+fn no_baseline() -> (Report, Results) {
+    let current = current_results();
+    let report = Report {
+        schema_version: crate::report::REPORT_SCHEMA_VERSION,
+        tool: tool(),
+        verdict: Verdict::Pass,
+        settings: Settings { alpha: 0.05, regression_threshold_percent: 5.0, fail_on_regression: true, strict: false },
+        counts: Counts { gates_passed: 1, ..Counts::default() },
+        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
+        baseline: None,
+        comparison_skipped: Some("no baseline given (use --baseline FILE)".to_owned()),
+        environment_differences: vec![],
+        gates: vec![passing_gate()],
+        comparisons: vec![],
+        notes: vec![],
+    };
+    (report, current)
+}
+
+fn full_view() -> super::View {
+    let (report, current, baseline) = full();
+    view(&report, &current, Some(&baseline))
+}
+
+fn no_baseline_view() -> super::View {
+    let (report, current) = no_baseline();
+    view(&report, &current, None)
+}
+
+#[test]
+fn markdown_full() {
+    insta::assert_snapshot!(markdown(&full_view()).unwrap());
+}
+
+#[test]
+fn markdown_no_baseline() {
+    insta::assert_snapshot!(markdown(&no_baseline_view()).unwrap());
+}
+
+#[test]
+fn terminal_full() {
+    insta::assert_snapshot!(terminal(&full_view()).unwrap());
+}
+
+#[test]
+fn terminal_no_baseline() {
+    insta::assert_snapshot!(terminal(&no_baseline_view()).unwrap());
+}
+
+#[test]
+fn html_full() {
+    insta::assert_snapshot!(html(&full_view()).unwrap());
+}
+
+#[test]
+fn html_no_baseline() {
+    insta::assert_snapshot!(html(&no_baseline_view()).unwrap());
+}
+
+#[test]
+fn view_is_pure() {
+    assert_eq!(full_view(), full_view());
+}
+
+#[test]
+fn html_is_self_contained() {
+    for page in [html(&full_view()).unwrap(), html(&no_baseline_view()).unwrap()] {
+        assert!(!page.contains("<script"), "no scripts at all");
+        assert!(!page.contains("http://") && !page.contains("https://"), "no links to other hosts");
+        assert!(
+            !page.contains("<link") && !page.contains("@import") && !page.contains("url("),
+            "no external resources"
+        );
+        assert!(page.contains("<svg"));
+    }
+}
+
+#[test]
+fn html_escapes_benchmark_names() {
+    let page = html(&full_view()).unwrap();
+    assert!(!page.contains("<b>html</b>"), "a benchmark name must not become markup");
+    assert!(page.contains("&lt;b&gt;html&lt;"), "the name is shown escaped");
+    assert!(page.contains("<code>decode/fast.mean_ns</code> matches no benchmark"), "backtick spans become code");
+}
+
+#[test]
+fn markdown_and_terminal_have_no_markup_or_colour_leaks() {
+    let md = markdown(&full_view()).unwrap();
+    assert!(md.starts_with("## ❌ perf-gate: FAIL\n"), "{md}");
+    assert!(md.contains("`split/a\\|b`"), "pipes in ids are escaped in tables");
+    let text = terminal(&full_view()).unwrap();
+    assert!(text.starts_with("perf-gate: FAIL"));
+    assert!(!text.contains('\u{1b}'), "no colour codes");
+}
+
+#[test]
+fn json_is_pretty_and_ends_with_a_newline() {
+    let (report, _, _) = full();
+    let text = json(&report);
+    assert!(text.ends_with("}\n"));
+    assert!(text.starts_with("{\n  \"schema_version\": 1,"), "{text}");
+    // serde_json's default float parsing may differ in the last bit, so compare the shape.
+    let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(back["verdict"], "fail");
+    assert_eq!(back["gates"].as_array().map(Vec::len), Some(report.gates.len()));
+    assert_eq!(back["comparisons"][3]["verdict"], "regressed");
+}
+
+#[test]
+fn a_hundred_benchmark_report_stays_small() {
+    let (mut report, mut current, mut baseline) = full();
+    let many = |seed: usize| -> Vec<Benchmark> {
+        (0..100)
+            .map(|i| {
+                benchmark(&format!("group_{}/bench_{i}", i % 7), samples(1000.0 + i as f64, 0.05, 100, seed + i), None)
+            })
+            .collect()
+    };
+    current.benchmarks = many(1);
+    baseline.benchmarks = many(2);
+    // One metric with far more samples than can be drawn.
+    current.benchmarks[0] = benchmark("group_0/bench_0", samples(1000.0, 0.05, 5000, 3), None);
+    report.comparisons = current
+        .benchmarks
+        .iter()
+        .map(|b| {
+            comparison(
+                &b.id,
+                ChangeVerdict::Unchanged,
+                Some(0.5),
+                "p = 0.5000 >= 0.05: not significant",
+                &current,
+                &baseline,
+            )
+        })
+        .collect();
+    let page = html(&view(&report, &current, Some(&baseline))).unwrap();
+    assert_eq!(page.matches("<figure").count(), 100);
+    assert!(page.len() < 1_500_000, "{} bytes", page.len());
+}

@@ -1,0 +1,526 @@
+//! The view model every renderer shares, built from a report by one pure function.
+//!
+//! Everything a reader sees is decided here: order, wording, formatted numbers and chart
+//! coordinates. Templates only lay it out, so markdown, HTML and terminal cannot disagree.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::compare::{ChangeVerdict, Comparison};
+use crate::config::Severity;
+use crate::gates::{GateOutcome, GateStatus};
+use crate::model::{Better, Environment, GitInfo, Metric, Results};
+use crate::report::{Report, RunInfo, Verdict};
+
+use super::chart::{self, Plot, Side};
+use super::format::{self, MISSING};
+
+/// Everything the reports show, formatted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct View {
+    /// The tool and version that wrote the report: `cargo-perf-gate 0.1.0`.
+    pub tool: String,
+    pub verdict: VerdictView,
+    /// Gate counts in one line: `4 gates: 1 passed, 1 failed (blocking), 2 failed (warning)`.
+    pub gate_counts: String,
+    /// Comparison counts in one line: `6 comparisons: 1 regressed, 1 improved, ...`.
+    pub comparison_counts: String,
+    /// The same counts as labelled numbers, for the HTML summary.
+    pub count_groups: Vec<CountGroup>,
+    /// How regressions are judged, in words.
+    pub settings: String,
+    pub current: RunView,
+    /// The baseline compared against; `None` when there was none.
+    pub baseline: Option<RunView>,
+    /// Why no regression check ran, when it did not.
+    pub comparison_skipped: Option<String>,
+    /// Where the current results were measured.
+    pub environment: Vec<Field>,
+    /// Environment fields in which the baseline differs.
+    pub environment_differences: Vec<Difference>,
+    pub notes: Vec<String>,
+    /// Every gate outcome: failed blocking, failed warning, then passed; config order within.
+    pub gates: Vec<GateRow>,
+    /// The failed outcomes of `gates`, both severities, in the same order.
+    pub failed_gates: Vec<GateRow>,
+    /// Regressed comparisons, worst first.
+    pub regressions: Vec<ComparisonRow>,
+    /// Improved comparisons, largest improvement first.
+    pub improvements: Vec<ComparisonRow>,
+    /// `regressions` then `improvements`: the changes a reader must see, as one table.
+    pub changes: Vec<ComparisonRow>,
+    /// Every comparison, by benchmark then metric.
+    pub comparisons: Vec<ComparisonRow>,
+    /// One strip plot per compared metric, in benchmark order.
+    pub charts: Vec<Chart>,
+}
+
+/// The overall verdict, worded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerdictView {
+    /// `pass`, `warn` or `fail`; also the CSS class.
+    pub key: &'static str,
+    /// `PASS`, `WARN` or `FAIL`.
+    pub word: &'static str,
+    pub icon: &'static str,
+    /// Why, as a sentence without the full stop: `1 blocking gate failed, 1 regression`.
+    pub reason: String,
+    /// Whether the run exits non-zero (a warning does under `--strict`).
+    pub fails_run: bool,
+}
+
+/// A titled group of counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountGroup {
+    pub title: &'static str,
+    pub items: Vec<CountItem>,
+}
+
+/// One labelled count; `tone` is a CSS class (`fail`, `warn`, `pass`, `neutral`, `zero`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CountItem {
+    pub label: &'static str,
+    pub value: String,
+    pub tone: &'static str,
+}
+
+/// One measured run: current or baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunView {
+    /// Abbreviated commit, when the tree was a git checkout.
+    pub commit: Option<String>,
+    pub commit_full: Option<String>,
+    pub branch: Option<String>,
+    pub dirty: bool,
+    /// The commit in words for plain text: `1a2b3c4 on main, uncommitted changes`.
+    pub describe: String,
+    pub created_at: String,
+    /// `12 benchmarks`.
+    pub benchmarks: String,
+}
+
+/// A labelled value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// An environment field that differs between the runs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    pub field: String,
+    pub current: String,
+    pub baseline: String,
+}
+
+/// One gate judged on one benchmark (or on none).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateRow {
+    /// The gate's display name.
+    pub gate: String,
+    /// The gate's metric path as configured (may be a glob).
+    pub metric: String,
+    /// The benchmark judged, or `—` when the gate matched none.
+    pub benchmark: String,
+    pub matched: bool,
+    /// The measured value in the gate's unit, or `—`.
+    pub value: String,
+    /// Operator and threshold: `< 2 ms`.
+    pub condition: String,
+    /// `blocking` or `warning`.
+    pub severity: &'static str,
+    /// What the outcome does to the run: `pass`, `fail` (blocking) or `warn` (warning). Also
+    /// the CSS class.
+    pub status: &'static str,
+    /// `PASS`, `FAIL` or `WARN`.
+    pub status_label: &'static str,
+    pub icon: &'static str,
+    /// Why the gate failed without a value.
+    pub message: Option<String>,
+}
+
+/// One metric of one benchmark compared with the baseline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComparisonRow {
+    pub benchmark: String,
+    pub metric: String,
+    /// `regressed`, `improved`, `unchanged`, `new`, `removed` or `inconclusive`; also the CSS class.
+    pub verdict: &'static str,
+    /// Baseline mean, or `—`.
+    pub baseline: String,
+    /// Current mean, or `—`.
+    pub current: String,
+    /// `+12.34%`, or `—`.
+    pub change: String,
+    /// `p = 0.0123`, `p < 0.0001`, or `—` without a test.
+    pub p: String,
+    /// Why this verdict.
+    pub reason: String,
+    /// The id of this metric's chart in the HTML report.
+    pub chart: Option<String>,
+}
+
+/// The samples of one metric, baseline against current.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    /// HTML id, `chart-1`, ...
+    pub anchor: String,
+    pub benchmark: String,
+    pub metric: String,
+    /// The comparison verdict, when there was a comparison.
+    pub verdict: Option<&'static str>,
+    /// `+12.34%`, when both sides had a mean to compare.
+    pub change: Option<String>,
+    /// One line per row: `baseline: median 1.23 µs, 100 samples`.
+    pub legend: Vec<LegendItem>,
+    pub plot: Plot,
+}
+
+/// A legend line for one plot row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LegendItem {
+    /// `baseline` or `current`; also the CSS class.
+    pub name: &'static str,
+    pub text: String,
+}
+
+/// Builds the view of `report`. `current` and `baseline` are the results it was evaluated on;
+/// they supply the raw samples for the charts.
+pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> View {
+    let charts = charts(report, current, baseline);
+    let anchors: BTreeMap<(&str, &str), &str> =
+        charts.iter().map(|c| ((c.benchmark.as_str(), c.metric.as_str()), c.anchor.as_str())).collect();
+    let row = |c: &Comparison| comparison_row(c, anchors.get(&(c.id.as_str(), c.metric.as_str())).copied());
+
+    let mut gates: Vec<GateRow> = report.gates.iter().map(gate_row).collect();
+    // Stable: config order is kept within each group.
+    gates.sort_by_key(|g| match g.status {
+        "fail" => 0,
+        "warn" => 1,
+        _ => 2,
+    });
+    let failed_gates = gates.iter().filter(|g| g.status != "pass").cloned().collect();
+
+    let mut regressed: Vec<&Comparison> =
+        report.comparisons.iter().filter(|c| c.verdict == ChangeVerdict::Regressed).collect();
+    regressed.sort_by(|a, b| worse_percent(b).total_cmp(&worse_percent(a)));
+    let mut improved: Vec<&Comparison> =
+        report.comparisons.iter().filter(|c| c.verdict == ChangeVerdict::Improved).collect();
+    improved.sort_by(|a, b| worse_percent(a).total_cmp(&worse_percent(b)));
+
+    let regressions: Vec<ComparisonRow> = regressed.into_iter().map(row).collect();
+    let improvements: Vec<ComparisonRow> = improved.into_iter().map(row).collect();
+    View {
+        tool: format!("{} {}", report.tool.name, report.tool.version),
+        verdict: verdict_view(report),
+        gate_counts: gate_counts(report),
+        comparison_counts: comparison_counts(report),
+        count_groups: count_groups(report),
+        settings: settings(report),
+        current: run_view(&report.current),
+        baseline: report.baseline.as_ref().map(run_view),
+        comparison_skipped: report.comparison_skipped.clone(),
+        environment: environment(&current.environment),
+        environment_differences: report
+            .environment_differences
+            .iter()
+            .map(|d| Difference { field: d.field.clone(), current: d.this.clone(), baseline: d.other.clone() })
+            .collect(),
+        notes: report.notes.clone(),
+        failed_gates,
+        gates,
+        changes: regressions.iter().chain(&improvements).cloned().collect(),
+        regressions,
+        improvements,
+        comparisons: report.comparisons.iter().map(row).collect(),
+        charts,
+    }
+}
+
+/// How much worse the metric got, in percent: positive is worse whichever way is better.
+/// Comparisons without a change sort last.
+fn worse_percent(c: &Comparison) -> f64 {
+    let change = c.change_percent.filter(|p| p.is_finite()).unwrap_or(0.0);
+    match c.better {
+        Better::Lower => change,
+        Better::Higher => -change,
+    }
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
+fn verdict_view(report: &Report) -> VerdictView {
+    let (key, word, icon) = match report.verdict {
+        Verdict::Pass => ("pass", "PASS", "✅"),
+        Verdict::Warn => ("warn", "WARN", "⚠️"),
+        Verdict::Fail => ("fail", "FAIL", "❌"),
+    };
+    let counts = &report.counts;
+    let mut parts = Vec::new();
+    if counts.gates_failed_blocking > 0 {
+        parts.push(format!("{} failed", plural(counts.gates_failed_blocking, "blocking gate", "blocking gates")));
+    }
+    if counts.gates_failed_warning > 0 {
+        parts.push(format!("{} failed", plural(counts.gates_failed_warning, "warning gate", "warning gates")));
+    }
+    if counts.regressed > 0 {
+        let regressions = plural(counts.regressed, "regression", "regressions");
+        // Say why a regression did not fail the run, or a reader will think it a bug.
+        parts.push(if report.settings.fail_on_regression {
+            regressions
+        } else {
+            format!("{regressions} (fail_on_regression is off)")
+        });
+    }
+    let mut reason = if parts.is_empty() {
+        let gates = report.gates.len();
+        match (gates, report.comparisons.len()) {
+            (0, 0) => "Nothing to check: no gates and no comparison".to_owned(),
+            (0, _) => "Nothing regressed".to_owned(),
+            (1, 0) => "The gate passed".to_owned(),
+            (_, 0) => format!("All {gates} gates passed"),
+            (1, _) => "The gate passed and nothing regressed".to_owned(),
+            (_, _) => format!("All {gates} gates passed and nothing regressed"),
+        }
+    } else {
+        parts.join(", ")
+    };
+    if report.verdict == Verdict::Warn && report.settings.strict {
+        reason.push_str("; --strict turns warnings into a failure");
+    }
+    VerdictView { key, word, icon, reason, fails_run: report.fails() }
+}
+
+/// `1 passed, 2 failed (warning)`: the non-zero parts, or `none` when all are zero.
+fn list(parts: &[(usize, &str)]) -> String {
+    let shown: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, label)| format!("{n} {label}")).collect();
+    if shown.is_empty() {
+        "none".to_owned()
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn gate_counts(report: &Report) -> String {
+    let c = &report.counts;
+    if report.gates.is_empty() {
+        return "no gates".to_owned();
+    }
+    let parts = [
+        (c.gates_passed, "passed"),
+        (c.gates_failed_blocking, "failed (blocking)"),
+        (c.gates_failed_warning, "failed (warning)"),
+    ];
+    format!("{}: {}", plural(report.gates.len(), "gate", "gates"), list(&parts))
+}
+
+fn comparison_counts(report: &Report) -> String {
+    let c = &report.counts;
+    if report.comparisons.is_empty() {
+        return if report.baseline.is_some() { "nothing to compare" } else { "no comparison" }.to_owned();
+    }
+    let parts = [
+        (c.regressed, "regressed"),
+        (c.improved, "improved"),
+        (c.unchanged, "unchanged"),
+        (c.new, "new"),
+        (c.removed, "removed"),
+        (c.inconclusive, "inconclusive"),
+    ];
+    format!("{}: {}", plural(report.comparisons.len(), "comparison", "comparisons"), list(&parts))
+}
+
+fn count_groups(report: &Report) -> Vec<CountGroup> {
+    let c = &report.counts;
+    // A zero is shown muted: present (so the reader knows it was counted) but not loud.
+    let item = |label, value: usize, tone| CountItem {
+        label,
+        value: value.to_string(),
+        tone: if value == 0 { "zero" } else { tone },
+    };
+    let mut groups = vec![CountGroup {
+        title: "Gates",
+        items: vec![
+            item("failed (blocking)", c.gates_failed_blocking, "fail"),
+            item("failed (warning)", c.gates_failed_warning, "warn"),
+            item("passed", c.gates_passed, "pass"),
+        ],
+    }];
+    if !report.comparisons.is_empty() {
+        groups.push(CountGroup {
+            title: "Comparisons",
+            items: vec![
+                item("regressed", c.regressed, "fail"),
+                item("improved", c.improved, "pass"),
+                item("unchanged", c.unchanged, "neutral"),
+                item("new", c.new, "neutral"),
+                item("removed", c.removed, "neutral"),
+                item("inconclusive", c.inconclusive, "warn"),
+            ],
+        });
+    }
+    groups
+}
+
+fn settings(report: &Report) -> String {
+    let s = &report.settings;
+    let mut text = format!(
+        "Welch's t-test at α = {}; a change counts from {}%; regressions {}",
+        format::exact(s.alpha),
+        format::exact(s.regression_threshold_percent),
+        if s.fail_on_regression { "fail the run" } else { "only warn" }
+    );
+    if s.strict {
+        text.push_str("; --strict: warnings fail the run");
+    }
+    text
+}
+
+fn run_view(run: &RunInfo) -> RunView {
+    let git: Option<&GitInfo> = run.git.as_ref();
+    let commit = git.map(|g| format::short_sha(&g.commit));
+    let describe = match git {
+        None => "unknown commit".to_owned(),
+        Some(g) => {
+            let mut text = format::short_sha(&g.commit);
+            if let Some(branch) = &g.branch {
+                text.push_str(&format!(" on {branch}"));
+            }
+            if g.dirty {
+                text.push_str(", uncommitted changes");
+            }
+            text
+        }
+    };
+    RunView {
+        commit,
+        commit_full: git.map(|g| g.commit.clone()),
+        branch: git.and_then(|g| g.branch.clone()),
+        dirty: git.is_some_and(|g| g.dirty),
+        describe,
+        created_at: run.created_at.clone(),
+        benchmarks: plural(run.benchmarks, "benchmark", "benchmarks"),
+    }
+}
+
+fn environment(env: &Environment) -> Vec<Field> {
+    let unknown = || "unknown".to_owned();
+    vec![
+        Field { label: "OS", value: format!("{} {}", env.os, env.arch) },
+        Field { label: "CPU", value: env.cpu_model.clone().unwrap_or_else(unknown) },
+        Field { label: "Cores", value: env.cores.to_string() },
+        Field { label: "rustc", value: env.rustc.clone().unwrap_or_else(unknown) },
+        Field { label: "criterion", value: env.criterion.clone().unwrap_or_else(unknown) },
+    ]
+}
+
+fn gate_row(outcome: &GateOutcome) -> GateRow {
+    let (status, status_label, icon) = match (outcome.status, outcome.severity) {
+        (GateStatus::Passed, _) => ("pass", "PASS", "✅"),
+        (GateStatus::Failed, Severity::Blocking) => ("fail", "FAIL", "❌"),
+        (GateStatus::Failed, Severity::Warning) => ("warn", "WARN", "⚠️"),
+    };
+    let value = match outcome.value {
+        Some(value) => format::gate_value_against(value, outcome.threshold, &outcome.unit),
+        None => MISSING.to_owned(),
+    };
+    GateRow {
+        gate: outcome.gate.clone(),
+        metric: outcome.metric.clone(),
+        benchmark: outcome.benchmark.clone().unwrap_or_else(|| MISSING.to_owned()),
+        matched: outcome.benchmark.is_some(),
+        value,
+        condition: format!(
+            "{} {}",
+            outcome.operator.symbol(),
+            format::gate_threshold(outcome.threshold, &outcome.unit)
+        ),
+        severity: match outcome.severity {
+            Severity::Blocking => "blocking",
+            Severity::Warning => "warning",
+        },
+        status,
+        status_label,
+        icon,
+        message: outcome.message.clone(),
+    }
+}
+
+fn comparison_row(c: &Comparison, chart: Option<&str>) -> ComparisonRow {
+    let mean = |summary: Option<crate::stats::Summary>| match summary {
+        Some(s) if s.n > 0 => format::measurement(s.mean, &c.unit),
+        _ => MISSING.to_owned(),
+    };
+    ComparisonRow {
+        benchmark: c.id.clone(),
+        metric: c.metric.clone(),
+        verdict: c.verdict.as_str(),
+        baseline: mean(c.baseline),
+        current: mean(c.current),
+        change: c.change_percent.map(format::percent_change).unwrap_or_else(|| MISSING.to_owned()),
+        p: c.test.map(|t| format::p_value(t.p_two_sided)).unwrap_or_else(|| MISSING.to_owned()),
+        reason: c.reason.clone(),
+        chart: chart.map(str::to_owned),
+    }
+}
+
+/// One chart per compared metric: those of the comparisons, or without a baseline those of the
+/// current results, so a first run still shows its distributions.
+fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> Vec<Chart> {
+    let keys: Vec<(&str, &str)> = if report.comparisons.is_empty() {
+        current
+            .benchmarks
+            .iter()
+            .flat_map(|b| b.metrics.iter().filter(|(_, m)| m.compared).map(|(name, _)| (b.id.as_str(), name.as_str())))
+            .collect()
+    } else {
+        report.comparisons.iter().map(|c| (c.id.as_str(), c.metric.as_str())).collect()
+    };
+    let mut charts = Vec::new();
+    for (id, name) in keys {
+        let now = find_metric(Some(current), id, name);
+        let Some(unit) = now.or(find_metric(baseline, id, name)).map(|m| m.unit.as_str()) else { continue };
+        // Samples in another unit cannot share the axis; the comparison already says the unit changed.
+        let before = find_metric(baseline, id, name).filter(|m| m.unit == unit);
+        let sides: Vec<Side<'_>> = [("baseline", before), ("current", now)]
+            .into_iter()
+            .filter_map(|(name, m)| m.map(|m| Side { name, samples: &m.samples, median: m.summary.median }))
+            .collect();
+        let Some(plot) = chart::strip_plot(&sides, unit) else { continue };
+        let legend = plot
+            .rows
+            .iter()
+            .zip(sides.iter().filter(|s| s.samples.iter().any(|x| x.is_finite())))
+            .map(|(row, side)| {
+                let samples = if row.shown < row.samples {
+                    format!("{} of {} samples shown", row.shown, row.samples)
+                } else {
+                    plural(row.samples, "sample", "samples")
+                };
+                LegendItem {
+                    name: row.name,
+                    text: format!("{}: median {}, {samples}", row.name, format::measurement(side.median, unit)),
+                }
+            })
+            .collect();
+        let comparison = report.comparisons.iter().find(|c| c.id == id && c.metric == name);
+        charts.push(Chart {
+            anchor: format!("chart-{}", charts.len() + 1),
+            benchmark: id.to_owned(),
+            metric: name.to_owned(),
+            verdict: comparison.map(|c| c.verdict.as_str()),
+            change: comparison.and_then(|c| c.change_percent).map(format::percent_change),
+            legend,
+            plot,
+        });
+    }
+    charts
+}
+
+fn find_metric<'a>(results: Option<&'a Results>, id: &str, name: &str) -> Option<&'a Metric> {
+    results.and_then(|r| r.benchmark(id)).and_then(|b| b.metrics.get(name))
+}

@@ -1,0 +1,215 @@
+//! The evaluation of one run: gates, regression verdicts and the overall verdict. Pure.
+//!
+//! [`Report`] is also the shape of `report.json`, documented in docs/report-format.md.
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::{self, ChangeVerdict, CompareSettings, Comparison};
+use crate::config::{Config, Severity};
+use crate::gates::{self, GateOutcome, GateStatus};
+use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
+
+/// Version of the `report.json` format.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// The overall outcome of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every gate passed and nothing regressed.
+    Pass,
+    /// Only Warning gates failed, or regressions were found with `fail_on_regression` off.
+    Warn,
+    /// A Blocking gate failed, or a regression was found with `fail_on_regression` on.
+    Fail,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Warn => "warn",
+            Verdict::Fail => "fail",
+        }
+    }
+}
+
+/// Which results were evaluated and against what.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub created_at: String,
+    pub git: Option<GitInfo>,
+    pub benchmarks: usize,
+}
+
+impl RunInfo {
+    fn of(results: &Results) -> RunInfo {
+        RunInfo {
+            created_at: results.created_at.clone(),
+            git: results.git.clone(),
+            benchmarks: results.benchmarks.len(),
+        }
+    }
+}
+
+/// The settings that shaped the verdicts, echoed so a report explains itself.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub alpha: f64,
+    pub regression_threshold_percent: f64,
+    pub fail_on_regression: bool,
+    pub strict: bool,
+}
+
+/// How many of each outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub gates_passed: usize,
+    pub gates_failed_blocking: usize,
+    pub gates_failed_warning: usize,
+    pub regressed: usize,
+    pub improved: usize,
+    pub unchanged: usize,
+    pub new: usize,
+    pub removed: usize,
+    pub inconclusive: usize,
+}
+
+/// The whole evaluation; serialized as `report.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: Tool,
+    pub verdict: Verdict,
+    pub settings: Settings,
+    pub counts: Counts,
+    pub current: RunInfo,
+    /// The baseline compared against; `None` when there was none.
+    pub baseline: Option<RunInfo>,
+    /// Why no regression check ran, when it did not.
+    pub comparison_skipped: Option<String>,
+    /// Baseline environment fields that differ from the current one.
+    pub environment_differences: Vec<EnvironmentDifference>,
+    pub gates: Vec<GateOutcome>,
+    pub comparisons: Vec<Comparison>,
+    /// Things the reader should know that are not verdicts.
+    pub notes: Vec<String>,
+}
+
+/// What to evaluate.
+pub struct Inputs<'a> {
+    pub config: &'a Config,
+    pub current: &'a Results,
+    pub baseline: Option<&'a Results>,
+    /// Why there is no baseline, when there is none and one was expected.
+    pub baseline_missing_reason: Option<String>,
+    pub strict: bool,
+    /// Notes from collection and loading (e.g. "no config file; no gates").
+    pub notes: Vec<String>,
+}
+
+/// Evaluates gates and regressions into a report.
+pub fn evaluate(inputs: Inputs<'_>) -> Report {
+    let Inputs { config, current, baseline, baseline_missing_reason, strict, mut notes } = inputs;
+    let settings = Settings {
+        alpha: compare::DEFAULT_ALPHA,
+        regression_threshold_percent: config.regression_threshold_percent,
+        fail_on_regression: config.fail_on_regression,
+        strict,
+    };
+    let gates = gates::evaluate(&config.gates, current);
+    let compare_settings =
+        CompareSettings { alpha: settings.alpha, threshold_percent: config.regression_threshold_percent };
+    let comparisons = baseline.map(|b| compare::compare(b, current, compare_settings)).unwrap_or_default();
+    let environment_differences = baseline.map(|b| current.environment.differences(&b.environment)).unwrap_or_default();
+    if !environment_differences.is_empty() {
+        let fields: Vec<&str> = environment_differences.iter().map(|d| d.field.as_str()).collect();
+        notes.push(format!(
+            "The baseline was measured in a different environment ({} differ): changes may come from the machine, not the code.",
+            fields.join(", ")
+        ));
+    }
+    let comparison_skipped = match baseline {
+        Some(_) => None,
+        None => Some(baseline_missing_reason.unwrap_or_else(|| "no baseline given (use --baseline FILE)".to_owned())),
+    };
+    let counts = count(&gates, &comparisons);
+    let verdict = verdict(&counts, config.fail_on_regression);
+    Report {
+        schema_version: REPORT_SCHEMA_VERSION,
+        tool: Tool::this(),
+        verdict,
+        settings,
+        counts,
+        current: RunInfo::of(current),
+        baseline: baseline.map(RunInfo::of),
+        comparison_skipped,
+        environment_differences,
+        gates,
+        comparisons,
+        notes,
+    }
+}
+
+fn count(gates: &[GateOutcome], comparisons: &[Comparison]) -> Counts {
+    let mut counts = Counts::default();
+    for gate in gates {
+        match (gate.status, gate.severity) {
+            (GateStatus::Passed, _) => counts.gates_passed += 1,
+            (GateStatus::Failed, Severity::Blocking) => counts.gates_failed_blocking += 1,
+            (GateStatus::Failed, Severity::Warning) => counts.gates_failed_warning += 1,
+        }
+    }
+    for comparison in comparisons {
+        let slot = match comparison.verdict {
+            ChangeVerdict::Regressed => &mut counts.regressed,
+            ChangeVerdict::Improved => &mut counts.improved,
+            ChangeVerdict::Unchanged => &mut counts.unchanged,
+            ChangeVerdict::New => &mut counts.new,
+            ChangeVerdict::Removed => &mut counts.removed,
+            ChangeVerdict::Inconclusive => &mut counts.inconclusive,
+        };
+        *slot += 1;
+    }
+    counts
+}
+
+fn verdict(counts: &Counts, fail_on_regression: bool) -> Verdict {
+    if counts.gates_failed_blocking > 0 || (fail_on_regression && counts.regressed > 0) {
+        Verdict::Fail
+    } else if counts.gates_failed_warning > 0 || counts.regressed > 0 {
+        Verdict::Warn
+    } else {
+        Verdict::Pass
+    }
+}
+
+impl Report {
+    /// Whether the run fails: a `fail` verdict, or `warn` under `--strict`.
+    pub fn fails(&self) -> bool {
+        match self.verdict {
+            Verdict::Fail => true,
+            Verdict::Warn => self.settings.strict,
+            Verdict::Pass => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(blocking: usize, warning: usize, regressed: usize) -> Counts {
+        Counts { gates_failed_blocking: blocking, gates_failed_warning: warning, regressed, ..Counts::default() }
+    }
+
+    #[test]
+    fn verdict_table() {
+        assert_eq!(verdict(&counts(0, 0, 0), true), Verdict::Pass);
+        assert_eq!(verdict(&counts(1, 0, 0), true), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 1, 0), true), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 1), true), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 0, 1), false), Verdict::Warn);
+        assert_eq!(verdict(&counts(1, 1, 1), false), Verdict::Fail);
+    }
+}

@@ -1,0 +1,61 @@
+//! Helpers shared by the integration tests: the real binary, fixture paths, redaction.
+
+#![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The real binary, invoked as cargo invokes it (`cargo-perf-gate perf-gate ...`), in `cwd`.
+pub fn perf_gate(cwd: &Path) -> Command {
+    let mut command = Command::cargo_bin("cargo-perf-gate").unwrap();
+    command.arg("perf-gate").current_dir(cwd).env_remove("CRITERION_HOME").env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(path)
+}
+
+/// Collects a criterion baseline of the demo fixture into `out`, returning the results path.
+pub fn collect_fixture(cwd: &Path, baseline: &str, out: &Path) -> PathBuf {
+    perf_gate(cwd)
+        .args(["run", "--no-run", "--quiet", "--criterion-baseline", baseline, "--criterion-dir"])
+        .arg(fixture("criterion"))
+        .arg("--out-dir")
+        .arg(out)
+        .arg("--config")
+        .arg(fixture("configs/none.json"))
+        .assert()
+        .success();
+    out.join("results.json")
+}
+
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Replaces what changes from run to run in text outside snapshots: temp paths and versions.
+pub fn redact(text: &str, temp: &Path) -> String {
+    text.replace(&temp.display().to_string(), "[TEMP]")
+        .replace(&repo().display().to_string(), "[REPO]")
+        .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+/// insta settings that also mask dates, commits and machine details.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]");
+    settings.add_filter(r"\b[0-9a-f]{40}\b", "[SHA]");
+    settings.set_snapshot_path(repo().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}

@@ -1,0 +1,198 @@
+//! The real thing: `cargo bench` on the demo crate, built and run through perf-gate.
+//!
+//! Every test shares one target directory, so criterion is compiled once for all of them.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+fn shared_target_dir() -> PathBuf {
+    repo().join("target/demo-target")
+}
+
+/// A copy of the demo crate in a temp dir, renamed to package `demo_<tag>` and edited by `edit`.
+///
+/// cargo names build artifacts by package name and version, not by path, so copies sharing a
+/// target dir need their own names or they overwrite each other's bench executables.
+fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = repo().join("examples/demo");
+    for file in ["Cargo.toml", "Cargo.lock", "benchmark-config.json", "src/lib.rs", "benches/demo_bench.rs"] {
+        let to = temp.path().join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(demo.join(file), &to).unwrap();
+    }
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let path = temp.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replacen("name = \"demo\"", &format!("name = \"demo_{tag}\""), 1);
+        std::fs::write(&path, text.replacen("[lib]", "[lib]\nname = \"demo\"", 1)).unwrap();
+    }
+    edit(temp.path());
+    temp
+}
+
+/// perf-gate in a demo copy, with its own criterion home so parallel tests never see each
+/// other's results.
+fn perf_gate_in_copy(demo: &Path) -> assert_cmd::Command {
+    let mut command = perf_gate(demo);
+    command.env("CARGO_TARGET_DIR", shared_target_dir()).env("CRITERION_HOME", demo.join("criterion"));
+    command
+}
+
+/// The README's first command, read from the README so the two cannot drift apart.
+fn readme_main_command() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let line = readme.lines().find(|l| l.starts_with("cargo run --release -- perf-gate")).expect("README command");
+    line.split_whitespace().skip(4).map(str::to_owned).collect()
+}
+
+#[test]
+fn readme_first_command_runs_the_demo() {
+    let args = readme_main_command();
+    assert_eq!(args[0], "perf-gate");
+    let output = perf_gate(&repo()).args(&args[1..]).env("CARGO_TARGET_DIR", shared_target_dir()).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "stderr:\n{}", stderr(&output));
+    let out_dir = shared_target_dir().join("perf-gate");
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("results.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["adler32_4k", "count_distinct/1000", "parse/numbers", "sort/insertion/256", "sort/std_unstable/256"]
+    );
+    let source = &results["benchmarks"][0]["source"];
+    assert_eq!((source["package"].as_str(), source["target"].as_str()), (Some("demo"), Some("demo_bench")));
+    assert!(results["environment"]["criterion"].as_str().unwrap().starts_with("0.8"));
+    assert!(results["environment"]["rustc"].as_str().unwrap().starts_with("rustc "));
+    for file in ["report.json", "summary.md", "report.html", "bench.log"] {
+        assert!(out_dir.join(file).is_file(), "{file}");
+    }
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap()).unwrap();
+    let gates = report["gates"].as_array().unwrap();
+    assert!(gates.len() >= 4, "the demo config's gates were evaluated: {gates:?}");
+    assert!(stdout(&output).contains("PASS"), "{}", stdout(&output));
+    // Streamed criterion output goes to stderr, never into the summary on stdout.
+    assert!(stderr(&output).contains("Benchmarking") || stderr(&output).contains("time:"), "{}", stderr(&output));
+    assert!(!stdout(&output).contains("Benchmarking"));
+}
+
+#[test]
+fn a_bench_that_does_not_compile_is_exit_3() {
+    let demo = demo_copy("broken", |dir| {
+        let lib = dir.join("src/lib.rs");
+        let text = std::fs::read_to_string(&lib).unwrap();
+        std::fs::write(lib, format!("{text}\npub fn broken() -> u32 {{ \"not a number\" }}\n")).unwrap();
+    });
+    let output =
+        perf_gate(demo.path()).args(["--quiet"]).env("CARGO_TARGET_DIR", shared_target_dir()).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let stderr = stderr(&output);
+    assert!(stderr.contains("building the benches failed"), "{stderr}");
+    assert!(stderr.contains("mismatched types"), "the compiler's error is shown: {stderr}");
+}
+
+#[test]
+fn a_bench_that_panics_is_exit_3_with_its_output() {
+    let demo = demo_copy("panics", |dir| {
+        let bench = dir.join("benches/demo_bench.rs");
+        let text = std::fs::read_to_string(&bench).unwrap();
+        let text = text.replace(
+            "fn bench_checksum(c: &mut Criterion) {",
+            "fn bench_checksum(c: &mut Criterion) {\n    panic!(\"the bench broke on purpose\");",
+        );
+        std::fs::write(bench, text).unwrap();
+    });
+    let output =
+        perf_gate(demo.path()).args(["--quiet"]).env("CARGO_TARGET_DIR", shared_target_dir()).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let stderr = stderr(&output);
+    assert!(stderr.contains("bench `demo_bench` of package `demo_panics` failed"), "{stderr}");
+    assert!(stderr.contains("the bench broke on purpose"), "{stderr}");
+}
+
+/// Whether `pid` is a live process (a zombie waiting to be reaped counts as gone).
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_c_stops_the_benches_and_leaves_no_report() {
+    let demo = demo_copy("endless", |dir| {
+        let bench = r#"
+use criterion::{criterion_group, criterion_main, Criterion};
+
+// Records its pid, then takes far longer than any test waits.
+fn endless(c: &mut Criterion) {
+    std::fs::write(std::env::var("PID_FILE").unwrap(), std::process::id().to_string()).unwrap();
+    c.bench_function("endless", |b| b.iter(|| std::thread::sleep(std::time::Duration::from_millis(50))));
+}
+
+criterion_group!(benches, endless);
+criterion_main!(benches);
+"#;
+        std::fs::write(dir.join("benches/demo_bench.rs"), bench).unwrap();
+    });
+    let pid_file = demo.path().join("bench.pid");
+    let out_dir = demo.path().join("out");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--out-dir"])
+        .arg(&out_dir)
+        .current_dir(demo.path())
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", demo.path().join("criterion"))
+        .env("PID_FILE", &pid_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Building may wait for the other tests' builds: allow it minutes, then give up.
+    let deadline = Instant::now() + Duration::from_secs(600);
+    let bench_pid: i32 = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file).ok().and_then(|t| t.trim().parse().ok()) {
+            break pid;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("perf-gate ended before the bench started: {status}");
+        }
+        assert!(Instant::now() < deadline, "the bench never started");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // SAFETY: sends SIGINT to the child we spawned, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("perf-gate did not stop within 30 s of SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while alive(bench_pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!alive(bench_pid), "the bench process {bench_pid} survived");
+    for file in ["results.json", "report.json", "summary.md", "report.html"] {
+        assert!(!out_dir.join(file).exists(), "{file} was written");
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".perf-gate-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
