@@ -361,3 +361,49 @@ fn no_run_outside_a_workspace_without_criterion_dir_is_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("cannot read the cargo workspace"), "{}", stderr(&output));
 }
+
+#[test]
+fn cargo_finds_it_as_a_subcommand() {
+    let temp = tempfile::tempdir().unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("cargo-perf-gate");
+    let path = std::env::join_paths(
+        std::iter::once(binary.parent().unwrap().to_owned())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+    )
+    .unwrap();
+    let output = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["perf-gate", "config", "validate"])
+        .arg(fixture("configs/gates.json"))
+        .env("PATH", path)
+        .current_dir(temp.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("is valid: 4 gates"), "{}", stdout(&output));
+}
+
+#[test]
+fn run_with_a_baseline_file_checks_for_regressions() {
+    let temp = tempfile::tempdir().unwrap();
+    let main = collect_fixture(temp.path(), "main", &temp.path().join("main"));
+    let output = perf_gate(temp.path())
+        .args(["--no-run", "--quiet", "--criterion-baseline", "pr", "--criterion-dir"])
+        .arg(fixture("criterion"))
+        .arg("--out-dir")
+        .arg(temp.path().join("pr"))
+        .arg("--baseline")
+        .arg(&main)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&temp.path().join("pr/report.json"));
+    assert_eq!(report["counts"]["regressed"], 1);
+    assert!(temp.path().join("pr/results.json").is_file(), "the results are written even when the gate fails");
+    let output = perf_gate(temp.path())
+        .args(["--no-run", "--baseline", "missing.json", "--criterion-dir"])
+        .arg(fixture("criterion"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("missing.json: cannot read the results file"), "{}", stderr(&output));
+}

@@ -89,8 +89,7 @@ fn a_bench_that_does_not_compile_is_exit_3() {
         let text = std::fs::read_to_string(&lib).unwrap();
         std::fs::write(lib, format!("{text}\npub fn broken() -> u32 {{ \"not a number\" }}\n")).unwrap();
     });
-    let output =
-        perf_gate(demo.path()).args(["--quiet"]).env("CARGO_TARGET_DIR", shared_target_dir()).output().unwrap();
+    let output = perf_gate_in_copy(demo.path()).arg("--quiet").output().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let stderr = stderr(&output);
     assert!(stderr.contains("building the benches failed"), "{stderr}");
@@ -108,12 +107,36 @@ fn a_bench_that_panics_is_exit_3_with_its_output() {
         );
         std::fs::write(bench, text).unwrap();
     });
-    let output =
-        perf_gate(demo.path()).args(["--quiet"]).env("CARGO_TARGET_DIR", shared_target_dir()).output().unwrap();
+    let output = perf_gate_in_copy(demo.path()).arg("--quiet").output().unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     let stderr = stderr(&output);
     assert!(stderr.contains("bench `demo_bench` of package `demo_panics` failed"), "{stderr}");
     assert!(stderr.contains("the bench broke on purpose"), "{stderr}");
+}
+
+#[test]
+fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
+    let demo = demo_copy("filtered", |_| {});
+    let out = demo.path().join("out");
+    let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.2"];
+    let ids = || -> Vec<String> {
+        let text = std::fs::read_to_string(out.join("results.json")).unwrap();
+        let results: serde_json::Value = serde_json::from_str(&text).unwrap();
+        results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect()
+    };
+    perf_gate_in_copy(demo.path()).args(["--quiet", "--out-dir"]).arg(&out).args(quick).assert().code(0);
+    assert_eq!(ids().len(), 5);
+    // A criterion filter runs one benchmark. The other four directories are from the run before
+    // and must not be collected as if they had been measured now.
+    let output = perf_gate_in_copy(demo.path())
+        .args(["--quiet", "--out-dir"])
+        .arg(&out)
+        .args(quick)
+        .arg("adler32")
+        .output()
+        .unwrap();
+    assert_eq!(ids(), ["adler32_4k"]);
+    assert_eq!(output.status.code(), Some(1), "the demo's sort gate now matches nothing: {}", stderr(&output));
 }
 
 /// Whether `pid` is a live process (a zombie waiting to be reaped counts as gone).

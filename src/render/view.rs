@@ -22,7 +22,7 @@ pub struct View {
     /// The tool and version that wrote the report: `cargo-perf-gate 0.1.0`.
     pub tool: String,
     pub verdict: VerdictView,
-    /// Gate counts in one line: `4 gates: 1 passed, 1 failed (blocking), 2 failed (warning)`.
+    /// Gate counts in one line: `4 gate checks: 1 passed, 1 failed (blocking), 2 failed (warning)`.
     pub gate_counts: String,
     /// Comparison counts in one line: `6 comparisons: 1 regressed, 1 improved, ...`.
     pub comparison_counts: String,
@@ -281,10 +281,10 @@ fn verdict_view(report: &Report) -> VerdictView {
         match (gates, report.comparisons.len()) {
             (0, 0) => "Nothing to check: no gates and no comparison".to_owned(),
             (0, _) => "Nothing regressed".to_owned(),
-            (1, 0) => "The gate passed".to_owned(),
-            (_, 0) => format!("All {gates} gates passed"),
-            (1, _) => "The gate passed and nothing regressed".to_owned(),
-            (_, _) => format!("All {gates} gates passed and nothing regressed"),
+            (1, 0) => "The gate check passed".to_owned(),
+            (_, 0) => format!("All {gates} gate checks passed"),
+            (1, _) => "The gate check passed and nothing regressed".to_owned(),
+            (_, _) => format!("All {gates} gate checks passed and nothing regressed"),
         }
     } else {
         parts.join(", ")
@@ -315,7 +315,8 @@ fn gate_counts(report: &Report) -> String {
         (c.gates_failed_blocking, "failed (blocking)"),
         (c.gates_failed_warning, "failed (warning)"),
     ];
-    format!("{}: {}", plural(report.gates.len(), "gate", "gates"), list(&parts))
+    // A globbed gate is checked once per matching benchmark, so these are checks, not gates.
+    format!("{}: {}", plural(report.gates.len(), "gate check", "gate checks"), list(&parts))
 }
 
 fn comparison_counts(report: &Report) -> String {
