@@ -89,6 +89,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                     .to_owned(),
             )
         })?;
+    // cargo runs benches from their package's directory, so a relative CRITERION_HOME would
+    // point somewhere else for them than for us.
+    let criterion_home = std::path::absolute(&criterion_home).unwrap_or(criterion_home);
     let root = workspace.as_ref().map_or_else(|| PathBuf::from("."), |ws| ws.root.clone());
     let out_dir = match (&args.out_dir, &workspace) {
         (Some(dir), _) => dir.clone(),
@@ -115,6 +118,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         environment: environment::fingerprint(&root, workspace.as_ref().and_then(|ws| ws.criterion.clone())),
         benchmarks,
     };
+    if interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
     let results_path = out_dir.join(RESULTS_FILE);
     output::write_atomic(&results_path, &to_json(&current))?;
     console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));

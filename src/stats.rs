@@ -7,17 +7,30 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Summary statistics of one metric's samples.
+///
+/// A statistic that does not exist (no samples) is NaN, which JSON writes as `null`; reading
+/// `null` back gives NaN again, so such a file round-trips.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub n: usize,
+    #[serde(deserialize_with = "nan_if_null")]
     pub mean: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub median: f64,
     /// Sample standard deviation (n - 1 denominator); 0 for a single sample.
+    #[serde(deserialize_with = "nan_if_null")]
     pub std_dev: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub min: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub max: f64,
     /// 95th percentile, linear interpolation between closest ranks (Hyndman and Fan type 7).
+    #[serde(deserialize_with = "nan_if_null")]
     pub p95: f64,
+}
+
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 impl Summary {
@@ -146,10 +159,14 @@ mod tests {
     }
 
     #[test]
-    fn summary_of_nothing_is_nan() {
+    fn summary_of_nothing_is_nan_and_round_trips_through_json() {
         let s = Summary::of(&[]);
         assert_eq!(s.n, 0);
         assert!(s.mean.is_nan());
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains("\"mean\":null"), "{json}");
+        let back: Summary = serde_json::from_str(&json).unwrap();
+        assert!(back.mean.is_nan() && back.p95.is_nan());
     }
 
     #[test]

@@ -124,6 +124,17 @@ fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
         let results: serde_json::Value = serde_json::from_str(&text).unwrap();
         results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect()
     };
+    // From another directory, with a relative criterion dir: the benches (which cargo runs in
+    // the package's directory) must write where perf-gate reads.
+    std::fs::create_dir_all(&out).unwrap();
+    perf_gate_in_copy(demo.path())
+        .current_dir(&out)
+        .args(["--quiet", "--manifest-path", "../Cargo.toml", "--criterion-dir", "criterion", "--out-dir", "."])
+        .args(quick)
+        .assert()
+        .code(0);
+    assert_eq!(ids().len(), 5);
+    assert!(out.join("criterion/adler32_4k/new/sample.json").is_file());
     perf_gate_in_copy(demo.path()).args(["--quiet", "--out-dir"]).arg(&out).args(quick).assert().code(0);
     assert_eq!(ids().len(), 5);
     // A criterion filter runs one benchmark. The other four directories are from the run before
