@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use cargo_perf_gate::collect::criterion as criterion_dir;
 use cargo_perf_gate::config::Config;
-use cargo_perf_gate::model::{self, Benchmark, Better, CriterionSource, Environment, Metric, Results, Source, Tool};
+use cargo_perf_gate::model::{self, Benchmark, Better, CriterionSource, Environment, Metric, Results, Source};
 use cargo_perf_gate::report::{self, Inputs};
 use cargo_perf_gate::{render, stats};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -38,35 +38,23 @@ fn suite(slowdown: f64) -> Results {
             let factor = if i % 50 == 0 { slowdown } else { 1.0 };
             let time =
                 Metric::from_samples("ns", Better::Lower, true, samples(1000.0 * (i + 1) as f64 * factor, i as u64));
+            let id = format!("group_{}/bench_{i:03}", i % 10);
             Benchmark {
-                id: format!("group_{}/bench_{i:03}", i % 10),
-                source: Source::Criterion(CriterionSource {
-                    directory: format!("group_{}/bench_{i:03}", i % 10),
-                    baseline: "new".to_owned(),
-                    package: None,
-                    target: None,
-                    sampling_mode: None,
-                    throughput: None,
-                }),
+                id: id.clone(),
+                source: Source::Criterion(CriterionSource::new(id.clone(), "new")),
                 metrics: BTreeMap::from([(model::TIME_METRIC.to_owned(), time)]),
             }
         })
         .collect();
-    Results {
-        schema_version: model::SCHEMA_VERSION,
-        tool: Tool::this(),
-        created_at: "2026-01-01T00:00:00Z".to_owned(),
-        git: None,
-        environment: Environment {
-            os: "linux".to_owned(),
-            arch: "x86_64".to_owned(),
-            cpu_model: None,
-            cores: 2,
-            rustc: None,
-            criterion: None,
-        },
-        benchmarks,
-    }
+    let environment = Environment {
+        os: "linux".to_owned(),
+        arch: "x86_64".to_owned(),
+        cpu_model: None,
+        cores: 2,
+        rustc: None,
+        criterion: None,
+    };
+    Results::new("2026-01-01T00:00:00Z".to_owned(), None, environment, benchmarks)
 }
 
 fn config() -> Config {

@@ -12,7 +12,7 @@ use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::model::{Benchmark, Results, Source, Tool, SCHEMA_VERSION};
+use crate::model::{Benchmark, Results, Source, SCHEMA_VERSION};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
 use crate::{exit_code, interrupt, render};
@@ -110,14 +110,12 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             collection.benchmarks
         }
     };
-    let current = Results {
-        schema_version: SCHEMA_VERSION,
-        tool: Tool::this(),
-        created_at: environment::now_rfc3339(),
-        git: environment::git_info(&root),
-        environment: environment::fingerprint(&root, workspace.as_ref().and_then(|ws| ws.criterion.clone())),
+    let current = Results::new(
+        environment::now_rfc3339(),
+        environment::git_info(&root),
+        environment::fingerprint(&root, workspace.as_ref().and_then(|ws| ws.criterion.clone())),
         benchmarks,
-    };
+    );
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }

@@ -188,42 +188,14 @@ fn format_p(p: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CriterionSource, Environment, Source, Tool, TIME_METRIC};
+    use crate::model::fixtures;
 
     const SETTINGS: CompareSettings = CompareSettings { alpha: 0.05, threshold_percent: 5.0 };
 
     fn results(benchmarks: &[(&str, Better, &[f64])]) -> Results {
-        Results {
-            schema_version: crate::model::SCHEMA_VERSION,
-            tool: Tool::this(),
-            created_at: "2026-01-01T00:00:00Z".to_owned(),
-            git: None,
-            environment: Environment {
-                os: "linux".to_owned(),
-                arch: "x86_64".to_owned(),
-                cpu_model: None,
-                cores: 2,
-                rustc: None,
-                criterion: None,
-            },
-            benchmarks: benchmarks
-                .iter()
-                .map(|(id, better, samples)| Benchmark {
-                    id: (*id).to_owned(),
-                    source: Source::Criterion(CriterionSource {
-                        directory: (*id).to_owned(),
-                        baseline: "new".to_owned(),
-                        package: None,
-                        target: None,
-                        sampling_mode: None,
-                        throughput: None,
-                    }),
-                    metrics: [(TIME_METRIC.to_owned(), Metric::from_samples("ns", *better, true, samples.to_vec()))]
-                        .into_iter()
-                        .collect(),
-                })
-                .collect(),
-        }
+        fixtures::results(
+            benchmarks.iter().map(|(id, better, times)| fixtures::benchmark(id, *better, times)).collect(),
+        )
     }
 
     /// Verdict of one benchmark compared from `before` to `after`.

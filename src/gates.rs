@@ -324,46 +324,19 @@ pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Better, CriterionSource, Environment, Source, Tool};
+    use crate::model::{fixtures, Better};
 
     fn benchmark(id: &str, times: &[f64], throughput_bytes: Option<u64>) -> Benchmark {
-        let mut metrics = std::collections::BTreeMap::new();
-        metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, times.to_vec()));
+        let mut benchmark = fixtures::benchmark(id, Better::Lower, times);
         if let Some(bytes) = throughput_bytes {
             let rates = times.iter().map(|t| bytes as f64 * 1e9 / t).collect();
-            metrics.insert(THROUGHPUT_METRIC.to_owned(), Metric::from_samples("bytes/s", Better::Higher, false, rates));
+            let throughput = Metric::from_samples("bytes/s", Better::Higher, false, rates);
+            benchmark.metrics.insert(THROUGHPUT_METRIC.to_owned(), throughput);
         }
-        Benchmark {
-            id: id.to_owned(),
-            source: Source::Criterion(CriterionSource {
-                directory: id.to_owned(),
-                baseline: "new".to_owned(),
-                package: None,
-                target: None,
-                sampling_mode: None,
-                throughput: None,
-            }),
-            metrics,
-        }
+        benchmark
     }
 
-    fn results(benchmarks: Vec<Benchmark>) -> Results {
-        Results {
-            schema_version: crate::model::SCHEMA_VERSION,
-            tool: Tool::this(),
-            created_at: "2026-01-01T00:00:00Z".to_owned(),
-            git: None,
-            environment: Environment {
-                os: "linux".to_owned(),
-                arch: "x86_64".to_owned(),
-                cpu_model: None,
-                cores: 2,
-                rustc: None,
-                criterion: None,
-            },
-            benchmarks,
-        }
-    }
+    use crate::model::fixtures::results;
 
     fn gate(metric: &str, operator: Operator, threshold: f64) -> Gate {
         Gate { comment: None, name: None, metric: metric.to_owned(), operator, threshold, severity: Severity::Blocking }

@@ -211,7 +211,57 @@ impl Metric {
 }
 
 impl Results {
+    /// Results in this build's schema version, written by this tool.
+    pub fn new(created_at: String, git: Option<GitInfo>, environment: Environment, benchmarks: Vec<Benchmark>) -> Self {
+        Results { schema_version: SCHEMA_VERSION, tool: Tool::this(), created_at, git, environment, benchmarks }
+    }
+
     pub fn benchmark(&self, id: &str) -> Option<&Benchmark> {
         self.benchmarks.iter().find(|b| b.id == id)
+    }
+}
+
+impl CriterionSource {
+    /// A benchmark read from `directory` of the criterion home, not yet attributed to a target.
+    pub fn new(directory: impl Into<String>, baseline: impl Into<String>) -> Self {
+        CriterionSource {
+            directory: directory.into(),
+            baseline: baseline.into(),
+            package: None,
+            target: None,
+            sampling_mode: None,
+            throughput: None,
+        }
+    }
+}
+
+/// Literal values for the unit tests of the pure modules.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    pub fn environment() -> Environment {
+        Environment {
+            os: "linux".to_owned(),
+            arch: "x86_64".to_owned(),
+            cpu_model: None,
+            cores: 2,
+            rustc: None,
+            criterion: None,
+        }
+    }
+
+    pub fn results(benchmarks: Vec<Benchmark>) -> Results {
+        Results::new("2026-01-01T00:00:00Z".to_owned(), None, environment(), benchmarks)
+    }
+
+    /// A criterion benchmark with a `time` metric in ns.
+    pub fn benchmark(id: &str, better: Better, times: &[f64]) -> Benchmark {
+        let time = Metric::from_samples("ns", better, true, times.to_vec());
+        Benchmark {
+            id: id.to_owned(),
+            source: Source::Criterion(CriterionSource::new(id, "new")),
+            metrics: BTreeMap::from([(TIME_METRIC.to_owned(), time)]),
+        }
     }
 }

@@ -11,6 +11,13 @@ fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// `check --results RESULTS --config tests/fixtures/CONFIG`, ready for more arguments.
+fn check_with(cwd: &Path, results: &Path, config: &str) -> assert_cmd::Command {
+    let mut command = perf_gate(cwd);
+    command.args(["check", "--results"]).arg(results).arg("--config").arg(fixture(config));
+    command
+}
+
 /// Collects `main` and `pr` and checks `pr` against `main` with `config`.
 fn check_pr_against_main(temp: &Path, config: &str, extra: &[&str]) -> std::process::Output {
     let main = collect_fixture(temp, "main", &temp.join("main"));
@@ -110,15 +117,7 @@ fn reporting_switches_choose_the_files_and_remove_stale_ones() {
 fn same_results_on_both_sides_pass() {
     let temp = tempfile::tempdir().unwrap();
     let main = collect_fixture(temp.path(), "main", temp.path());
-    perf_gate(temp.path())
-        .args(["check", "--results"])
-        .arg(&main)
-        .arg("--baseline")
-        .arg(&main)
-        .arg("--config")
-        .arg(fixture("configs/gates.json"))
-        .assert()
-        .code(0);
+    check_with(temp.path(), &main, "configs/gates.json").arg("--baseline").arg(&main).assert().code(0);
     let report = json(&temp.path().join("report.json"));
     assert_eq!(report["verdict"], "warn", "the Warning gate fails, nothing else");
     assert_eq!(report["counts"]["unchanged"], 5);
@@ -131,8 +130,7 @@ fn gate_severities_and_strict_decide_the_exit_code() {
     let temp = tempfile::tempdir().unwrap();
     let results = collect_fixture(temp.path(), "main", temp.path());
     let check = |config: &str, strict: bool| {
-        let mut command = perf_gate(temp.path());
-        command.args(["check", "--results"]).arg(&results).arg("--config").arg(fixture(config));
+        let mut command = check_with(temp.path(), &results, config);
         if strict {
             command.arg("--strict");
         }
@@ -148,13 +146,7 @@ fn gate_severities_and_strict_decide_the_exit_code() {
 fn a_gate_that_matches_nothing_fails_and_names_the_nearest() {
     let temp = tempfile::tempdir().unwrap();
     let results = collect_fixture(temp.path(), "main", temp.path());
-    let output = perf_gate(temp.path())
-        .args(["check", "--results"])
-        .arg(&results)
-        .arg("--config")
-        .arg(fixture("configs/unmatched.json"))
-        .output()
-        .unwrap();
+    let output = check_with(temp.path(), &results, "configs/unmatched.json").output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     let report = json(&temp.path().join("report.json"));
     let message = report["gates"][0]["message"].as_str().unwrap();
@@ -291,13 +283,7 @@ fn bad_results_files_are_exit_2() {
 fn config_errors_are_exit_2_with_a_suggestion() {
     let temp = tempfile::tempdir().unwrap();
     let results = collect_fixture(temp.path(), "main", temp.path());
-    let output = perf_gate(temp.path())
-        .args(["check", "--results"])
-        .arg(&results)
-        .arg("--config")
-        .arg(fixture("configs/typo.json"))
-        .output()
-        .unwrap();
+    let output = check_with(temp.path(), &results, "configs/typo.json").output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = stderr(&output);
     assert!(stderr.contains("typo.json: unknown key `treshold` in `gates[0]`; did you mean `threshold`?"), "{stderr}");

@@ -375,12 +375,9 @@ fn read_candidate(
     Ok(Some(Benchmark {
         id: id.full_id,
         source: Source::Criterion(CriterionSource {
-            directory,
-            baseline: baseline.to_owned(),
-            package: None,
-            target: None,
             sampling_mode: sample.sampling_mode,
             throughput,
+            ..CriterionSource::new(directory, baseline)
         }),
         metrics,
     }))

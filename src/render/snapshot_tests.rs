@@ -4,14 +4,12 @@
 //! The fixture is written out by hand rather than evaluated, so a change in the gate or
 //! comparison logic cannot move these snapshots; only a change in rendering can.
 
-use std::collections::BTreeMap;
-
 use crate::compare::{ChangeVerdict, Comparison};
 use crate::config::{Operator, Severity};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{
-    Benchmark, Better, CriterionSource, Environment, EnvironmentDifference, GitInfo, Metric, Results, Source, Tool,
-    THROUGHPUT_METRIC, TIME_METRIC,
+    fixtures, Benchmark, Better, Environment, EnvironmentDifference, GitInfo, Metric, Results, Tool, THROUGHPUT_METRIC,
+    TIME_METRIC,
 };
 use crate::report::{Counts, Report, RunInfo, Settings, Verdict};
 use crate::stats::{Summary, Welch};
@@ -34,24 +32,14 @@ fn samples(centre: f64, spread: f64, n: usize, seed: usize) -> Vec<f64> {
 }
 
 fn benchmark(id: &str, time_samples: Vec<f64>, bytes_per_iteration: Option<f64>) -> Benchmark {
-    let mut metrics = BTreeMap::new();
+    let mut benchmark = fixtures::benchmark(id, Better::Lower, &time_samples);
     if let Some(bytes) = bytes_per_iteration {
         let rates = time_samples.iter().map(|t| bytes * 1e9 / t).collect();
-        metrics.insert(THROUGHPUT_METRIC.to_owned(), Metric::from_samples("bytes/s", Better::Higher, false, rates));
+        benchmark
+            .metrics
+            .insert(THROUGHPUT_METRIC.to_owned(), Metric::from_samples("bytes/s", Better::Higher, false, rates));
     }
-    metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, time_samples));
-    Benchmark {
-        id: id.to_owned(),
-        source: Source::Criterion(CriterionSource {
-            directory: id.replace('/', "_"),
-            baseline: "new".to_owned(),
-            package: None,
-            target: None,
-            sampling_mode: None,
-            throughput: None,
-        }),
-        metrics,
-    }
+    benchmark
 }
 
 fn environment(cpu: &str) -> Environment {
