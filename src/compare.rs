@@ -1,26 +1,36 @@
-//! The regression check: every compared metric present in baseline and current results, judged
-//! with the tests in [`crate::stats`]. Pure: no I/O, no clock.
+//! The regression check: every compared metric present in baseline and current results,
+//! judged together as one family. Pure: no I/O, no clock.
 //!
-//! A change is `regressed` only when it is both statistically significant (Welch p below
-//! alpha) and practically large (at least `regression_threshold_percent` in the worse
-//! direction); `improved` symmetrically; everything else is `unchanged`. Metrics without
-//! spread on either side are compared directly against the threshold.
+//! Per metric: a t-test on the log samples (Welch, or Yuen's trimmed test), the change as a
+//! ratio of geometric means with its confidence interval, and the minimum detectable effect.
+//! Across the family: an empirical null (a change must stand out from the spread of changes
+//! across the suite, not only from its own within-run noise), then Holm or Benjamini-Hochberg.
+//! A change is `regressed` only when the adjusted p is below alpha, the whole interval lies
+//! beyond the noise threshold and the point change reaches the regression threshold.
+//! docs/statistics.md gives the reasoning and the calibration figures.
 
+use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Benchmark, Better, Metric, Results};
-use crate::stats::{self, Summary, TestError};
+use crate::config::{Correction, RegressionRule, Severity, Statistics, TestKind};
+use crate::gates::compile_glob;
+use crate::model::{Better, Metric, Results};
+use crate::stats::{self, Summary, TTest, TestError};
 
-/// Significance level of the per-benchmark test.
-pub const DEFAULT_ALPHA: f64 = 0.05;
+/// Share of each tail the trimmed test cuts off.
+pub const TRIM: f64 = 0.2;
+/// Power at which the minimum detectable effect is computed.
+pub const POWER: f64 = 0.8;
 
-/// Settings of one comparison run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CompareSettings {
-    /// Significance level.
-    pub alpha: f64,
-    /// Smallest change, in percent, that counts as a regression or improvement.
+/// Everything the check needs besides the two results.
+#[derive(Debug, Clone)]
+pub struct CompareSettings<'a> {
+    pub statistics: &'a Statistics,
+    /// Default smallest change, in percent, that counts.
     pub threshold_percent: f64,
+    /// Default severity of a regression.
+    pub severity: Severity,
+    pub rules: &'a [RegressionRule],
 }
 
 /// What happened to one metric between baseline and current.
@@ -48,6 +58,28 @@ impl ChangeVerdict {
     }
 }
 
+/// The scale the test ran on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    /// Natural log of the samples: changes are ratios.
+    Log,
+    /// The samples as they are, because some were zero or negative.
+    Raw,
+}
+
+/// Whether a metric's noise lets it be gated at its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sensitivity {
+    /// Smallest change, in percent, detected with 80% power at the corrected alpha.
+    pub minimum_detectable_percent: f64,
+    /// True when that exceeds the threshold: the benchmark is too noisy to gate at it.
+    pub too_noisy: bool,
+    /// Samples per side that would bring the minimum detectable effect down to the threshold,
+    /// when more samples can; `None` when the suite-wide spread sets the floor.
+    pub samples_needed: Option<usize>,
+}
+
 /// The verdict on one metric of one benchmark, with the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
@@ -60,121 +92,262 @@ pub struct Comparison {
     pub verdict: ChangeVerdict,
     pub baseline: Option<Summary>,
     pub current: Option<Summary>,
-    /// `(current mean / baseline mean - 1) * 100`; positive means larger.
+    /// Scale of the test; `None` when no test ran.
+    pub scale: Option<Scale>,
+    /// Change in percent: ratio of geometric means (log scale) or of means (raw scale).
     pub change_percent: Option<f64>,
-    /// Welch's t-test, when one could be computed.
-    pub test: Option<stats::Welch>,
+    /// Confidence interval of the change at 1 - alpha, in percent.
+    pub change_interval_percent: Option<[f64; 2]>,
+    /// The two-sample test on `scale`.
+    pub test: Option<TTest>,
+    /// p-value of the suite-wide empirical null, when it applied.
+    pub p_empirical_null: Option<f64>,
+    /// The p-value entering the correction: the larger of the test's and the empirical null's.
+    pub p_value: Option<f64>,
+    /// `p_value` after the multiple-comparison correction.
+    pub p_adjusted: Option<f64>,
+    /// The threshold this comparison was judged against, in percent.
+    pub threshold_percent: f64,
+    /// What a regression of this metric does.
+    pub severity: Severity,
+    pub sensitivity: Option<Sensitivity>,
     /// One line saying why this verdict.
     pub reason: String,
 }
 
-/// Compares every compared metric of `current` against `baseline`, sorted by id then metric.
-pub fn compare(baseline: &Results, current: &Results, settings: CompareSettings) -> Vec<Comparison> {
-    let mut out = Vec::new();
-    for benchmark in &current.benchmarks {
-        let base = baseline.benchmark(&benchmark.id);
-        for (name, metric) in benchmark.metrics.iter().filter(|(_, m)| m.compared) {
-            let comparison = match base.and_then(|b| b.metrics.get(name)) {
-                Some(base_metric) => compare_metric(&benchmark.id, name, base_metric, metric, settings),
-                None => one_sided(&benchmark.id, name, metric, ChangeVerdict::New),
+/// A change of the whole suite: every benchmark moved together.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SuiteShift {
+    /// Median change across the compared metrics, in percent.
+    pub change_percent: f64,
+    /// Robust spread (scaled MAD) of the changes, in percent.
+    pub spread_percent: f64,
+    /// How many metrics it was estimated from.
+    pub metrics: usize,
+    /// Whether the median change reaches the regression threshold.
+    pub significant: bool,
+    pub severity: Severity,
+}
+
+/// The outcome of the whole check.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Comparisons {
+    pub items: Vec<Comparison>,
+    /// The suite-wide change, when the family was large enough to estimate it.
+    pub suite_shift: Option<SuiteShift>,
+    /// Benchmark ids left out by an `ignore` rule.
+    pub ignored: Vec<String>,
+}
+
+/// A rule with its globs compiled.
+struct Rule<'a> {
+    benchmarks: GlobMatcher,
+    metrics: Option<GlobMatcher>,
+    rule: &'a RegressionRule,
+}
+
+impl Rule<'_> {
+    fn matches(&self, id: &str, metric: &str) -> bool {
+        (self.rule.benchmarks == id || self.benchmarks.is_match(id))
+            && self.metrics.as_ref().is_none_or(|m| self.rule.metrics.as_deref() == Some(metric) || m.is_match(metric))
+    }
+}
+
+/// Compares every compared metric of `current` against `baseline`.
+pub fn compare(baseline: &Results, current: &Results, settings: &CompareSettings<'_>) -> Comparisons {
+    // Validated configs compile; a rule that does not is skipped rather than matching wrongly.
+    let rules: Vec<Rule<'_>> = settings
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            let benchmarks = compile_glob(&rule.benchmarks).ok()?;
+            let metrics = match &rule.metrics {
+                Some(pattern) => Some(compile_glob(pattern).ok()?),
+                None => None,
             };
-            out.push(comparison);
+            Some(Rule { benchmarks, metrics, rule })
+        })
+        .collect();
+    let rule_for = |id: &str, metric: &str| rules.iter().find(|r| r.matches(id, metric)).map(|r| r.rule);
+
+    let mut out = Comparisons::default();
+    let mut pairs: Vec<Pending<'_>> = Vec::new();
+    let base_metrics = baseline.benchmarks.iter().flat_map(|b| b.metrics.iter().map(move |(n, m)| (&b.id, n, m)));
+    let current_metrics = current.benchmarks.iter().flat_map(|b| b.metrics.iter().map(move |(n, m)| (&b.id, n, m)));
+    for (id, name, metric) in current_metrics.filter(|(_, _, m)| m.compared) {
+        let rule = rule_for(id, name);
+        if rule.is_some_and(|r| r.ignore) {
+            out.ignored.push(id.clone());
+            continue;
         }
+        let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
+        let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
+        let base = baseline.benchmark(id).and_then(|b| b.metrics.get(name));
+        pairs.push(Pending { id, name, base, current: Some(metric), threshold_percent, severity });
     }
-    for benchmark in &baseline.benchmarks {
-        let current_benchmark: Option<&Benchmark> = current.benchmark(&benchmark.id);
-        for (name, metric) in benchmark.metrics.iter().filter(|(_, m)| m.compared) {
-            if current_benchmark.and_then(|b| b.metrics.get(name)).is_none() {
-                out.push(one_sided(&benchmark.id, name, metric, ChangeVerdict::Removed));
-            }
+    for (id, name, metric) in base_metrics.filter(|(_, _, m)| m.compared) {
+        let in_current = current.benchmark(id).is_some_and(|b| b.metrics.contains_key(name));
+        if in_current {
+            continue;
         }
+        let rule = rule_for(id, name);
+        if rule.is_some_and(|r| r.ignore) {
+            out.ignored.push(id.clone());
+            continue;
+        }
+        let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
+        let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
+        pairs.push(Pending { id, name, base: Some(metric), current: None, threshold_percent, severity });
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.metric.cmp(&b.metric)));
+    out.ignored.sort();
+    out.ignored.dedup();
+
+    let mut items: Vec<Comparison> = pairs.iter().map(|p| p.measure(settings.statistics)).collect();
+    out.suite_shift = judge_family(&mut items, settings);
+    items.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.metric.cmp(&b.metric)));
+    out.items = items;
     out
 }
 
-fn one_sided(id: &str, name: &str, metric: &Metric, verdict: ChangeVerdict) -> Comparison {
-    let (baseline, current, reason) = match verdict {
-        ChangeVerdict::New => (None, Some(metric.summary), "not in the baseline"),
-        _ => (Some(metric.summary), None, "not in the current results"),
-    };
-    Comparison {
-        id: id.to_owned(),
-        metric: name.to_owned(),
-        unit: metric.unit.clone(),
-        better: metric.better,
-        verdict,
-        baseline,
-        current,
-        change_percent: None,
-        test: None,
-        reason: reason.to_owned(),
+/// A metric pair waiting to be measured.
+struct Pending<'a> {
+    id: &'a str,
+    name: &'a str,
+    base: Option<&'a Metric>,
+    current: Option<&'a Metric>,
+    threshold_percent: f64,
+    severity: Severity,
+}
+
+impl Pending<'_> {
+    /// Everything that depends on this pair alone: the test, the change and its interval.
+    fn measure(&self, statistics: &Statistics) -> Comparison {
+        let any = self.current.or(self.base).expect("a pending pair has at least one side");
+        let mut comparison = Comparison {
+            id: self.id.to_owned(),
+            metric: self.name.to_owned(),
+            unit: any.unit.clone(),
+            better: any.better,
+            verdict: ChangeVerdict::Inconclusive,
+            baseline: self.base.map(|m| m.summary),
+            current: self.current.map(|m| m.summary),
+            scale: None,
+            change_percent: None,
+            change_interval_percent: None,
+            test: None,
+            p_empirical_null: None,
+            p_value: None,
+            p_adjusted: None,
+            threshold_percent: self.threshold_percent,
+            severity: self.severity,
+            sensitivity: None,
+            reason: String::new(),
+        };
+        let (base, current) = match (self.base, self.current) {
+            (Some(base), Some(current)) => (base, current),
+            (None, _) => {
+                comparison.verdict = ChangeVerdict::New;
+                comparison.reason = "not in the baseline".to_owned();
+                return comparison;
+            }
+            (_, None) => {
+                comparison.verdict = ChangeVerdict::Removed;
+                comparison.reason = "not in the current results".to_owned();
+                return comparison;
+            }
+        };
+        if let Some(reason) = incomparable(base, current, statistics.min_samples) {
+            comparison.reason = reason;
+            return comparison;
+        }
+        let scale = if base.samples.iter().chain(&current.samples).all(|x| *x > 0.0) { Scale::Log } else { Scale::Raw };
+        comparison.scale = Some(scale);
+        let (x, y) = match scale {
+            Scale::Log => {
+                (base.samples.iter().map(|v| v.ln()).collect(), current.samples.iter().map(|v| v.ln()).collect())
+            }
+            Scale::Raw => (base.samples.clone(), current.samples.clone()),
+        };
+        let test = match statistics.test {
+            TestKind::Welch => stats::welch(&x, &y),
+            TestKind::Trimmed => stats::yuen(&x, &y, TRIM),
+        };
+        let to_percent = |difference: f64| match scale {
+            Scale::Log => difference.exp_m1() * 100.0,
+            Scale::Raw => difference / base.summary.mean * 100.0,
+        };
+        match test {
+            Ok(test) => {
+                comparison.change_percent = Some(to_percent(test.difference));
+                let (low, high) = test.interval(1.0 - statistics.alpha);
+                comparison.change_interval_percent = Some([to_percent(low), to_percent(high)]);
+                comparison.p_value = Some(test.p_two_sided);
+                comparison.test = Some(test);
+            }
+            Err(TestError::ZeroVariance) => {
+                // Deterministic metrics (sizes, instruction counts): the values are the answer.
+                let change = to_percent(y[0] - x[0]);
+                comparison.change_percent = Some(change);
+                comparison.change_interval_percent = Some([change, change]);
+                let worse = worse_percent(change, current.better);
+                comparison.verdict = if worse >= self.threshold_percent {
+                    ChangeVerdict::Regressed
+                } else if -worse >= self.threshold_percent {
+                    ChangeVerdict::Improved
+                } else {
+                    ChangeVerdict::Unchanged
+                };
+                comparison.reason = format!(
+                    "no spread on either side: compared directly, {} against the {}% threshold",
+                    signed(change),
+                    self.threshold_percent
+                );
+            }
+            Err(error) => comparison.reason = format!("cannot test: {error}"),
+        }
+        note_scale(&mut comparison);
+        comparison
     }
 }
 
-fn compare_metric(id: &str, name: &str, base: &Metric, current: &Metric, settings: CompareSettings) -> Comparison {
-    let mut comparison = Comparison {
-        id: id.to_owned(),
-        metric: name.to_owned(),
-        unit: current.unit.clone(),
-        better: current.better,
-        verdict: ChangeVerdict::Inconclusive,
-        baseline: Some(base.summary),
-        current: Some(current.summary),
-        change_percent: None,
-        test: None,
-        reason: String::new(),
-    };
+/// Why two metrics cannot be compared at all.
+fn incomparable(base: &Metric, current: &Metric, min_samples: usize) -> Option<String> {
     if base.unit != current.unit {
-        comparison.reason = format!("the unit changed from {} to {}", base.unit, current.unit);
-        return comparison;
+        return Some(format!("the unit changed from {} to {}", base.unit, current.unit));
     }
     if base.better != current.better {
-        comparison.reason = "the better direction changed between the two results".to_owned();
-        return comparison;
+        return Some("the better direction changed between the two results".to_owned());
     }
-    let (base_mean, current_mean) = (base.summary.mean, current.summary.mean);
-    if !(base_mean.is_finite() && current_mean.is_finite()) || base_mean == 0.0 {
-        comparison.reason = "a mean is zero, NaN or infinite, so no relative change exists".to_owned();
-        return comparison;
+    let (n1, n2) = (base.samples.len(), current.samples.len());
+    if n1.min(n2) < min_samples {
+        return Some(format!("{n1} baseline and {n2} current samples; at least {min_samples} per side are needed"));
     }
-    let change_percent = (current_mean / base_mean - 1.0) * 100.0;
-    comparison.change_percent = Some(change_percent);
-    // Positive when the change goes the worse way for this metric.
-    let worse_percent = match current.better {
-        Better::Lower => change_percent,
-        Better::Higher => -change_percent,
-    };
-    let large = worse_percent.abs() >= settings.threshold_percent;
-    let direction = if worse_percent > 0.0 { ChangeVerdict::Regressed } else { ChangeVerdict::Improved };
-    let threshold = settings.threshold_percent;
-    match stats::welch(&base.samples, &current.samples) {
-        Ok(test) => {
-            comparison.test = Some(test);
-            let significant = test.p_two_sided < settings.alpha;
-            let p = format_p(test.p_two_sided);
-            let alpha = settings.alpha;
-            (comparison.verdict, comparison.reason) = match (significant, large) {
-                (true, true) => (direction, format!("p = {p} < {alpha} and |{change_percent:+.2}%| >= {threshold}%")),
-                (true, false) => {
-                    (ChangeVerdict::Unchanged, format!("p = {p} < {alpha} but |{change_percent:+.2}%| < {threshold}%"))
-                }
-                (false, _) => (ChangeVerdict::Unchanged, format!("p = {p} >= {alpha}: not significant")),
-            };
-        }
-        Err(TestError::ZeroVariance) => {
-            (comparison.verdict, comparison.reason) = if large {
-                (direction, format!("no spread on either side and |{change_percent:+.2}%| >= {threshold}%"))
-            } else {
-                (
-                    ChangeVerdict::Unchanged,
-                    format!("no spread on either side and |{change_percent:+.2}%| < {threshold}%"),
-                )
-            };
-        }
-        Err(error) => comparison.reason = format!("cannot test: {error}"),
+    if base.samples.iter().chain(&current.samples).any(|x| !x.is_finite()) {
+        return Some("a sample is NaN or infinite".to_owned());
     }
-    comparison
+    if base.samples.iter().any(|x| *x <= 0.0) && base.summary.mean == 0.0 {
+        return Some("the baseline mean is zero, so no relative change exists".to_owned());
+    }
+    None
+}
+
+/// Says so in the reason when the test could not use the log scale.
+fn note_scale(item: &mut Comparison) {
+    if item.scale == Some(Scale::Raw) && item.verdict != ChangeVerdict::Inconclusive {
+        item.reason.push_str(" (raw scale: some samples are zero or negative)");
+    }
+}
+
+/// Positive when `change` goes the worse way for a metric.
+fn worse_percent(change: f64, better: Better) -> f64 {
+    match better {
+        Better::Lower => change,
+        Better::Higher => -change,
+    }
+}
+
+fn signed(percent: f64) -> String {
+    format!("{percent:+.2}%")
 }
 
 fn format_p(p: f64) -> String {
@@ -185,12 +358,140 @@ fn format_p(p: f64) -> String {
     }
 }
 
+/// The family-level steps: empirical null, correction, verdicts and sensitivity.
+fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Option<SuiteShift> {
+    let statistics = settings.statistics;
+    let tested: Vec<usize> = (0..items.len()).filter(|&i| items[i].test.is_some()).collect();
+    let family = tested.len();
+
+    // The empirical null is estimated from the changes themselves: run-to-run offsets that a
+    // within-run test cannot see show up as spread across the suite.
+    let null = (statistics.empirical_null_min_benchmarks > 0 && family >= statistics.empirical_null_min_benchmarks)
+        .then(|| {
+            let differences: Vec<f64> = tested.iter().map(|&i| items[i].test.map_or(0.0, |t| t.difference)).collect();
+            (stats::median(&differences), stats::mad(&differences))
+        });
+    let mut suite_shift = None;
+    if let Some((center, spread)) = null {
+        let log_scale = tested.iter().all(|&i| items[i].scale == Some(Scale::Log));
+        if log_scale {
+            let change_percent = center.exp_m1() * 100.0;
+            suite_shift = Some(SuiteShift {
+                change_percent,
+                spread_percent: spread.exp_m1() * 100.0,
+                metrics: family,
+                significant: change_percent.abs() >= settings.threshold_percent,
+                severity: statistics.suite_shift_severity,
+            });
+        }
+        for &i in &tested {
+            let Some(test) = items[i].test else { continue };
+            let p_null =
+                if spread > 0.0 { 2.0 * stats::normal_sf(((test.difference - center) / spread).abs()) } else { 1.0 };
+            items[i].p_empirical_null = Some(p_null.min(1.0));
+            items[i].p_value = Some(test.p_two_sided.max(p_null.min(1.0)));
+        }
+    }
+
+    let raw: Vec<f64> = tested.iter().map(|&i| items[i].p_value.unwrap_or(1.0)).collect();
+    let adjusted = match statistics.correction {
+        Correction::Holm => stats::holm(&raw),
+        Correction::Bh => stats::benjamini_hochberg(&raw),
+        Correction::None => raw.clone(),
+    };
+    // The level a single comparison must reach in the worst case, for its detectable effect.
+    let corrected_alpha = match statistics.correction {
+        Correction::None => statistics.alpha,
+        Correction::Holm | Correction::Bh => statistics.alpha / family.max(1) as f64,
+    };
+    for (&i, p_adjusted) in tested.iter().zip(adjusted) {
+        let null_spread = null.map_or(0.0, |(_, spread)| spread);
+        let item = &mut items[i];
+        item.p_adjusted = Some(p_adjusted);
+        item.sensitivity = item.test.map(|test| sensitivity(&test, item, null_spread, corrected_alpha));
+        decide(item, statistics);
+    }
+    suite_shift
+}
+
+fn sensitivity(test: &TTest, item: &Comparison, null_spread: f64, corrected_alpha: f64) -> Sensitivity {
+    let within = test.minimum_detectable_difference(corrected_alpha, POWER);
+    let across = (stats::t_quantile(1.0 - corrected_alpha / 2.0, f64::INFINITY)
+        + stats::t_quantile(POWER, f64::INFINITY))
+        * null_spread;
+    let detectable = within.max(across);
+    let (minimum_detectable_percent, target) = match item.scale {
+        Some(Scale::Log) => (detectable.exp_m1() * 100.0, (item.threshold_percent / 100.0).ln_1p()),
+        _ => {
+            let base_mean = item.baseline.map_or(f64::NAN, |s| s.mean).abs();
+            (detectable / base_mean * 100.0, item.threshold_percent / 100.0 * base_mean)
+        }
+    };
+    let too_noisy = minimum_detectable_percent > item.threshold_percent;
+    let samples_needed = (too_noisy && across < target && target > 0.0).then(|| {
+        let n = item.baseline.map_or(0, |s| s.n).max(item.current.map_or(0, |s| s.n)) as f64;
+        // The standard error shrinks with the square root of the sample count.
+        (n * (within / (target - across).max(f64::MIN_POSITIVE)).powi(2)).ceil() as usize
+    });
+    Sensitivity { minimum_detectable_percent, too_noisy, samples_needed }
+}
+
+/// The verdict of a tested comparison from its adjusted p, interval and change.
+fn decide(item: &mut Comparison, statistics: &Statistics) {
+    let (Some(change), Some([low, high]), Some(p)) =
+        (item.change_percent, item.change_interval_percent, item.p_adjusted)
+    else {
+        return;
+    };
+    let alpha = statistics.alpha;
+    let noise = statistics.noise_threshold_percent;
+    let threshold = item.threshold_percent;
+    // The interval must keep clear of the noise band around "no change" on the change's side.
+    let clear_of_noise = if change >= 0.0 { low > noise } else { high < -noise };
+    let direction =
+        if worse_percent(change, item.better) > 0.0 { ChangeVerdict::Regressed } else { ChangeVerdict::Improved };
+    let p_text = format!("adjusted p = {}", format_p(p));
+    let change_text = signed(change);
+    (item.verdict, item.reason) = if p >= alpha {
+        (ChangeVerdict::Unchanged, format!("{p_text} >= {alpha}: not significant"))
+    } else if !clear_of_noise {
+        (
+            ChangeVerdict::Unchanged,
+            format!(
+                "{p_text}, but the interval [{}, {}] reaches within {noise}% of no change",
+                signed(low),
+                signed(high)
+            ),
+        )
+    } else if change.abs() < threshold {
+        (ChangeVerdict::Unchanged, format!("{p_text}, but |{change_text}| < the {threshold}% threshold"))
+    } else {
+        (
+            direction,
+            format!(
+                "{p_text} < {alpha}, interval [{}, {}], |{change_text}| >= {threshold}%",
+                signed(low),
+                signed(high)
+            ),
+        )
+    };
+    note_scale(item);
+    if let Some(sensitivity) = item.sensitivity.filter(|s| s.too_noisy) {
+        item.reason.push_str(&format!(
+            "; too noisy to gate at {threshold}% (detects {:.1}%)",
+            sensitivity.minimum_detectable_percent
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::fixtures;
 
-    const SETTINGS: CompareSettings = CompareSettings { alpha: 0.05, threshold_percent: 5.0 };
+    fn settings(statistics: &Statistics) -> CompareSettings<'_> {
+        CompareSettings { statistics, threshold_percent: 5.0, severity: Severity::Blocking, rules: &[] }
+    }
 
     fn results(benchmarks: &[(&str, Better, &[f64])]) -> Results {
         fixtures::results(
@@ -198,11 +499,17 @@ mod tests {
         )
     }
 
-    /// Verdict of one benchmark compared from `before` to `after`.
+    /// The comparison of one benchmark from `before` to `after`.
+    fn one(better: Better, before: &[f64], after: &[f64]) -> Comparison {
+        let statistics = Statistics::default();
+        let comparisons =
+            compare(&results(&[("b", better, before)]), &results(&[("b", better, after)]), &settings(&statistics));
+        assert_eq!(comparisons.items.len(), 1);
+        comparisons.items[0].clone()
+    }
+
     fn check(better: Better, before: &[f64], after: &[f64]) -> ChangeVerdict {
-        let comparisons = compare(&results(&[("b", better, before)]), &results(&[("b", better, after)]), SETTINGS);
-        assert_eq!(comparisons.len(), 1);
-        comparisons[0].verdict
+        one(better, before, after).verdict
     }
 
     const BASE: [f64; 8] = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.0];
@@ -225,14 +532,43 @@ mod tests {
 
     #[test]
     fn significant_but_small_is_unchanged() {
-        assert_eq!(check(Better::Lower, &BASE, &scaled(1.03)), ChangeVerdict::Unchanged);
+        let c = one(Better::Lower, &BASE, &scaled(1.03));
+        assert_eq!(c.verdict, ChangeVerdict::Unchanged);
+        assert!(c.reason.contains("< the 5% threshold"), "{}", c.reason);
     }
 
     #[test]
-    fn large_but_noisy_is_unchanged() {
+    fn large_but_noisy_is_unchanged_and_flagged() {
         let noisy_before = [50.0, 150.0, 60.0, 140.0, 100.0, 90.0, 110.0, 100.0];
         let noisy_after: Vec<f64> = noisy_before.iter().map(|x| x * 1.08).collect();
-        assert_eq!(check(Better::Lower, &noisy_before, &noisy_after), ChangeVerdict::Unchanged);
+        let c = one(Better::Lower, &noisy_before, &noisy_after);
+        assert_eq!(c.verdict, ChangeVerdict::Unchanged);
+        let sensitivity = c.sensitivity.unwrap();
+        assert!(sensitivity.too_noisy && sensitivity.minimum_detectable_percent > 5.0, "{sensitivity:?}");
+        assert!(sensitivity.samples_needed.unwrap() > 8);
+        assert!(c.reason.contains("too noisy to gate at 5%"), "{}", c.reason);
+    }
+
+    #[test]
+    fn change_is_a_ratio_of_geometric_means_with_an_interval() {
+        let c = one(Better::Lower, &BASE, &scaled(1.10));
+        assert_eq!(c.scale, Some(Scale::Log));
+        assert!((c.change_percent.unwrap() - 10.0).abs() < 1e-9, "{:?}", c.change_percent);
+        let [low, high] = c.change_interval_percent.unwrap();
+        assert!(low > 8.0 && low < 10.0 && high > 10.0 && high < 12.0, "{low} {high}");
+        assert!(c.p_adjusted.unwrap() < 1e-6);
+    }
+
+    #[test]
+    fn an_interval_reaching_into_the_noise_band_is_unchanged() {
+        // A 6.3% change, significant (p = 0.049), whose 95% interval [+0.04%, +12.9%] reaches
+        // into the 1% noise band (figures from scipy's ttest_ind on the logs).
+        let before = [100.0, 95.0, 105.0, 100.0, 97.5, 102.5];
+        let after = [110.0, 99.0, 112.0, 104.0, 101.0, 112.0];
+        let c = one(Better::Lower, &before, &after);
+        assert!(c.test.unwrap().p_two_sided < 0.05);
+        assert_eq!(c.verdict, ChangeVerdict::Unchanged, "{c:?}");
+        assert!(c.reason.contains("within 1% of no change"), "{}", c.reason);
     }
 
     #[test]
@@ -242,21 +578,34 @@ mod tests {
 
     #[test]
     fn zero_variance_compares_values_directly() {
-        assert_eq!(check(Better::Lower, &[10.0, 10.0], &[11.0, 11.0]), ChangeVerdict::Regressed);
-        assert_eq!(check(Better::Lower, &[10.0, 10.0], &[10.2, 10.2]), ChangeVerdict::Unchanged);
+        let five = |v: f64| [v; 5];
+        assert_eq!(check(Better::Lower, &five(10.0), &five(11.0)), ChangeVerdict::Regressed);
+        assert_eq!(check(Better::Lower, &five(10.0), &five(10.2)), ChangeVerdict::Unchanged);
+        assert_eq!(check(Better::Higher, &five(10.0), &five(11.0)), ChangeVerdict::Improved);
     }
 
     #[test]
     fn too_few_samples_is_inconclusive() {
-        assert_eq!(check(Better::Lower, &[10.0], &[20.0, 21.0]), ChangeVerdict::Inconclusive);
+        let c = one(Better::Lower, &[10.0, 11.0], &[20.0, 21.0, 22.0, 20.0, 21.0]);
+        assert_eq!(c.verdict, ChangeVerdict::Inconclusive);
+        assert!(c.reason.contains("at least 5"), "{}", c.reason);
+    }
+
+    #[test]
+    fn non_positive_samples_fall_back_to_the_raw_scale() {
+        let c = one(Better::Lower, &[0.0, 1.0, 2.0, 1.0, 1.0], &[10.0, 11.0, 12.0, 11.0, 11.0]);
+        assert_eq!(c.scale, Some(Scale::Raw));
+        assert_eq!(c.verdict, ChangeVerdict::Regressed);
+        assert!(c.reason.contains("raw scale"), "{}", c.reason);
     }
 
     #[test]
     fn new_and_removed() {
         let before = results(&[("kept", Better::Lower, &BASE), ("gone", Better::Lower, &BASE)]);
         let after = results(&[("kept", Better::Lower, &BASE), ("added", Better::Lower, &BASE)]);
+        let statistics = Statistics::default();
         let verdicts: Vec<(String, ChangeVerdict)> =
-            compare(&before, &after, SETTINGS).into_iter().map(|c| (c.id, c.verdict)).collect();
+            compare(&before, &after, &settings(&statistics)).items.into_iter().map(|c| (c.id, c.verdict)).collect();
         assert_eq!(
             verdicts,
             [
@@ -267,15 +616,104 @@ mod tests {
         );
     }
 
+    /// A suite of `count` benchmarks with `offsets[i]` applied to benchmark i's current side.
+    fn suite(count: usize, offset: impl Fn(usize) -> f64) -> (Results, Results) {
+        let ids: Vec<String> = (0..count).map(|i| format!("bench_{i:03}")).collect();
+        let samples = |i: usize, factor: f64| -> Vec<f64> {
+            (0..20)
+                .map(|k| 1000.0 * (i + 1) as f64 * factor * (1.0 + 0.01 * (((k * 7 + i) % 11) as f64 / 10.0 - 0.5)))
+                .collect()
+        };
+        let side = |factor: &dyn Fn(usize) -> f64| {
+            fixtures::results(
+                ids.iter()
+                    .enumerate()
+                    .map(|(i, id)| fixtures::benchmark(id, Better::Lower, &samples(i, factor(i))))
+                    .collect(),
+            )
+        };
+        (side(&|_| 1.0), side(&|i| offset(i)))
+    }
+
     #[test]
-    fn change_percent_and_reason_are_reported() {
-        let c = &compare(
-            &results(&[("b", Better::Lower, &BASE)]),
-            &results(&[("b", Better::Lower, &scaled(1.10))]),
-            SETTINGS,
-        )[0];
-        assert!((c.change_percent.unwrap() - 10.0).abs() < 1e-9);
-        assert!(c.test.unwrap().p_two_sided < 1e-6);
-        assert!(c.reason.contains(">= 5%"), "{}", c.reason);
+    fn holm_keeps_a_suite_of_tiny_noise_quiet_and_finds_the_real_slowdown() {
+        let statistics = Statistics::default();
+        // Run-to-run offsets of up to +-3% on every benchmark, and one real 30% slowdown.
+        let (before, after) =
+            suite(40, |i| if i == 7 { 1.30 } else { 1.0 + 0.03 * (((i * 13) % 7) as f64 / 3.0 - 1.0) });
+        let comparisons = compare(&before, &after, &settings(&statistics));
+        let regressed: Vec<&str> =
+            comparisons.items.iter().filter(|c| c.verdict == ChangeVerdict::Regressed).map(|c| c.id.as_str()).collect();
+        assert_eq!(regressed, ["bench_007"]);
+        let shift = comparisons.suite_shift.unwrap();
+        assert!(!shift.significant, "{shift:?}");
+        assert!(comparisons.items.iter().all(|c| c.p_empirical_null.is_some()));
+    }
+
+    #[test]
+    fn a_whole_suite_slower_is_a_suite_shift_not_forty_regressions() {
+        let statistics = Statistics::default();
+        let (before, after) = suite(40, |i| 1.12 + 0.002 * (i % 5) as f64);
+        let comparisons = compare(&before, &after, &settings(&statistics));
+        assert!(comparisons.items.iter().all(|c| c.verdict == ChangeVerdict::Unchanged));
+        let shift = comparisons.suite_shift.unwrap();
+        assert!(shift.significant && (shift.change_percent - 12.4).abs() < 0.5, "{shift:?}");
+        assert_eq!(shift.severity, Severity::Warning);
+    }
+
+    #[test]
+    fn regression_rules_set_thresholds_severities_and_ignores_first_match_wins() {
+        let statistics = Statistics::default();
+        let rules = crate::config::Config::parse(
+            r#"{"regressions": [
+                {"benchmarks": "flaky/*", "ignore": true},
+                {"benchmarks": "encode_*", "threshold_percent": 20, "severity": "Warning"},
+                {"benchmarks": "**", "metrics": "time", "threshold_percent": 2}
+            ]}"#,
+        )
+        .unwrap()
+        .regressions;
+        let before = results(&[
+            ("encode_a", Better::Lower, &BASE),
+            ("flaky/x", Better::Lower, &BASE),
+            ("other", Better::Lower, &BASE),
+        ]);
+        let slower = scaled(1.10);
+        let after = results(&[
+            ("encode_a", Better::Lower, &slower),
+            ("flaky/x", Better::Lower, &scaled(3.0)),
+            ("other", Better::Lower, &scaled(1.03)),
+        ]);
+        let comparisons = compare(&before, &after, &CompareSettings { rules: &rules, ..settings(&statistics) });
+        assert_eq!(comparisons.ignored, ["flaky/x"]);
+        let by_id = |id: &str| comparisons.items.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(by_id("encode_a").verdict, ChangeVerdict::Unchanged, "10% < 20%");
+        assert_eq!(by_id("encode_a").severity, Severity::Warning);
+        assert_eq!(by_id("other").verdict, ChangeVerdict::Regressed, "3% >= 2%");
+        assert_eq!(by_id("other").threshold_percent, 2.0);
+    }
+
+    #[test]
+    fn trimmed_test_shrugs_off_contention_outliers() {
+        let before: Vec<f64> = (0..30).map(|k| 100.0 + (k % 5) as f64 * 0.2).collect();
+        let mut after = before.clone();
+        // Three samples hit by contention, five times slower: a 40% higher mean.
+        for sample in after.iter_mut().take(3) {
+            *sample *= 5.0;
+        }
+        let welch = Statistics::default();
+        let trimmed = Statistics { test: TestKind::Trimmed, ..Statistics::default() };
+        let run = |statistics: &Statistics| {
+            compare(
+                &results(&[("b", Better::Lower, &before)]),
+                &results(&[("b", Better::Lower, &after)]),
+                &settings(statistics),
+            )
+            .items[0]
+                .clone()
+        };
+        assert_eq!(run(&trimmed).verdict, ChangeVerdict::Unchanged);
+        assert!(run(&trimmed).change_percent.unwrap().abs() < 1.0);
+        assert!(run(&welch).change_percent.unwrap() > 10.0);
     }
 }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::gates::{self, MetricPath};
+use crate::gates::{self, compile_glob, MetricPath};
 
 /// The default config file name, looked up at the workspace root.
 pub const DEFAULT_CONFIG_FILE: &str = "benchmark-config.json";
@@ -46,6 +46,103 @@ pub struct Config {
     /// Which report files to write.
     #[serde(default)]
     pub reporting: Reporting,
+    /// How the regression check decides.
+    #[serde(default)]
+    pub statistics: Statistics,
+    /// Per-benchmark regression rules; the first rule matching a benchmark (and metric) wins,
+    /// and the top-level threshold and `fail_on_regression` apply where none matches.
+    #[serde(default)]
+    pub regressions: Vec<RegressionRule>,
+}
+
+/// Settings of the regression check. docs/statistics.md explains each choice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Statistics {
+    /// Family-wise (Holm) or false-discovery (BH) significance level.
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Multiple-comparison correction across every metric compared in the run.
+    #[serde(default)]
+    pub correction: Correction,
+    /// The whole confidence interval of a change must lie beyond this, in percent.
+    #[serde(default = "default_noise_threshold_percent")]
+    pub noise_threshold_percent: f64,
+    /// Fewer samples than this on a side makes a comparison inconclusive.
+    #[serde(default = "default_min_samples")]
+    pub min_samples: usize,
+    /// The two-sample test: `welch` on the log samples, or `trimmed` (Yuen's test on 20%
+    /// trimmed means, robust to contention outliers).
+    #[serde(default)]
+    pub test: TestKind,
+    /// With at least this many compared metrics, a change must also stand out from the spread
+    /// of changes across the suite (an empirical null); 0 turns that off.
+    #[serde(default = "default_empirical_null_min")]
+    pub empirical_null_min_benchmarks: usize,
+    /// Severity of a change of the whole suite (a slower runner and slower code look alike).
+    #[serde(default = "default_warning")]
+    pub suite_shift_severity: Severity,
+}
+
+impl Default for Statistics {
+    fn default() -> Self {
+        Statistics {
+            alpha: default_alpha(),
+            correction: Correction::default(),
+            noise_threshold_percent: default_noise_threshold_percent(),
+            min_samples: default_min_samples(),
+            test: TestKind::default(),
+            empirical_null_min_benchmarks: default_empirical_null_min(),
+            suite_shift_severity: default_warning(),
+        }
+    }
+}
+
+/// Multiple-comparison correction.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Correction {
+    /// Holm's step-down: the chance of any false alarm in the run stays below alpha.
+    #[default]
+    Holm,
+    /// Benjamini-Hochberg: the expected share of false alarms among alarms stays below alpha.
+    Bh,
+    /// Each comparison at alpha on its own.
+    None,
+}
+
+/// The two-sample test of the regression check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TestKind {
+    /// Welch's t-test on the log samples.
+    #[default]
+    Welch,
+    /// Yuen's trimmed t-test (20% per tail) on the log samples.
+    Trimmed,
+}
+
+/// A per-benchmark regression rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegressionRule {
+    /// Free-form explanation for humans; ignored by perf-gate.
+    #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    /// Glob over benchmark ids (`*` within a `/` segment, `**` across).
+    pub benchmarks: String,
+    /// Glob over metric names (e.g. `time`); default: every compared metric.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<String>,
+    /// Smallest change in percent that counts; default: `regression_threshold_percent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold_percent: Option<f64>,
+    /// What a regression does; default: Blocking when `fail_on_regression`, else Warning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    /// Leave matching benchmarks out of the regression check.
+    #[serde(default)]
+    pub ignore: bool,
 }
 
 /// A `$comment`: one string or several lines.
@@ -163,6 +260,26 @@ fn default_regression_threshold_percent() -> f64 {
     5.0
 }
 
+fn default_alpha() -> f64 {
+    0.05
+}
+
+fn default_noise_threshold_percent() -> f64 {
+    1.0
+}
+
+fn default_min_samples() -> usize {
+    5
+}
+
+fn default_empirical_null_min() -> usize {
+    20
+}
+
+fn default_warning() -> Severity {
+    Severity::Warning
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -173,6 +290,8 @@ impl Default for Config {
             regression_threshold_percent: default_regression_threshold_percent(),
             update_baseline_on_success: true,
             reporting: Reporting::default(),
+            statistics: Statistics::default(),
+            regressions: Vec::new(),
         }
     }
 }
@@ -263,6 +382,48 @@ impl Config {
                 at: "regression_threshold_percent".to_owned(),
                 message: format!("must be a finite number >= 0, got {threshold}"),
             });
+        }
+        let statistics = &self.statistics;
+        let invalid = |at: &str, message: String| ConfigProblem::Invalid { at: at.to_owned(), message };
+        if !(statistics.alpha > 0.0 && statistics.alpha < 1.0) {
+            return Err(invalid(
+                "statistics.alpha",
+                format!("must be between 0 and 1 (exclusive), got {}", statistics.alpha),
+            ));
+        }
+        let noise = statistics.noise_threshold_percent;
+        if !noise.is_finite() || noise < 0.0 {
+            return Err(invalid(
+                "statistics.noise_threshold_percent",
+                format!("must be a finite number >= 0, got {noise}"),
+            ));
+        }
+        if statistics.min_samples < 2 {
+            return Err(invalid(
+                "statistics.min_samples",
+                format!("must be at least 2 (a t-test needs a variance), got {}", statistics.min_samples),
+            ));
+        }
+        for (index, rule) in self.regressions.iter().enumerate() {
+            let at = |field: &str| format!("regressions[{index}].{field}");
+            compile_glob(&rule.benchmarks).map_err(|message| invalid(&at("benchmarks"), message))?;
+            if let Some(metrics) = &rule.metrics {
+                compile_glob(metrics).map_err(|message| invalid(&at("metrics"), message))?;
+            }
+            if let Some(threshold) = rule.threshold_percent {
+                if !threshold.is_finite() || threshold < 0.0 {
+                    return Err(invalid(
+                        &at("threshold_percent"),
+                        format!("must be a finite number >= 0, got {threshold}"),
+                    ));
+                }
+            }
+            if rule.ignore && (rule.threshold_percent.is_some() || rule.severity.is_some()) {
+                return Err(invalid(
+                    &at("ignore"),
+                    "an ignoring rule takes no threshold_percent or severity; remove them or the ignore".to_owned(),
+                ));
+            }
         }
         for (index, gate) in self.gates.iter().enumerate() {
             let invalid = |field: &str, message: String| ConfigProblem::Invalid {

@@ -176,11 +176,7 @@ impl MetricPath {
                 None => format!("unknown metric name `{name}`; known names: {}", known.join(", ")),
             }
         })?;
-        let matcher = GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|e| format!("`{pattern}` is not a valid glob: {e}"))?
-            .compile_matcher();
+        let matcher = compile_glob(pattern)?;
         Ok(MetricPath { pattern: pattern.to_owned(), name, matcher })
     }
 
@@ -191,6 +187,20 @@ impl MetricPath {
     fn is_exact(&self) -> bool {
         !self.pattern.contains(['*', '?', '[', '{'])
     }
+}
+
+/// A glob over benchmark ids or metric names: `*` stays within a `/` segment, `**` crosses.
+pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, String> {
+    Ok(GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("`{pattern}` is not a valid glob: {e}"))?
+        .compile_matcher())
+}
+
+/// Whether `pattern` (a glob, or an exact name with glob characters in it) matches `name`.
+pub fn glob_matches(pattern: &str, name: &str) -> bool {
+    pattern == name || compile_glob(pattern).is_ok_and(|matcher| matcher.is_match(name))
 }
 
 /// Whether a gate held for one benchmark.

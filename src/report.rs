@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{self, ChangeVerdict, CompareSettings, Comparison};
-use crate::config::{Config, Severity};
+use crate::compare::{self, ChangeVerdict, CompareSettings, Comparison, Comparisons, SuiteShift};
+use crate::config::{Config, Correction, Severity, TestKind};
 use crate::gates::{self, GateOutcome, GateStatus};
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
 
@@ -18,9 +18,9 @@ pub const REPORT_SCHEMA_VERSION: u32 = 1;
 pub enum Verdict {
     /// Every gate passed and nothing regressed.
     Pass,
-    /// Only Warning gates failed, or regressions were found with `fail_on_regression` off.
+    /// Only Warning gates or Warning regressions failed, or the whole suite shifted.
     Warn,
-    /// A Blocking gate failed, or a regression was found with `fail_on_regression` on.
+    /// A Blocking gate failed, or a Blocking regression was found.
     Fail,
 }
 
@@ -53,10 +53,16 @@ impl RunInfo {
 }
 
 /// The settings that shaped the verdicts, echoed so a report explains itself.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub alpha: f64,
+    pub correction: Correction,
+    pub test: TestKind,
+    pub noise_threshold_percent: f64,
     pub regression_threshold_percent: f64,
+    pub min_samples: usize,
+    /// The family size from which the empirical null applies; 0 when off.
+    pub empirical_null_min_benchmarks: usize,
     pub fail_on_regression: bool,
     pub strict: bool,
 }
@@ -67,7 +73,10 @@ pub struct Counts {
     pub gates_passed: usize,
     pub gates_failed_blocking: usize,
     pub gates_failed_warning: usize,
+    /// Regressions whose severity is Blocking.
     pub regressed: usize,
+    /// Regressions whose severity is Warning.
+    pub regressed_warning: usize,
     pub improved: usize,
     pub unchanged: usize,
     pub new: usize,
@@ -92,6 +101,10 @@ pub struct Report {
     pub environment_differences: Vec<EnvironmentDifference>,
     pub gates: Vec<GateOutcome>,
     pub comparisons: Vec<Comparison>,
+    /// A change of the whole suite, when enough benchmarks were compared to see one.
+    pub suite_shift: Option<SuiteShift>,
+    /// Benchmarks left out of the regression check by an `ignore` rule.
+    pub ignored: Vec<String>,
     /// Things the reader should know that are not verdicts.
     pub notes: Vec<String>,
 }
@@ -111,16 +124,27 @@ pub struct Inputs<'a> {
 /// Evaluates gates and regressions into a report.
 pub fn evaluate(inputs: Inputs<'_>) -> Report {
     let Inputs { config, current, baseline, baseline_missing_reason, strict, mut notes } = inputs;
+    let statistics = &config.statistics;
     let settings = Settings {
-        alpha: compare::DEFAULT_ALPHA,
+        alpha: statistics.alpha,
+        correction: statistics.correction,
+        test: statistics.test,
+        noise_threshold_percent: statistics.noise_threshold_percent,
         regression_threshold_percent: config.regression_threshold_percent,
+        min_samples: statistics.min_samples,
+        empirical_null_min_benchmarks: statistics.empirical_null_min_benchmarks,
         fail_on_regression: config.fail_on_regression,
         strict,
     };
     let gates = gates::evaluate(&config.gates, current);
-    let compare_settings =
-        CompareSettings { alpha: settings.alpha, threshold_percent: config.regression_threshold_percent };
-    let comparisons = baseline.map(|b| compare::compare(b, current, compare_settings)).unwrap_or_default();
+    let compare_settings = CompareSettings {
+        statistics,
+        threshold_percent: config.regression_threshold_percent,
+        severity: if config.fail_on_regression { Severity::Blocking } else { Severity::Warning },
+        rules: &config.regressions,
+    };
+    let Comparisons { items: comparisons, suite_shift, ignored } =
+        baseline.map(|b| compare::compare(b, current, &compare_settings)).unwrap_or_default();
     let environment_differences = baseline.map(|b| current.environment.differences(&b.environment)).unwrap_or_default();
     if !environment_differences.is_empty() {
         let fields: Vec<&str> = environment_differences.iter().map(|d| d.field.as_str()).collect();
@@ -129,12 +153,21 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
             fields.join(", ")
         ));
     }
+    if !ignored.is_empty() {
+        notes.push(format!("Left out of the regression check by an `ignore` rule: {}.", ignored.join(", ")));
+    }
+    if let Some(shift) = suite_shift.filter(|shift| shift.significant) {
+        notes.push(format!(
+            "The whole suite changed by {:+.1}% (median over {} metrics, spread {:.1}%). A slower runner and slower code look the same here: confirm by measuring both sides on one machine.",
+            shift.change_percent, shift.metrics, shift.spread_percent
+        ));
+    }
     let comparison_skipped = match baseline {
         Some(_) => None,
         None => Some(baseline_missing_reason.unwrap_or_else(|| "no baseline given (use --baseline FILE)".to_owned())),
     };
     let counts = count(&gates, &comparisons);
-    let verdict = verdict(&counts, config.fail_on_regression);
+    let verdict = verdict(&counts, suite_shift.filter(|shift| shift.significant).map(|shift| shift.severity));
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool: Tool::this(),
@@ -147,6 +180,8 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         environment_differences,
         gates,
         comparisons,
+        suite_shift,
+        ignored,
         notes,
     }
 }
@@ -162,6 +197,7 @@ fn count(gates: &[GateOutcome], comparisons: &[Comparison]) -> Counts {
     }
     for comparison in comparisons {
         let slot = match comparison.verdict {
+            ChangeVerdict::Regressed if comparison.severity == Severity::Warning => &mut counts.regressed_warning,
             ChangeVerdict::Regressed => &mut counts.regressed,
             ChangeVerdict::Improved => &mut counts.improved,
             ChangeVerdict::Unchanged => &mut counts.unchanged,
@@ -174,10 +210,10 @@ fn count(gates: &[GateOutcome], comparisons: &[Comparison]) -> Counts {
     counts
 }
 
-fn verdict(counts: &Counts, fail_on_regression: bool) -> Verdict {
-    if counts.gates_failed_blocking > 0 || (fail_on_regression && counts.regressed > 0) {
+fn verdict(counts: &Counts, suite_shift: Option<Severity>) -> Verdict {
+    if counts.gates_failed_blocking > 0 || counts.regressed > 0 || suite_shift == Some(Severity::Blocking) {
         Verdict::Fail
-    } else if counts.gates_failed_warning > 0 || counts.regressed > 0 {
+    } else if counts.gates_failed_warning > 0 || counts.regressed_warning > 0 || suite_shift.is_some() {
         Verdict::Warn
     } else {
         Verdict::Pass
@@ -199,17 +235,25 @@ impl Report {
 mod tests {
     use super::*;
 
-    fn counts(blocking: usize, warning: usize, regressed: usize) -> Counts {
-        Counts { gates_failed_blocking: blocking, gates_failed_warning: warning, regressed, ..Counts::default() }
+    fn counts(blocking: usize, warning: usize, regressed: usize, regressed_warning: usize) -> Counts {
+        Counts {
+            gates_failed_blocking: blocking,
+            gates_failed_warning: warning,
+            regressed,
+            regressed_warning,
+            ..Counts::default()
+        }
     }
 
     #[test]
     fn verdict_table() {
-        assert_eq!(verdict(&counts(0, 0, 0), true), Verdict::Pass);
-        assert_eq!(verdict(&counts(1, 0, 0), true), Verdict::Fail);
-        assert_eq!(verdict(&counts(0, 1, 0), true), Verdict::Warn);
-        assert_eq!(verdict(&counts(0, 0, 1), true), Verdict::Fail);
-        assert_eq!(verdict(&counts(0, 0, 1), false), Verdict::Warn);
-        assert_eq!(verdict(&counts(1, 1, 1), false), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 0, 0, 0), None), Verdict::Pass);
+        assert_eq!(verdict(&counts(1, 0, 0, 0), None), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 1, 0, 0), None), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 1, 0), None), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 0, 0, 1), None), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 0, 0), Some(Severity::Warning)), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 0, 0), Some(Severity::Blocking)), Verdict::Fail);
+        assert_eq!(verdict(&counts(1, 1, 1, 1), Some(Severity::Warning)), Verdict::Fail);
     }
 }

@@ -1,10 +1,15 @@
-//! Pure statistics over samples: summaries and Welch's unequal-variance t-test.
+//! Pure statistics over samples: summaries, t-tests, multiple-comparison adjustments.
 //!
-//! Welch (1947), "The generalization of Student's problem when several different population
-//! variances are involved", with Welch-Satterthwaite degrees of freedom. No I/O, no clock.
+//! - Welch (1947), "The generalization of Student's problem when several different population
+//!   variances are involved", with Welch-Satterthwaite degrees of freedom.
+//! - Yuen (1974), "The two-sample trimmed t for unequal population variances".
+//! - Holm (1979), "A simple sequentially rejective multiple test procedure".
+//! - Benjamini and Hochberg (1995), "Controlling the false discovery rate".
+//!
+//! No I/O, no clock. The reasoning behind their use is in docs/statistics.md.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Summary statistics of one metric's samples.
 ///
@@ -85,15 +90,47 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
 }
 
-/// Result of Welch's t-test of `current` against `baseline`.
+/// A t-test of `current` against `baseline`, on whatever scale the samples were given in.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Welch {
-    /// t statistic; positive when the current mean is larger.
+pub struct TTest {
+    /// t statistic; positive when `current` is larger.
     pub t: f64,
-    /// Welch-Satterthwaite degrees of freedom (not an integer in general).
+    /// Degrees of freedom (Welch-Satterthwaite for two samples; not an integer in general).
     pub df: f64,
     /// Two-sided p-value.
     pub p_two_sided: f64,
+    /// One-sided p-value for "current is larger".
+    pub p_greater: f64,
+    /// One-sided p-value for "current is smaller".
+    pub p_less: f64,
+    /// Estimated difference `current - baseline` (of means, trimmed means, or paired means).
+    pub difference: f64,
+    /// Standard error of `difference`.
+    pub standard_error: f64,
+}
+
+impl TTest {
+    fn new(difference: f64, standard_error: f64, df: f64) -> Result<TTest, TestError> {
+        let t = difference / standard_error;
+        if !t.is_finite() || df.is_nan() || df <= 0.0 {
+            return Err(TestError::NonFinite);
+        }
+        let (p_less, p_greater) = t_cdf_sf(t, df);
+        let p_two_sided = (2.0 * p_greater.min(p_less)).min(1.0);
+        Ok(TTest { t, df, p_two_sided, p_greater, p_less, difference, standard_error })
+    }
+
+    /// The two-sided confidence interval of `difference` at `confidence` (e.g. 0.95).
+    pub fn interval(&self, confidence: f64) -> (f64, f64) {
+        let half_width = t_quantile(0.5 + confidence / 2.0, self.df) * self.standard_error;
+        (self.difference - half_width, self.difference + half_width)
+    }
+
+    /// Smallest true difference this test would detect with `power` at two-sided level
+    /// `alpha`, with the same standard error and degrees of freedom.
+    pub fn minimum_detectable_difference(&self, alpha: f64, power: f64) -> f64 {
+        (t_quantile(1.0 - alpha / 2.0, self.df) + t_quantile(power, self.df)) * self.standard_error
+    }
 }
 
 /// Why a t-test could not be computed.
@@ -103,32 +140,181 @@ pub enum TestError {
     TooFewSamples,
     #[error("a sample is NaN or infinite")]
     NonFinite,
-    /// Both sides have zero variance: there is no noise to test against, and the means say
+    /// No spread on either side: there is no noise to test against, and the means say
     /// everything (the caller compares them directly).
     #[error("both sides have zero variance")]
     ZeroVariance,
 }
 
-/// Welch's t-test of `current` against `baseline`.
-pub fn welch(baseline: &[f64], current: &[f64]) -> Result<Welch, TestError> {
+fn check_finite(samples: &[&[f64]]) -> Result<(), TestError> {
+    if samples.iter().any(|side| side.iter().any(|x| !x.is_finite())) {
+        Err(TestError::NonFinite)
+    } else {
+        Ok(())
+    }
+}
+
+/// Welch's unequal-variance t-test of `current` against `baseline`.
+pub fn welch(baseline: &[f64], current: &[f64]) -> Result<TTest, TestError> {
     if baseline.len() < 2 || current.len() < 2 {
         return Err(TestError::TooFewSamples);
     }
-    if baseline.iter().chain(current).any(|x| !x.is_finite()) {
-        return Err(TestError::NonFinite);
-    }
+    check_finite(&[baseline, current])?;
     let (n1, n2) = (baseline.len() as f64, current.len() as f64);
     let (m1, m2) = (mean(baseline), mean(current));
     let (se1, se2) = (variance(baseline, m1) / n1, variance(current, m2) / n2);
+    welch_combine(m2 - m1, (se1, n1 - 1.0), (se2, n2 - 1.0))
+}
+
+/// The Welch-Satterthwaite combination of two squared standard errors, each with its own
+/// degrees of freedom.
+fn welch_combine(difference: f64, (se1, df1): (f64, f64), (se2, df2): (f64, f64)) -> Result<TTest, TestError> {
     let se = se1 + se2;
     if se == 0.0 {
         return Err(TestError::ZeroVariance);
     }
-    let t = (m2 - m1) / se.sqrt();
-    let df = se.powi(2) / (se1.powi(2) / (n1 - 1.0) + se2.powi(2) / (n2 - 1.0));
-    let distribution = StudentsT::new(0.0, 1.0, df).map_err(|_| TestError::NonFinite)?;
-    let p_two_sided = (2.0 * distribution.sf(t.abs())).min(1.0);
-    Ok(Welch { t, df, p_two_sided })
+    let df = se.powi(2) / (se1.powi(2) / df1 + se2.powi(2) / df2);
+    TTest::new(difference, se.sqrt(), df)
+}
+
+/// Yuen's trimmed t-test: Welch's test on means with `trim` of each tail cut off, with
+/// winsorized variances (Yuen 1974; as `scipy.stats.ttest_ind(..., equal_var=False, trim=trim)`).
+/// Robust to the slow outliers that contention adds to benchmark samples.
+pub fn yuen(baseline: &[f64], current: &[f64], trim: f64) -> Result<TTest, TestError> {
+    check_finite(&[baseline, current])?;
+    let (m1, se1, df1) = trimmed_parts(baseline, trim)?;
+    let (m2, se2, df2) = trimmed_parts(current, trim)?;
+    welch_combine(m2 - m1, (se1, df1), (se2, df2))
+}
+
+/// Trimmed mean, squared standard error `(n-1) s_w^2 / (h (h-1))` and degrees of freedom
+/// `h - 1`, where `h` is the count left after trimming.
+fn trimmed_parts(samples: &[f64], trim: f64) -> Result<(f64, f64, f64), TestError> {
+    let n = samples.len();
+    let g = (trim * n as f64).floor() as usize;
+    let h = n.saturating_sub(2 * g);
+    if h < 2 {
+        return Err(TestError::TooFewSamples);
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let trimmed_mean = mean(&sorted[g..n - g]);
+    let (low, high) = (sorted[g], sorted[n - g - 1]);
+    let winsorized: Vec<f64> = sorted.iter().map(|x| x.clamp(low, high)).collect();
+    let winsorized_variance = variance(&winsorized, mean(&winsorized));
+    let h = h as f64;
+    Ok((trimmed_mean, (n as f64 - 1.0) * winsorized_variance / (h * (h - 1.0)), h - 1.0))
+}
+
+/// One-sample t-test of paired differences `current - baseline` (one per round) against zero.
+/// For interleaved runs, where each round's pair shares the machine's state.
+pub fn paired(differences: &[f64]) -> Result<TTest, TestError> {
+    if differences.len() < 2 {
+        return Err(TestError::TooFewSamples);
+    }
+    check_finite(&[differences])?;
+    let n = differences.len() as f64;
+    let m = mean(differences);
+    let se_squared = variance(differences, m) / n;
+    if se_squared == 0.0 {
+        return Err(TestError::ZeroVariance);
+    }
+    TTest::new(m, se_squared.sqrt(), n - 1.0)
+}
+
+/// Above this many degrees of freedom statrs 0.19.1's Student's t is not used: its inverse
+/// drifts from about 1e6 on (1.83 instead of 1.96 at 1e7) and never returns from about 1e8 on,
+/// and its cdf drifts from about 1e7 on.
+const LARGE_DF: f64 = 1e4;
+
+/// Lower and upper tail of Student's t at `t` (the normal beyond statrs' accurate range, where
+/// the two differ by less than 1e-5 relative).
+fn t_cdf_sf(t: f64, df: f64) -> (f64, f64) {
+    if df > 1e6 {
+        let normal = Normal::standard();
+        return (normal.cdf(t), normal.sf(t));
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(distribution) => (distribution.cdf(t), distribution.sf(t)),
+        Err(_) => (f64::NAN, f64::NAN),
+    }
+}
+
+/// Quantile `p` of Student's t with `df` degrees of freedom (the normal for infinite `df`).
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    let p = p.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON);
+    if df > LARGE_DF {
+        // Cornish-Fisher expansion of t around the normal (Abramowitz and Stegun 26.7.5): the
+        // next term is below 1e-12 from 1e4 degrees of freedom on.
+        let z = normal_quantile(p);
+        let (z3, z5) = (z.powi(3), z.powi(5));
+        return z + (z3 + z) / (4.0 * df) + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * df * df);
+    }
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(distribution) => distribution.inverse_cdf(p),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Quantile `p` of the standard normal.
+pub fn normal_quantile(p: f64) -> f64 {
+    Normal::standard().inverse_cdf(p.clamp(f64::MIN_POSITIVE, 1.0 - f64::EPSILON))
+}
+
+/// Upper tail of the standard normal.
+pub fn normal_sf(z: f64) -> f64 {
+    Normal::standard().sf(z)
+}
+
+/// Holm's step-down adjustment (family-wise error): adjusted p-values in the input order.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let order = ascending_order(p);
+    let mut adjusted = vec![0.0; m];
+    let mut running_max: f64 = 0.0;
+    for (rank, &index) in order.iter().enumerate() {
+        running_max = running_max.max(((m - rank) as f64 * p[index]).min(1.0));
+        adjusted[index] = running_max;
+    }
+    adjusted
+}
+
+/// Benjamini-Hochberg step-up adjustment (false discovery rate), in the input order.
+pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let order = ascending_order(p);
+    let mut adjusted = vec![0.0; m];
+    let mut running_min: f64 = 1.0;
+    for (rank, &index) in order.iter().enumerate().rev() {
+        running_min = running_min.min((m as f64 / (rank + 1) as f64 * p[index]).min(1.0));
+        adjusted[index] = running_min;
+    }
+    adjusted
+}
+
+/// Indices of `p` by ascending value; NaN sorts last, so it never lends significance.
+fn ascending_order(p: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |x: f64| if x.is_nan() { f64::INFINITY } else { x };
+        key(p[a]).total_cmp(&key(p[b]))
+    });
+    order
+}
+
+/// Median of non-empty data.
+pub fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    quantile_sorted(&sorted, 0.5)
+}
+
+/// Median absolute deviation, scaled by 1.4826 to estimate the standard deviation of normal
+/// data while ignoring outliers.
+pub fn mad(samples: &[f64]) -> f64 {
+    let center = median(samples);
+    let deviations: Vec<f64> = samples.iter().map(|x| (x - center).abs()).collect();
+    1.4826 * median(&deviations)
 }
 
 #[cfg(test)]
@@ -179,6 +365,16 @@ mod tests {
         assert!(close(w.t, 2.0740146266783652, 1e-10), "{w:?}");
         assert!(close(w.df, 10.209185368660295, 1e-9), "{w:?}");
         assert!(close(w.p_two_sided, 0.06427999772458465, 1e-9), "{w:?}");
+    }
+
+    #[test]
+    fn quantiles_terminate_and_agree_at_the_limit() {
+        assert!(close(t_quantile(0.975, f64::INFINITY), 1.959963984540054, 1e-9));
+        assert!(close(t_quantile(0.975, 1e9), 1.959963984540054, 1e-8));
+        assert!(close(t_quantile(0.975, 10.0), 2.2281388519649385, 1e-9));
+        // scipy.stats.t.ppf(0.975, 2e4) and (0.8, 1e5)
+        assert!(close(t_quantile(0.975, 2e4), 1.9600826051581348, 1e-9), "{}", t_quantile(0.975, 2e4));
+        assert!(close(t_quantile(0.8, 1e5), 0.8416248279969009, 1e-9), "{}", t_quantile(0.8, 1e5));
     }
 
     #[test]

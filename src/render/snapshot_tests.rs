@@ -4,15 +4,15 @@
 //! The fixture is written out by hand rather than evaluated, so a change in the gate or
 //! comparison logic cannot move these snapshots; only a change in rendering can.
 
-use crate::compare::{ChangeVerdict, Comparison};
-use crate::config::{Operator, Severity};
+use crate::compare::{ChangeVerdict, Comparison, Scale};
+use crate::config::{Correction, Operator, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{
     fixtures, Benchmark, Better, Environment, EnvironmentDifference, GitInfo, Metric, Results, Tool, THROUGHPUT_METRIC,
     TIME_METRIC,
 };
 use crate::report::{Counts, Report, RunInfo, Settings, Verdict};
-use crate::stats::{Summary, Welch};
+use crate::stats::{Summary, TTest};
 
 use super::{html, json, markdown, terminal, view};
 
@@ -116,8 +116,24 @@ fn comparison(
         verdict,
         baseline: before,
         current: after,
+        scale: p.map(|_| Scale::Log),
+        change_interval_percent: change_percent.filter(|_| p.is_some()).map(|c| [c - 2.5, c + 2.5]),
+        p_empirical_null: None,
+        p_value: p,
+        p_adjusted: p.map(|p| (p * 5.0).min(1.0)),
+        threshold_percent: 5.0,
+        severity: Severity::Blocking,
+        sensitivity: None,
         change_percent,
-        test: p.map(|p_two_sided| Welch { t: 4.2, df: 37.5, p_two_sided }),
+        test: p.map(|p_two_sided| TTest {
+            t: 4.2,
+            df: 37.5,
+            p_two_sided,
+            p_greater: p_two_sided / 2.0,
+            p_less: 1.0 - p_two_sided / 2.0,
+            difference: 0.1,
+            standard_error: 0.1 / 4.2,
+        }),
         reason: reason.to_owned(),
     }
 }
@@ -243,12 +259,13 @@ fn full() -> (Report, Results, Results) {
         schema_version: crate::report::REPORT_SCHEMA_VERSION,
         tool: tool(),
         verdict: Verdict::Fail,
-        settings: Settings { alpha: 0.05, regression_threshold_percent: 5.0, fail_on_regression: true, strict: false },
+        settings: settings(),
         counts: Counts {
             gates_passed: 1,
             gates_failed_blocking: 2,
             gates_failed_warning: 1,
             regressed: 1,
+            regressed_warning: 0,
             improved: 1,
             unchanged: 1,
             new: 1,
@@ -265,11 +282,27 @@ fn full() -> (Report, Results, Results) {
         }],
         gates,
         comparisons,
+        suite_shift: None,
+        ignored: vec![],
         notes: vec![
             "The baseline was measured in a different environment (cpu_model differ): changes may come from the machine, not the code.".to_owned(),
         ],
     };
     (report, current, baseline)
+}
+
+fn settings() -> Settings {
+    Settings {
+        alpha: 0.05,
+        correction: Correction::Holm,
+        test: TestKind::Welch,
+        noise_threshold_percent: 1.0,
+        regression_threshold_percent: 5.0,
+        min_samples: 5,
+        empirical_null_min_benchmarks: 20,
+        fail_on_regression: true,
+        strict: false,
+    }
 }
 
 /// A passing first run: one gate, no baseline.
@@ -279,7 +312,7 @@ fn no_baseline() -> (Report, Results) {
         schema_version: crate::report::REPORT_SCHEMA_VERSION,
         tool: tool(),
         verdict: Verdict::Pass,
-        settings: Settings { alpha: 0.05, regression_threshold_percent: 5.0, fail_on_regression: true, strict: false },
+        settings: settings(),
         counts: Counts { gates_passed: 1, ..Counts::default() },
         current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
         baseline: None,
@@ -287,6 +320,8 @@ fn no_baseline() -> (Report, Results) {
         environment_differences: vec![],
         gates: vec![passing_gate()],
         comparisons: vec![],
+        suite_shift: None,
+        ignored: vec![],
         notes: vec![],
     };
     (report, current)
