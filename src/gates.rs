@@ -326,7 +326,12 @@ pub fn nearest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>, coun
 pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
     candidates
         .map(|candidate| (strsim::damerau_levenshtein(wanted, candidate), candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.len().max(wanted.len()) / 3).max(1))
+        .filter(|(distance, candidate)| {
+            // Two edits for words of four letters or more (`alfa` -> `alpha`), a third of the
+            // length for long ones, one for short ones.
+            let longest = candidate.len().max(wanted.len());
+            *distance <= (longest / 3).max(if longest >= 4 { 2 } else { 1 })
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate.to_owned())
 }
