@@ -368,34 +368,35 @@ fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Opt
     let family = tested.len();
 
     // The empirical null is estimated from the changes themselves: run-to-run offsets that a
-    // within-run test cannot see show up as spread across the suite.
-    let null = (statistics.empirical_null_min_benchmarks > 0 && family >= statistics.empirical_null_min_benchmarks)
+    // within-run test cannot see show up as spread across the suite. Only log-scale changes
+    // (ratios) are comparable across benchmarks; with no spread at all there is no null to use.
+    let log_tested: Vec<usize> = tested.iter().copied().filter(|&i| items[i].scale == Some(Scale::Log)).collect();
+    let minimum = statistics.empirical_null_min_benchmarks;
+    let null = (minimum > 0 && log_tested.len() >= minimum)
         .then(|| {
-            let differences: Vec<f64> = tested.iter().map(|&i| items[i].test.map_or(0.0, |t| t.difference)).collect();
+            let differences: Vec<f64> =
+                log_tested.iter().map(|&i| items[i].test.map_or(0.0, |t| t.difference)).collect();
             (stats::median(&differences), stats::mad(&differences))
-        });
+        })
+        .filter(|(_, spread)| *spread > 0.0);
     let mut suite_shift = None;
     if let Some((center, spread)) = null {
-        let log_scale = tested.iter().all(|&i| items[i].scale == Some(Scale::Log));
-        if log_scale {
-            let change_percent = center.exp_m1() * 100.0;
-            suite_shift = Some(SuiteShift {
-                change_percent,
-                spread_percent: spread.exp_m1() * 100.0,
-                metrics: family,
-                significant: change_percent.abs() >= settings.threshold_percent,
-                severity: statistics.suite_shift_severity,
-            });
-        }
+        let change_percent = center.exp_m1() * 100.0;
+        suite_shift = Some(SuiteShift {
+            change_percent,
+            spread_percent: spread.exp_m1() * 100.0,
+            metrics: log_tested.len(),
+            significant: change_percent.abs() >= settings.threshold_percent,
+            severity: statistics.suite_shift_severity,
+        });
         // The scale comes from a MAD, which is 37% as efficient as a standard deviation: a t
         // with that share of the family's degrees of freedom keeps the null's tails honest.
-        let null_df = (MAD_EFFICIENCY * (family as f64 - 1.0)).max(1.0);
-        for &i in &tested {
+        let null_df = (MAD_EFFICIENCY * (log_tested.len() as f64 - 1.0)).max(1.0);
+        for &i in &log_tested {
             let Some(test) = items[i].test else { continue };
-            let z = ((test.difference - center) / spread).abs();
-            let p_null = if spread > 0.0 { 2.0 * stats::t_sf(z, null_df) } else { 1.0 };
-            items[i].p_empirical_null = Some(p_null.min(1.0));
-            items[i].p_value = Some(test.p_two_sided.max(p_null.min(1.0)));
+            let p_null = (2.0 * stats::t_sf(((test.difference - center) / spread).abs(), null_df)).min(1.0);
+            items[i].p_empirical_null = Some(p_null);
+            items[i].p_value = Some(test.p_two_sided.max(p_null));
         }
     }
 
@@ -411,8 +412,8 @@ fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Opt
         Correction::Holm | Correction::Bh => statistics.alpha / family.max(1) as f64,
     };
     for (&i, p_adjusted) in tested.iter().zip(adjusted) {
-        let null_spread = null.map_or(0.0, |(_, spread)| spread);
         let item = &mut items[i];
+        let null_spread = if item.p_empirical_null.is_some() { null.map_or(0.0, |(_, spread)| spread) } else { 0.0 };
         item.p_adjusted = Some(p_adjusted);
         item.sensitivity = item.test.map(|test| sensitivity(&test, item, null_spread, corrected_alpha));
         decide(item, statistics);
@@ -655,6 +656,18 @@ mod tests {
         let shift = comparisons.suite_shift.unwrap();
         assert!(!shift.significant, "{shift:?}");
         assert!(comparisons.items.iter().all(|c| c.p_empirical_null.is_some()));
+    }
+
+    #[test]
+    fn a_suite_mostly_identical_does_not_mask_a_regression() {
+        let statistics = Statistics::default();
+        // Most benchmarks give the very same samples on both sides: no spread to build a null on.
+        let (before, after) = suite(30, |i| if i == 3 { 1.5 } else { 1.0 });
+        let comparisons = compare(&before, &after, &settings(&statistics));
+        let regressed: Vec<&str> =
+            comparisons.items.iter().filter(|c| c.verdict == ChangeVerdict::Regressed).map(|c| c.id.as_str()).collect();
+        assert_eq!(regressed, ["bench_003"]);
+        assert!(comparisons.suite_shift.is_none());
     }
 
     #[test]
