@@ -7,12 +7,13 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
+use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{Cargo, Features, OutputSink, Workspace};
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::model::{Benchmark, Results, Source, SCHEMA_VERSION};
+use crate::model::{Benchmark, Canary, Results, Source, SCHEMA_VERSION};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
 use crate::{exit_code, interrupt, render};
@@ -103,19 +104,17 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let config = load_config(args.config.as_deref(), &root.join(DEFAULT_CONFIG_FILE), &mut notes)?;
     let baseline = args.baseline.as_deref().map(load_results).transpose()?;
 
-    let benchmarks = match (&workspace, args.no_run) {
+    let (benchmarks, canary) = match (&workspace, args.no_run) {
         (Some(ws), false) => run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes)?,
-        _ => {
-            let collection = criterion::collect(&criterion_home, &args.criterion_baseline, None)?;
-            collection.benchmarks
-        }
+        _ => (criterion::collect(&criterion_home, &args.criterion_baseline, None)?.benchmarks, None),
     };
-    let current = Results::new(
+    let mut current = Results::new(
         environment::now_rfc3339(),
         environment::git_info(&root),
         environment::fingerprint(&root, workspace.as_ref().and_then(|ws| ws.criterion.clone())),
         benchmarks,
     );
+    current.canary = canary;
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }
@@ -125,7 +124,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     evaluate_and_report(&config, &current, baseline.as_ref(), &out_dir, args.strict, notes, &console)
 }
 
-/// Builds and runs the selected bench targets, collecting what each one wrote.
+/// Builds and runs the selected bench targets, collecting what each one wrote, with the canary
+/// timed before the first target and after each one.
 fn run_benches(
     workspace: &Workspace,
     args: &RunArgs,
@@ -133,7 +133,7 @@ fn run_benches(
     out_dir: &Path,
     console: &Console,
     notes: &mut Vec<String>,
-) -> Result<Vec<Benchmark>, Error> {
+) -> Result<(Vec<Benchmark>, Option<Canary>), Error> {
     let features = Features {
         features: args.features.clone(),
         all_features: args.all_features,
@@ -163,6 +163,8 @@ fn run_benches(
     }
     cargo.build(&selection.benches, &mut sink)?;
 
+    let mut canary = CanaryRecorder::default();
+    canary.checkpoint();
     let mut benchmarks: Vec<Benchmark> = Vec::new();
     for (index, target) in selection.benches.iter().enumerate() {
         console.status(&format!(
@@ -173,6 +175,7 @@ fn run_benches(
         ));
         let started = run_stamp(out_dir)?;
         cargo.run(target, &args.bench_args, &mut sink)?;
+        canary.checkpoint();
         let collection = match criterion::collect(criterion_home, &args.criterion_baseline, Some(started)) {
             Ok(collection) => collection,
             // This target wrote nothing: said below, and an error only if no target wrote anything.
@@ -215,7 +218,7 @@ fn run_benches(
         return Err(Error::NothingWritten { home: criterion_home.to_owned() });
     }
     benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(benchmarks)
+    Ok((benchmarks, canary.finish()))
 }
 
 fn describe_target(benchmark: &Benchmark) -> String {

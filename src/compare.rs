@@ -483,12 +483,6 @@ fn decide(item: &mut Comparison, statistics: &Statistics) {
         )
     };
     note_scale(item);
-    if let Some(sensitivity) = item.sensitivity.filter(|s| s.too_noisy) {
-        item.reason.push_str(&format!(
-            "; too noisy to gate at {threshold}% (detects {:.1}%)",
-            sensitivity.minimum_detectable_percent
-        ));
-    }
 }
 
 #[cfg(test)]
@@ -554,7 +548,6 @@ mod tests {
         let sensitivity = c.sensitivity.unwrap();
         assert!(sensitivity.too_noisy && sensitivity.minimum_detectable_percent > 5.0, "{sensitivity:?}");
         assert!(sensitivity.samples_needed.unwrap() > 8);
-        assert!(c.reason.contains("too noisy to gate at 5%"), "{}", c.reason);
     }
 
     #[test]

@@ -82,6 +82,15 @@ pub struct Statistics {
     /// Severity of a change of the whole suite (a slower runner and slower code look alike).
     #[serde(default = "default_warning")]
     pub suite_shift_severity: Severity,
+    /// The run is unstable when its canary's checkpoints spread more than this, in percent.
+    #[serde(default = "default_canary_limit")]
+    pub canary_max_spread_percent: f64,
+    /// The run is unstable when its canary moved more than this against the baseline's.
+    #[serde(default = "default_canary_limit")]
+    pub canary_max_shift_percent: f64,
+    /// In an unstable run, Blocking regressions are reported as warnings.
+    #[serde(default = "default_true")]
+    pub unstable_run_downgrades: bool,
 }
 
 impl Default for Statistics {
@@ -94,6 +103,9 @@ impl Default for Statistics {
             test: TestKind::default(),
             empirical_null_min_benchmarks: default_empirical_null_min(),
             suite_shift_severity: default_warning(),
+            canary_max_spread_percent: default_canary_limit(),
+            canary_max_shift_percent: default_canary_limit(),
+            unstable_run_downgrades: true,
         }
     }
 }
@@ -278,6 +290,10 @@ fn default_empirical_null_min() -> usize {
     20
 }
 
+fn default_canary_limit() -> f64 {
+    10.0
+}
+
 fn default_warning() -> Severity {
     Severity::Warning
 }
@@ -399,6 +415,17 @@ impl Config {
                 "statistics.noise_threshold_percent",
                 format!("must be a finite number >= 0, got {noise}"),
             ));
+        }
+        for (field, limit) in [
+            ("canary_max_spread_percent", statistics.canary_max_spread_percent),
+            ("canary_max_shift_percent", statistics.canary_max_shift_percent),
+        ] {
+            if !limit.is_finite() || limit <= 0.0 {
+                return Err(invalid(
+                    &format!("statistics.{field}"),
+                    format!("must be a finite number > 0, got {limit}"),
+                ));
+            }
         }
         if statistics.min_samples < 2 {
             return Err(invalid(

@@ -32,6 +32,20 @@ pub struct Results {
     pub environment: Environment,
     /// One entry per benchmark, sorted by id.
     pub benchmarks: Vec<Benchmark>,
+    /// The run-health canary, when perf-gate ran the benches itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary: Option<Canary>,
+}
+
+/// A fixed calibration workload timed before the first bench target and after each one. Its
+/// drift within a run, or against the baseline's, shows a machine that changed speed under the
+/// benchmarks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Canary {
+    /// Unit of the checkpoints: `ns` per iteration of the workload.
+    pub unit: String,
+    /// One value per checkpoint, in run order: the median of a few timings of the workload.
+    pub checkpoints: Vec<f64>,
 }
 
 /// The tool that wrote a results file.
@@ -213,7 +227,15 @@ impl Metric {
 impl Results {
     /// Results in this build's schema version, written by this tool.
     pub fn new(created_at: String, git: Option<GitInfo>, environment: Environment, benchmarks: Vec<Benchmark>) -> Self {
-        Results { schema_version: SCHEMA_VERSION, tool: Tool::this(), created_at, git, environment, benchmarks }
+        Results {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::this(),
+            created_at,
+            git,
+            environment,
+            benchmarks,
+            canary: None,
+        }
     }
 
     pub fn benchmark(&self, id: &str) -> Option<&Benchmark> {

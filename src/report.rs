@@ -5,9 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{self, ChangeVerdict, CompareSettings, Comparison, Comparisons, SuiteShift};
-use crate::config::{Config, Correction, Severity, TestKind};
+use crate::config::{Config, Correction, Severity, Statistics, TestKind};
 use crate::gates::{self, GateOutcome, GateStatus};
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
+use crate::stats;
 
 /// Version of the `report.json` format.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -67,6 +68,58 @@ pub struct Settings {
     pub strict: bool,
 }
 
+/// The run-health canary's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunHealth {
+    /// `(max - min) / median` of the current run's checkpoints, in percent.
+    pub spread_percent: Option<f64>,
+    /// Change of the canary's median against the baseline's, in percent.
+    pub shift_percent: Option<f64>,
+    pub unstable: bool,
+    /// Why the run counts as unstable.
+    pub reasons: Vec<String>,
+    /// Whether Blocking regressions were reported as warnings because of it.
+    pub downgraded: bool,
+}
+
+fn run_health(current: &Results, baseline: Option<&Results>, statistics: &Statistics) -> Option<RunHealth> {
+    let checkpoints = &current.canary.as_ref()?.checkpoints;
+    if checkpoints.is_empty() {
+        return None;
+    }
+    let median = stats::median(checkpoints);
+    let spread_percent = (checkpoints.len() >= 2).then(|| {
+        let (min, max) =
+            checkpoints.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        (max - min) / median * 100.0
+    });
+    let shift_percent = baseline
+        .and_then(|b| b.canary.as_ref())
+        .filter(|c| !c.checkpoints.is_empty())
+        .map(|c| (median / stats::median(&c.checkpoints) - 1.0) * 100.0);
+    let mut reasons = Vec::new();
+    if let Some(spread) = spread_percent.filter(|s| *s > statistics.canary_max_spread_percent) {
+        reasons.push(format!(
+            "the canary workload's speed varied by {spread:.1}% within the run (limit {}%)",
+            statistics.canary_max_spread_percent
+        ));
+    }
+    if let Some(shift) = shift_percent.filter(|s| s.abs() > statistics.canary_max_shift_percent) {
+        reasons.push(format!(
+            "the canary workload ran {shift:+.1}% against the baseline's (limit {}%)",
+            statistics.canary_max_shift_percent
+        ));
+    }
+    let unstable = !reasons.is_empty();
+    Some(RunHealth {
+        spread_percent,
+        shift_percent,
+        unstable,
+        reasons,
+        downgraded: unstable && statistics.unstable_run_downgrades,
+    })
+}
+
 /// How many of each outcome.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -105,6 +158,8 @@ pub struct Report {
     pub suite_shift: Option<SuiteShift>,
     /// Benchmarks left out of the regression check by an `ignore` rule.
     pub ignored: Vec<String>,
+    /// What the canary says about the machine during the run; `None` without a canary.
+    pub run_health: Option<RunHealth>,
     /// Things the reader should know that are not verdicts.
     pub notes: Vec<String>,
 }
@@ -143,8 +198,21 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         severity: if config.fail_on_regression { Severity::Blocking } else { Severity::Warning },
         rules: &config.regressions,
     };
-    let Comparisons { items: comparisons, suite_shift, ignored } =
+    let Comparisons { items: mut comparisons, suite_shift, ignored } =
         baseline.map(|b| compare::compare(b, current, &compare_settings)).unwrap_or_default();
+    let run_health = run_health(current, baseline, statistics);
+    if let Some(health) = run_health.as_ref().filter(|h| h.unstable) {
+        let consequence = if health.downgraded { " Blocking regressions are reported as warnings." } else { "" };
+        notes.push(format!("The run was unstable: {}.{consequence}", health.reasons.join("; ")));
+        if health.downgraded {
+            for comparison in comparisons.iter_mut().filter(|c| c.verdict == ChangeVerdict::Regressed) {
+                if comparison.severity == Severity::Blocking {
+                    comparison.severity = Severity::Warning;
+                    comparison.reason.push_str("; a warning only: the run was unstable");
+                }
+            }
+        }
+    }
     let environment_differences = baseline.map(|b| current.environment.differences(&b.environment)).unwrap_or_default();
     if !environment_differences.is_empty() {
         let fields: Vec<&str> = environment_differences.iter().map(|d| d.field.as_str()).collect();
@@ -182,6 +250,7 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         comparisons,
         suite_shift,
         ignored,
+        run_health,
         notes,
     }
 }
@@ -243,6 +312,54 @@ mod tests {
             regressed_warning,
             ..Counts::default()
         }
+    }
+
+    fn with_canary(checkpoints: &[f64]) -> Results {
+        let mut results = crate::model::fixtures::results(vec![]);
+        results.canary = Some(crate::model::Canary { unit: "ns".to_owned(), checkpoints: checkpoints.to_vec() });
+        results
+    }
+
+    #[test]
+    fn run_health_from_the_canary() {
+        let statistics = Statistics::default();
+        assert_eq!(run_health(&crate::model::fixtures::results(vec![]), None, &statistics), None);
+        let steady = run_health(&with_canary(&[1.00, 1.02, 0.99]), None, &statistics).unwrap();
+        assert!(!steady.unstable && (steady.spread_percent.unwrap() - 3.0).abs() < 1e-9, "{steady:?}");
+        let wobbly = run_health(&with_canary(&[1.0, 1.3, 1.0]), None, &statistics).unwrap();
+        assert!(wobbly.unstable && wobbly.downgraded && wobbly.reasons[0].contains("30.0%"), "{wobbly:?}");
+        let baseline = with_canary(&[0.8, 0.8]);
+        let shifted = run_health(&with_canary(&[1.0, 1.0]), Some(&baseline), &statistics).unwrap();
+        assert!(shifted.unstable && (shifted.shift_percent.unwrap() - 25.0).abs() < 1e-9, "{shifted:?}");
+        let keep = Statistics { unstable_run_downgrades: false, ..Statistics::default() };
+        assert!(!run_health(&with_canary(&[1.0, 2.0]), None, &keep).unwrap().downgraded);
+    }
+
+    #[test]
+    fn an_unstable_run_turns_blocking_regressions_into_warnings() {
+        use crate::model::{fixtures, Better};
+        let config = Config::default();
+        let slow: Vec<f64> = (0..10).map(|i| 200.0 + i as f64).collect();
+        let fast: Vec<f64> = (0..10).map(|i| 100.0 + i as f64).collect();
+        let mut baseline = fixtures::results(vec![fixtures::benchmark("b", Better::Lower, &fast)]);
+        let mut current = fixtures::results(vec![fixtures::benchmark("b", Better::Lower, &slow)]);
+        let evaluate_with = |current: &Results, baseline: &Results| {
+            evaluate(Inputs {
+                config: &config,
+                current,
+                baseline: Some(baseline),
+                baseline_missing_reason: None,
+                strict: false,
+                notes: Vec::new(),
+            })
+        };
+        assert_eq!(evaluate_with(&current, &baseline).verdict, Verdict::Fail);
+        baseline.canary = with_canary(&[1.0, 1.0]).canary;
+        current.canary = with_canary(&[1.5, 1.5]).canary;
+        let report = evaluate_with(&current, &baseline);
+        assert_eq!(report.verdict, Verdict::Warn);
+        assert_eq!(report.counts.regressed_warning, 1);
+        assert!(report.notes.iter().any(|n| n.starts_with("The run was unstable")), "{:?}", report.notes);
     }
 
     #[test]

@@ -69,6 +69,8 @@ fn readme_first_command_runs_the_demo() {
     assert_eq!((source["package"].as_str(), source["target"].as_str()), (Some("demo"), Some("demo_bench")));
     assert!(results["environment"]["criterion"].as_str().unwrap().starts_with("0.8"));
     assert!(results["environment"]["rustc"].as_str().unwrap().starts_with("rustc "));
+    // The canary is timed before the one bench target and after it.
+    assert_eq!(results["canary"]["checkpoints"].as_array().unwrap().len(), 2);
     for file in ["report.json", "summary.md", "report.html", "bench.log"] {
         assert!(out_dir.join(file).is_file(), "{file}");
     }

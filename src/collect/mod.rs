@@ -1,5 +1,6 @@
 //! The I/O edge that produces results: running benches and reading what they wrote.
 
+pub mod canary;
 pub mod cargo;
 pub mod criterion;
 pub mod environment;

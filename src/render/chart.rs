@@ -234,6 +234,138 @@ fn nice_step(raw: f64) -> f64 {
     nice * magnitude
 }
 
+/// The interval plots of the comparison table: one small SVG per row, all on one percent axis,
+/// so a reader compares changes by eye down the column.
+///
+/// The axis is symmetric-logarithmic, linear within one threshold of zero: a 200% regression
+/// and a 2% wobble share a table, and on a linear axis the threshold lines would collapse onto
+/// zero. Ticks are labelled with their real percentages.
+pub struct ChangeAxis {
+    /// Changes up to this size (the threshold) are drawn nearly linearly.
+    knee: f64,
+    lo: f64,
+    hi: f64,
+}
+
+// Wide enough to resolve a noise band of one percent next to a threshold of five.
+const CHANGE_WIDTH: f64 = 240.0;
+// Side margins leave room for half a tick label at either end.
+const CHANGE_LEFT: f64 = 16.0;
+const CHANGE_RIGHT: f64 = 224.0;
+const CHANGE_ROW_HEIGHT: f64 = 18.0;
+const CHANGE_AXIS_HEIGHT: f64 = 16.0;
+/// Width of one character of a tick label (10px sans-serif, `%` included), and the space between labels.
+const CHANGE_CHAR_WIDTH: f64 = 7.0;
+const CHANGE_LABEL_SPACE: f64 = 8.0;
+
+/// Least distance between the centres of the tick labels of `a` and `b`.
+fn label_gap(a: f64, b: f64) -> f64 {
+    let chars = |v: f64| format::axis_percent(v).chars().count() as f64;
+    (chars(a) + chars(b)) / 2.0 * CHANGE_CHAR_WIDTH + CHANGE_LABEL_SPACE
+}
+
+/// The shared part of every interval plot: size, ticks and the noise band.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeScale {
+    pub width: String,
+    pub row_height: String,
+    /// Height of the header SVG that carries the tick labels.
+    pub axis_height: String,
+    pub label_y: String,
+    /// Vertical centre of a row, where the interval bar runs.
+    pub mid_y: String,
+    pub zero_x: String,
+    /// The noise band around no change: `noise_x` to `noise_x + noise_width`.
+    pub noise_x: String,
+    pub noise_width: String,
+    pub ticks: Vec<Tick>,
+}
+
+/// One comparison's change and interval on the shared axis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntervalMark {
+    pub low_x: String,
+    pub high_x: String,
+    pub point_x: String,
+    /// The comparison's own threshold lines, at minus and plus its threshold.
+    pub threshold_low_x: String,
+    pub threshold_high_x: String,
+}
+
+impl ChangeAxis {
+    /// An axis holding every value of `extents` (interval ends, in percent) and both
+    /// `threshold` lines. `threshold` also sets the knee of the scale.
+    pub fn new(extents: impl IntoIterator<Item = f64>, threshold: f64) -> ChangeAxis {
+        let knee = if threshold > 0.0 && threshold.is_finite() { threshold } else { 1.0 };
+        let mut axis = ChangeAxis { knee, lo: 0.0, hi: 0.0 };
+        let (lo, hi) = extents
+            .into_iter()
+            .filter(|x| x.is_finite())
+            .map(|x| axis.transform(x))
+            .fold((axis.transform(-knee), axis.transform(knee)), |(lo, hi), t| (lo.min(t), hi.max(t)));
+        // A margin keeps a point at the very end from sitting on the plot edge.
+        let margin = (hi - lo) * 0.04;
+        (axis.lo, axis.hi) = (lo - margin, hi + margin);
+        axis
+    }
+
+    fn transform(&self, percent: f64) -> f64 {
+        percent.signum() * (percent.abs() / self.knee).ln_1p()
+    }
+
+    fn x(&self, percent: f64) -> f64 {
+        let t = self.transform(percent).clamp(self.lo, self.hi);
+        CHANGE_LEFT + (t - self.lo) / (self.hi - self.lo) * (CHANGE_RIGHT - CHANGE_LEFT)
+    }
+
+    /// The shared layout, with the noise band at plus and minus `noise` percent.
+    pub fn scale(&self, noise: f64) -> ChangeScale {
+        let (noise_low, noise_high) = (self.x(-noise.abs()), self.x(noise.abs()));
+        ChangeScale {
+            width: coordinate(CHANGE_WIDTH),
+            row_height: coordinate(CHANGE_ROW_HEIGHT),
+            axis_height: coordinate(CHANGE_AXIS_HEIGHT),
+            label_y: coordinate(CHANGE_AXIS_HEIGHT - 4.0),
+            mid_y: coordinate(CHANGE_ROW_HEIGHT / 2.0),
+            zero_x: coordinate(self.x(0.0)),
+            noise_x: coordinate(noise_low),
+            noise_width: coordinate(noise_high - noise_low),
+            ticks: self
+                .tick_values()
+                .into_iter()
+                .map(|v| Tick { x: coordinate(self.x(v)), label: format::axis_percent(v) })
+                .collect(),
+        }
+    }
+
+    /// Zero and the thresholds, then the 1-2-5 values that leave room for their labels.
+    fn tick_values(&self) -> Vec<f64> {
+        let magnitudes = (-1..=6).flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10_f64.powi(e)));
+        let candidates = [self.knee].into_iter().chain(magnitudes).flat_map(|m| [-m, m]);
+        let mut ticks = vec![0.0];
+        for value in candidates {
+            let t = self.transform(value);
+            let fits = ticks.iter().all(|&kept| (self.x(kept) - self.x(value)).abs() >= label_gap(kept, value));
+            if (self.lo..=self.hi).contains(&t) && fits {
+                ticks.push(value);
+            }
+        }
+        ticks.sort_by(f64::total_cmp);
+        ticks
+    }
+
+    /// The mark of a change `point` with interval `[low, high]`, judged against `threshold`.
+    pub fn mark(&self, [low, high]: [f64; 2], point: f64, threshold: f64) -> IntervalMark {
+        IntervalMark {
+            low_x: coordinate(self.x(low)),
+            high_x: coordinate(self.x(high)),
+            point_x: coordinate(self.x(point)),
+            threshold_low_x: coordinate(self.x(-threshold)),
+            threshold_high_x: coordinate(self.x(threshold)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +454,27 @@ mod tests {
     fn jitter_stays_inside_the_row() {
         assert!((0..1000).map(jitter).all(|j| (-0.5..0.5).contains(&j)));
         assert_ne!(jitter(1), jitter(2));
+    }
+
+    #[test]
+    fn change_axis_holds_every_interval_and_both_thresholds() {
+        let axis = ChangeAxis::new([-3.0, 2.0, 180.0, 199.0], 5.0);
+        let scale = axis.scale(1.0);
+        let mark = axis.mark([180.0, 199.0], 190.0, 5.0);
+        let xs = [&mark.low_x, &mark.point_x, &mark.high_x, &mark.threshold_low_x, &mark.threshold_high_x];
+        assert!(xs.iter().all(|v| (CHANGE_LEFT..=CHANGE_RIGHT).contains(&x(v))), "{mark:?}");
+        assert!(x(&mark.low_x) < x(&mark.point_x) && x(&mark.point_x) < x(&mark.high_x));
+        // The threshold keeps a readable distance from zero next to a 200% change.
+        assert!(x(&mark.threshold_high_x) - x(&scale.zero_x) > 20.0, "{mark:?} {scale:?}");
+        assert!(x(&scale.noise_width) > 3.0);
+    }
+
+    #[test]
+    fn change_ticks_are_labelled_and_apart() {
+        let scale = ChangeAxis::new([-12.0, 199.0], 5.0).scale(1.0);
+        let labels: Vec<&str> = scale.ticks.iter().map(|t| t.label.as_str()).collect();
+        assert!(labels.contains(&"0%") && labels.contains(&"+5%") && labels.contains(&"-5%"), "{labels:?}");
+        let ticks: Vec<(f64, f64)> = scale.ticks.iter().map(|t| (x(&t.x), t.label.len() as f64)).collect();
+        assert!(ticks.windows(2).all(|w| w[1].0 - w[0].0 >= (w[0].1 + w[1].1) / 2.0 * CHANGE_CHAR_WIDTH), "{ticks:?}");
     }
 }

@@ -159,6 +159,38 @@ pub fn percent_change(percent: f64) -> String {
     }
 }
 
+/// A change with one decimal, for figures that are estimates of estimates: `+12.4%`.
+pub fn percent_change_short(percent: f64) -> String {
+    if percent.is_finite() {
+        format!("{percent:+.1}%")
+    } else {
+        MISSING.to_owned()
+    }
+}
+
+/// A size in percent with one decimal, without a sign: `6.6%`.
+pub fn percent_short(percent: f64) -> String {
+    if percent.is_finite() {
+        format!("{percent:.1}%")
+    } else {
+        MISSING.to_owned()
+    }
+}
+
+/// A confidence interval of a change: `[+1.70%, +11.56%]`.
+pub fn percent_interval([low, high]: [f64; 2]) -> String {
+    format!("[{}, {}]", percent_change(low), percent_change(high))
+}
+
+/// A tick label on a percent axis: `0%`, `+5%`, `-0.5%`.
+pub fn axis_percent(percent: f64) -> String {
+    if percent == 0.0 {
+        "0%".to_owned()
+    } else {
+        format!("{percent:+}%")
+    }
+}
+
 /// A p-value: `p = 0.0123`, or `p < 0.0001` below what four decimals can show.
 pub fn p_value(p: f64) -> String {
     if !p.is_finite() {
@@ -373,6 +405,17 @@ mod tests {
         assert_eq!(percent_change(-3.1), "-3.10%");
         assert_eq!(percent_change(0.0), "+0.00%");
         assert_eq!(percent_change(f64::NAN), MISSING);
+    }
+
+    #[test]
+    fn intervals_and_axis_percentages() {
+        assert_eq!(percent_interval([1.7, 11.556]), "[+1.70%, +11.56%]");
+        assert_eq!(percent_interval([-4.0, f64::NAN]), "[-4.00%, —]");
+        assert_eq!(axis_percent(0.0), "0%");
+        assert_eq!(percent_change_short(12.44), "+12.4%");
+        assert_eq!(percent_short(6.61), "6.6%");
+        assert_eq!(axis_percent(-0.5), "-0.5%");
+        assert_eq!(axis_percent(200.0), "+200%");
     }
 
     #[test]

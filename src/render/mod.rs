@@ -12,9 +12,9 @@ mod view;
 #[cfg(test)]
 mod snapshot_tests;
 
-pub use chart::{Dot, Mark, Plot, PlotRow, Tick};
+pub use chart::{ChangeScale, Dot, IntervalMark, Mark, Plot, PlotRow, Tick};
 pub use templates::{html, json, markdown, terminal, RenderError};
 pub use view::{
-    view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, VerdictView,
-    View,
+    view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, SuiteShiftView,
+    VerdictView, View,
 };

@@ -4,14 +4,14 @@
 //! The fixture is written out by hand rather than evaluated, so a change in the gate or
 //! comparison logic cannot move these snapshots; only a change in rendering can.
 
-use crate::compare::{ChangeVerdict, Comparison, Scale};
+use crate::compare::{ChangeVerdict, Comparison, Scale, Sensitivity, SuiteShift};
 use crate::config::{Correction, Operator, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{
     fixtures, Benchmark, Better, Environment, EnvironmentDifference, GitInfo, Metric, Results, Tool, THROUGHPUT_METRIC,
     TIME_METRIC,
 };
-use crate::report::{Counts, Report, RunInfo, Settings, Verdict};
+use crate::report::{self, Counts, Inputs, Report, RunInfo, Settings, Verdict};
 use crate::stats::{Summary, TTest};
 
 use super::{html, json, markdown, terminal, view};
@@ -61,6 +61,7 @@ fn results(created_at: &str, sha: &str, branch: &str, cpu: &str, benchmarks: Vec
         git: Some(GitInfo { commit: sha.to_owned(), branch: Some(branch.to_owned()), dirty: false }),
         environment: environment(cpu),
         benchmarks,
+        canary: None,
     }
 }
 
@@ -179,8 +180,15 @@ fn passing_gate() -> GateOutcome {
     )
 }
 
+/// Marks `comparison` as too noisy to gate at its threshold.
+fn noisy(mut comparison: Comparison, samples_needed: Option<usize>) -> Comparison {
+    comparison.sensitivity = Some(Sensitivity { minimum_detectable_percent: 6.61, too_noisy: true, samples_needed });
+    comparison.reason.push_str("; too noisy to gate at 5% (detects 6.6%)");
+    comparison
+}
+
 /// A failing run with one of everything: both failed severities, a pass, a gate that matched
-/// nothing, and every comparison verdict.
+/// nothing, every comparison verdict, and a comparison too noisy to gate.
 fn full() -> (Report, Results, Results) {
     let (current, baseline) = (current_results(), baseline_results());
     let gates = vec![
@@ -221,13 +229,16 @@ fn full() -> (Report, Results, Results) {
     ];
     let comparisons = vec![
         comparison("legacy/xml", ChangeVerdict::Removed, None, "not in the current results", &current, &baseline),
-        comparison(
-            "parse/<b>html</b>",
-            ChangeVerdict::Unchanged,
-            Some(0.4127),
-            "p = 0.4127 >= 0.05: not significant",
-            &current,
-            &baseline,
+        noisy(
+            comparison(
+                "parse/<b>html</b>",
+                ChangeVerdict::Unchanged,
+                Some(0.4127),
+                "adjusted p = 1.0000 >= 0.05: not significant",
+                &current,
+                &baseline,
+            ),
+            Some(40),
         ),
         comparison(
             "parse/json",
@@ -284,6 +295,7 @@ fn full() -> (Report, Results, Results) {
         comparisons,
         suite_shift: None,
         ignored: vec![],
+        run_health: None,
         notes: vec![
             "The baseline was measured in a different environment (cpu_model differ): changes may come from the machine, not the code.".to_owned(),
         ],
@@ -305,6 +317,87 @@ fn settings() -> Settings {
     }
 }
 
+/// A warning run: a regression that only warns, a comparison too noisy to gate even with more
+/// samples, one on the raw scale, a significant suite shift and an ignored benchmark, judged
+/// with the non-default method settings.
+fn warnings() -> (Report, Results, Results) {
+    let (current, baseline) = (current_results(), baseline_results());
+    let mut regression = comparison(
+        "search/api",
+        ChangeVerdict::Regressed,
+        Some(2.0e-9),
+        "adjusted p = 1.0e-8 < 0.05, interval [+15.32%, +20.32%], |+17.82%| >= 5%",
+        &current,
+        &baseline,
+    );
+    regression.severity = Severity::Warning;
+    let mut improvement = comparison(
+        "parse/json",
+        ChangeVerdict::Improved,
+        Some(3.1e-12),
+        "adjusted p = 3.0e-4 < 0.05, interval [-14.35%, -9.35%], |-11.85%| >= 5%",
+        &current,
+        &baseline,
+    );
+    improvement.p_empirical_null = Some(6.0e-5);
+    improvement.p_value = Some(6.0e-5);
+    improvement.p_adjusted = Some(3.0e-4);
+    let mut flat = noisy(
+        comparison(
+            "parse/<b>html</b>",
+            ChangeVerdict::Unchanged,
+            Some(0.4127),
+            "adjusted p = 0.8800 >= 0.05: not significant",
+            &current,
+            &baseline,
+        ),
+        None,
+    );
+    flat.p_empirical_null = Some(0.88);
+    let mut raw = comparison(
+        "tiny/noop",
+        ChangeVerdict::Unchanged,
+        Some(0.4),
+        "adjusted p = 1.0000 >= 0.05: not significant (raw scale: some samples are zero or negative)",
+        &current,
+        &baseline,
+    );
+    (raw.scale, raw.change_percent, raw.change_interval_percent) = (Some(Scale::Raw), Some(2.2), Some([-1.5, 6.0]));
+    let report = Report {
+        schema_version: crate::report::REPORT_SCHEMA_VERSION,
+        tool: tool(),
+        verdict: Verdict::Warn,
+        settings: Settings {
+            correction: Correction::Bh,
+            test: TestKind::Trimmed,
+            empirical_null_min_benchmarks: 0,
+            fail_on_regression: false,
+            ..settings()
+        },
+        counts: Counts { gates_passed: 1, regressed_warning: 1, improved: 1, unchanged: 2, ..Counts::default() },
+        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
+        baseline: Some(RunInfo { created_at: baseline.created_at.clone(), git: baseline.git.clone(), benchmarks: 5 }),
+        comparison_skipped: None,
+        environment_differences: vec![],
+        gates: vec![passing_gate()],
+        comparisons: vec![flat, improvement, regression, raw],
+        suite_shift: Some(SuiteShift {
+            change_percent: 12.4,
+            spread_percent: 0.5,
+            metrics: 40,
+            significant: true,
+            severity: Severity::Warning,
+        }),
+        ignored: vec!["flaky/io".to_owned()],
+        run_health: None,
+        notes: vec![
+            "Left out of the regression check by an `ignore` rule: flaky/io.".to_owned(),
+            "The whole suite changed by +12.4% (median over 40 metrics, spread 0.5%). A slower runner and slower code look the same here: confirm by measuring both sides on one machine.".to_owned(),
+        ],
+    };
+    (report, current, baseline)
+}
+
 /// A passing first run: one gate, no baseline.
 fn no_baseline() -> (Report, Results) {
     let current = current_results();
@@ -322,6 +415,7 @@ fn no_baseline() -> (Report, Results) {
         comparisons: vec![],
         suite_shift: None,
         ignored: vec![],
+        run_health: None,
         notes: vec![],
     };
     (report, current)
@@ -329,6 +423,11 @@ fn no_baseline() -> (Report, Results) {
 
 fn full_view() -> super::View {
     let (report, current, baseline) = full();
+    view(&report, &current, Some(&baseline))
+}
+
+fn warnings_view() -> super::View {
+    let (report, current, baseline) = warnings();
     view(&report, &current, Some(&baseline))
 }
 
@@ -368,13 +467,68 @@ fn html_no_baseline() {
 }
 
 #[test]
+fn markdown_warnings() {
+    insta::assert_snapshot!(markdown(&warnings_view()).unwrap());
+}
+
+#[test]
+fn terminal_warnings() {
+    insta::assert_snapshot!(terminal(&warnings_view()).unwrap());
+}
+
+#[test]
+fn html_warnings() {
+    insta::assert_snapshot!(html(&warnings_view()).unwrap());
+}
+
+#[test]
+fn a_warning_regression_does_not_look_blocking() {
+    let view = warnings_view();
+    assert_eq!(view.regressions[0].label, "regressed (warning)");
+    assert_eq!(view.regressions[0].class, "regressed warn");
+    assert_eq!(full_view().regressions[0].label, "regressed");
+}
+
+/// The suite shift is shown on its own line, so the report's note saying the same is dropped;
+/// evaluated for real, so a rewording of the note in `report.rs` fails here.
+#[test]
+fn an_evaluated_suite_shift_is_shown_once() {
+    let suite = |factor: f64| {
+        fixtures::results(
+            (0..25)
+                .map(|i| {
+                    let samples: Vec<f64> = (0..20)
+                        .map(|k| factor * 1000.0 * (1.0 + i as f64 + 0.001 * ((k * 7 + i) % 11) as f64))
+                        .collect();
+                    fixtures::benchmark(&format!("bench_{i:02}"), Better::Lower, &samples)
+                })
+                .collect(),
+        )
+    };
+    let (before, after) = (suite(1.0), suite(1.12));
+    let config = crate::config::Config::default();
+    let report = report::evaluate(Inputs {
+        config: &config,
+        current: &after,
+        baseline: Some(&before),
+        baseline_missing_reason: None,
+        strict: false,
+        notes: vec![],
+    });
+    assert!(report.notes.iter().any(|n| n.contains("whole suite")), "{:?}", report.notes);
+    let view = view(&report, &after, Some(&before));
+    assert!(view.suite_shift.unwrap().text.starts_with("Whole suite +12.0%"));
+    assert!(view.notes.iter().all(|n| !n.contains("whole suite")), "{:?}", view.notes);
+}
+
+#[test]
 fn view_is_pure() {
     assert_eq!(full_view(), full_view());
 }
 
 #[test]
 fn html_is_self_contained() {
-    for page in [html(&full_view()).unwrap(), html(&no_baseline_view()).unwrap()] {
+    for page in [html(&full_view()).unwrap(), html(&warnings_view()).unwrap(), html(&no_baseline_view()).unwrap()] {
         assert!(!page.contains("<script"), "no scripts at all");
         assert!(!page.contains("http://") && !page.contains("https://"), "no links to other hosts");
         assert!(

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::compare::{ChangeVerdict, Comparison};
-use crate::config::Severity;
+use crate::compare::{ChangeVerdict, Comparison, Scale, TRIM};
+use crate::config::{Correction, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{Better, Environment, GitInfo, Metric, Results};
 use crate::report::{Report, RunInfo, Verdict};
 
-use super::chart::{self, Plot, Side};
+use super::chart::{self, ChangeAxis, ChangeScale, IntervalMark, Plot, Side};
 use super::format::{self, MISSING};
 
 /// Everything the reports show, formatted.
@@ -28,8 +28,10 @@ pub struct View {
     pub comparison_counts: String,
     /// The same counts as labelled numbers, for the HTML summary.
     pub count_groups: Vec<CountGroup>,
-    /// How regressions are judged, in words.
-    pub settings: String,
+    /// How regressions are judged, in one line: test, correction, alpha and thresholds.
+    pub method: String,
+    /// The whole suite changed together, when that change reached the threshold.
+    pub suite_shift: Option<SuiteShiftView>,
     pub current: RunView,
     /// The baseline compared against; `None` when there was none.
     pub baseline: Option<RunView>,
@@ -39,6 +41,7 @@ pub struct View {
     pub environment: Vec<Field>,
     /// Environment fields in which the baseline differs.
     pub environment_differences: Vec<Difference>,
+    /// The report's notes, less the suite shift's, which `suite_shift` shows.
     pub notes: Vec<String>,
     /// Every gate outcome: failed blocking, failed warning, then passed; config order within.
     pub gates: Vec<GateRow>,
@@ -52,6 +55,12 @@ pub struct View {
     pub changes: Vec<ComparisonRow>,
     /// Every comparison, by benchmark then metric.
     pub comparisons: Vec<ComparisonRow>,
+    /// The comparisons too noisy to gate at their threshold, in the same order.
+    pub noisy: Vec<ComparisonRow>,
+    /// The shared axis of the interval plots; `None` when no comparison has an interval.
+    pub change_scale: Option<ChangeScale>,
+    /// What the interval plots show, in words.
+    pub change_legend: String,
     /// One strip plot per compared metric, in benchmark order.
     pub charts: Vec<Chart>,
 }
@@ -68,6 +77,18 @@ pub struct VerdictView {
     pub reason: String,
     /// Whether the run exits non-zero (a warning does under `--strict`).
     pub fails_run: bool,
+}
+
+/// A change of the whole suite.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuiteShiftView {
+    /// `Whole suite +12.4% (spread 0.5%, 40 metrics) — warning`.
+    pub text: String,
+    /// CSS class: `warn` or `fail`.
+    pub tone: &'static str,
+    pub icon: &'static str,
+    /// What the reader should do about it.
+    pub advice: &'static str,
 }
 
 /// A titled group of counts.
@@ -146,20 +167,34 @@ pub struct GateRow {
 pub struct ComparisonRow {
     pub benchmark: String,
     pub metric: String,
-    /// `regressed`, `improved`, `unchanged`, `new`, `removed` or `inconclusive`; also the CSS class.
+    /// `regressed`, `improved`, `unchanged`, `new`, `removed` or `inconclusive`.
     pub verdict: &'static str,
+    /// The verdict as shown: a regression that only warns reads `regressed (warning)`.
+    pub label: String,
+    /// CSS classes: the verdict, plus `warn` on a regression that only warns.
+    pub class: String,
     /// Baseline mean, or `—`.
     pub baseline: String,
     /// Current mean, or `—`.
     pub current: String,
     /// `+12.34%`, or `—`.
     pub change: String,
-    /// `p = 0.0123`, `p < 0.0001`, or `—` without a test.
+    /// The confidence interval of the change: `[+1.70%, +11.56%]`, or `—`.
+    pub interval: String,
+    /// The test's own two-sided p: `p = 0.0123`, `p < 0.0001`, or `—` without a test.
     pub p: String,
+    /// The p of the suite-wide empirical null, where it applied.
+    pub p_empirical_null: Option<String>,
+    /// The p the verdict was judged on, after the multiple-comparison correction, or `—`.
+    pub p_adjusted: String,
+    /// `too noisy to gate at 5% (detects 6.6%; needs ~40 samples)`, or empty.
+    pub noisy: String,
     /// Why this verdict.
     pub reason: String,
     /// The id of this metric's chart in the HTML report.
     pub chart: Option<String>,
+    /// The change and its interval on `View::change_scale`.
+    pub interval_mark: Option<IntervalMark>,
 }
 
 /// The samples of one metric, baseline against current.
@@ -169,8 +204,10 @@ pub struct Chart {
     pub anchor: String,
     pub benchmark: String,
     pub metric: String,
-    /// The comparison verdict, when there was a comparison.
-    pub verdict: Option<&'static str>,
+    /// The comparison verdict as shown (`regressed (warning)`), when there was a comparison.
+    pub label: Option<String>,
+    /// CSS classes: those of the comparison row, or `neutral` without a comparison.
+    pub class: String,
     /// `+12.34%`, when both sides had a mean to compare.
     pub change: Option<String>,
     /// One line per row: `baseline: median 1.23 µs, 100 samples`.
@@ -192,7 +229,14 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> V
     let charts = charts(report, current, baseline);
     let anchors: BTreeMap<(&str, &str), &str> =
         charts.iter().map(|c| ((c.benchmark.as_str(), c.metric.as_str()), c.anchor.as_str())).collect();
-    let row = |c: &Comparison| comparison_row(c, anchors.get(&(c.id.as_str(), c.metric.as_str())).copied());
+    let intervals = || report.comparisons.iter().filter_map(|c| c.change_interval_percent);
+    let axis = intervals()
+        .next()
+        .is_some()
+        .then(|| ChangeAxis::new(intervals().flatten(), report.settings.regression_threshold_percent));
+    let row =
+        |c: &Comparison| comparison_row(c, anchors.get(&(c.id.as_str(), c.metric.as_str())).copied(), axis.as_ref());
+    let suite_shift = suite_shift(report);
 
     let mut gates: Vec<GateRow> = report.gates.iter().map(gate_row).collect();
     // Stable: config order is kept within each group.
@@ -218,7 +262,9 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> V
         gate_counts: gate_counts(report),
         comparison_counts: comparison_counts(report),
         count_groups: count_groups(report),
-        settings: settings(report),
+        method: method(report),
+        change_scale: axis.as_ref().map(|a| a.scale(report.settings.noise_threshold_percent)),
+        change_legend: change_legend(report),
         current: run_view(&report.current),
         baseline: report.baseline.as_ref().map(run_view),
         comparison_skipped: report.comparison_skipped.clone(),
@@ -228,13 +274,21 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> V
             .iter()
             .map(|d| Difference { field: d.field.clone(), current: d.this.clone(), baseline: d.other.clone() })
             .collect(),
-        notes: report.notes.clone(),
+        // The suite shift has its own line with the same numbers; its note would repeat them.
+        notes: report
+            .notes
+            .iter()
+            .filter(|note| suite_shift.is_none() || !note.starts_with(SUITE_SHIFT_NOTE))
+            .cloned()
+            .collect(),
+        suite_shift,
         failed_gates,
         gates,
         changes: regressions.iter().chain(&improvements).cloned().collect(),
         regressions,
         improvements,
         comparisons: report.comparisons.iter().map(row).collect(),
+        noisy: report.comparisons.iter().filter(|c| too_noisy(c)).map(row).collect(),
         charts,
     }
 }
@@ -268,13 +322,23 @@ fn verdict_view(report: &Report) -> VerdictView {
         parts.push(format!("{} failed", plural(counts.gates_failed_warning, "warning gate", "warning gates")));
     }
     if counts.regressed > 0 {
-        let regressions = plural(counts.regressed, "regression", "regressions");
+        parts.push(plural(counts.regressed, "regression", "regressions"));
+    }
+    if counts.regressed_warning > 0 {
+        let regressions = plural(counts.regressed_warning, "warning regression", "warning regressions");
         // Say why a regression did not fail the run, or a reader will think it a bug.
         parts.push(if report.settings.fail_on_regression {
             regressions
         } else {
             format!("{regressions} (fail_on_regression is off)")
         });
+    }
+    if let Some(shift) = report.suite_shift.filter(|s| s.significant) {
+        parts.push(format!(
+            "the whole suite changed by {} ({})",
+            format::percent_change_short(shift.change_percent),
+            severity_word(shift.severity)
+        ));
     }
     let mut reason = if parts.is_empty() {
         let gates = report.gates.len();
@@ -326,13 +390,20 @@ fn comparison_counts(report: &Report) -> String {
     }
     let parts = [
         (c.regressed, "regressed"),
+        (c.regressed_warning, "regressed (warning)"),
         (c.improved, "improved"),
         (c.unchanged, "unchanged"),
         (c.new, "new"),
         (c.removed, "removed"),
         (c.inconclusive, "inconclusive"),
     ];
-    format!("{}: {}", plural(report.comparisons.len(), "comparison", "comparisons"), list(&parts))
+    let mut text = format!("{}: {}", plural(report.comparisons.len(), "comparison", "comparisons"), list(&parts));
+    // Not a verdict but a property of the benchmark, so it is counted across the verdicts.
+    let noisy = report.comparisons.iter().filter(|c| too_noisy(c)).count();
+    if noisy > 0 {
+        text.push_str(&format!("; {noisy} too noisy to gate"));
+    }
+    text
 }
 
 fn count_groups(report: &Report) -> Vec<CountGroup> {
@@ -356,6 +427,7 @@ fn count_groups(report: &Report) -> Vec<CountGroup> {
             title: "Comparisons",
             items: vec![
                 item("regressed", c.regressed, "fail"),
+                item("regressed (warning)", c.regressed_warning, "warn"),
                 item("improved", c.improved, "pass"),
                 item("unchanged", c.unchanged, "neutral"),
                 item("new", c.new, "neutral"),
@@ -367,18 +439,88 @@ fn count_groups(report: &Report) -> Vec<CountGroup> {
     groups
 }
 
-fn settings(report: &Report) -> String {
+/// How regressions are judged, in one line: `Welch's t-test on log samples · Holm correction ·
+/// α = 0.05 · noise band 1% · threshold 5% · empirical null from 20 metrics · regressions fail
+/// the run`.
+fn method(report: &Report) -> String {
     let s = &report.settings;
-    let mut text = format!(
-        "Welch's t-test at α = {}; a change counts from {}%; regressions {}",
-        format::exact(s.alpha),
-        format::exact(s.regression_threshold_percent),
-        if s.fail_on_regression { "fail the run" } else { "only warn" }
-    );
+    let test = match s.test {
+        TestKind::Welch => "Welch's t-test".to_owned(),
+        TestKind::Trimmed => format!("Yuen's trimmed t-test ({:.0}%)", TRIM * 100.0),
+    };
+    // The raw scale is a per-metric fallback; say how often it happened rather than hide it.
+    let raw = report.comparisons.iter().filter(|c| c.scale == Some(Scale::Raw)).count();
+    let samples = if raw == 0 {
+        "on log samples".to_owned()
+    } else {
+        format!("on log samples ({} on raw samples)", plural(raw, "metric", "metrics"))
+    };
+    let correction = match s.correction {
+        Correction::Holm => "Holm correction",
+        Correction::Bh => "Benjamini-Hochberg correction",
+        Correction::None => "no multiple-comparison correction",
+    };
+    let null = match s.empirical_null_min_benchmarks {
+        0 => "no empirical null".to_owned(),
+        n => format!("empirical null from {}", plural(n, "metric", "metrics")),
+    };
+    let mut parts = vec![
+        format!("{test} {samples}"),
+        correction.to_owned(),
+        format!("α = {}", format::exact(s.alpha)),
+        format!("noise band {}%", format::exact(s.noise_threshold_percent)),
+        format!("threshold {}%", format::exact(s.regression_threshold_percent)),
+        null,
+        if s.fail_on_regression { "regressions fail the run" } else { "regressions only warn" }.to_owned(),
+    ];
     if s.strict {
-        text.push_str("; --strict: warnings fail the run");
+        parts.push("--strict: warnings fail the run".to_owned());
     }
-    text
+    parts.join(" · ")
+}
+
+/// What the interval plots draw.
+fn change_legend(report: &Report) -> String {
+    let s = &report.settings;
+    format!(
+        "Each bar is the change with its {}% confidence interval; the shaded band is the ±{}% noise band, the dashed lines the comparison's ±threshold. The axis stretches near zero so small and large changes fit together.",
+        format::exact(((1.0 - s.alpha) * 1e6).round() / 1e4),
+        format::exact(s.noise_threshold_percent)
+    )
+}
+
+/// The start of the note the report writes about a significant suite shift.
+const SUITE_SHIFT_NOTE: &str = "The whole suite changed by ";
+
+fn suite_shift(report: &Report) -> Option<SuiteShiftView> {
+    let shift = report.suite_shift.filter(|s| s.significant)?;
+    let (tone, icon) = match shift.severity {
+        Severity::Blocking => ("fail", "❌"),
+        Severity::Warning => ("warn", "⚠️"),
+    };
+    Some(SuiteShiftView {
+        text: format!(
+            "Whole suite {} (spread {}, {}) — {}",
+            format::percent_change_short(shift.change_percent),
+            format::percent_short(shift.spread_percent),
+            plural(shift.metrics, "metric", "metrics"),
+            severity_word(shift.severity)
+        ),
+        tone,
+        icon,
+        advice: "A slower runner and slower code look the same here: confirm by measuring both sides on one machine.",
+    })
+}
+
+fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Blocking => "blocking",
+        Severity::Warning => "warning",
+    }
+}
+
+fn too_noisy(c: &Comparison) -> bool {
+    c.sensitivity.is_some_and(|s| s.too_noisy)
 }
 
 fn run_view(run: &RunInfo) -> RunView {
@@ -440,10 +582,7 @@ fn gate_row(outcome: &GateOutcome) -> GateRow {
             outcome.operator.symbol(),
             format::gate_threshold(outcome.threshold, &outcome.unit)
         ),
-        severity: match outcome.severity {
-            Severity::Blocking => "blocking",
-            Severity::Warning => "warning",
-        },
+        severity: severity_word(outcome.severity),
         status,
         status_label,
         icon,
@@ -451,21 +590,56 @@ fn gate_row(outcome: &GateOutcome) -> GateRow {
     }
 }
 
-fn comparison_row(c: &Comparison, chart: Option<&str>) -> ComparisonRow {
+fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>) -> ComparisonRow {
     let mean = |summary: Option<crate::stats::Summary>| match summary {
         Some(s) if s.n > 0 => format::measurement(s.mean, &c.unit),
         _ => MISSING.to_owned(),
+    };
+    let p = |p: Option<f64>| p.map(format::p_value).unwrap_or_else(|| MISSING.to_owned());
+    let (label, class) = verdict_label(c);
+    let noisy = match c.sensitivity.filter(|s| s.too_noisy) {
+        None => String::new(),
+        Some(s) => format!(
+            "too noisy to gate at {}% (detects {}; {})",
+            format::exact(c.threshold_percent),
+            format::percent_short(s.minimum_detectable_percent),
+            match s.samples_needed {
+                Some(n) => format!("needs ~{n} samples"),
+                None => "limited by the spread across the suite, not by the sample count".to_owned(),
+            }
+        ),
     };
     ComparisonRow {
         benchmark: c.id.clone(),
         metric: c.metric.clone(),
         verdict: c.verdict.as_str(),
+        label,
+        class,
         baseline: mean(c.baseline),
         current: mean(c.current),
         change: c.change_percent.map(format::percent_change).unwrap_or_else(|| MISSING.to_owned()),
-        p: c.test.map(|t| format::p_value(t.p_two_sided)).unwrap_or_else(|| MISSING.to_owned()),
+        interval: c.change_interval_percent.map(format::percent_interval).unwrap_or_else(|| MISSING.to_owned()),
+        p: p(c.test.map(|t| t.p_two_sided)),
+        p_empirical_null: c.p_empirical_null.map(format::p_value),
+        p_adjusted: p(c.p_adjusted),
+        noisy,
         reason: c.reason.clone(),
         chart: chart.map(str::to_owned),
+        interval_mark: axis
+            .zip(c.change_interval_percent)
+            .zip(c.change_percent)
+            .map(|((axis, interval), change)| axis.mark(interval, change, c.threshold_percent)),
+    }
+}
+
+/// The verdict as shown, and its CSS classes: a Warning regression must not look like one
+/// that fails the run.
+fn verdict_label(c: &Comparison) -> (String, String) {
+    let verdict = c.verdict.as_str();
+    if c.verdict == ChangeVerdict::Regressed && c.severity == Severity::Warning {
+        (format!("{verdict} (warning)"), format!("{verdict} warn"))
+    } else {
+        (verdict.to_owned(), verdict.to_owned())
     }
 }
 
@@ -509,11 +683,16 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> Vec
             })
             .collect();
         let comparison = report.comparisons.iter().find(|c| c.id == id && c.metric == name);
+        let (label, class) = match comparison.map(verdict_label) {
+            Some((label, class)) => (Some(label), class),
+            None => (None, "neutral".to_owned()),
+        };
         charts.push(Chart {
             anchor: format!("chart-{}", charts.len() + 1),
             benchmark: id.to_owned(),
             metric: name.to_owned(),
-            verdict: comparison.map(|c| c.verdict.as_str()),
+            label,
+            class,
             change: comparison.and_then(|c| c.change_percent).map(format::percent_change),
             legend,
             plot,
