@@ -46,15 +46,7 @@ fn suite(slowdown: f64) -> Results {
             }
         })
         .collect();
-    let environment = Environment {
-        os: "linux".to_owned(),
-        arch: "x86_64".to_owned(),
-        cpu_model: None,
-        cores: 2,
-        rustc: None,
-        criterion: None,
-    };
-    Results::new("2026-01-01T00:00:00Z".to_owned(), None, environment, benchmarks)
+    Results::new("2026-01-01T00:00:00Z".to_owned(), None, Environment::synthetic(), benchmarks)
 }
 
 fn config() -> Config {

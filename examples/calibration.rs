@@ -135,15 +135,7 @@ fn run(rng: &mut Rng, suite: &Suite, noise: Noise, n: usize, factor: &dyn Fn(usi
             }
         })
         .collect();
-    let environment = Environment {
-        os: "linux".to_owned(),
-        arch: "x86_64".to_owned(),
-        cpu_model: None,
-        cores: 2,
-        rustc: None,
-        criterion: None,
-    };
-    Results::new("2026-01-01T00:00:00Z".to_owned(), None, environment, benchmarks)
+    Results::new("2026-01-01T00:00:00Z".to_owned(), None, Environment::synthetic(), benchmarks)
 }
 
 /// False-alarm rate and detection rates at 3, 5 and 10 % for one cell of the table.

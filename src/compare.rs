@@ -157,7 +157,7 @@ impl Rule<'_> {
 }
 
 /// Compares every compared metric of `current` against `baseline`.
-pub fn compare(baseline: &Results, current: &Results, settings: &CompareSettings<'_>) -> Comparisons {
+pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &CompareSettings<'_>) -> Comparisons {
     // Validated configs compile; a rule that does not is skipped rather than matching wrongly.
     let rules: Vec<Rule<'_>> = settings
         .rules
@@ -175,32 +175,27 @@ pub fn compare(baseline: &Results, current: &Results, settings: &CompareSettings
 
     let mut out = Comparisons::default();
     let mut pairs: Vec<Pending<'_>> = Vec::new();
-    let base_metrics = baseline.benchmarks.iter().flat_map(|b| b.metrics.iter().map(move |(n, m)| (&b.id, n, m)));
-    let current_metrics = current.benchmarks.iter().flat_map(|b| b.metrics.iter().map(move |(n, m)| (&b.id, n, m)));
-    for (id, name, metric) in current_metrics.filter(|(_, _, m)| m.compared) {
+    let mut add = |id: &'a str, name: &'a str, base: Option<&'a Metric>, current: Option<&'a Metric>| {
         let rule = rule_for(id, name);
         if rule.is_some_and(|r| r.ignore) {
-            out.ignored.push(id.clone());
-            continue;
+            out.ignored.push(id.to_owned());
+            return;
         }
         let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
         let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
-        let base = baseline.benchmark(id).and_then(|b| b.metrics.get(name));
-        pairs.push(Pending { id, name, base, current: Some(metric), threshold_percent, severity });
+        pairs.push(Pending { id, name, base, current, threshold_percent, severity });
+    };
+    for benchmark in &current.benchmarks {
+        for (name, metric) in benchmark.metrics.iter().filter(|(_, m)| m.compared) {
+            let base = baseline.benchmark(&benchmark.id).and_then(|b| b.metrics.get(name));
+            add(&benchmark.id, name, base, Some(metric));
+        }
     }
-    for (id, name, metric) in base_metrics.filter(|(_, _, m)| m.compared) {
-        let in_current = current.benchmark(id).is_some_and(|b| b.metrics.contains_key(name));
-        if in_current {
-            continue;
+    for benchmark in &baseline.benchmarks {
+        let in_current = |name: &String| current.benchmark(&benchmark.id).is_some_and(|b| b.metrics.contains_key(name));
+        for (name, metric) in benchmark.metrics.iter().filter(|(n, m)| m.compared && !in_current(n)) {
+            add(&benchmark.id, name, Some(metric), None);
         }
-        let rule = rule_for(id, name);
-        if rule.is_some_and(|r| r.ignore) {
-            out.ignored.push(id.clone());
-            continue;
-        }
-        let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
-        let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
-        pairs.push(Pending { id, name, base: Some(metric), current: None, threshold_percent, severity });
     }
     out.ignored.sort();
     out.ignored.dedup();

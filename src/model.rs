@@ -113,6 +113,20 @@ impl Environment {
     }
 }
 
+impl Environment {
+    /// The fingerprint of results measured on no machine: simulations and synthetic suites.
+    pub fn synthetic() -> Self {
+        Environment {
+            os: std::env::consts::OS.to_owned(),
+            arch: std::env::consts::ARCH.to_owned(),
+            cpu_model: None,
+            cores: 1,
+            rustc: None,
+            criterion: None,
+        }
+    }
+}
+
 /// One field of two environment fingerprints that disagrees.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnvironmentDifference {
@@ -262,19 +276,8 @@ impl CriterionSource {
 pub(crate) mod fixtures {
     use super::*;
 
-    pub fn environment() -> Environment {
-        Environment {
-            os: "linux".to_owned(),
-            arch: "x86_64".to_owned(),
-            cpu_model: None,
-            cores: 2,
-            rustc: None,
-            criterion: None,
-        }
-    }
-
     pub fn results(benchmarks: Vec<Benchmark>) -> Results {
-        Results::new("2026-01-01T00:00:00Z".to_owned(), None, environment(), benchmarks)
+        Results::new("2026-01-01T00:00:00Z".to_owned(), None, Environment::synthetic(), benchmarks)
     }
 
     /// A criterion benchmark with a `time` metric in ns.
