@@ -198,11 +198,6 @@ pub fn compile_glob(pattern: &str) -> Result<GlobMatcher, String> {
         .compile_matcher())
 }
 
-/// Whether `pattern` (a glob, or an exact name with glob characters in it) matches `name`.
-pub fn glob_matches(pattern: &str, name: &str) -> bool {
-    pattern == name || compile_glob(pattern).is_ok_and(|matcher| matcher.is_match(name))
-}
-
 /// Whether a gate held for one benchmark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

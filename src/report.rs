@@ -204,13 +204,12 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
     if let Some(health) = run_health.as_ref().filter(|h| h.unstable) {
         let consequence = if health.downgraded { " Blocking regressions are reported as warnings." } else { "" };
         notes.push(format!("The run was unstable: {}.{consequence}", health.reasons.join("; ")));
-        if health.downgraded {
-            for comparison in comparisons.iter_mut().filter(|c| c.verdict == ChangeVerdict::Regressed) {
-                if comparison.severity == Severity::Blocking {
-                    comparison.severity = Severity::Warning;
-                    comparison.reason.push_str("; a warning only: the run was unstable");
-                }
-            }
+        let blocking_regressions = comparisons
+            .iter_mut()
+            .filter(|c| health.downgraded && c.verdict == ChangeVerdict::Regressed && c.severity == Severity::Blocking);
+        for comparison in blocking_regressions {
+            comparison.severity = Severity::Warning;
+            comparison.reason.push_str("; a warning only: the run was unstable");
         }
     }
     let environment_differences = baseline.map(|b| current.environment.differences(&b.environment)).unwrap_or_default();
