@@ -43,10 +43,16 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            let mut message = error.to_string();
+            eprintln!("error: {message}");
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
-                eprintln!("  caused by: {cause}");
+                // Most messages already end with their cause; repeating it adds nothing.
+                let cause_text = cause.to_string();
+                if !message.contains(&cause_text) {
+                    eprintln!("  caused by: {cause_text}");
+                    message = cause_text;
+                }
                 source = cause.source();
             }
             ExitCode::from(error.exit_code())
