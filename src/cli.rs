@@ -13,6 +13,7 @@ Exit codes:
   1    a Blocking gate failed or a regression was found (with --strict, warnings too)
   2    bad usage, config or input file
   3    a benchmark could not be built or run
+  4    the PR comment could not be posted (with --require-comment, or by `comment`)
   130  interrupted (Ctrl-C), after cleaning up";
 
 /// `cargo`, as cargo invokes us.
@@ -50,6 +51,10 @@ pub enum Command {
     /// Create, validate or describe benchmark-config.json.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Post a prepared comment body to a pull request, updating this gate's earlier comment
+    /// (the second workflow of the fork setup).
+    #[command(after_help = EXIT_CODES)]
+    Comment(CommentArgs),
 }
 
 /// Options of `run`.
@@ -83,12 +88,15 @@ pub struct RunArgs {
     /// Where results.json and the reports go [default: <target-dir>/perf-gate].
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
-    /// A results.json from an earlier run to check for regressions against.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    /// What to check for regressions against: a results.json from an earlier run, or in
+    /// GitHub Actions a branch whose baseline artifact to fetch (`main`, or `artifact:main`).
+    #[arg(long, value_name = "FILE|BRANCH")]
+    pub baseline: Option<String>,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
     /// Don't stream the benches' output (it goes to <out-dir>/bench.log); the summary still prints.
     #[arg(short, long)]
     pub quiet: bool,
@@ -114,9 +122,10 @@ pub struct CheckArgs {
     /// The results file to check.
     #[arg(long, value_name = "FILE")]
     pub results: PathBuf,
-    /// A results file to check for regressions against.
-    #[arg(long, value_name = "FILE")]
-    pub baseline: Option<PathBuf>,
+    /// What to check for regressions against: a results.json, or in GitHub Actions a branch
+    /// whose baseline artifact to fetch (`main`, or `artifact:main`).
+    #[arg(long, value_name = "FILE|BRANCH")]
+    pub baseline: Option<String>,
     /// Config file [default: benchmark-config.json in the current directory, if present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -126,6 +135,59 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
+    #[command(flatten)]
+    pub github: GitHubArgs,
+}
+
+/// How to reach GitHub; each value defaults to what GitHub Actions sets.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "GitHub")]
+pub struct GitHubConnection {
+    /// Token for the GitHub API [default: $GITHUB_TOKEN]. Never printed.
+    #[arg(long, value_name = "TOKEN")]
+    pub github_token: Option<String>,
+    /// The repository [default: $GITHUB_REPOSITORY].
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// The GitHub API [default: $GITHUB_API_URL, else https://api.github.com].
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Tells this gate's PR comment apart from other jobs' [default: the config file's path].
+    #[arg(long, value_name = "ID")]
+    pub comment_id: Option<String>,
+}
+
+/// GitHub options of `run` and `check`.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "GitHub")]
+pub struct GitHubArgs {
+    #[command(flatten)]
+    pub connection: GitHubConnection,
+    /// The pull request to comment on [default: from the pull_request event].
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+    /// Fail (exit 2) when no baseline can be had, instead of skipping the regression check.
+    #[arg(long)]
+    pub require_baseline: bool,
+    /// Don't post or update the PR comment.
+    #[arg(long)]
+    pub no_comment: bool,
+    /// Fail (exit 4) when the PR comment cannot be posted; by default that is a warning.
+    #[arg(long, conflicts_with = "no_comment")]
+    pub require_comment: bool,
+}
+
+/// Options of `comment`.
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    /// The comment body: the `comment.md` a gate run wrote to its out dir.
+    #[arg(long, value_name = "FILE")]
+    pub body: PathBuf,
+    /// The pull request [default: from the pull_request event].
+    #[arg(long, value_name = "N")]
+    pub pr: Option<u64>,
+    #[command(flatten)]
+    pub connection: GitHubConnection,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +259,9 @@ mod tests {
             "cargo perf-gate config validate",
             "cargo perf-gate config validate some.json",
             "cargo perf-gate config schema",
+            "cargo perf-gate --baseline main --require-baseline --repo o/r --pr 3 --api-url http://x --comment-id linux",
+            "cargo perf-gate check --results r.json --baseline artifact:main --no-comment --github-token t",
+            "cargo perf-gate comment --body comment.md --pr 12 --repo o/r",
         ];
         for case in cases {
             assert!(parse(case).is_ok(), "{case}: {:?}", parse(case).err());
@@ -224,6 +289,9 @@ mod tests {
             ("cargo perf-gate --no-run -- --quick", ErrorKind::ArgumentConflict),
             ("cargo perf-gate config schema extra", ErrorKind::UnknownArgument),
             ("cargo perf-gate --strict check --results r.json", ErrorKind::UnknownArgument),
+            ("cargo perf-gate comment --pr 1", ErrorKind::MissingRequiredArgument),
+            ("cargo perf-gate --no-comment --require-comment", ErrorKind::ArgumentConflict),
+            ("cargo perf-gate --pr twelve", ErrorKind::ValueValidation),
         ];
         for (case, kind) in cases {
             assert_eq!(parse(case).err(), Some(kind), "{case}");

@@ -53,6 +53,28 @@ pub struct Config {
     /// and the top-level threshold and `fail_on_regression` apply where none matches.
     #[serde(default)]
     pub regressions: Vec<RegressionRule>,
+    /// Where the GitHub integration finds the baseline.
+    #[serde(default)]
+    pub github: GitHubSettings,
+}
+
+/// Settings of the GitHub integration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubSettings {
+    /// Name of the workflow artifact that holds the main branch's `results.json`.
+    #[serde(default = "default_artifact_name")]
+    pub artifact_name: String,
+}
+
+impl Default for GitHubSettings {
+    fn default() -> Self {
+        GitHubSettings { artifact_name: default_artifact_name() }
+    }
+}
+
+fn default_artifact_name() -> String {
+    "perf-gate-baseline".to_owned()
 }
 
 /// Settings of the regression check. docs/statistics.md explains each choice.
@@ -310,6 +332,7 @@ impl Default for Config {
             reporting: Reporting::default(),
             statistics: Statistics::default(),
             regressions: Vec::new(),
+            github: GitHubSettings::default(),
         }
     }
 }
@@ -453,6 +476,9 @@ impl Config {
                     "an ignoring rule takes no threshold_percent or severity; remove them or the ignore".to_owned(),
                 ));
             }
+        }
+        if self.github.artifact_name.trim().is_empty() {
+            return Err(invalid("github.artifact_name", "must not be empty".to_owned()));
         }
         for (index, gate) in self.gates.iter().enumerate() {
             let invalid = |field: &str, message: String| ConfigProblem::Invalid {

@@ -6,6 +6,7 @@ use crate::collect::cargo::{BenchError, WorkspaceError};
 use crate::collect::criterion::CriterionError;
 use crate::config::ConfigError;
 use crate::exit_code;
+use crate::github::GitHubError;
 use crate::output::WriteError;
 use crate::render::RenderError;
 
@@ -36,6 +37,15 @@ pub enum Error {
     NothingWritten { home: PathBuf },
     #[error("cannot render the reports: {0}")]
     Render(#[from] RenderError),
+    /// GitHub settings (repository, token, API URL, event file) that cannot be used.
+    #[error(transparent)]
+    GitHubSetup(GitHubError),
+    /// No baseline could be had and `--require-baseline` asks for one.
+    #[error("no usable baseline (--require-baseline): {0}")]
+    BaselineRequired(String),
+    /// The PR comment could not be posted where that was required.
+    #[error("the PR comment was not posted: {0}")]
+    Publish(String),
     #[error("interrupted")]
     Interrupted,
 }
@@ -49,7 +59,10 @@ impl Error {
             | Error::Collect(_)
             | Error::Input { .. }
             | Error::Write(_)
-            | Error::Render(_) => exit_code::INVALID_INPUT,
+            | Error::Render(_)
+            | Error::GitHubSetup(_)
+            | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
+            Error::Publish(_) => exit_code::PUBLISH_FAILED,
             Error::Bench(BenchError::Interrupted) | Error::Interrupted => exit_code::INTERRUPTED,
             Error::Bench(_) | Error::BenchOutput(_) | Error::NothingWritten { .. } => exit_code::BENCHMARK_FAILED,
         }

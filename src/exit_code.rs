@@ -8,5 +8,8 @@ pub const GATE_FAILED: u8 = 1;
 pub const INVALID_INPUT: u8 = 2;
 /// A benchmark could not be built or run.
 pub const BENCHMARK_FAILED: u8 = 3;
+/// The PR comment could not be posted, where that was required (`--require-comment`, or the
+/// `comment` command).
+pub const PUBLISH_FAILED: u8 = 4;
 /// Interrupted (Ctrl-C or SIGTERM), after cleaning up.
 pub const INTERRUPTED: u8 = 130;

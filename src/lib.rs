@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod exit_code;
 pub mod gates;
+pub mod github;
 pub mod interrupt;
 pub mod model;
 pub mod output;

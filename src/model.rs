@@ -252,6 +252,36 @@ impl Results {
         }
     }
 
+    /// Parses a results file's text, refusing other schema versions and duplicate ids with a
+    /// message that says how to fix it.
+    pub fn parse(text: &str) -> Result<Results, String> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a JSON results file: {e}"))?;
+        match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+            None => {
+                return Err(
+                    "not a perf-gate results file (no `schema_version`); pass the results.json that `cargo perf-gate run` wrote"
+                        .to_owned(),
+                )
+            }
+            Some(version) if version != u64::from(SCHEMA_VERSION) => {
+                return Err(format!(
+                    "results schema_version {version} is not supported by this cargo-perf-gate {} (it reads version {SCHEMA_VERSION}); use the same perf-gate version for both runs",
+                    env!("CARGO_PKG_VERSION")
+                ))
+            }
+            Some(_) => {}
+        }
+        let results: Results = serde_path_to_error::deserialize(value)
+            .map_err(|e| format!("invalid results file at `{}`: {}", e.path(), e.inner()))?;
+        let mut ids: Vec<&str> = results.benchmarks.iter().map(|b| b.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(format!("benchmark id `{}` appears twice", pair[0]));
+        }
+        Ok(results)
+    }
+
     pub fn benchmark(&self, id: &str) -> Option<&Benchmark> {
         self.benchmarks.iter().find(|b| b.id == id)
     }

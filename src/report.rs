@@ -41,16 +41,33 @@ pub struct RunInfo {
     pub created_at: String,
     pub git: Option<GitInfo>,
     pub benchmarks: usize,
+    /// Where these results came from (for the baseline: a file or a workflow artifact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
 impl RunInfo {
-    fn of(results: &Results) -> RunInfo {
+    fn of(results: &Results, origin: Option<Origin>) -> RunInfo {
         RunInfo {
             created_at: results.created_at.clone(),
             git: results.git.clone(),
             benchmarks: results.benchmarks.len(),
+            origin,
         }
     }
+}
+
+/// Where a results file came from, so that a reader can judge how fresh and trustworthy it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Origin {
+    /// In words: `file main/results.json`, `artifact perf-gate-baseline (id 11) of run 2332938`.
+    pub source: String,
+    /// A page showing the source, e.g. the workflow run that uploaded the artifact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// How old the results were when this report was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_seconds: Option<u64>,
 }
 
 /// The settings that shaped the verdicts, echoed so a report explains itself.
@@ -169,6 +186,8 @@ pub struct Inputs<'a> {
     pub config: &'a Config,
     pub current: &'a Results,
     pub baseline: Option<&'a Results>,
+    /// Where the baseline came from.
+    pub baseline_origin: Option<Origin>,
     /// Why there is no baseline, when there is none and one was expected.
     pub baseline_missing_reason: Option<String>,
     pub strict: bool,
@@ -178,7 +197,7 @@ pub struct Inputs<'a> {
 
 /// Evaluates gates and regressions into a report.
 pub fn evaluate(inputs: Inputs<'_>) -> Report {
-    let Inputs { config, current, baseline, baseline_missing_reason, strict, mut notes } = inputs;
+    let Inputs { config, current, baseline, baseline_origin, baseline_missing_reason, strict, mut notes } = inputs;
     let statistics = &config.statistics;
     let settings = Settings {
         alpha: statistics.alpha,
@@ -241,8 +260,8 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         verdict,
         settings,
         counts,
-        current: RunInfo::of(current),
-        baseline: baseline.map(RunInfo::of),
+        current: RunInfo::of(current, None),
+        baseline: baseline.map(|b| RunInfo::of(b, baseline_origin)),
         comparison_skipped,
         environment_differences,
         gates,
@@ -347,6 +366,7 @@ mod tests {
                 config: &config,
                 current,
                 baseline: Some(baseline),
+                baseline_origin: None,
                 baseline_missing_reason: None,
                 strict: false,
                 notes: Vec::new(),

@@ -202,6 +202,27 @@ pub fn p_value(p: f64) -> String {
     }
 }
 
+/// A workflow command's message, escaped as GitHub's toolkit does: `%`, CR and LF.
+pub fn workflow_command_data(text: &str) -> String {
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// A workflow command's property value: the message's escapes plus `:` and `,`.
+pub fn workflow_command_property(text: &str) -> String {
+    workflow_command_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// An age in the largest whole unit: `45 seconds`, `3 hours`, `2 days`.
+pub fn age(seconds: u64) -> String {
+    let (value, unit) = match seconds {
+        0..60 => (seconds, "second"),
+        60..3_600 => (seconds / 60, "minute"),
+        3_600..86_400 => (seconds / 3_600, "hour"),
+        _ => (seconds / 86_400, "day"),
+    };
+    format!("{value} {unit}{}", if value == 1 { "" } else { "s" })
+}
+
 /// The abbreviated commit, as git and GitHub show it.
 pub fn short_sha(commit: &str) -> String {
     commit.chars().take(7).collect()
@@ -425,6 +446,21 @@ mod tests {
         assert_eq!(p_value(0.00001), "p < 0.0001");
         assert_eq!(p_value(0.0), "p < 0.0001");
         assert_eq!(p_value(f64::NAN), MISSING);
+    }
+
+    #[test]
+    fn workflow_commands_are_escaped_like_the_toolkit() {
+        assert_eq!(workflow_command_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(workflow_command_property("50% a\nb: c, d"), "50%25 a%0Ab%3A c%2C d");
+    }
+
+    #[test]
+    fn ages_use_the_largest_whole_unit() {
+        assert_eq!(age(1), "1 second");
+        assert_eq!(age(59), "59 seconds");
+        assert_eq!(age(3 * 3_600 + 120), "3 hours");
+        assert_eq!(age(86_400), "1 day");
+        assert_eq!(age(40 * 86_400), "40 days");
     }
 
     #[test]

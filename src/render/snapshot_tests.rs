@@ -11,7 +11,7 @@ use crate::model::{
     fixtures, Benchmark, Better, Environment, EnvironmentDifference, GitInfo, Metric, Results, Tool, THROUGHPUT_METRIC,
     TIME_METRIC,
 };
-use crate::report::{self, Counts, Inputs, Report, RunInfo, Settings, Verdict};
+use crate::report::{self, Counts, Inputs, Origin, Report, RunInfo, Settings, Verdict};
 use crate::stats::{Summary, TTest};
 
 use super::{html, json, markdown, terminal, view};
@@ -283,8 +283,17 @@ fn full() -> (Report, Results, Results) {
             removed: 1,
             inconclusive: 1,
         },
-        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
-        baseline: Some(RunInfo { created_at: baseline.created_at.clone(), git: baseline.git.clone(), benchmarks: 5 }),
+        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5, origin: None },
+        baseline: Some(RunInfo {
+            created_at: baseline.created_at.clone(),
+            git: baseline.git.clone(),
+            benchmarks: 5,
+            origin: Some(Origin {
+                source: "artifact perf-gate-baseline (id 11) of run 2332938".to_owned(),
+                url: Some("https://github.com/octo-org/octo-repo/actions/runs/2332938".to_owned()),
+                age_seconds: Some(3 * 3600 + 120),
+            }),
+        }),
         comparison_skipped: None,
         environment_differences: vec![EnvironmentDifference {
             field: "cpu_model".to_owned(),
@@ -375,8 +384,13 @@ fn warnings() -> (Report, Results, Results) {
             ..settings()
         },
         counts: Counts { gates_passed: 1, regressed_warning: 1, improved: 1, unchanged: 2, ..Counts::default() },
-        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
-        baseline: Some(RunInfo { created_at: baseline.created_at.clone(), git: baseline.git.clone(), benchmarks: 5 }),
+        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5, origin: None },
+        baseline: Some(RunInfo {
+            created_at: baseline.created_at.clone(),
+            git: baseline.git.clone(),
+            benchmarks: 5,
+            origin: Some(Origin { source: "file main/results.json".to_owned(), url: None, age_seconds: Some(86_400 * 2) }),
+        }),
         comparison_skipped: None,
         environment_differences: vec![],
         gates: vec![passing_gate()],
@@ -407,7 +421,12 @@ fn no_baseline() -> (Report, Results) {
         verdict: Verdict::Pass,
         settings: settings(),
         counts: Counts { gates_passed: 1, ..Counts::default() },
-        current: RunInfo { created_at: current.created_at.clone(), git: current.git.clone(), benchmarks: 5 },
+        current: RunInfo {
+            created_at: current.created_at.clone(),
+            git: current.git.clone(),
+            benchmarks: 5,
+            origin: None,
+        },
         baseline: None,
         comparison_skipped: Some("no baseline given (use --baseline FILE)".to_owned()),
         environment_differences: vec![],
@@ -511,6 +530,7 @@ fn an_evaluated_suite_shift_is_shown_once() {
         config: &config,
         current: &after,
         baseline: Some(&before),
+        baseline_origin: None,
         baseline_missing_reason: None,
         strict: false,
         notes: vec![],

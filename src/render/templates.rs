@@ -18,6 +18,7 @@ const MARKDOWN: Template = ("summary.md", include_str!("../../templates/summary.
 // The name must end in `.html`: minijinja turns HTML autoescaping on by the template name.
 const HTML: Template = ("report.html", include_str!("../../templates/report.html.j2"));
 const TERMINAL: Template = ("terminal.txt", include_str!("../../templates/terminal.txt.j2"));
+const ANNOTATIONS: Template = ("annotations.txt", include_str!("../../templates/annotations.txt.j2"));
 
 /// A template that could not be rendered. Templates are embedded and tested, so this means a
 /// bug in perf-gate, not in the user's input.
@@ -40,6 +41,12 @@ pub fn html(view: &View) -> Result<String, RenderError> {
 /// The plain-text summary printed to stdout: aligned columns, no colour codes.
 pub fn terminal(view: &View) -> Result<String, RenderError> {
     render(TERMINAL, view)
+}
+
+/// GitHub Actions workflow commands (`::error`, `::warning`, `::notice`) for the failed gates,
+/// the regressions, a suite shift and a skipped comparison; empty when there is nothing to say.
+pub fn annotations(view: &View) -> Result<String, RenderError> {
+    render(ANNOTATIONS, view)
 }
 
 /// `report.json`: the report as pretty JSON, with a trailing newline.
@@ -72,6 +79,8 @@ fn render((name, source): Template, view: &View) -> Result<String, RenderError> 
     env.add_filter("pad", |text: &str, width: usize| format::pad_right(text, width));
     env.add_filter("lpad", |text: &str, width: usize| format::pad_left(text, width));
     env.add_filter("width", column_width);
+    env.add_filter("wc_data", |text: &str| format::workflow_command_data(text));
+    env.add_filter("wc_prop", |text: &str| format::workflow_command_property(text));
     env.add_template(name, source).map_err(fail)?;
     env.get_template(name).map_err(fail)?.render(Value::from(Serde(view))).map_err(fail)
 }

@@ -119,6 +119,11 @@ pub struct RunView {
     pub created_at: String,
     /// `12 benchmarks`.
     pub benchmarks: String,
+    /// Where the results came from and how old they are, in words:
+    /// `artifact perf-gate-baseline (id 11) of run 2332938, 3 hours old`.
+    pub origin: Option<String>,
+    /// A page showing the origin, e.g. the workflow run that uploaded the artifact.
+    pub origin_url: Option<String>,
 }
 
 /// A labelled value.
@@ -173,6 +178,8 @@ pub struct ComparisonRow {
     pub label: String,
     /// CSS classes: the verdict, plus `warn` on a regression that only warns.
     pub class: String,
+    /// Whether this comparison's outcome would fail the run (its severity is Blocking).
+    pub blocking: bool,
     /// Baseline mean, or `—`.
     pub baseline: String,
     /// Current mean, or `—`.
@@ -547,6 +554,11 @@ fn run_view(run: &RunInfo) -> RunView {
         describe,
         created_at: run.created_at.clone(),
         benchmarks: plural(run.benchmarks, "benchmark", "benchmarks"),
+        origin: run.origin.as_ref().map(|origin| match origin.age_seconds {
+            Some(age) => format!("{}, {} old", origin.source, format::age(age)),
+            None => origin.source.clone(),
+        }),
+        origin_url: run.origin.as_ref().and_then(|origin| origin.url.clone()),
     }
 }
 
@@ -615,6 +627,7 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
         verdict: c.verdict.as_str(),
         label,
         class,
+        blocking: c.severity == Severity::Blocking,
         baseline: mean(c.baseline),
         current: mean(c.current),
         change: c.change_percent.map(format::percent_change).unwrap_or_else(|| MISSING.to_owned()),

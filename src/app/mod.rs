@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+mod github;
+
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{Cargo, Features, OutputSink, Workspace};
@@ -13,10 +15,11 @@ use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::model::{Benchmark, Canary, Results, Source, SCHEMA_VERSION};
+use crate::model::{Benchmark, Canary, Results, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
 use crate::{exit_code, interrupt, render};
+use github::GitHub;
 
 pub const RESULTS_FILE: &str = "results.json";
 pub const REPORT_JSON_FILE: &str = "report.json";
@@ -39,6 +42,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Config(command)) => config_command(command),
+        Some(Command::Comment(args)) => github::comment_command(args, &Console { quiet: false }),
     };
     match outcome {
         Ok(code) => ExitCode::from(code),
@@ -107,8 +111,10 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     };
     let mut notes = Vec::new();
     // Inputs are checked before benchmarking: a typo should not cost a whole bench run.
-    let config = load_config(args.config.as_deref(), &root.join(DEFAULT_CONFIG_FILE), &mut notes)?;
-    let baseline = args.baseline.as_deref().map(load_results).transpose()?;
+    let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
+    let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
+    let github = GitHub::detect(&args.github, &config_path)?;
+    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config.github.artifact_name, &console)?;
 
     let (benchmarks, canary) = match (&workspace, args.no_run) {
         (Some(ws), false) => run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes)?,
@@ -127,7 +133,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let results_path = out_dir.join(RESULTS_FILE);
     output::write_atomic(&results_path, &to_json(&current))?;
     console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
-    evaluate_and_report(&config, &current, baseline.as_ref(), &out_dir, args.strict, notes, &console)
+    evaluate_and_report(&config, &current, baseline, &github, &out_dir, args.strict, notes, &console)
 }
 
 /// Builds and runs the selected bench targets, collecting what each one wrote, with the canary
@@ -244,13 +250,15 @@ fn run_stamp(out_dir: &Path) -> Result<SystemTime, Error> {
 fn check(args: CheckArgs) -> Result<u8, Error> {
     let console = Console { quiet: false };
     let current = load_results(&args.results)?;
-    let baseline = args.baseline.as_deref().map(load_results).transpose()?;
     let mut notes = Vec::new();
-    let config = load_config(args.config.as_deref(), Path::new(DEFAULT_CONFIG_FILE), &mut notes)?;
+    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+    let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
+    let github = GitHub::detect(&args.github, &config_path)?;
+    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config.github.artifact_name, &console)?;
     let out_dir = args.out_dir.clone().unwrap_or_else(|| {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });
-    evaluate_and_report(&config, &current, baseline.as_ref(), &out_dir, args.strict, notes, &console)
+    evaluate_and_report(&config, &current, baseline, &github, &out_dir, args.strict, notes, &console)
 }
 
 /// Loads the config given explicitly (which must exist) or the default one (which may not).
@@ -272,49 +280,37 @@ fn load_config(explicit: Option<&Path>, default: &Path, notes: &mut Vec<String>)
 pub fn load_results(path: &Path) -> Result<Results, Error> {
     let input = |message: String| Error::Input { path: path.to_owned(), message };
     let text = std::fs::read_to_string(path).map_err(|e| input(format!("cannot read the results file: {e}")))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| input(format!("not a JSON results file: {e}")))?;
-    match value.get("schema_version").and_then(serde_json::Value::as_u64) {
-        None => {
-            return Err(input(
-                "not a perf-gate results file (no `schema_version`); pass the results.json that `cargo perf-gate run` wrote"
-                    .to_owned(),
-            ))
-        }
-        Some(version) if version != u64::from(SCHEMA_VERSION) => {
-            return Err(input(format!(
-                "results schema_version {version} is not supported by this cargo-perf-gate {} (it reads version {SCHEMA_VERSION}); use the same perf-gate version for both runs",
-                env!("CARGO_PKG_VERSION")
-            )))
-        }
-        Some(_) => {}
-    }
-    let results: Results = serde_path_to_error::deserialize(value)
-        .map_err(|e| input(format!("invalid results file at `{}`: {}", e.path(), e.inner())))?;
-    let mut ids: Vec<&str> = results.benchmarks.iter().map(|b| b.id.as_str()).collect();
-    ids.sort_unstable();
-    if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
-        return Err(input(format!("benchmark id `{}` appears twice", pair[0])));
-    }
-    Ok(results)
+    Results::parse(&text).map_err(input)
 }
 
 /// Evaluates, writes the enabled reports together, prints the summary, and picks the exit code.
+#[allow(clippy::too_many_arguments)]
 fn evaluate_and_report(
     config: &Config,
     current: &Results,
-    baseline: Option<&Results>,
+    baseline: github::Baseline,
+    github: &GitHub,
     out_dir: &Path,
     strict: bool,
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let report = report::evaluate(Inputs { config, current, baseline, baseline_missing_reason: None, strict, notes });
-    let view = render::view(&report, current, baseline);
+    let report = report::evaluate(Inputs {
+        config,
+        current,
+        baseline: baseline.results.as_ref(),
+        baseline_origin: baseline.origin,
+        baseline_missing_reason: baseline.missing_reason,
+        strict,
+        notes,
+    });
+    let view = render::view(&report, current, baseline.results.as_ref());
     let reporting = &config.reporting;
+    // Rendered even when summary.md is off: it is also the PR comment and the step summary.
+    let markdown = render::markdown(&view)?;
     let files: [(bool, &str, Option<String>); 3] = [
         (reporting.json, REPORT_JSON_FILE, reporting.json.then(|| render::json(&report))),
-        (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| render::markdown(&view)).transpose()?),
+        (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| markdown.clone())),
         (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| render::html(&view)).transpose()?),
     ];
     let mut staged = Staged::default();
@@ -342,6 +338,7 @@ fn evaluate_and_report(
         let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         console.status(&format!("Reports: {}", list.join(", ")));
     }
+    github::publish(github, &markdown, &render::annotations(&view)?, out_dir, console)?;
     Ok(if report.fails() { exit_code::GATE_FAILED } else { exit_code::OK })
 }
 

@@ -1,0 +1,267 @@
+//! The GitHub edge of the commands: the baseline from a file or the main branch's artifact, and
+//! publishing the verdict (annotations, step summary, the sticky PR comment).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::SystemTime;
+
+use super::{load_results, Console};
+use crate::cli::{CommentArgs, GitHubArgs, GitHubConnection};
+use crate::error::Error;
+use crate::github::artifact::{self, Unavailable};
+use crate::github::client::{Client, RetryPolicy};
+use crate::github::comment::{self, Posted, COMMENT_LIMIT, STEP_SUMMARY_LIMIT};
+use crate::github::{Context, GitHubError, Overrides};
+use crate::model::Results;
+use crate::report::Origin;
+use crate::{exit_code, output};
+
+/// The comment body a gate run leaves in its out dir for a later `cargo perf-gate comment`.
+pub const COMMENT_FILE: &str = "comment.md";
+const ARTIFACT_PREFIX: &str = "artifact:";
+
+/// What a command knows about GitHub, read once.
+pub struct GitHub {
+    pub context: Context,
+    options: GitHubArgs,
+    marker: String,
+}
+
+impl GitHub {
+    /// Reads the environment and the flags; `config_path` names the default comment id.
+    pub fn detect(options: &GitHubArgs, config_path: &Path) -> Result<GitHub, Error> {
+        let context = detect_context(&options.connection, options.pr)?;
+        let id = options.connection.comment_id.clone().unwrap_or_else(|| comment_id_of(config_path));
+        Ok(GitHub { context, options: options.clone(), marker: comment::marker(&id) })
+    }
+
+    fn client(&self) -> Result<Client, GitHubError> {
+        Client::new(&self.context.api_url, self.context.token.as_ref(), RetryPolicy::default())
+    }
+}
+
+fn detect_context(connection: &GitHubConnection, pr: Option<u64>) -> Result<Context, Error> {
+    let overrides = Overrides {
+        repository: connection.repo.clone(),
+        pull_request: pr,
+        api_url: connection.api_url.clone(),
+        token: connection.github_token.clone(),
+    };
+    Context::detect(&overrides).map_err(Error::GitHubSetup)
+}
+
+/// The config path as the user would write it: relative to the current directory when inside it.
+fn comment_id_of(config_path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| config_path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| config_path.to_path_buf());
+    relative.to_string_lossy().into_owned()
+}
+
+/// The baseline to compare against, or why there is none.
+#[derive(Default)]
+pub struct Baseline {
+    pub results: Option<Results>,
+    pub origin: Option<Origin>,
+    pub missing_reason: Option<String>,
+}
+
+/// Resolves `--baseline`: a results file, or a branch whose artifact to fetch (`artifact:BRANCH`,
+/// or a plain name inside GitHub Actions). A bad file is an error; an artifact that cannot be
+/// had skips the regression check with the reason, unless `--require-baseline`.
+pub fn load_baseline(
+    value: Option<&str>,
+    github: &GitHub,
+    artifact_name: &str,
+    console: &Console,
+) -> Result<Baseline, Error> {
+    let Some(value) = value else {
+        if github.options.require_baseline {
+            return Err(Error::BaselineRequired("no --baseline given".to_owned()));
+        }
+        return Ok(Baseline::default());
+    };
+    let branch = match value.strip_prefix(ARTIFACT_PREFIX) {
+        Some(branch) if branch.trim().is_empty() => {
+            return Err(Error::Usage("--baseline artifact:BRANCH needs a branch name, e.g. artifact:main".to_owned()))
+        }
+        Some(branch) => branch.to_owned(),
+        None if Path::new(value).exists() || value.ends_with(".json") => return load_file_baseline(Path::new(value)),
+        None if !github.context.in_actions => {
+            return Err(Error::Usage(format!(
+                "--baseline {value}: no such results file. To use branch `{value}`'s baseline artifact outside GitHub Actions, pass --baseline {ARTIFACT_PREFIX}{value} with --repo OWNER/NAME and a token"
+            )))
+        }
+        None => value.to_owned(),
+    };
+    console.status(&format!("Fetching the baseline: newest `{artifact_name}` artifact from branch `{branch}`"));
+    let fetched = github.context.require_repository().map_err(Unavailable::from).and_then(|repository| {
+        let client = github.client()?;
+        artifact::fetch_baseline(&client, repository, artifact_name, &branch)
+    });
+    match fetched {
+        Ok(fetched) => {
+            let artifact = &fetched.artifact;
+            let run = artifact.workflow_run.as_ref();
+            let run_id = run.and_then(|r| r.id);
+            let source = match run_id {
+                Some(run_id) => format!("artifact {} (id {}) of run {run_id} on {branch}", artifact.name, artifact.id),
+                None => format!("artifact {} (id {}) on {branch}", artifact.name, artifact.id),
+            };
+            let url = run_id.zip(github.context.repository.as_ref()).map(|(run_id, repository)| {
+                format!("{}/{repository}/actions/runs/{run_id}", github.context.server_url.trim_end_matches('/'))
+            });
+            let age_seconds = artifact.created_at.as_deref().and_then(age_seconds);
+            console.status(&format!("Baseline: {source}"));
+            Ok(Baseline {
+                results: Some(fetched.results),
+                origin: Some(Origin { source, url, age_seconds }),
+                missing_reason: None,
+            })
+        }
+        Err(unavailable) => {
+            let reason = format!("no usable baseline from branch `{branch}`: {unavailable}");
+            if github.options.require_baseline {
+                return Err(Error::BaselineRequired(reason));
+            }
+            console.warn(&format!("{reason}; the gates still run, the regression check is skipped"));
+            Ok(Baseline { missing_reason: Some(reason), ..Baseline::default() })
+        }
+    }
+}
+
+fn load_file_baseline(path: &Path) -> Result<Baseline, Error> {
+    let results = load_results(path)?;
+    let age_seconds = age_seconds(&results.created_at);
+    Ok(Baseline {
+        origin: Some(Origin { source: format!("file {}", path.display()), url: None, age_seconds }),
+        results: Some(results),
+        missing_reason: None,
+    })
+}
+
+/// Seconds since an RFC 3339 UTC time; `None` when unparsable or in the future.
+fn age_seconds(rfc3339: &str) -> Option<u64> {
+    let then = humantime::parse_rfc3339_weak(rfc3339.trim_end_matches('Z')).ok()?;
+    SystemTime::now().duration_since(then).ok().map(|d| d.as_secs())
+}
+
+/// Tells GitHub: annotations and the step summary inside Actions; on a pull request, the
+/// comment (its body also written to the out dir for the fork setup's second workflow).
+/// Failures to post are warnings unless `--require-comment`.
+pub fn publish(
+    github: &GitHub,
+    markdown: &str,
+    annotations: &str,
+    out_dir: &Path,
+    console: &Console,
+) -> Result<(), Error> {
+    let context = &github.context;
+    let run_url = context.run_url();
+    if context.in_actions {
+        print!("{annotations}");
+        let _ = std::io::stdout().flush();
+        if let Some(path) = &context.step_summary {
+            let summary = comment::fit(markdown, "", STEP_SUMMARY_LIMIT, run_url.as_deref());
+            if let Err(e) = append(path, &summary) {
+                console.warn(&format!("cannot append to the step summary {}: {e}", path.display()));
+            }
+        }
+    }
+    let Some(pr) = context.pull_request.as_ref().map(|pr| pr.number) else {
+        if github.options.require_comment {
+            return Err(Error::Publish("no pull request: pass --pr N or run on a pull_request event".to_owned()));
+        }
+        return Ok(());
+    };
+    if github.options.no_comment {
+        return Ok(());
+    }
+    let body = comment::fit(markdown, &github.marker, COMMENT_LIMIT, run_url.as_deref());
+    let body_path = out_dir.join(COMMENT_FILE);
+    output::write_atomic(&body_path, body.as_bytes())?;
+    match post(github, pr, &body) {
+        Ok(posted) => {
+            console.status(&describe_posted(posted, pr));
+            Ok(())
+        }
+        Err(error) => {
+            let message = describe_post_failure(&error, &body_path);
+            if github.options.require_comment {
+                return Err(Error::Publish(message));
+            }
+            console.warn(&message);
+            Ok(())
+        }
+    }
+}
+
+fn post(github: &GitHub, pr: u64, body: &str) -> Result<Posted, GitHubError> {
+    let repository = github.context.require_repository()?;
+    github.context.require_token()?;
+    comment::upsert(&github.client()?, repository, pr, &github.marker, body)
+}
+
+fn describe_posted(posted: Posted, pr: u64) -> String {
+    match posted {
+        Posted::Created => format!("Commented on #{pr}"),
+        Posted::Updated(id) => format!("Updated the comment on #{pr} (comment {id})"),
+    }
+}
+
+fn describe_post_failure(error: &GitHubError, body_path: &Path) -> String {
+    if error.is_forbidden() {
+        format!(
+            "cannot comment on the pull request: {error}. A pull request from a fork gets a read-only token: post {} from a `workflow_run` workflow with `cargo perf-gate comment` (README: \"Pull requests from forks\")",
+            body_path.display()
+        )
+    } else {
+        format!("cannot comment on the pull request: {error} (the body is in {})", body_path.display())
+    }
+}
+
+fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    file.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        file.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// `cargo perf-gate comment --body FILE [--pr N]`: posts a prepared body, updating the comment
+/// that carries the same marker.
+pub fn comment_command(args: CommentArgs, console: &Console) -> Result<u8, Error> {
+    let context = detect_context(&args.connection, args.pr)?;
+    let text = std::fs::read_to_string(&args.body)
+        .map_err(|e| Error::Input { path: args.body.clone(), message: format!("cannot read the comment body: {e}") })?;
+    let pr = context.pull_request.as_ref().map(|pr| pr.number).ok_or_else(|| {
+        Error::Usage("no pull request: pass --pr N (the fork setup reads it from the uploaded event)".to_owned())
+    })?;
+    // The body written by a gate run ends with its marker; an explicit id wins.
+    let marker = match (&args.connection.comment_id, trailing_marker(&text)) {
+        (Some(id), _) => comment::marker(id),
+        (None, Some(marker)) => marker,
+        (None, None) => comment::marker(&comment_id_of(Path::new(crate::config::DEFAULT_CONFIG_FILE))),
+    };
+    let without_marker = text.trim_end().strip_suffix(marker.as_str()).unwrap_or(&text);
+    let body = comment::fit(without_marker, &marker, COMMENT_LIMIT, context.run_url().as_deref());
+    let github = GitHub { context, options: GitHubArgs::default(), marker };
+    match post(&github, pr, &body) {
+        Ok(posted) => {
+            console.status(&describe_posted(posted, pr));
+            Ok(exit_code::OK)
+        }
+        Err(GitHubError::Setup(message)) => Err(Error::Usage(message)),
+        Err(error) => Err(Error::Publish(error.to_string())),
+    }
+}
+
+/// The perf-gate marker a body ends with, if any.
+fn trailing_marker(text: &str) -> Option<String> {
+    let trimmed = text.trim_end();
+    let start = trimmed.rfind("<!-- cargo-perf-gate:")?;
+    let marker = &trimmed[start..];
+    (marker.ends_with("-->") && !marker.contains('\n')).then(|| marker.to_owned())
+}

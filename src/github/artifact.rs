@@ -1,0 +1,324 @@
+//! The baseline from the main branch's workflow artifact: which artifact may serve (pure),
+//! what is inside it (pure), and fetching it (through [`Client`]).
+
+use std::io::Read;
+
+use http::{Method, StatusCode};
+use serde::Deserialize;
+
+use super::client::Client;
+use super::context::Repository;
+use super::GitHubError;
+use crate::model::Results;
+
+/// The file the baseline artifact carries.
+pub const RESULTS_FILE_NAME: &str = "results.json";
+/// Far above any real results file; a zip bomb stops here.
+pub const MAX_RESULTS_BYTES: u64 = 256 * 1024 * 1024;
+/// Pages of 100 artifacts read at most while looking for the newest usable one.
+const MAX_PAGES: usize = 50;
+
+/// An artifact as `GET /repos/{o}/{r}/actions/artifacts` lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Artifact {
+    pub id: u64,
+    pub name: String,
+    #[serde(default)]
+    pub size_in_bytes: u64,
+    pub expired: bool,
+    pub created_at: Option<String>,
+    pub workflow_run: Option<ArtifactRun>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ArtifactRun {
+    pub id: Option<u64>,
+    pub repository_id: Option<u64>,
+    pub head_repository_id: Option<u64>,
+    pub head_branch: Option<String>,
+    pub head_sha: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ArtifactPage {
+    artifacts: Vec<Artifact>,
+}
+
+/// The artifact chosen, or why none could be.
+#[derive(Debug, PartialEq)]
+pub enum Choice<'a> {
+    Chosen(&'a Artifact),
+    /// One line saying what was found and why none of it serves.
+    NoneUsable(String),
+}
+
+/// The newest unexpired artifact named `name` whose run built `branch` of this repository.
+/// A fork's branch of the same name is never taken: its run's head repository differs.
+pub fn choose<'a>(artifacts: &'a [Artifact], name: &str, branch: &str) -> Choice<'a> {
+    let named: Vec<&Artifact> = artifacts.iter().filter(|a| a.name == name).collect();
+    let on_branch: Vec<&Artifact> = named
+        .iter()
+        .copied()
+        .filter(|a| a.workflow_run.as_ref().and_then(|r| r.head_branch.as_deref()) == Some(branch))
+        .collect();
+    let own: Vec<&Artifact> = on_branch
+        .iter()
+        .copied()
+        .filter(|a| {
+            a.workflow_run
+                .as_ref()
+                .is_some_and(|r| r.head_repository_id.is_some() && r.head_repository_id == r.repository_id)
+        })
+        .collect();
+    let live: Vec<&Artifact> = own.iter().copied().filter(|a| !a.expired).collect();
+    if let Some(newest) = live.iter().copied().max_by(|a, b| created(a).cmp(&created(b)).then(a.id.cmp(&b.id))) {
+        return Choice::Chosen(newest);
+    }
+    Choice::NoneUsable(if named.is_empty() {
+        format!("no artifact named `{name}` in the repository (has a push to `{branch}` uploaded one yet?)")
+    } else if on_branch.is_empty() {
+        format!("{} artifact(s) named `{name}`, none from a run on branch `{branch}`", named.len())
+    } else if own.is_empty() {
+        format!(
+            "{} artifact(s) named `{name}` on branch `{branch}`, all from forks' runs, which never serve as the baseline",
+            on_branch.len()
+        )
+    } else {
+        format!(
+            "every artifact named `{name}` from branch `{branch}` has expired (raise `retention-days` of the baseline upload)"
+        )
+    })
+}
+
+/// Creation time as seconds since the epoch; unknown or unparsable sorts oldest.
+fn created(artifact: &Artifact) -> u64 {
+    artifact
+        .created_at
+        .as_deref()
+        .and_then(|t| humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs())
+}
+
+/// The results file inside an artifact's zip: `results.json` at the top, or the only one
+/// deeper down. Paths that climb out (`../`) or are absolute refuse the whole archive.
+pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> {
+    if !bytes.starts_with(b"PK\x03\x04") && !bytes.starts_with(b"PK\x05\x06") {
+        let start = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).trim().to_owned();
+        return Err(format!("the download is not a zip archive (it starts with `{start}`)"));
+    }
+    let mut archive =
+        zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
+    let mut candidates = Vec::new();
+    for index in 0..archive.len() {
+        let entry = archive.by_index_raw(index).map_err(|e| format!("entry {index} of the archive: {e}"))?;
+        let raw_name = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        // zip accepts an absolute name as relative; an archive of ours never holds one.
+        let absolute = raw_name.starts_with(['/', '\\']);
+        let Some(path) = entry.enclosed_name().filter(|_| !absolute) else {
+            return Err(format!(
+                "the archive holds an unsafe path `{raw_name}`; it was not made by perf-gate's upload"
+            ));
+        };
+        if !entry.is_dir() && path.file_name().is_some_and(|n| n == RESULTS_FILE_NAME) {
+            candidates.push((path.components().count(), index, raw_name));
+        }
+    }
+    candidates.sort();
+    let (_, index, name) = match candidates.as_slice() {
+        [] => return Err(format!("the archive holds no `{RESULTS_FILE_NAME}`")),
+        [only] => only.clone(),
+        [first, second, ..] if first.0 < second.0 => first.clone(),
+        [first, second, ..] => {
+            return Err(format!(
+                "the archive holds several `{RESULTS_FILE_NAME}` files at the same depth (`{}`, `{}`); upload one",
+                first.2, second.2
+            ))
+        }
+    };
+    let entry = archive.by_index(index).map_err(|e| format!("`{name}` in the archive: {e}"))?;
+    if entry.size() > max_bytes {
+        return Err(format!("`{name}` is {} bytes, more than the {max_bytes} a results file may have", entry.size()));
+    }
+    let mut contents = Vec::new();
+    entry.take(max_bytes + 1).read_to_end(&mut contents).map_err(|e| format!("cannot unpack `{name}`: {e}"))?;
+    if contents.len() as u64 > max_bytes {
+        return Err(format!("`{name}` unpacks to more than {max_bytes} bytes"));
+    }
+    Ok(contents)
+}
+
+/// A baseline found and read.
+#[derive(Debug)]
+pub struct Fetched {
+    pub results: Results,
+    pub artifact: Artifact,
+}
+
+/// Why no baseline came from the artifacts; the gates still run.
+#[derive(Debug, thiserror::Error)]
+pub enum Unavailable {
+    /// Nothing usable exists: a fact about the repository, not a failure.
+    #[error("{0}")]
+    NotFound(String),
+    /// Something exists but could not be fetched or read.
+    #[error(transparent)]
+    Failed(#[from] GitHubError),
+}
+
+/// Lists the repository's artifacts named `name`, picks the newest usable one from `branch`,
+/// downloads it and reads its results file.
+pub fn fetch_baseline(
+    client: &Client,
+    repository: &Repository,
+    name: &str,
+    branch: &str,
+) -> Result<Fetched, Unavailable> {
+    let mut artifacts = Vec::new();
+    let mut next =
+        Some(format!("/repos/{repository}/actions/artifacts?name={}&per_page=100", percent_encode_query(name)));
+    let mut pages = 0;
+    while let Some(uri) = next.take() {
+        pages += 1;
+        let (page, link): (ArtifactPage, _) = client.get_json("listing the baseline artifacts", &uri)?;
+        artifacts.extend(page.artifacts);
+        next = link.filter(|_| pages < MAX_PAGES);
+    }
+    let artifact = match choose(&artifacts, name, branch) {
+        Choice::Chosen(artifact) => artifact.clone(),
+        Choice::NoneUsable(reason) => return Err(Unavailable::NotFound(reason)),
+    };
+    let what = format!("downloading baseline artifact {} (`{}`)", artifact.id, artifact.name);
+    let response =
+        client.send(&what, Method::GET, &format!("/repos/{repository}/actions/artifacts/{}/zip", artifact.id), None)?;
+    if response.status == StatusCode::GONE {
+        return Err(Unavailable::NotFound(format!(
+            "baseline artifact {} has expired since it was listed ({})",
+            artifact.id,
+            response.message()
+        )));
+    }
+    let response = client.require_success(&what, response)?;
+    let invalid = |message: String| GitHubError::Artifact { artifact: artifact.id, message };
+    let bytes = extract_results(&response.body, MAX_RESULTS_BYTES).map_err(invalid)?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid(format!("`{RESULTS_FILE_NAME}` is not UTF-8 text")))?;
+    let results = Results::parse(&text).map_err(|message| invalid(format!("`{RESULTS_FILE_NAME}`: {message}")))?;
+    Ok(Fetched { results, artifact })
+}
+
+/// Artifact names are free text; keep the query string intact.
+fn percent_encode_query(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use zip::write::SimpleFileOptions;
+
+    use super::*;
+
+    const LIST: &str = include_str!("../../tests/fixtures/github/artifact-list.json");
+
+    fn listed() -> Vec<Artifact> {
+        serde_json::from_str::<ArtifactPage>(LIST).unwrap().artifacts
+    }
+
+    fn artifact(id: u64, created_at: &str, branch: &str, head_repository_id: u64, expired: bool) -> Artifact {
+        Artifact {
+            id,
+            name: "perf-gate-baseline".into(),
+            size_in_bytes: 100,
+            expired,
+            created_at: Some(created_at.into()),
+            workflow_run: Some(ArtifactRun {
+                id: Some(id * 10),
+                repository_id: Some(1),
+                head_repository_id: Some(head_repository_id),
+                head_branch: Some(branch.into()),
+                head_sha: Some("abc".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn githubs_documented_list_parses() {
+        let artifacts = listed();
+        assert_eq!(artifacts.len(), 2);
+        assert_eq!(artifacts[0].workflow_run.as_ref().unwrap().head_branch.as_deref(), Some("main"));
+        assert_eq!(choose(&artifacts, "Rails", "main"), Choice::Chosen(&artifacts[0]));
+    }
+
+    #[test]
+    fn the_newest_own_unexpired_artifact_of_the_branch_wins() {
+        let artifacts = vec![
+            artifact(1, "2026-01-01T00:00:00Z", "main", 1, false),
+            artifact(2, "2026-03-01T00:00:00Z", "main", 1, false),
+            artifact(3, "2026-04-01T00:00:00Z", "main", 99, false),
+            artifact(4, "2026-05-01T00:00:00Z", "main", 1, true),
+            artifact(5, "2026-06-01T00:00:00Z", "feature", 1, false),
+            artifact(6, "2026-02-01T00:00:00Z", "main", 1, false),
+        ];
+        assert_eq!(choose(&artifacts, "perf-gate-baseline", "main"), Choice::Chosen(&artifacts[1]));
+    }
+
+    #[test]
+    fn each_reason_for_no_baseline_is_said() {
+        let reason = |artifacts: &[Artifact]| match choose(artifacts, "perf-gate-baseline", "main") {
+            Choice::NoneUsable(reason) => reason,
+            Choice::Chosen(a) => panic!("chose {a:?}"),
+        };
+        assert!(reason(&[]).contains("no artifact named `perf-gate-baseline`"));
+        assert!(reason(&[artifact(1, "2026-01-01T00:00:00Z", "dev", 1, false)])
+            .contains("none from a run on branch `main`"));
+        assert!(reason(&[artifact(1, "2026-01-01T00:00:00Z", "main", 7, false)]).contains("forks"));
+        assert!(reason(&[artifact(1, "2026-01-01T00:00:00Z", "main", 1, true)]).contains("expired"));
+    }
+
+    fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, contents) in entries {
+            let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            writer.start_file(*name, options).unwrap();
+            writer.write_all(contents).unwrap();
+        }
+        writer.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn the_results_file_is_found_at_the_top_or_alone_below() {
+        let top = zip_of(&[("perf-gate/results.json", b"deep"), ("results.json", b"top"), ("report.html", b"x")]);
+        assert_eq!(extract_results(&top, 1000).unwrap(), b"top");
+        let nested = zip_of(&[("out/results.json", b"nested")]);
+        assert_eq!(extract_results(&nested, 1000).unwrap(), b"nested");
+    }
+
+    #[test]
+    fn unsafe_or_unusable_archives_are_refused() {
+        let error = |bytes: &[u8]| extract_results(bytes, 1000).unwrap_err();
+        assert!(error(&zip_of(&[("../results.json", b"x")])).contains("unsafe path `../results.json`"));
+        assert!(error(&zip_of(&[("/etc/results.json", b"x")])).contains("unsafe path"));
+        assert!(error(br#"{"message":"Artifact has expired"}"#).contains("not a zip archive"));
+        assert!(error(&zip_of(&[("other.json", b"x")])).contains("holds no `results.json`"));
+        assert!(error(&zip_of(&[("a/results.json", b"x"), ("b/results.json", b"y")])).contains("several"));
+        assert!(error(b"PK\x03\x04 truncated").contains("not a readable zip"));
+    }
+
+    #[test]
+    fn a_results_file_over_the_cap_is_refused_before_it_is_unpacked() {
+        let big = vec![b'{'; 5000];
+        let error = extract_results(&zip_of(&[("results.json", &big)]), 1000).unwrap_err();
+        assert!(error.contains("more than"), "{error}");
+    }
+
+    #[test]
+    fn artifact_names_are_encoded_in_the_query() {
+        assert_eq!(percent_encode_query("perf gate&x"), "perf%20gate%26x");
+    }
+}
