@@ -206,6 +206,8 @@ fn report_json_snapshot() {
             ".baseline.created_at" => "[TIME]",
             ".current.git" => "[GIT]",
             ".baseline.git" => "[GIT]",
+            ".baseline.origin.source" => "[FILE]",
+            ".baseline.origin.age_seconds" => "[AGE]",
         })
     });
 }

@@ -87,7 +87,7 @@ pub fn load_baseline(
             return Err(Error::Usage("--baseline artifact:BRANCH needs a branch name, e.g. artifact:main".to_owned()))
         }
         Some(branch) => branch.to_owned(),
-        None if Path::new(value).exists() || value.ends_with(".json") => return load_file_baseline(Path::new(value)),
+        None if Path::new(value).is_file() || value.ends_with(".json") => return load_file_baseline(Path::new(value)),
         None if !github.context.in_actions => {
             return Err(Error::Usage(format!(
                 "--baseline {value}: no such results file. To use branch `{value}`'s baseline artifact outside GitHub Actions, pass --baseline {ARTIFACT_PREFIX}{value} with --repo OWNER/NAME and a token"

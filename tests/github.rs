@@ -1,0 +1,406 @@
+//! The real binary against a fake GitHub on 127.0.0.1 (wiremock) that answers with GitHub's
+//! documented payloads (tests/fixtures/github): the baseline artifact, the sticky comment, the
+//! fork's read-only token, retries, and the token staying secret.
+
+mod common;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+const TOKEN: &str = "ghs_perfGateTestToken0123456789";
+const REPO: &str = "octo-org/octo-repo";
+const PR: u64 = 2;
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+}
+
+fn github_json(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(&format!("github/{name}"))).unwrap()).unwrap()
+}
+
+/// An entry of GitHub's documented artifact list, re-aimed.
+fn artifact(id: u64, created_at: &str, branch: &str, head_repository_id: u64, expired: bool) -> Value {
+    let mut entry = github_json("artifact-list.json")["artifacts"][0].clone();
+    entry["id"] = json!(id);
+    entry["name"] = json!("perf-gate-baseline");
+    entry["created_at"] = json!(created_at);
+    entry["expired"] = json!(expired);
+    entry["workflow_run"]["id"] = json!(1000 + id);
+    entry["workflow_run"]["head_branch"] = json!(branch);
+    entry["workflow_run"]["head_repository_id"] = json!(head_repository_id);
+    entry
+}
+
+fn comment(id: u64, body: &str) -> Value {
+    let mut entry = github_json("issue-comment-list.json")[0].clone();
+    entry["id"] = json!(id);
+    entry["body"] = json!(body);
+    entry
+}
+
+fn zip_with_results(results: &Path) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    writer.start_file("results.json", options).unwrap();
+    writer.write_all(&std::fs::read(results).unwrap()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+/// The fixture's `main` and `pr` runs collected into `temp`.
+fn main_and_pr(temp: &Path) -> (PathBuf, PathBuf) {
+    (collect_fixture(temp, "main", &temp.join("main")), collect_fixture(temp, "pr", &temp.join("pr")))
+}
+
+/// `check` of `pr` as a pull_request job of GitHub Actions would run it, against `api`.
+fn gate(temp: &Path, pr: &Path, api: &str, baseline: &str) -> assert_cmd::Command {
+    let mut command = perf_gate(temp);
+    command
+        .args(["check", "--results"])
+        .arg(pr)
+        .args(["--baseline", baseline, "--comment-id", "linux", "--config"])
+        .arg(fixture("configs/gates.json"))
+        .arg("--out-dir")
+        .arg(temp.join("out"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_REPOSITORY", REPO)
+        .env("GITHUB_API_URL", api)
+        .env("GITHUB_SERVER_URL", "https://github.example")
+        .env("GITHUB_RUN_ID", "777")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", fixture("github/pull_request_event.min.json"))
+        .env("GITHUB_STEP_SUMMARY", temp.join("step-summary.md"))
+        .env("GITHUB_TOKEN", TOKEN);
+    command
+}
+
+/// The token must not be in anything perf-gate printed or wrote.
+fn assert_token_never_shown(output: &std::process::Output, out_dir: &Path) {
+    assert!(!stdout(output).contains(TOKEN) && !stderr(output).contains(TOKEN), "token printed");
+    for entry in std::fs::read_dir(out_dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(!text.contains(TOKEN), "token written to {}", path.display());
+    }
+}
+
+fn requests(server: &MockServer) -> Vec<Request> {
+    block_on(server.received_requests()).unwrap()
+}
+
+fn authorization(request: &Request) -> Option<String> {
+    request.headers.get("authorization").map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[test]
+fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
+    let temp = tempfile::tempdir().unwrap();
+    let (main, pr) = main_and_pr(temp.path());
+    // GitHub Enterprise Server: the API lives under /api/v3, and the prefix must survive.
+    let (api, blobs) = block_on(async { (MockServer::start().await, MockServer::start().await) });
+    let base = "/api/v3/repos/octo-org/octo-repo";
+    let marker = "<!-- cargo-perf-gate:linux -->";
+    block_on(async {
+        Mock::given(method("GET"))
+            .and(path(format!("{base}/actions/artifacts")))
+            .and(query_param("name", "perf-gate-baseline"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "total_count": 4,
+                "artifacts": [
+                    artifact(1, "2026-11-01T10:00:00Z", "main", 1296269, false),
+                    artifact(2, "2026-11-20T10:00:00Z", "main", 1296269, false),
+                    // A fork's branch named main, newer: must never become the baseline.
+                    artifact(3, "2026-11-25T10:00:00Z", "main", 4242, false),
+                    artifact(4, "2026-11-26T10:00:00Z", "main", 1296269, true),
+                ]
+            })))
+            .expect(1)
+            .mount(&api)
+            .await;
+        // The download redirects to another origin, as GitHub's signed blob URLs do.
+        Mock::given(method("GET"))
+            .and(path(format!("{base}/actions/artifacts/2/zip")))
+            .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/blob/2", blobs.uri())))
+            .expect(1)
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/blob/2"))
+            .respond_with(ResponseTemplate::new(200).set_body_bytes(zip_with_results(&main)))
+            .expect(1)
+            .mount(&blobs)
+            .await;
+        // The marked comment is on the second page.
+        let next = format!("<{}{base}/issues/{PR}/comments?per_page=100&page=2>; rel=\"next\"", api.uri());
+        Mock::given(method("GET"))
+            .and(path(format!("{base}/issues/{PR}/comments")))
+            .and(query_param_is_missing("page"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(github_json("issue-comment-list.json"))
+                    .insert_header("link", next),
+            )
+            .expect(1)
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("{base}/issues/{PR}/comments")))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+                comment(98, "<!-- cargo-perf-gate:macos -->"),
+                comment(99, &format!("old verdict\n\n{marker}")),
+            ])))
+            .expect(1)
+            .mount(&api)
+            .await;
+        Mock::given(method("PATCH"))
+            .and(path(format!("{base}/issues/comments/99")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(github_json("issue-comment.json")))
+            .expect(1)
+            .mount(&api)
+            .await;
+    });
+
+    let output = gate(temp.path(), &pr, &format!("{}/api/v3", api.uri()), "main").output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+
+    // The baseline was the newest own, unexpired artifact, and the regression was found.
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(temp.path().join("out/report.json")).unwrap()).unwrap();
+    let origin = &report["baseline"]["origin"];
+    assert_eq!(origin["source"], "artifact perf-gate-baseline (id 2) of run 1002 on main");
+    assert_eq!(origin["url"], "https://github.example/octo-org/octo-repo/actions/runs/1002");
+    assert!(origin["age_seconds"].as_u64().is_some());
+    assert_eq!(report["counts"]["regressed"], 1);
+    let summary = std::fs::read_to_string(temp.path().join("out/summary.md")).unwrap();
+    assert!(summary.contains("from [artifact perf-gate-baseline (id 2) of run 1002 on main"), "{summary}");
+
+    // One PATCH of comment 99 with the new verdict and the marker last; nothing created.
+    let api_requests = requests(&api);
+    assert!(api_requests.iter().all(|r| r.method.as_str() != "POST"));
+    let patch = api_requests.iter().find(|r| r.method.as_str() == "PATCH").unwrap();
+    let body: Value = serde_json::from_slice(&patch.body).unwrap();
+    let body = body["body"].as_str().unwrap();
+    assert!(body.starts_with("## ❌ perf-gate: FAIL"), "{body}");
+    assert!(body.ends_with(marker), "{body}");
+    let written = std::fs::read_to_string(temp.path().join("out/comment.md")).unwrap();
+    assert_eq!(written, body);
+
+    // The token went to the API only, never to the blob host.
+    assert!(api_requests.iter().all(|r| authorization(r).as_deref() == Some(&*format!("Bearer {TOKEN}"))));
+    assert!(requests(&blobs).iter().all(|r| authorization(r).is_none()));
+
+    // Annotations on stdout, the summary appended for the job page.
+    let out = stdout(&output);
+    assert!(out.contains("::error title=perf-gate%3A parse/numbers regressed::time +"), "{out}");
+    assert!(out.contains("::warning title=perf-gate%3A Distinct p95 under 1 ns::count_distinct/1000"), "{out}");
+    let step_summary = std::fs::read_to_string(temp.path().join("step-summary.md")).unwrap();
+    assert!(step_summary.starts_with("## ❌ perf-gate: FAIL"));
+    assert!(!step_summary.contains("cargo-perf-gate:linux"));
+    assert!(stderr(&output).contains("Updated the comment on #2 (comment 99)"));
+    assert_token_never_shown(&output, &temp.path().join("out"));
+    block_on(async {
+        api.verify().await;
+        blobs.verify().await;
+    });
+}
+
+#[test]
+fn an_expired_artifact_skips_the_regression_check_and_says_why() {
+    let temp = tempfile::tempdir().unwrap();
+    let (_, pr) = main_and_pr(temp.path());
+    let api = block_on(async {
+        let api = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/repos/octo-org/octo-repo/actions/artifacts"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(
+                json!({"total_count": 1, "artifacts": [artifact(5, "2026-11-20T10:00:00Z", "main", 1296269, false)]}),
+            ))
+            .mount(&api)
+            .await;
+        // Expired between listing and download: GitHub answers 410 with a JSON body.
+        Mock::given(method("GET"))
+            .and(path("/repos/octo-org/octo-repo/actions/artifacts/5/zip"))
+            .respond_with(ResponseTemplate::new(410).set_body_json(
+                json!({"message": "Artifact has expired", "documentation_url": "https://docs.github.com/rest"}),
+            ))
+            .mount(&api)
+            .await;
+        api
+    });
+    let output = gate(temp.path(), &pr, &api.uri(), "artifact:main").arg("--no-comment").output().unwrap();
+    // The warning gate still fails, as a warning; no regression check, so nothing blocks.
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let expected = "no usable baseline from branch `main`: baseline artifact 5 has expired since it was listed (Artifact has expired)";
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(temp.path().join("out/report.json")).unwrap()).unwrap();
+    assert_eq!(report["comparison_skipped"], expected);
+    for file in ["summary.md", "report.html"] {
+        let text = std::fs::read_to_string(temp.path().join("out").join(file)).unwrap();
+        assert!(text.contains("has expired since it was listed"), "{file}");
+    }
+    assert!(stdout(&output).contains("::notice title=perf-gate%3A no regression check::no usable baseline"));
+    assert!(!temp.path().join("out/comment.md").exists());
+
+    let required = gate(temp.path(), &pr, &api.uri(), "main").arg("--require-baseline").output().unwrap();
+    assert_eq!(required.status.code(), Some(2));
+    assert!(stderr(&required).contains("no usable baseline (--require-baseline)"), "{}", stderr(&required));
+}
+
+#[test]
+fn a_fork_gets_403_keeps_its_exit_code_and_the_second_workflow_posts_the_body() {
+    let temp = tempfile::tempdir().unwrap();
+    let (main, pr) = main_and_pr(temp.path());
+    let api = block_on(async {
+        let api = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/issues/{PR}/comments")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+            .mount(&api)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/{REPO}/issues/{PR}/comments")))
+            .respond_with(
+                ResponseTemplate::new(403).set_body_json(json!({"message": "Resource not accessible by integration"})),
+            )
+            .expect(1)
+            .mount(&api)
+            .await;
+        api
+    });
+    let output = gate(temp.path(), &pr, &api.uri(), main.to_str().unwrap()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "the regression decides, not the comment");
+    let err = stderr(&output);
+    assert!(err.contains("HTTP 403: Resource not accessible by integration"), "{err}");
+    assert!(err.contains("read-only token") && err.contains("cargo perf-gate comment"), "{err}");
+    let body_file = temp.path().join("out/comment.md");
+    let body = std::fs::read_to_string(&body_file).unwrap();
+    assert!(body.ends_with("<!-- cargo-perf-gate:linux -->"));
+    assert_token_never_shown(&output, &temp.path().join("out"));
+    block_on(api.verify());
+
+    // The workflow_run job, with a write token, posts the prepared body.
+    let writer = block_on(async {
+        let api = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/issues/7/comments")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(github_json("issue-comment-list.json")))
+            .mount(&api)
+            .await;
+        Mock::given(method("POST"))
+            .and(path(format!("/repos/{REPO}/issues/7/comments")))
+            .respond_with(ResponseTemplate::new(201).set_body_json(github_json("issue-comment.json")))
+            .expect(1)
+            .mount(&api)
+            .await;
+        api
+    });
+    let posted = perf_gate(temp.path())
+        .args(["comment", "--body"])
+        .arg(&body_file)
+        .args(["--pr", "7", "--repo", REPO, "--api-url", &writer.uri(), "--github-token", TOKEN])
+        .output()
+        .unwrap();
+    assert_eq!(posted.status.code(), Some(0), "{}", stderr(&posted));
+    assert!(stderr(&posted).contains("Commented on #7"));
+    let request = requests(&writer).into_iter().find(|r| r.method.as_str() == "POST").unwrap();
+    let sent: Value = serde_json::from_slice(&request.body).unwrap();
+    assert_eq!(sent["body"].as_str().unwrap(), body, "the body goes out as prepared, marker included");
+    assert!(!stderr(&posted).contains(TOKEN) && !stdout(&posted).contains(TOKEN));
+    block_on(writer.verify());
+}
+
+#[test]
+fn server_errors_are_retried_then_only_warned_about() {
+    let temp = tempfile::tempdir().unwrap();
+    let (main, pr) = main_and_pr(temp.path());
+    let api = block_on(async {
+        let api = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/issues/{PR}/comments")))
+            .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
+            .mount(&api)
+            .await;
+        api
+    });
+    let output = gate(temp.path(), &pr, &api.uri(), main.to_str().unwrap()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("warning: cannot comment on the pull request: listing the comments of #2: HTTP 502")
+    );
+    assert_eq!(requests(&api).len(), 3, "three attempts, then give up");
+
+    let required =
+        gate(temp.path(), &pr, &api.uri(), main.to_str().unwrap()).arg("--require-comment").output().unwrap();
+    assert_eq!(required.status.code(), Some(4), "{}", stderr(&required));
+    assert!(stderr(&required).contains("error: the PR comment was not posted"));
+}
+
+#[test]
+fn a_rate_limit_is_waited_out() {
+    let temp = tempfile::tempdir().unwrap();
+    let body = temp.path().join("comment.md");
+    std::fs::write(&body, "## perf-gate: PASS\n").unwrap();
+    let api = block_on(async {
+        let api = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/issues/3/comments")))
+            .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&api)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(format!("/repos/{REPO}/issues/3/comments")))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!([comment(5, "<!-- cargo-perf-gate:benchmark-config.json -->")])),
+            )
+            .mount(&api)
+            .await;
+        Mock::given(method("PATCH"))
+            .and(path(format!("/repos/{REPO}/issues/comments/5")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(github_json("issue-comment.json")))
+            .expect(1)
+            .mount(&api)
+            .await;
+        api
+    });
+    let output = perf_gate(temp.path())
+        .args(["comment", "--body"])
+        .arg(&body)
+        .args(["--pr", "3", "--repo", REPO, "--api-url", &api.uri()])
+        .env("GITHUB_TOKEN", TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("Updated the comment on #3 (comment 5)"));
+    block_on(api.verify());
+}
+
+#[test]
+fn github_setup_mistakes_are_exit_2_with_the_fix() {
+    let temp = tempfile::tempdir().unwrap();
+    let (_, pr) = main_and_pr(temp.path());
+    let run = |args: &[&str]| perf_gate(temp.path()).args(["check", "--results"]).arg(&pr).args(args).output().unwrap();
+    let outside = run(&["--baseline", "main"]);
+    assert_eq!(outside.status.code(), Some(2));
+    assert!(stderr(&outside).contains("--baseline artifact:main with --repo OWNER/NAME"), "{}", stderr(&outside));
+    let bad_repo = run(&["--baseline", "artifact:main", "--repo", "not-a-repo"]);
+    assert_eq!(bad_repo.status.code(), Some(2));
+    assert!(stderr(&bad_repo).contains("--repo: `not-a-repo` is not a repository"));
+    let no_body = perf_gate(temp.path()).args(["comment", "--body", "missing.md", "--pr", "1"]).output().unwrap();
+    assert_eq!(no_body.status.code(), Some(2));
+    assert!(stderr(&no_body).contains("missing.md: cannot read the comment body"));
+    std::fs::write(temp.path().join("body.md"), "x").unwrap();
+    let no_token =
+        perf_gate(temp.path()).args(["comment", "--body", "body.md", "--pr", "1", "--repo", REPO]).output().unwrap();
+    assert_eq!(no_token.status.code(), Some(2));
+    assert!(stderr(&no_token).contains("no GitHub token: pass --github-token or set GITHUB_TOKEN"));
+}
