@@ -62,6 +62,8 @@ impl Response {
 
 pub struct Client {
     crab: Octocrab,
+    /// `host:port` of the API: pagination links elsewhere are not followed.
+    api_authority: String,
     runtime: tokio::runtime::Runtime,
     retry: RetryPolicy,
     /// Kept to scrub it from anything GitHub or the network echo back.
@@ -97,11 +99,26 @@ impl Client {
             }
             builder.build().map_err(|e| setup("cannot set up the GitHub client", &e))?
         };
-        Ok(Client { crab, runtime, retry, token: token.cloned() })
+        let api_authority = api_url
+            .parse::<http::Uri>()
+            .ok()
+            .and_then(|uri| uri.authority().map(|a| a.as_str().to_owned()))
+            .ok_or_else(|| GitHubError::Setup(format!("invalid API URL `{api_url}`: it names no host")))?;
+        Ok(Client { crab, api_authority, runtime, retry, token: token.cloned() })
     }
 
     /// GET a JSON document; `what` names the operation in errors.
     pub fn get_json<T: DeserializeOwned>(&self, what: &str, uri: &str) -> Result<(T, Option<String>), GitHubError> {
+        // Paths are the API's; a full URL (a pagination link) must point at the API too.
+        if let Some(authority) = uri.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.to_string())) {
+            if authority != self.api_authority {
+                return Err(GitHubError::Request {
+                    what: what.to_owned(),
+                    status: None,
+                    message: format!("refusing to follow a link to {authority}, which is not the API's host"),
+                });
+            }
+        }
         let response = self.send(what, Method::GET, uri, None)?;
         let response = self.require_success(what, response)?;
         let next = response.next_page();
@@ -267,6 +284,21 @@ mod tests {
         assert_eq!(rate_limit_wait(&reset, now), Some(Duration::from_secs(30)));
         let not_limited = headers(&[("x-ratelimit-remaining", "12"), ("x-ratelimit-reset", "1030")]);
         assert_eq!(rate_limit_wait(&not_limited, now), None);
+    }
+
+    #[test]
+    fn links_to_another_host_are_not_followed() {
+        let client = Client::new("http://127.0.0.1:9/api/v3", None, RetryPolicy::default()).unwrap();
+        let error = client.get_json::<serde_json::Value>("listing", "https://elsewhere.example/page2").unwrap_err();
+        assert!(error.to_string().contains("refusing to follow a link to elsewhere.example"), "{error}");
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_is_refused_not_a_panic() {
+        let token = Token::new("abc\ndef".to_owned()).unwrap();
+        let error = Client::new("https://api.github.com", Some(&token), RetryPolicy::default()).err().unwrap();
+        assert!(error.to_string().contains("control characters"), "{error}");
+        assert!(!error.to_string().contains("abc"));
     }
 
     #[test]
