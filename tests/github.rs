@@ -94,6 +94,26 @@ fn requests(server: &MockServer) -> Vec<Request> {
     block_on(server.received_requests()).unwrap()
 }
 
+/// Answers `verb at` on `server` with `response`; `times`, when given, is verified at the end.
+fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate, times: Option<u64>) {
+    let mock = Mock::given(method(verb)).and(path(at)).respond_with(response);
+    block_on(match times {
+        Some(times) => mock.expect(times).mount(server),
+        None => mock.mount(server),
+    });
+}
+
+fn ok_json(status: u16, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// `cargo perf-gate comment --body BODY --pr PR --repo REPO --api-url API`.
+fn comment_command(temp: &Path, body: &Path, pr: &str, api: &MockServer) -> assert_cmd::Command {
+    let mut command = perf_gate(temp);
+    command.args(["comment", "--body"]).arg(body).args(["--pr", pr, "--repo", REPO, "--api-url", &api.uri()]);
+    command
+}
+
 fn authorization(request: &Request) -> Option<String> {
     request.headers.get("authorization").map(|v| v.to_str().unwrap().to_owned())
 }
@@ -103,69 +123,58 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
     let temp = tempfile::tempdir().unwrap();
     let (main, pr) = main_and_pr(temp.path());
     // GitHub Enterprise Server: the API lives under /api/v3, and the prefix must survive.
-    let (api, blobs) = block_on(async { (MockServer::start().await, MockServer::start().await) });
-    let base = "/api/v3/repos/octo-org/octo-repo";
+    let (api, blobs) = (block_on(MockServer::start()), block_on(MockServer::start()));
+    let base = format!("/api/v3/repos/{REPO}");
     let marker = "<!-- cargo-perf-gate:linux -->";
-    block_on(async {
+    let listed = json!({
+        "total_count": 4,
+        "artifacts": [
+            artifact(1, "2026-11-01T10:00:00Z", "main", 1296269, false),
+            artifact(2, "2026-11-20T10:00:00Z", "main", 1296269, false),
+            // A fork's branch named main, newer: must never become the baseline.
+            artifact(3, "2026-11-25T10:00:00Z", "main", 4242, false),
+            artifact(4, "2026-11-26T10:00:00Z", "main", 1296269, true),
+        ]
+    });
+    block_on(
         Mock::given(method("GET"))
             .and(path(format!("{base}/actions/artifacts")))
             .and(query_param("name", "perf-gate-baseline"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-                "total_count": 4,
-                "artifacts": [
-                    artifact(1, "2026-11-01T10:00:00Z", "main", 1296269, false),
-                    artifact(2, "2026-11-20T10:00:00Z", "main", 1296269, false),
-                    // A fork's branch named main, newer: must never become the baseline.
-                    artifact(3, "2026-11-25T10:00:00Z", "main", 4242, false),
-                    artifact(4, "2026-11-26T10:00:00Z", "main", 1296269, true),
-                ]
-            })))
+            .respond_with(ok_json(200, listed))
             .expect(1)
-            .mount(&api)
-            .await;
-        // The download redirects to another origin, as GitHub's signed blob URLs do.
+            .mount(&api),
+    );
+    // The download redirects to another origin, as GitHub's signed blob URLs do.
+    let redirect = ResponseTemplate::new(302).insert_header("location", format!("{}/blob/2", blobs.uri()));
+    answer(&api, "GET", &format!("{base}/actions/artifacts/2/zip"), redirect, Some(1));
+    let zip = ResponseTemplate::new(200).set_body_bytes(zip_with_results(&main));
+    answer(&blobs, "GET", "/blob/2", zip, Some(1));
+    // The marked comment is on the second page.
+    let comments = format!("{base}/issues/{PR}/comments");
+    let next = format!("<{}{comments}?per_page=100&page=2>; rel=\"next\"", api.uri());
+    let first_page = ok_json(200, github_json("issue-comment-list.json")).insert_header("link", next);
+    block_on(
         Mock::given(method("GET"))
-            .and(path(format!("{base}/actions/artifacts/2/zip")))
-            .respond_with(ResponseTemplate::new(302).insert_header("location", format!("{}/blob/2", blobs.uri())))
-            .expect(1)
-            .mount(&api)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/blob/2"))
-            .respond_with(ResponseTemplate::new(200).set_body_bytes(zip_with_results(&main)))
-            .expect(1)
-            .mount(&blobs)
-            .await;
-        // The marked comment is on the second page.
-        let next = format!("<{}{base}/issues/{PR}/comments?per_page=100&page=2>; rel=\"next\"", api.uri());
-        Mock::given(method("GET"))
-            .and(path(format!("{base}/issues/{PR}/comments")))
+            .and(path(&comments))
             .and(query_param_is_missing("page"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(github_json("issue-comment-list.json"))
-                    .insert_header("link", next),
-            )
+            .respond_with(first_page)
             .expect(1)
-            .mount(&api)
-            .await;
+            .mount(&api),
+    );
+    let second_page = ok_json(
+        200,
+        json!([comment(98, "<!-- cargo-perf-gate:macos -->"), comment(99, &format!("old verdict\n\n{marker}"))]),
+    );
+    block_on(
         Mock::given(method("GET"))
-            .and(path(format!("{base}/issues/{PR}/comments")))
+            .and(path(&comments))
             .and(query_param("page", "2"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-                comment(98, "<!-- cargo-perf-gate:macos -->"),
-                comment(99, &format!("old verdict\n\n{marker}")),
-            ])))
+            .respond_with(second_page)
             .expect(1)
-            .mount(&api)
-            .await;
-        Mock::given(method("PATCH"))
-            .and(path(format!("{base}/issues/comments/99")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(github_json("issue-comment.json")))
-            .expect(1)
-            .mount(&api)
-            .await;
-    });
+            .mount(&api),
+    );
+    let updated = ok_json(200, github_json("issue-comment.json"));
+    answer(&api, "PATCH", &format!("{base}/issues/comments/99"), updated, Some(1));
 
     let output = gate(temp.path(), &pr, &format!("{}/api/v3", api.uri()), "main").output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -215,25 +224,13 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
 fn an_expired_artifact_skips_the_regression_check_and_says_why() {
     let temp = tempfile::tempdir().unwrap();
     let (_, pr) = main_and_pr(temp.path());
-    let api = block_on(async {
-        let api = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/repos/octo-org/octo-repo/actions/artifacts"))
-            .respond_with(ResponseTemplate::new(200).set_body_json(
-                json!({"total_count": 1, "artifacts": [artifact(5, "2026-11-20T10:00:00Z", "main", 1296269, false)]}),
-            ))
-            .mount(&api)
-            .await;
-        // Expired between listing and download: GitHub answers 410 with a JSON body.
-        Mock::given(method("GET"))
-            .and(path("/repos/octo-org/octo-repo/actions/artifacts/5/zip"))
-            .respond_with(ResponseTemplate::new(410).set_body_json(
-                json!({"message": "Artifact has expired", "documentation_url": "https://docs.github.com/rest"}),
-            ))
-            .mount(&api)
-            .await;
-        api
-    });
+    let api = block_on(MockServer::start());
+    let listed = json!({"total_count": 1, "artifacts": [artifact(5, "2026-11-20T10:00:00Z", "main", 1296269, false)]});
+    answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
+    // Expired between listing and download: GitHub answers 410 with a JSON body.
+    let gone =
+        ok_json(410, json!({"message": "Artifact has expired", "documentation_url": "https://docs.github.com/rest"}));
+    answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts/5/zip"), gone, None);
     let output = gate(temp.path(), &pr, &api.uri(), "artifact:main").arg("--no-comment").output().unwrap();
     // The warning gate still fails, as a warning; no regression check, so nothing blocks.
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -257,23 +254,11 @@ fn an_expired_artifact_skips_the_regression_check_and_says_why() {
 fn a_fork_gets_403_keeps_its_exit_code_and_the_second_workflow_posts_the_body() {
     let temp = tempfile::tempdir().unwrap();
     let (main, pr) = main_and_pr(temp.path());
-    let api = block_on(async {
-        let api = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(format!("/repos/{REPO}/issues/{PR}/comments")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-            .mount(&api)
-            .await;
-        Mock::given(method("POST"))
-            .and(path(format!("/repos/{REPO}/issues/{PR}/comments")))
-            .respond_with(
-                ResponseTemplate::new(403).set_body_json(json!({"message": "Resource not accessible by integration"})),
-            )
-            .expect(1)
-            .mount(&api)
-            .await;
-        api
-    });
+    let api = block_on(MockServer::start());
+    let comments = format!("/repos/{REPO}/issues/{PR}/comments");
+    answer(&api, "GET", &comments, ok_json(200, json!([])), None);
+    let refusal = ok_json(403, json!({"message": "Resource not accessible by integration"}));
+    answer(&api, "POST", &comments, refusal, Some(1));
     let output = gate(temp.path(), &pr, &api.uri(), main.to_str().unwrap()).output().unwrap();
     assert_eq!(output.status.code(), Some(1), "the regression decides, not the comment");
     let err = stderr(&output);
@@ -286,27 +271,12 @@ fn a_fork_gets_403_keeps_its_exit_code_and_the_second_workflow_posts_the_body() 
     block_on(api.verify());
 
     // The workflow_run job, with a write token, posts the prepared body.
-    let writer = block_on(async {
-        let api = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(format!("/repos/{REPO}/issues/7/comments")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(github_json("issue-comment-list.json")))
-            .mount(&api)
-            .await;
-        Mock::given(method("POST"))
-            .and(path(format!("/repos/{REPO}/issues/7/comments")))
-            .respond_with(ResponseTemplate::new(201).set_body_json(github_json("issue-comment.json")))
-            .expect(1)
-            .mount(&api)
-            .await;
-        api
-    });
-    let posted = perf_gate(temp.path())
-        .args(["comment", "--body"])
-        .arg(&body_file)
-        .args(["--pr", "7", "--repo", REPO, "--api-url", &writer.uri(), "--github-token", TOKEN])
-        .output()
-        .unwrap();
+    let writer = block_on(MockServer::start());
+    let comments = format!("/repos/{REPO}/issues/7/comments");
+    answer(&writer, "GET", &comments, ok_json(200, github_json("issue-comment-list.json")), None);
+    answer(&writer, "POST", &comments, ok_json(201, github_json("issue-comment.json")), Some(1));
+    let posted =
+        comment_command(temp.path(), &body_file, "7", &writer).args(["--github-token", TOKEN]).output().unwrap();
     assert_eq!(posted.status.code(), Some(0), "{}", stderr(&posted));
     assert!(stderr(&posted).contains("Commented on #7"));
     let request = requests(&writer).into_iter().find(|r| r.method.as_str() == "POST").unwrap();
@@ -320,15 +290,9 @@ fn a_fork_gets_403_keeps_its_exit_code_and_the_second_workflow_posts_the_body() 
 fn server_errors_are_retried_then_only_warned_about() {
     let temp = tempfile::tempdir().unwrap();
     let (main, pr) = main_and_pr(temp.path());
-    let api = block_on(async {
-        let api = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(format!("/repos/{REPO}/issues/{PR}/comments")))
-            .respond_with(ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"))
-            .mount(&api)
-            .await;
-        api
-    });
+    let api = block_on(MockServer::start());
+    let bad_gateway = ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>");
+    answer(&api, "GET", &format!("/repos/{REPO}/issues/{PR}/comments"), bad_gateway, None);
     let output = gate(temp.path(), &pr, &api.uri(), main.to_str().unwrap()).output().unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(
@@ -347,40 +311,24 @@ fn a_rate_limit_is_waited_out() {
     let temp = tempfile::tempdir().unwrap();
     let body = temp.path().join("comment.md");
     std::fs::write(&body, "## perf-gate: PASS\n").unwrap();
-    let api = block_on(async {
-        let api = MockServer::start().await;
+    let api = block_on(MockServer::start());
+    let comments = format!("/repos/{REPO}/issues/3/comments");
+    block_on(
         Mock::given(method("GET"))
-            .and(path(format!("/repos/{REPO}/issues/3/comments")))
+            .and(path(&comments))
             .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
             .up_to_n_times(1)
             .with_priority(1)
-            .mount(&api)
-            .await;
-        Mock::given(method("GET"))
-            .and(path(format!("/repos/{REPO}/issues/3/comments")))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!([comment(5, "<!-- cargo-perf-gate:benchmark-config.json -->")])),
-            )
-            .mount(&api)
-            .await;
-        Mock::given(method("PATCH"))
-            .and(path(format!("/repos/{REPO}/issues/comments/5")))
-            .respond_with(ResponseTemplate::new(200).set_body_json(github_json("issue-comment.json")))
-            .expect(1)
-            .mount(&api)
-            .await;
-        api
-    });
-    let output = perf_gate(temp.path())
-        .args(["comment", "--body"])
-        .arg(&body)
-        .args(["--pr", "3", "--repo", REPO, "--api-url", &api.uri()])
-        .env("GITHUB_TOKEN", TOKEN)
-        .output()
-        .unwrap();
+            .mount(&api),
+    );
+    let marked = json!([comment(5, "<!-- cargo-perf-gate:benchmark-config.json -->")]);
+    answer(&api, "GET", &comments, ok_json(200, marked), None);
+    let updated = ok_json(200, github_json("issue-comment.json"));
+    answer(&api, "PATCH", &format!("/repos/{REPO}/issues/comments/5"), updated, Some(1));
+    let output = comment_command(temp.path(), &body, "3", &api).env("GITHUB_TOKEN", TOKEN).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("Updated the comment on #3 (comment 5)"));
+    assert_eq!(requests(&api).iter().filter(|r| r.method.as_str() == "GET").count(), 2);
     block_on(api.verify());
 }
 
