@@ -76,6 +76,7 @@ fn gate(temp: &Path, pr: &Path, api: &str, baseline: &str) -> assert_cmd::Comman
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", fixture("github/pull_request_event.min.json"))
         .env("GITHUB_STEP_SUMMARY", temp.join("step-summary.md"))
+        .env("GITHUB_OUTPUT", temp.join("step-outputs"))
         .env("GITHUB_TOKEN", TOKEN);
     command
 }
@@ -213,6 +214,15 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
     assert!(step_summary.starts_with("## ❌ perf-gate: FAIL"));
     assert!(!step_summary.contains("cargo-perf-gate:linux"));
     assert!(stderr(&output).contains("Updated the comment on #2 (comment 99)"));
+    let out_dir = temp.path().join("out");
+    assert_eq!(
+        std::fs::read_to_string(temp.path().join("step-outputs")).unwrap(),
+        format!(
+            "verdict=fail\nregressions=1\nfailed-gates=1\nreport-dir={}\nsummary-path={}\n",
+            out_dir.display(),
+            out_dir.join("summary.md").display()
+        )
+    );
     assert_token_never_shown(&output, &temp.path().join("out"));
     block_on(async {
         api.verify().await;

@@ -13,7 +13,7 @@ use crate::github::client::{Client, RetryPolicy};
 use crate::github::comment::{self, Posted, COMMENT_LIMIT, STEP_SUMMARY_LIMIT};
 use crate::github::{Context, GitHubError, Overrides};
 use crate::model::Results;
-use crate::report::Origin;
+use crate::report::{Origin, Report};
 use crate::{exit_code, output};
 
 /// The comment body a gate run leaves in its out dir for a later `cargo perf-gate comment`.
@@ -150,17 +150,12 @@ fn age_seconds(rfc3339: &str) -> Option<u64> {
 /// Tells GitHub: annotations and the step summary inside Actions; on a pull request, the
 /// comment (its body also written to the out dir for the fork setup's second workflow).
 /// Failures to post are warnings unless `--require-comment`.
-pub fn publish(
-    github: &GitHub,
-    markdown: &str,
-    annotations: &str,
-    out_dir: &Path,
-    console: &Console,
-) -> Result<(), Error> {
+pub fn publish(github: &GitHub, verdict: &Verdict<'_>, out_dir: &Path, console: &Console) -> Result<(), Error> {
     let context = &github.context;
     let run_url = context.run_url();
+    let markdown = verdict.markdown;
     if context.in_actions {
-        print!("{annotations}");
+        print!("{}", verdict.annotations);
         let _ = std::io::stdout().flush();
         if let Some(path) = &context.step_summary {
             let summary = comment::fit(markdown, "", STEP_SUMMARY_LIMIT, run_url.as_deref());
@@ -168,6 +163,10 @@ pub fn publish(
                 console.warn(&format!("cannot append to the step summary {}: {e}", path.display()));
             }
         }
+    }
+    if let Some(path) = &context.step_outputs {
+        append(path, &step_outputs(verdict, out_dir))
+            .map_err(|source| output::WriteError { path: path.clone(), source })?;
     }
     let Some(pr) = context.pull_request.as_ref().map(|pr| pr.number) else {
         if github.options.require_comment {
@@ -195,6 +194,31 @@ pub fn publish(
             Ok(())
         }
     }
+}
+
+/// What a run tells the workflow, for the action's outputs.
+pub struct Verdict<'a> {
+    pub report: &'a Report,
+    pub markdown: &'a str,
+    pub annotations: &'a str,
+    /// The summary file, when one was written.
+    pub summary_path: Option<&'a Path>,
+}
+
+/// `name=value` lines for `GITHUB_OUTPUT`; no value holds a newline.
+fn step_outputs(verdict: &Verdict<'_>, out_dir: &Path) -> String {
+    let counts = &verdict.report.counts;
+    let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display().to_string();
+    [
+        ("verdict", verdict.report.verdict.as_str().to_owned()),
+        ("regressions", (counts.regressed + counts.regressed_warning).to_string()),
+        ("failed-gates", (counts.gates_failed_blocking + counts.gates_failed_warning).to_string()),
+        ("report-dir", absolute(out_dir)),
+        ("summary-path", verdict.summary_path.map(absolute).unwrap_or_default()),
+    ]
+    .iter()
+    .map(|(name, value)| format!("{name}={}\n", value.replace(['\n', '\r'], " ")))
+    .collect()
 }
 
 fn post(github: &GitHub, pr: u64, body: &str) -> Result<Posted, GitHubError> {

@@ -338,7 +338,14 @@ fn evaluate_and_report(
         let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         console.status(&format!("Reports: {}", list.join(", ")));
     }
-    github::publish(github, &markdown, &render::annotations(&view)?, out_dir, console)?;
+    let summary_path = out_dir.join(SUMMARY_MD_FILE);
+    let verdict = github::Verdict {
+        report: &report,
+        markdown: &markdown,
+        annotations: &render::annotations(&view)?,
+        summary_path: reporting.markdown.then_some(summary_path.as_path()),
+    };
+    github::publish(github, &verdict, out_dir, console)?;
     Ok(if report.fails() { exit_code::GATE_FAILED } else { exit_code::OK })
 }
 

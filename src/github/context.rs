@@ -94,6 +94,8 @@ pub struct Context {
     pub token: Option<Token>,
     /// `GITHUB_STEP_SUMMARY`: the file a step appends its summary to.
     pub step_summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`: the file a step appends its outputs to.
+    pub step_outputs: Option<PathBuf>,
 }
 
 /// The parts of a `pull_request` (or `pull_request_target`) event payload perf-gate reads.
@@ -171,6 +173,7 @@ impl Context {
             pull_request,
             token: overrides.token.clone().or_else(|| env("GITHUB_TOKEN")).and_then(Token::new),
             step_summary: env("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            step_outputs: env("GITHUB_OUTPUT").map(PathBuf::from),
         })
     }
 
