@@ -7,6 +7,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::model::Shard;
+
 const EXIT_CODES: &str = "\
 Exit codes:
   0    everything passed (Warning gates may have failed)
@@ -51,6 +53,9 @@ pub enum Command {
     /// Create, validate or describe benchmark-config.json.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Merge the results files of a sharded run (`run --shard K/N`) into one.
+    #[command(after_help = EXIT_CODES)]
+    Merge(MergeArgs),
     /// Post a prepared comment body to a pull request, updating this gate's earlier comment
     /// (the second workflow of the fork setup).
     #[command(after_help = EXIT_CODES)]
@@ -105,6 +110,10 @@ pub struct RunArgs {
     /// collects everything there and cannot be combined with the selection flags.
     #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "features", "all_features", "no_default_features", "bench_args"])]
     pub no_run: bool,
+    /// Run only shard K of N (e.g. 2/4): every N-th benchmark of the sorted suite, starting at
+    /// the K-th. Writes results.json without checking it: merge the shards, then `check`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_run", "baseline"])]
+    pub shard: Option<Shard>,
     /// Criterion's output directory [default: $CRITERION_HOME, else <target-dir>/criterion].
     #[arg(long, value_name = "DIR")]
     pub criterion_dir: Option<PathBuf>,
@@ -175,6 +184,21 @@ pub struct GitHubArgs {
     /// Fail (exit 4) when the PR comment cannot be posted; by default that is a warning.
     #[arg(long, conflicts_with = "no_comment")]
     pub require_comment: bool,
+}
+
+/// Options of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' results files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Where to write the merged results.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    Shard::parse(text)
 }
 
 /// Options of `comment`.
@@ -262,6 +286,8 @@ mod tests {
             "cargo perf-gate --baseline main --require-baseline --repo o/r --pr 3 --api-url http://x --comment-id linux",
             "cargo perf-gate check --results r.json --baseline artifact:main --no-comment --github-token t",
             "cargo perf-gate comment --body comment.md --pr 12 --repo o/r",
+            "cargo perf-gate run --shard 2/4 -- --quick",
+            "cargo perf-gate merge a.json b.json -o results.json",
         ];
         for case in cases {
             assert!(parse(case).is_ok(), "{case}: {:?}", parse(case).err());
@@ -292,6 +318,10 @@ mod tests {
             ("cargo perf-gate comment --pr 1", ErrorKind::MissingRequiredArgument),
             ("cargo perf-gate --no-comment --require-comment", ErrorKind::ArgumentConflict),
             ("cargo perf-gate --pr twelve", ErrorKind::ValueValidation),
+            ("cargo perf-gate --shard 5/4", ErrorKind::ValueValidation),
+            ("cargo perf-gate --shard 1/2 --no-run", ErrorKind::ArgumentConflict),
+            ("cargo perf-gate merge -o out.json", ErrorKind::MissingRequiredArgument),
+            ("cargo perf-gate merge a.json", ErrorKind::MissingRequiredArgument),
         ];
         for (case, kind) in cases {
             assert_eq!(parse(case).err(), Some(kind), "{case}");

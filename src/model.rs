@@ -35,6 +35,100 @@ pub struct Results {
     /// The run-health canary, when perf-gate ran the benches itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub canary: Option<Canary>,
+    /// Which part of a sharded suite this file holds (`run --shard K/N`); absent for a whole run
+    /// and after `merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` of `count`, 1-based: `2/4`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `K/N` with 1 <= K <= N.
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let invalid = || format!("`{text}` is not a shard: expected K/N with 1 <= K <= N, e.g. 2/4");
+        let (index, count) = text.split_once('/').ok_or_else(invalid)?;
+        let index: u32 = index.trim().parse().map_err(|_| invalid())?;
+        let count: u32 = count.trim().parse().map_err(|_| invalid())?;
+        if index == 0 || index > count {
+            return Err(invalid());
+        }
+        Ok(Shard { index, count })
+    }
+
+    /// Whether the `position`-th item (0-based) of a sorted list belongs to this shard. Dealing
+    /// round-robin keeps the shards' sizes within one of each other.
+    pub fn takes(&self, position: usize) -> bool {
+        position % self.count as usize == (self.index - 1) as usize
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// Merges the results of a sharded run (or of separately run suites of one commit) into one:
+/// the benchmarks of all, the newest time, and the first file's environment and canary.
+/// `names` label the parts in errors. Refuses duplicate benchmark ids, different commits,
+/// sharded and unsharded parts together, and an incomplete or repeated set of shards.
+pub fn merge(parts: Vec<(String, Results)>) -> Result<Results, String> {
+    let Some((first_name, first)) = parts.first() else { return Err("nothing to merge".to_owned()) };
+    let mut owner: BTreeMap<String, &str> = BTreeMap::new();
+    for (name, part) in &parts {
+        if part.git.as_ref().map(|g| &g.commit) != first.git.as_ref().map(|g| &g.commit) {
+            return Err(format!(
+                "{name} measured commit {}, {first_name} commit {}: only parts of one run can be merged",
+                part.git.as_ref().map_or("unknown", |g| g.commit.as_str()),
+                first.git.as_ref().map_or("unknown", |g| g.commit.as_str())
+            ));
+        }
+        if part.shard.is_some() != first.shard.is_some() {
+            return Err(format!(
+                "{} is a shard and {} is not: merge the shards of one `run --shard K/N` matrix",
+                if part.shard.is_some() { name } else { first_name },
+                if part.shard.is_some() { first_name } else { name }
+            ));
+        }
+        for benchmark in &part.benchmarks {
+            if let Some(other) = owner.insert(benchmark.id.clone(), name) {
+                return Err(format!("benchmark `{}` is in both {other} and {name}", benchmark.id));
+            }
+        }
+    }
+    if let Some(count) = first.shard.map(|s| s.count) {
+        let mut seen: BTreeMap<u32, &str> = BTreeMap::new();
+        for (name, part) in &parts {
+            let shard = part.shard.unwrap_or(Shard { index: 0, count: 0 });
+            if shard.count != count {
+                return Err(format!(
+                    "{name} is shard {shard}, {first_name} one of {count}: all shards must split the suite alike"
+                ));
+            }
+            if let Some(other) = seen.insert(shard.index, name) {
+                return Err(format!("{other} and {name} are both shard {shard}"));
+            }
+        }
+        let missing: Vec<String> =
+            (1..=count).filter(|i| !seen.contains_key(i)).map(|i| format!("{i}/{count}")).collect();
+        if !missing.is_empty() {
+            return Err(format!("shard {} missing: pass the results of every shard", missing.join(", ")));
+        }
+    }
+    let created_at = parts.iter().map(|(_, p)| p.created_at.clone()).max().unwrap_or_default();
+    let mut merged = first.clone();
+    merged.tool = Tool::this();
+    merged.created_at = created_at;
+    merged.shard = None;
+    merged.benchmarks = parts.into_iter().flat_map(|(_, part)| part.benchmarks).collect();
+    merged.benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(merged)
 }
 
 /// A fixed calibration workload timed before the first bench target and after each one. Its
@@ -249,6 +343,7 @@ impl Results {
             environment,
             benchmarks,
             canary: None,
+            shard: None,
         }
     }
 
@@ -318,5 +413,57 @@ pub(crate) mod fixtures {
             source: Source::Criterion(CriterionSource::new(id, "new")),
             metrics: BTreeMap::from([(TIME_METRIC.to_owned(), time)]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{benchmark, results};
+    use super::*;
+
+    fn part(shard: Option<&str>, ids: &[&str]) -> Results {
+        let mut part = results(ids.iter().map(|id| benchmark(id, Better::Lower, &[1.0, 2.0])).collect());
+        part.shard = shard.map(|s| Shard::parse(s).unwrap());
+        part
+    }
+
+    fn named(parts: Vec<Results>) -> Vec<(String, Results)> {
+        parts.into_iter().enumerate().map(|(i, p)| (format!("part{}.json", i + 1), p)).collect()
+    }
+
+    #[test]
+    fn shards_parse_and_deal_round_robin() {
+        let shard = Shard::parse("2/3").unwrap();
+        assert_eq!(shard.to_string(), "2/3");
+        let taken: Vec<usize> = (0..8).filter(|i| shard.takes(*i)).collect();
+        assert_eq!(taken, [1, 4, 7]);
+        for bad in ["0/3", "4/3", "3", "a/b", "1/0", ""] {
+            assert!(Shard::parse(bad).unwrap_err().contains("expected K/N"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn merging_every_shard_gives_the_whole_suite_sorted() {
+        let merged = merge(named(vec![part(Some("2/2"), &["b", "d"]), part(Some("1/2"), &["c", "a"])])).unwrap();
+        let ids: Vec<&str> = merged.benchmarks.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["a", "b", "c", "d"]);
+        assert_eq!(merged.shard, None);
+    }
+
+    #[test]
+    fn merging_refuses_what_is_not_one_run() {
+        let error = |parts: Vec<Results>| merge(named(parts)).unwrap_err();
+        assert!(
+            error(vec![part(None, &["a"]), part(None, &["a"])]).contains("`a` is in both part1.json and part2.json")
+        );
+        assert!(error(vec![part(Some("1/2"), &["a"]), part(None, &["b"])])
+            .contains("part1.json is a shard and part2.json is not"));
+        assert!(error(vec![part(Some("1/2"), &["a"]), part(Some("1/2"), &["b"])]).contains("both shard 1/2"));
+        assert!(error(vec![part(Some("1/3"), &["a"]), part(Some("3/3"), &["b"])]).contains("shard 2/3 missing"));
+        assert!(error(vec![part(Some("1/2"), &["a"]), part(Some("2/3"), &["b"])]).contains("split the suite alike"));
+        let mut other_commit = part(None, &["b"]);
+        other_commit.git = Some(GitInfo { commit: "f".repeat(40), branch: None, dirty: false });
+        assert!(error(vec![part(None, &["a"]), other_commit]).contains("only parts of one run can be merged"));
+        assert!(merge(Vec::new()).unwrap_err().contains("nothing to merge"));
     }
 }

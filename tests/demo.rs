@@ -152,6 +152,58 @@ fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
     assert_eq!(output.status.code(), Some(1), "the demo's sort gate now matches nothing: {}", stderr(&output));
 }
 
+#[test]
+fn merging_every_shard_gives_the_unsharded_suite() {
+    let demo = demo_copy("sharded", |_| {});
+    let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.2"];
+    let ids = |results: &Path| -> Vec<String> {
+        let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+        results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let whole = demo.path().join("whole");
+    perf_gate_in_copy(demo.path()).args(["--quiet", "--out-dir"]).arg(&whole).args(quick).assert().code(0);
+    let mut shard_files = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = demo.path().join(format!("shard{}", &shard[..1]));
+        let output = perf_gate_in_copy(demo.path())
+            .args(["--quiet", "--shard", shard, "--out-dir"])
+            .arg(&out)
+            .args(quick)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let results: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+        assert_eq!(format!("{}/{}", results["shard"]["index"], results["shard"]["count"]), shard);
+        assert!(!out.join("report.json").exists(), "a shard is checked only once merged");
+        shard_files.push(out.join("results.json"));
+    }
+    // Five benchmarks dealt round-robin: three and two, none in both.
+    let (first, second) = (ids(&shard_files[0]), ids(&shard_files[1]));
+    assert_eq!((first.len(), second.len()), (3, 2), "{first:?} {second:?}");
+    assert!(first.iter().all(|id| !second.contains(id)));
+
+    let merged = demo.path().join("merged.json");
+    perf_gate(demo.path()).arg("merge").args(&shard_files).arg("-o").arg(&merged).assert().code(0);
+    assert_eq!(ids(&merged), ids(&whole.join("results.json")));
+    let repeated = perf_gate(demo.path())
+        .arg("merge")
+        .args([&shard_files[0], &shard_files[0]])
+        .args(["-o", "x.json"])
+        .output()
+        .unwrap();
+    assert_eq!(repeated.status.code(), Some(2));
+    assert!(stderr(&repeated).contains("is in both"), "{}", stderr(&repeated));
+    // The merged file is gated like an unsharded run.
+    perf_gate(demo.path())
+        .args(["check", "--results"])
+        .arg(&merged)
+        .arg("--config")
+        .arg(demo.path().join("benchmark-config.json"))
+        .assert()
+        .code(0);
+}
+
 /// Whether `pid` is a live process (a zombie waiting to be reaped counts as gone).
 fn alive(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {

@@ -10,12 +10,12 @@ mod github;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
-use crate::collect::cargo::{Cargo, Features, OutputSink, Workspace};
+use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace};
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::model::{Benchmark, Canary, Results, Source};
+use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
 use crate::{exit_code, interrupt, render};
@@ -42,6 +42,7 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Config(command)) => config_command(command),
+        Some(Command::Merge(args)) => merge(args),
         Some(Command::Comment(args)) => github::comment_command(args, &Console { quiet: false }),
     };
     match outcome {
@@ -127,12 +128,20 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         benchmarks,
     );
     current.canary = canary;
+    current.shard = args.shard;
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }
     let results_path = out_dir.join(RESULTS_FILE);
     output::write_atomic(&results_path, &to_json(&current))?;
     console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
+    if let Some(shard) = args.shard {
+        // Gates and comparisons judge the whole suite: they run on the merged file.
+        console.status(&format!(
+            "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`, then `cargo perf-gate check --results results.json`."
+        ));
+        return Ok(exit_code::OK);
+    }
     evaluate_and_report(&config, &current, baseline, &github, &out_dir, args.strict, notes, &console)
 }
 
@@ -166,7 +175,7 @@ fn run_benches(
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     });
-    let mut sink = OutputSink { stream: !args.quiet, log: Some(log), progress: progress.clone() };
+    let mut sink = OutputSink { stream: !args.quiet, log: Some(log), progress: progress.clone(), captured: None };
     let cargo = Cargo { workspace, features: &features, criterion_home };
     let total = selection.benches.len();
     console.status(&format!("Building {total} bench target{}", if total == 1 { "" } else { "s" }));
@@ -174,11 +183,16 @@ fn run_benches(
         bar.set_message("building the benches");
     }
     cargo.build(&selection.benches, &mut sink)?;
+    let plan = match args.shard {
+        None => selection.benches.iter().map(|target| (target, args.bench_args.clone())).collect(),
+        Some(shard) => shard_plan(&cargo, &selection.benches, &args.bench_args, shard, &mut sink, console)?,
+    };
+    let total = plan.len();
 
     let mut canary = CanaryRecorder::default();
     canary.checkpoint();
     let mut benchmarks: Vec<Benchmark> = Vec::new();
-    for (index, target) in selection.benches.iter().enumerate() {
+    for (index, (target, bench_args)) in plan.iter().enumerate() {
         console.status(&format!(
             "Running bench `{}` of package `{}` [{}/{total}]",
             target.name,
@@ -186,7 +200,7 @@ fn run_benches(
             index + 1
         ));
         let started = run_stamp(out_dir)?;
-        cargo.run(target, &args.bench_args, &mut sink)?;
+        cargo.run(target, bench_args, &mut sink)?;
         canary.checkpoint();
         let collection = match criterion::collect(criterion_home, &args.criterion_baseline, Some(started)) {
             Ok(collection) => collection,
@@ -226,11 +240,46 @@ fn run_benches(
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
-    if benchmarks.is_empty() {
+    // A shard may be dealt nothing when there are more shards than benchmarks.
+    if benchmarks.is_empty() && args.shard.is_none() {
         return Err(Error::NothingWritten { home: criterion_home.to_owned() });
     }
     benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((benchmarks, canary.finish()))
+}
+
+/// The bench targets to run for `shard`, each with the criterion filter that selects its share:
+/// every benchmark of every target is listed, the sorted list is dealt round-robin, and a
+/// target none of whose benchmarks fell to this shard does not run at all.
+fn shard_plan<'a>(
+    cargo: &Cargo<'_>,
+    targets: &'a [BenchTarget],
+    bench_args: &[String],
+    shard: Shard,
+    sink: &mut OutputSink,
+    console: &Console,
+) -> Result<Vec<(&'a BenchTarget, Vec<String>)>, Error> {
+    let mut suite: Vec<(&BenchTarget, String)> = Vec::new();
+    for target in targets {
+        suite.extend(cargo.list(target, bench_args, sink)?.into_iter().map(|id| (target, id)));
+    }
+    suite.sort_by(|(a, a_id), (b, b_id)| (&a.package, &a.name, a_id).cmp(&(&b.package, &b.name, b_id)));
+    let mine: Vec<&(&BenchTarget, String)> =
+        suite.iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, item)| item).collect();
+    console.status(&format!("Shard {shard}: {} of {} benchmarks", mine.len(), suite.len()));
+    let plan = targets
+        .iter()
+        .filter_map(|target| {
+            let ids: Vec<String> =
+                mine.iter().filter(|(t, _)| std::ptr::eq(*t, target)).map(|(_, id)| id.clone()).collect();
+            (!ids.is_empty()).then(|| {
+                let mut args = bench_args.to_vec();
+                args.push(exact_filter(&ids));
+                (target, args)
+            })
+        })
+        .collect();
+    Ok(plan)
 }
 
 fn describe_target(benchmark: &Benchmark) -> String {
@@ -259,6 +308,28 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });
     evaluate_and_report(&config, &current, baseline, &github, &out_dir, args.strict, notes, &console)
+}
+
+fn merge(args: cli::MergeArgs) -> Result<u8, Error> {
+    let mut parts = Vec::new();
+    for path in &args.files {
+        parts.push((path.display().to_string(), load_results(path)?));
+    }
+    for (name, part) in &parts[1..] {
+        let differences = part.environment.differences(&parts[0].1.environment);
+        if !differences.is_empty() {
+            let fields: Vec<&str> = differences.iter().map(|d| d.field.as_str()).collect();
+            eprintln!(
+                "warning: {name} was measured on another machine ({} differ); the merged file keeps the first one's",
+                fields.join(", ")
+            );
+        }
+    }
+    let count = parts.len();
+    let merged = model::merge(parts).map_err(Error::Usage)?;
+    output::write_atomic(&args.output, &to_json(&merged))?;
+    eprintln!("Merged {count} files: {} benchmarks in {}", merged.benchmarks.len(), args.output.display());
+    Ok(exit_code::OK)
 }
 
 /// Loads the config given explicitly (which must exist) or the default one (which may not).

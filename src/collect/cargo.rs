@@ -268,6 +268,8 @@ pub struct OutputSink {
     pub log: Option<File>,
     /// Shows the benchmark being measured when the output is not streamed.
     pub progress: Option<indicatif::ProgressBar>,
+    /// Every line is also kept here while it is `Some`.
+    pub captured: Option<Vec<String>>,
 }
 
 /// Runs cargo for one workspace.
@@ -306,6 +308,26 @@ impl Cargo<'_> {
         run_to_end(command, "building the benches", sink)
     }
 
+    /// The ids of the benchmarks a built bench target holds (criterion's `--list`), among
+    /// those `bench_args` select.
+    pub fn list(
+        &self,
+        bench: &BenchTarget,
+        bench_args: &[String],
+        sink: &mut OutputSink,
+    ) -> Result<Vec<String>, BenchError> {
+        let mut command = self.command(&[bench]);
+        command.arg("--").args(bench_args).arg("--list");
+        sink.captured = Some(Vec::new());
+        let stream = std::mem::replace(&mut sink.stream, false);
+        let outcome =
+            run_to_end(command, &format!("listing bench `{}` of package `{}`", bench.name, bench.package), sink);
+        sink.stream = stream;
+        let lines = sink.captured.take().unwrap_or_default();
+        outcome?;
+        Ok(lines.iter().filter_map(|line| line.strip_suffix(": benchmark")).map(str::to_owned).collect())
+    }
+
     /// Runs one bench target, passing `bench_args` to the executable.
     pub fn run(&self, bench: &BenchTarget, bench_args: &[String], sink: &mut OutputSink) -> Result<(), BenchError> {
         let mut command = self.command(&[bench]);
@@ -314,6 +336,22 @@ impl Cargo<'_> {
         }
         run_to_end(command, &format!("bench `{}` of package `{}`", bench.name, bench.package), sink)
     }
+}
+
+/// A criterion filter (a regex over full ids) that matches exactly `ids`.
+pub fn exact_filter(ids: &[String]) -> String {
+    let escaped: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            id.chars()
+                .flat_map(|c| {
+                    let meta = "\\.+*?()|[]{}^$#&-~".contains(c);
+                    meta.then_some('\\').into_iter().chain(std::iter::once(c))
+                })
+                .collect()
+        })
+        .collect();
+    format!("^(?:{})$", escaped.join("|"))
 }
 
 /// Kills the child's whole process group when dropped, so that neither an error, a panic nor
@@ -443,6 +481,9 @@ impl OutputSink {
                 progress.set_message(name.to_owned());
             }
         }
+        if let Some(captured) = &mut self.captured {
+            captured.push(line.clone());
+        }
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
@@ -526,7 +567,7 @@ mod tests {
     }
 
     fn sink() -> OutputSink {
-        OutputSink { stream: false, log: None, progress: None }
+        OutputSink { stream: false, log: None, progress: None, captured: None }
     }
 
     #[test]
@@ -536,6 +577,15 @@ mod tests {
         let error = run_to_end(command, "the thing", &mut sink()).unwrap_err().to_string();
         assert!(error.starts_with("the thing failed (exit status: 7)"), "{error}");
         assert!(error.contains("    first") && error.contains("    oops"), "{error}");
+    }
+
+    #[test]
+    fn exact_filters_escape_every_regex_metacharacter() {
+        let ids = ["parse/1.5".to_owned(), "a+b (x|y) [z]".to_owned(), "^$*?{}#&-~\\".to_owned()];
+        assert_eq!(
+            exact_filter(&ids),
+            "^(?:parse/1\\.5|a\\+b \\(x\\|y\\) \\[z\\]|\\^\\$\\*\\?\\{\\}\\#\\&\\-\\~\\\\)$"
+        );
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn results(created_at: &str, sha: &str, branch: &str, cpu: &str, benchmarks: Vec
         environment: environment(cpu),
         benchmarks,
         canary: None,
+        shard: None,
     }
 }
 
