@@ -218,9 +218,10 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
     assert_eq!(
         std::fs::read_to_string(temp.path().join("step-outputs")).unwrap(),
         format!(
-            "verdict=fail\nregressions=1\nfailed-gates=1\nreport-dir={}\nsummary-path={}\n",
+            "verdict=fail\nregressions=1\nfailed-gates=1\nreport-dir={}\nsummary-path={}\nresults-path={}\nupdate-baseline=false\n",
             out_dir.display(),
-            out_dir.join("summary.md").display()
+            out_dir.join("summary.md").display(),
+            pr.display()
         )
     );
     assert_token_never_shown(&output, &temp.path().join("out"));

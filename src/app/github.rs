@@ -203,6 +203,11 @@ pub struct Verdict<'a> {
     pub annotations: &'a str,
     /// The summary file, when one was written.
     pub summary_path: Option<&'a Path>,
+    /// The results file that was checked.
+    pub results_path: &'a Path,
+    /// Whether these results may become the new baseline: the gates passed, or the config's
+    /// `update_baseline_on_success` is off.
+    pub update_baseline: bool,
 }
 
 /// `name=value` lines for `GITHUB_OUTPUT`; no value holds a newline.
@@ -215,6 +220,8 @@ fn step_outputs(verdict: &Verdict<'_>, out_dir: &Path) -> String {
         ("failed-gates", (counts.gates_failed_blocking + counts.gates_failed_warning).to_string()),
         ("report-dir", absolute(out_dir)),
         ("summary-path", verdict.summary_path.map(absolute).unwrap_or_default()),
+        ("results-path", absolute(verdict.results_path)),
+        ("update-baseline", verdict.update_baseline.to_string()),
     ]
     .iter()
     .map(|(name, value)| format!("{name}={}\n", value.replace(['\n', '\r'], " ")))

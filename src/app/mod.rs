@@ -142,7 +142,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         ));
         return Ok(exit_code::OK);
     }
-    evaluate_and_report(&config, &current, baseline, &github, &out_dir, args.strict, notes, &console)
+    let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline };
+    evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
 /// Builds and runs the selected bench targets, collecting what each one wrote, with the canary
@@ -307,7 +308,8 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let out_dir = args.out_dir.clone().unwrap_or_else(|| {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });
-    evaluate_and_report(&config, &current, baseline, &github, &out_dir, args.strict, notes, &console)
+    let checked = Checked { config: &config, current: &current, results_path: &args.results, baseline };
+    evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
 fn merge(args: cli::MergeArgs) -> Result<u8, Error> {
@@ -355,17 +357,23 @@ pub fn load_results(path: &Path) -> Result<Results, Error> {
 }
 
 /// Evaluates, writes the enabled reports together, prints the summary, and picks the exit code.
-#[allow(clippy::too_many_arguments)]
-fn evaluate_and_report(
-    config: &Config,
-    current: &Results,
+/// The results to check and what to check them with.
+struct Checked<'a> {
+    config: &'a Config,
+    current: &'a Results,
+    results_path: &'a Path,
     baseline: github::Baseline,
+}
+
+fn evaluate_and_report(
+    checked: Checked<'_>,
     github: &GitHub,
     out_dir: &Path,
     strict: bool,
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
+    let Checked { config, current, results_path, baseline } = checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -415,6 +423,8 @@ fn evaluate_and_report(
         markdown: &markdown,
         annotations: &render::annotations(&view)?,
         summary_path: reporting.markdown.then_some(summary_path.as_path()),
+        results_path,
+        update_baseline: !config.update_baseline_on_success || !report.fails(),
     };
     github::publish(github, &verdict, out_dir, console)?;
     Ok(if report.fails() { exit_code::GATE_FAILED } else { exit_code::OK })
