@@ -175,6 +175,10 @@ pub struct GitHubArgs {
     /// The pull request to comment on [default: from the pull_request event].
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
+    /// Name of the baseline artifact [default: the config's `github.artifact_name`, else
+    /// perf-gate-baseline].
+    #[arg(long, value_name = "NAME")]
+    pub artifact_name: Option<String>,
     /// Fail (exit 2) when no baseline can be had, instead of skipping the regression check.
     #[arg(long)]
     pub require_baseline: bool,

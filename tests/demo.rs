@@ -1,40 +1,14 @@
 //! The real thing: `cargo bench` on the demo crate, built and run through perf-gate.
 //!
-//! Every test shares one target directory, so criterion is compiled once for all of them.
+//! Every test shares one target directory (`shared_target_dir`), so criterion is compiled once.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
-
-fn shared_target_dir() -> PathBuf {
-    repo().join("target/demo-target")
-}
-
-/// A copy of the demo crate in a temp dir, renamed to package `demo_<tag>` and edited by `edit`.
-///
-/// cargo names build artifacts by package name and version, not by path, so copies sharing a
-/// target dir need their own names or they overwrite each other's bench executables.
-fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
-    let demo = repo().join("examples/demo");
-    for file in ["Cargo.toml", "Cargo.lock", "benchmark-config.json", "src/lib.rs", "benches/demo_bench.rs"] {
-        let to = temp.path().join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(demo.join(file), &to).unwrap();
-    }
-    for file in ["Cargo.toml", "Cargo.lock"] {
-        let path = temp.path().join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let text = text.replacen("name = \"demo\"", &format!("name = \"demo_{tag}\""), 1);
-        std::fs::write(&path, text.replacen("[lib]", "[lib]\nname = \"demo\"", 1)).unwrap();
-    }
-    edit(temp.path());
-    temp
-}
 
 /// perf-gate in a demo copy, with its own criterion home so parallel tests never see each
 /// other's results.

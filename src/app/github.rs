@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::{load_results, Console};
 use crate::cli::{CommentArgs, GitHubArgs, GitHubConnection};
+use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
 use crate::github::client::{Client, RetryPolicy};
@@ -73,9 +74,10 @@ pub struct Baseline {
 pub fn load_baseline(
     value: Option<&str>,
     github: &GitHub,
-    artifact_name: &str,
+    config: &Config,
     console: &Console,
 ) -> Result<Baseline, Error> {
+    let artifact_name = github.options.artifact_name.as_deref().unwrap_or(&config.github.artifact_name);
     let Some(value) = value else {
         if github.options.require_baseline {
             return Err(Error::BaselineRequired("no --baseline given".to_owned()));

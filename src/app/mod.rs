@@ -115,7 +115,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
-    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config.github.artifact_name, &console)?;
+    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, &console)?;
 
     let (benchmarks, canary) = match (&workspace, args.no_run) {
         (Some(ws), false) => run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes)?,
@@ -304,7 +304,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
-    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config.github.artifact_name, &console)?;
+    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, &console)?;
     let out_dir = args.out_dir.clone().unwrap_or_else(|| {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });

@@ -66,3 +66,30 @@ pub fn snapshot_settings() -> insta::Settings {
     settings.set_prepend_module_to_snapshot(false);
     settings
 }
+
+/// The target dir every demo build shares, so criterion is compiled once for all tests.
+pub fn shared_target_dir() -> PathBuf {
+    repo().join("target/demo-target")
+}
+
+/// A copy of the demo crate in a temp dir, renamed to package `demo_<tag>` and edited by `edit`.
+///
+/// cargo names build artifacts by package name and version, not by path, so copies sharing a
+/// target dir need their own names or they overwrite each other's bench executables.
+pub fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    let demo = repo().join("examples/demo");
+    for file in ["Cargo.toml", "Cargo.lock", "benchmark-config.json", "src/lib.rs", "benches/demo_bench.rs"] {
+        let to = temp.path().join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(demo.join(file), &to).unwrap();
+    }
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let path = temp.path().join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let text = text.replacen("name = \"demo\"", &format!("name = \"demo_{tag}\""), 1);
+        std::fs::write(&path, text.replacen("[lib]", "[lib]\nname = \"demo\"", 1)).unwrap();
+    }
+    edit(temp.path());
+    temp
+}

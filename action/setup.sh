@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The action's first step: checks the inputs, then picks the version, the target triple and
+# the directory the binary is cached in.
+set -euo pipefail
+
+fail() {
+  echo "::error title=cargo-perf-gate action::$1"
+  exit 2
+}
+
+case "$INPUT_COMMAND" in
+  gate | baseline) ;;
+  *) fail "input command: '$INPUT_COMMAND' is not gate or baseline" ;;
+esac
+case "$INPUT_FAIL_ON" in
+  blocking | warning | never) ;;
+  *) fail "input fail-on: '$INPUT_FAIL_ON' is not blocking, warning or never" ;;
+esac
+case "$INPUT_COMMENT" in
+  true | false) ;;
+  *) fail "input comment: '$INPUT_COMMENT' is not true or false" ;;
+esac
+if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge && ! "$INPUT_SHARD" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]; then
+  fail "input shard: '$INPUT_SHARD' is not K/N (e.g. 2/4) or merge"
+fi
+
+version="$INPUT_VERSION"
+if [[ -z "$version" ]]; then
+  version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$GITHUB_ACTION_PATH/Cargo.toml" | head -n 1)"
+fi
+[[ -n "$version" ]] || fail "cannot tell which cargo-perf-gate version to install: set the version input"
+version="${version#v}"
+
+case "${RUNNER_OS:-Linux}/${RUNNER_ARCH:-X64}" in
+  Linux/X64) target=x86_64-unknown-linux-gnu ;;
+  Linux/ARM64) target=aarch64-unknown-linux-gnu ;;
+  macOS/X64) target=x86_64-apple-darwin ;;
+  macOS/ARM64) target=aarch64-apple-darwin ;;
+  Windows/X64) target=x86_64-pc-windows-msvc ;;
+  *) target=unknown ;;
+esac
+
+{
+  echo "version=$version"
+  echo "target=$target"
+  echo "install-root=$HOME/.cargo-perf-gate/$version"
+} >>"$GITHUB_OUTPUT"

@@ -1,0 +1,503 @@
+//! action.yml, read and run the way the runner would: inputs documented and used, outputs set,
+//! and the `run:` steps executed with bash (expressions substituted, `GITHUB_OUTPUT`,
+//! `GITHUB_PATH`, `GITHUB_STEP_SUMMARY`, a pull-request event, the fake GitHub on 127.0.0.1).
+//! Steps that `uses:` another action are checked for their inputs and whether they would run.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+}
+
+fn action() -> Yaml {
+    let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+    YamlLoader::load_from_str(&text).unwrap().remove(0)
+}
+
+fn map(yaml: &Yaml) -> Vec<(String, &Yaml)> {
+    yaml.as_hash()
+        .map(|hash| hash.iter().map(|(k, v)| (k.as_str().unwrap().to_owned(), v)).collect())
+        .unwrap_or_default()
+}
+
+fn text(yaml: &Yaml) -> String {
+    match yaml {
+        Yaml::String(s) => s.clone(),
+        Yaml::Integer(i) => i.to_string(),
+        Yaml::Boolean(b) => b.to_string(),
+        Yaml::Null | Yaml::BadValue => String::new(),
+        other => panic!("not a scalar: {other:?}"),
+    }
+}
+
+/// The inputs the actions used by action.yml take (their action.yml files).
+fn known_inputs(uses: &str) -> &'static [&'static str] {
+    match uses.split('@').next().unwrap() {
+        "actions/cache" => &[
+            "path",
+            "key",
+            "restore-keys",
+            "upload-chunk-size",
+            "enableCrossOsArchive",
+            "fail-on-cache-miss",
+            "lookup-only",
+        ],
+        "actions/upload-artifact" => &[
+            "name",
+            "path",
+            "if-no-files-found",
+            "retention-days",
+            "compression-level",
+            "overwrite",
+            "include-hidden-files",
+        ],
+        "actions/download-artifact" => {
+            &["name", "artifact-ids", "path", "pattern", "merge-multiple", "github-token", "repository", "run-id"]
+        }
+        other => panic!("action.yml uses {other}, which this test does not know"),
+    }
+}
+
+#[test]
+fn inputs_are_used_and_documented_and_outputs_come_from_a_step() {
+    let action = action();
+    let steps = action["runs"]["steps"].as_vec().unwrap();
+    let steps_text = format!("{steps:?}");
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for (name, input) in map(&action["inputs"]) {
+        assert!(!text(&input["description"]).is_empty(), "input {name} has no description");
+        assert!(steps_text.contains(&format!("inputs.{name} ")), "input {name} is used by no step");
+        let default = text(&input["default"]);
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}` |")))
+            .unwrap_or_else(|| panic!("README documents no input {name}"));
+        assert!(
+            row.contains(&format!("`{default}`")) || default.is_empty(),
+            "README's row for {name} does not give its default `{default}`: {row}"
+        );
+    }
+    let ids: BTreeSet<String> = steps.iter().filter_map(|s| s["id"].as_str()).map(str::to_owned).collect();
+    for (name, output) in map(&action["outputs"]) {
+        let value = text(&output["value"]);
+        let step = value
+            .strip_prefix("${{ steps.")
+            .and_then(|v| v.split('.').next())
+            .unwrap_or_else(|| panic!("output {name}: {value}"));
+        assert!(ids.contains(step), "output {name} reads step {step}, which does not exist");
+        assert!(readme.lines().any(|l| l.starts_with(&format!("| `{name}` |"))), "README documents no output {name}");
+    }
+    for step in steps {
+        if let Some(uses) = step["uses"].as_str() {
+            for (input, _) in map(&step["with"]) {
+                assert!(known_inputs(uses).contains(&input.as_str()), "{uses} has no input {input}");
+            }
+        } else {
+            assert_eq!(step["shell"].as_str(), Some("bash"), "a run step needs a shell: {step:?}");
+        }
+    }
+}
+
+/// A run of the action's steps: the context expressions see, and what the steps left.
+struct Runner {
+    inputs: BTreeMap<String, String>,
+    github: BTreeMap<&'static str, String>,
+    env: BTreeMap<String, String>,
+    temp: PathBuf,
+    outputs: BTreeMap<String, BTreeMap<String, String>>,
+    path: Vec<String>,
+    /// `uses:` steps that would have run.
+    would_use: Vec<String>,
+    /// The exit code of the first failing step; later steps do not run.
+    failed: Option<(String, i32, String)>,
+}
+
+impl Runner {
+    fn new(temp: &Path, inputs: &[(&str, &str)], env: &[(&str, String)]) -> Runner {
+        let action = action();
+        let mut github = BTreeMap::from([
+            ("action_path", repo().display().to_string()),
+            ("token", "test-token-never-printed".to_owned()),
+            ("server_url", "https://github.example".to_owned()),
+            ("action_repository", "octo-org/cargo-perf-gate".to_owned()),
+            ("action_ref", "v0".to_owned()),
+        ]);
+        for (k, v) in env {
+            if *k == "GITHUB_SERVER_URL" {
+                github.insert("server_url", v.clone());
+            }
+        }
+        let mut runner = Runner {
+            inputs: BTreeMap::new(),
+            github,
+            env: env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            temp: temp.to_owned(),
+            outputs: BTreeMap::new(),
+            path: Vec::new(),
+            would_use: Vec::new(),
+            failed: None,
+        };
+        for (name, input) in map(&action["inputs"]) {
+            let value = inputs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+            let value = value.unwrap_or_else(|| runner.substitute(&text(&input["default"])));
+            runner.inputs.insert(name, value);
+        }
+        runner
+    }
+
+    fn lookup(&self, expression: &str) -> String {
+        let parts: Vec<&str> = expression.split('.').collect();
+        match parts.as_slice() {
+            ["inputs", name] => self.inputs.get(*name).cloned().unwrap_or_else(|| panic!("no input {name}")),
+            ["github", name] => self.github.get(name).cloned().unwrap_or_else(|| panic!("github.{name} not modelled")),
+            ["runner", "temp"] => self.temp.join("runner-temp").display().to_string(),
+            ["runner", "os"] => "Linux".to_owned(),
+            ["runner", "arch"] => "X64".to_owned(),
+            ["steps", id, "outputs", name] => {
+                self.outputs.get(*id).and_then(|o| o.get(*name)).cloned().unwrap_or_default()
+            }
+            _ => panic!("expression `{expression}` is not modelled by this test"),
+        }
+    }
+
+    fn substitute(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("${{") {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find("}}").unwrap() + start;
+            out.push_str(&self.lookup(rest[start + 3..end].trim()));
+            rest = &rest[end + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// `if:` as action.yml writes them: terms joined by `&&`, each `always()` or `X == 'v'` /
+    /// `X != 'v'`. Without `always()`, a step runs only while nothing failed.
+    fn condition(&self, condition: Option<&str>) -> bool {
+        let Some(condition) = condition else { return self.failed.is_none() };
+        let mut always = false;
+        let mut holds = true;
+        for term in condition.split("&&").map(str::trim) {
+            if term == "always()" {
+                always = true;
+                continue;
+            }
+            let (left, negate, right) = match term.split_once("==") {
+                Some((l, r)) => (l, false, r),
+                None => {
+                    let (l, r) = term.split_once("!=").unwrap_or_else(|| panic!("condition `{term}` not modelled"));
+                    (l, true, r)
+                }
+            };
+            let literal = right.trim().trim_matches('\'');
+            holds &= (self.lookup(left.trim()) == literal) != negate;
+        }
+        holds && (always || self.failed.is_none())
+    }
+
+    fn run_steps(&mut self) {
+        let action = action();
+        for (index, step) in action["runs"]["steps"].as_vec().unwrap().iter().enumerate() {
+            if !self.condition(step["if"].as_str()) {
+                continue;
+            }
+            if let Some(uses) = step["uses"].as_str() {
+                self.would_use.push(format!("{uses} {}", self.substitute(&text(&step["with"]["name"]))));
+                continue;
+            }
+            let id = step["id"].as_str().map_or_else(|| format!("step{index}"), str::to_owned);
+            let outputs_file = self.temp.join(format!("output-{id}"));
+            std::fs::write(&outputs_file, "").unwrap();
+            let path_file = self.temp.join("github-path");
+            let runner_temp = self.temp.join("runner-temp");
+            std::fs::create_dir_all(&runner_temp).unwrap();
+            let mut command = Command::new("bash");
+            command.arg("-e").arg("-c").arg(self.substitute(step["run"].as_str().unwrap()));
+            let dir = step["working-directory"].as_str().map(|d| self.substitute(d));
+            command.current_dir(dir.map_or_else(|| self.temp.clone(), |d| self.temp.join(d)));
+            command.env_clear();
+            let path: Vec<String> =
+                self.path.iter().rev().cloned().chain([self.env.get("PATH").cloned().unwrap_or_default()]).collect();
+            command
+                .env("PATH", path.join(":"))
+                .env("HOME", self.temp.join("home"))
+                .env("GITHUB_ACTIONS", "true")
+                .env("GITHUB_ACTION_PATH", repo())
+                .env("GITHUB_OUTPUT", &outputs_file)
+                .env("GITHUB_PATH", &path_file)
+                .env("RUNNER_TEMP", &runner_temp)
+                .env("RUNNER_OS", "Linux")
+                .env("RUNNER_ARCH", "X64");
+            for (k, v) in &self.env {
+                if k != "PATH" {
+                    command.env(k, v);
+                }
+            }
+            for (k, v) in map(&step["env"]) {
+                command.env(k, self.substitute(&text(v)));
+            }
+            let output = match command.output() {
+                Ok(output) => output,
+                Err(error) => {
+                    self.failed = Some((id, -1, format!("cannot start the step: {error}")));
+                    continue;
+                }
+            };
+            self.outputs.insert(id.clone(), parse_outputs(&std::fs::read_to_string(&outputs_file).unwrap()));
+            self.path = std::fs::read_to_string(&path_file).unwrap_or_default().lines().map(str::to_owned).collect();
+            let log = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            self.env.entry("LOG".to_owned()).or_default().push_str(&log);
+            if !output.status.success() {
+                self.failed = Some((id, output.status.code().unwrap_or(-1), log));
+            }
+        }
+    }
+
+    fn action_output(&self, name: &str) -> String {
+        let action = action();
+        self.substitute(&text(&action["outputs"][name]["value"]))
+    }
+
+    fn log(&self) -> &str {
+        self.env.get("LOG").map_or("", String::as_str)
+    }
+}
+
+/// `GITHUB_OUTPUT` lines: `name=value`, or `name<<DELIM` ... `DELIM`.
+fn parse_outputs(text: &str) -> BTreeMap<String, String> {
+    let mut outputs = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delimiter)) = line.split_once("<<") {
+            let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+            outputs.insert(name.to_owned(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            outputs.insert(name.to_owned(), value.to_owned());
+        }
+    }
+    outputs
+}
+
+/// The directory of the binary under test: on PATH, the install step uses it as it is.
+fn binary_dir() -> String {
+    Path::new(env!("CARGO_BIN_EXE_cargo-perf-gate")).parent().unwrap().display().to_string()
+}
+
+fn zip_of(results: &Path) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    writer.start_file("results.json", options).unwrap();
+    writer.write_all(&std::fs::read(results).unwrap()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+fn mount(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) {
+    block_on(Mock::given(method(verb)).and(path(at)).respond_with(response).mount(server));
+}
+
+#[test]
+fn baseline_then_gate_run_like_on_github() {
+    let demo = demo_copy("action", |_| {});
+    let temp = demo.path();
+    let quick = "--quiet -- --warm-up-time 0.1 --measurement-time 0.2";
+    let env = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {
+        let mut env = vec![
+            ("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap())),
+            ("CARGO_TARGET_DIR", shared_target_dir().display().to_string()),
+            ("CRITERION_HOME", temp.join("criterion").display().to_string()),
+            ("GITHUB_REPOSITORY", "octo-org/octo-repo".to_owned()),
+            ("GITHUB_RUN_ID", "555".to_owned()),
+            ("GITHUB_STEP_SUMMARY", temp.join("step-summary.md").display().to_string()),
+        ];
+        for cargo_var in ["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
+            if let Ok(value) = std::env::var(cargo_var) {
+                env.push((cargo_var, value));
+            }
+        }
+        // cargo and rustup live under the real home when CARGO_HOME is not set.
+        if std::env::var("CARGO_HOME").is_err() {
+            env.push(("CARGO_HOME", format!("{}/.cargo", std::env::var("HOME").unwrap())));
+            env.push(("RUSTUP_HOME", format!("{}/.rustup", std::env::var("HOME").unwrap())));
+        }
+        env.extend(extra.iter().cloned());
+        env
+    };
+
+    // A push to main: the benches run and their results become the baseline artifact.
+    let mut baseline = Runner::new(
+        temp,
+        &[("command", "baseline"), ("args", quick)],
+        &env(&[("GITHUB_EVENT_NAME", "push".to_owned())]),
+    );
+    baseline.run_steps();
+    assert!(baseline.failed.is_none(), "{:?}\n{}", baseline.failed, baseline.log());
+    assert_eq!(baseline.action_output("verdict"), "pass", "{}", baseline.log());
+    assert_eq!(baseline.action_output("failed-gates"), "0");
+    let results = PathBuf::from(&baseline.outputs["perf-gate"]["results-path"]);
+    assert!(results.is_file());
+    assert_eq!(baseline.outputs["perf-gate"]["update-baseline"], "true");
+    assert!(
+        baseline
+            .would_use
+            .iter()
+            .any(|u| u.starts_with("actions/upload-artifact@") && u.ends_with(" perf-gate-baseline")),
+        "{:?}",
+        baseline.would_use
+    );
+    assert!(!baseline.log().contains("test-token-never-printed"));
+
+    // A pull request: the baseline artifact is fetched, the verdict commented.
+    let api = block_on(MockServer::start());
+    let listed = json!({"total_count": 1, "artifacts": [{
+        "id": 31, "name": "perf-gate-baseline", "size_in_bytes": 1, "expired": false,
+        "created_at": "2026-11-26T10:00:00Z", "expires_at": "2027-02-24T10:00:00Z", "updated_at": "2026-11-26T10:00:00Z",
+        "url": "u", "archive_download_url": "u",
+        "workflow_run": {"id": 900, "repository_id": 1, "head_repository_id": 1, "head_branch": "main", "head_sha": "abc"}
+    }]});
+    mount(&api, "GET", "/repos/octo-org/octo-repo/actions/artifacts", ResponseTemplate::new(200).set_body_json(listed));
+    mount(
+        &api,
+        "GET",
+        "/repos/octo-org/octo-repo/actions/artifacts/31/zip",
+        ResponseTemplate::new(200).set_body_bytes(zip_of(&results)),
+    );
+    mount(
+        &api,
+        "GET",
+        "/repos/octo-org/octo-repo/issues/2/comments",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    );
+    let created: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("github/issue-comment.json")).unwrap()).unwrap();
+    mount(
+        &api,
+        "POST",
+        "/repos/octo-org/octo-repo/issues/2/comments",
+        ResponseTemplate::new(201).set_body_json(created),
+    );
+    let pr_env = env(&[
+        ("GITHUB_EVENT_NAME", "pull_request".to_owned()),
+        ("GITHUB_EVENT_PATH", fixture("github/pull_request_event.min.json").display().to_string()),
+        ("GITHUB_API_URL", api.uri()),
+    ]);
+    let mut gate = Runner::new(
+        temp,
+        &[("command", "gate"), ("args", quick), ("comment-id", "demo"), ("fail-on", "never")],
+        &pr_env,
+    );
+    gate.run_steps();
+    assert!(gate.failed.is_none(), "fail-on never: {:?}", gate.failed);
+    let report_dir = PathBuf::from(gate.action_output("report-dir"));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(gate.action_output("verdict"), report["verdict"].as_str().unwrap());
+    let counts = &report["counts"];
+    let regressions = counts["regressed"].as_u64().unwrap() + counts["regressed_warning"].as_u64().unwrap();
+    assert_eq!(gate.action_output("regressions"), regressions.to_string());
+    assert_eq!(report["baseline"]["origin"]["source"], "artifact perf-gate-baseline (id 31) of run 900 on main");
+    assert_eq!(gate.action_output("summary-path"), report_dir.join("summary.md").display().to_string());
+    assert!(std::fs::read_to_string(temp.join("step-summary.md")).unwrap().contains("perf-gate: "));
+    assert!(
+        gate.would_use.iter().any(|u| u == "actions/upload-artifact@v6 perf-gate-report-demo"),
+        "{:?}",
+        gate.would_use
+    );
+    assert!(!gate.would_use.iter().any(|u| u.ends_with(" perf-gate-baseline")), "a PR never uploads the baseline");
+    let requests = block_on(api.received_requests()).unwrap();
+    let post = requests.iter().find(|r| r.method.as_str() == "POST").expect("the comment was posted");
+    let body: Value = serde_json::from_slice(&post.body).unwrap();
+    assert!(body["body"].as_str().unwrap().ends_with("<!-- cargo-perf-gate:demo -->"));
+    assert!(requests
+        .iter()
+        .all(|r| r.headers.get("authorization").unwrap().to_str().unwrap() == "Bearer test-token-never-printed"));
+    assert!(!gate.log().contains("test-token-never-printed"));
+}
+
+#[test]
+fn bad_inputs_stop_the_action_with_an_annotation() {
+    let temp = tempfile::tempdir().unwrap();
+    let env = vec![("PATH", std::env::var("PATH").unwrap())];
+    for (input, value, message) in [
+        ("command", "deploy", "input command: 'deploy' is not gate or baseline"),
+        ("fail-on", "sometimes", "input fail-on: 'sometimes' is not blocking, warning or never"),
+        ("comment", "yes", "input comment: 'yes' is not true or false"),
+        ("shard", "3", "input shard: '3' is not K/N (e.g. 2/4) or merge"),
+    ] {
+        let mut runner = Runner::new(temp.path(), &[(input, value)], &env);
+        runner.run_steps();
+        let (step, code, log) = runner.failed.expect("the action fails");
+        assert_eq!((step.as_str(), code), ("setup", 2));
+        assert!(log.contains(&format!("::error title=cargo-perf-gate action::{message}")), "{log}");
+    }
+}
+
+fn tar_gz_of_binary(dir: &Path) -> PathBuf {
+    let stage = dir.join("stage");
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_cargo-perf-gate"), stage.join("cargo-perf-gate")).unwrap();
+    let archive = dir.join("cargo-perf-gate-x86_64-unknown-linux-gnu.tar.gz");
+    let status =
+        Command::new("tar").arg("-czf").arg(&archive).arg("-C").arg(&stage).arg("cargo-perf-gate").status().unwrap();
+    assert!(status.success());
+    archive
+}
+
+fn sha256(path: &Path) -> String {
+    let output = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8(output.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
+}
+
+#[test]
+fn the_prebuilt_binary_is_installed_only_with_its_checksum() {
+    let temp = tempfile::tempdir().unwrap();
+    let archive = tar_gz_of_binary(temp.path());
+    let bytes = std::fs::read(&archive).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    let release = format!(
+        "/octo-org/cargo-perf-gate/releases/download/v{version}/cargo-perf-gate-x86_64-unknown-linux-gnu.tar.gz"
+    );
+    for (checksum, installs) in [(sha256(&archive), true), ("0".repeat(64), false)] {
+        let server = block_on(MockServer::start());
+        mount(&server, "GET", &release, ResponseTemplate::new(200).set_body_bytes(bytes.clone()));
+        mount(
+            &server,
+            "GET",
+            &format!("{release}.sha256"),
+            ResponseTemplate::new(200)
+                .set_body_string(format!("{checksum}  cargo-perf-gate-x86_64-unknown-linux-gnu.tar.gz\n")),
+        );
+        let home = tempfile::tempdir().unwrap();
+        // No cargo-perf-gate on PATH, so the install step has to fetch it.
+        let env = vec![("PATH", "/usr/bin:/bin".to_owned()), ("GITHUB_SERVER_URL", server.uri())];
+        let mut runner = Runner::new(home.path(), &[], &env);
+        // Stop after installing: the PR run is the other test's business.
+        runner.inputs.insert("working-directory".to_owned(), "missing-on-purpose".to_owned());
+        runner.run_steps();
+        let installed = home.path().join(format!("home/.cargo-perf-gate/{version}/bin/cargo-perf-gate"));
+        if installs {
+            assert!(installed.is_file(), "{}", runner.log());
+            assert!(runner.path.iter().any(|p| Path::new(p) == installed.parent().unwrap()));
+            let reported = Command::new(&installed).arg("--version").output().unwrap();
+            assert_eq!(String::from_utf8_lossy(&reported.stdout).trim(), format!("cargo-perf-gate {version}"));
+        } else {
+            let (step, code, log) = runner.failed.expect("a bad checksum fails the install");
+            assert_eq!((step.as_str(), code), ("install", 1));
+            assert!(log.contains("checksum mismatch") && log.contains("refusing to install it"), "{log}");
+            assert!(!installed.exists());
+        }
+    }
+}
