@@ -37,7 +37,7 @@ case "$INPUT_SHARD" in
     mapfile -t shards < <(find "$PERF_GATE_SHARDS" -name results.json | sort)
     if [[ ${#shards[@]} -eq 0 ]]; then
       echo "::error title=cargo-perf-gate action::no shard results under $PERF_GATE_SHARDS: did the shard jobs upload perf-gate-shard-* artifacts in this run?"
-      false
+      (exit 2)
     else
       cargo-perf-gate perf-gate merge "${shards[@]}" -o "$out/results.json" &&
         cargo-perf-gate perf-gate check --results "$out/results.json" "${common[@]}" "${check[@]}"

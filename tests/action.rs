@@ -501,3 +501,16 @@ fn the_prebuilt_binary_is_installed_only_with_its_checksum() {
         }
     }
 }
+
+#[test]
+fn merging_without_shards_fails_the_job_as_bad_input() {
+    let temp = tempfile::tempdir().unwrap();
+    let env = vec![("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap()))];
+    let mut runner = Runner::new(temp.path(), &[("shard", "merge"), ("fail-on", "never")], &env);
+    runner.run_steps();
+    assert!(runner.would_use.iter().any(|u| u.starts_with("actions/download-artifact@")));
+    assert_eq!(runner.outputs["perf-gate"]["exit-code"], "2", "{}", runner.log());
+    assert!(runner.log().contains("no shard results under"), "{}", runner.log());
+    let (_, code, _) = runner.failed.expect("the last step fails the job");
+    assert_eq!(code, 2);
+}
