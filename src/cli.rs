@@ -78,6 +78,10 @@ pub struct RunArgs {
     /// Bench target to run (repeatable); default: every bench target of the selected packages.
     #[arg(long, value_name = "NAME")]
     pub bench: Vec<String>,
+    /// Command benchmark of the config to run (repeatable); naming only commands runs no
+    /// criterion benches.
+    #[arg(long = "command", value_name = "NAME")]
+    pub command: Vec<String>,
     /// Features to activate, space or comma separated (repeatable), as for cargo.
     #[arg(short = 'F', long, value_name = "FEATURES")]
     pub features: Vec<String>,
@@ -108,7 +112,7 @@ pub struct RunArgs {
     /// Don't build or run anything: collect what is already in the criterion directory.
     /// Criterion's files don't record which package or bench target wrote them, so this
     /// collects everything there and cannot be combined with the selection flags.
-    #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "features", "all_features", "no_default_features", "bench_args"])]
+    #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "command", "features", "all_features", "no_default_features", "bench_args"])]
     pub no_run: bool,
     /// Run only shard K of N (e.g. 2/4): every N-th benchmark of the sorted suite, starting at
     /// the K-th. Writes results.json without checking it: merge the shards, then `check`.

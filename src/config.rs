@@ -56,6 +56,84 @@ pub struct Config {
     /// Where the GitHub integration finds the baseline.
     #[serde(default)]
     pub github: GitHubSettings,
+    /// Command lines to time, run by run, like hyperfine.
+    #[serde(default)]
+    pub commands: Vec<CommandBench>,
+}
+
+/// A command benchmark: one benchmark, named `name`, with one sample per timed run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandBench {
+    /// The benchmark id in results, gates and reports.
+    pub name: String,
+    /// Program and arguments, run without a shell. With `shell`, one element: a script for
+    /// `sh -c`.
+    pub command: Vec<String>,
+    /// Run `command` through `sh -c` (its single element is the script).
+    #[serde(default)]
+    pub shell: bool,
+    /// The fewest timed runs.
+    #[serde(default = "default_runs")]
+    pub runs: usize,
+    /// Keep adding runs until the timed runs took this long in all, up to `max_runs`.
+    #[serde(default = "default_min_time_s")]
+    pub min_time_s: f64,
+    /// The most timed runs.
+    #[serde(default = "default_max_runs")]
+    pub max_runs: usize,
+    /// Untimed runs before the timed ones.
+    #[serde(default = "default_warmup")]
+    pub warmup: usize,
+    /// Program and arguments run before every run (warm-up runs too), untimed; no shell.
+    #[serde(default)]
+    pub prepare: Option<Vec<String>>,
+    /// Working directory, relative to the config file's directory.
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
+    /// Extra environment variables.
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+    /// A run taking longer is killed and counts as failed.
+    #[serde(default = "default_command_timeout_s")]
+    pub timeout_s: f64,
+    /// Metrics the command reports itself, as a JSON object written to the file named by
+    /// `PERF_GATE_METRICS`: their unit and, for the regression check, which way is better.
+    #[serde(default)]
+    pub metrics: std::collections::BTreeMap<String, CustomMetric>,
+}
+
+/// A metric a command reports itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomMetric {
+    /// Shown with the values, e.g. `tokens/s`.
+    #[serde(default)]
+    pub unit: String,
+    /// `lower` or `higher`; without it the metric is reported and gated but not checked for
+    /// regressions.
+    #[serde(default)]
+    pub better: Option<crate::model::Better>,
+}
+
+fn default_runs() -> usize {
+    10
+}
+
+fn default_min_time_s() -> f64 {
+    3.0
+}
+
+fn default_max_runs() -> usize {
+    1000
+}
+
+fn default_warmup() -> usize {
+    1
+}
+
+fn default_command_timeout_s() -> f64 {
+    600.0
 }
 
 /// Settings of the GitHub integration.
@@ -333,6 +411,7 @@ impl Default for Config {
             statistics: Statistics::default(),
             regressions: Vec::new(),
             github: GitHubSettings::default(),
+            commands: Vec::new(),
         }
     }
 }
@@ -477,6 +556,8 @@ impl Config {
                 ));
             }
         }
+        self.validate_commands()?;
+        let custom: Vec<String> = self.commands.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
         if self.github.artifact_name.trim().is_empty() {
             return Err(invalid("github.artifact_name", "must not be empty".to_owned()));
         }
@@ -488,7 +569,67 @@ impl Config {
             if !gate.threshold.is_finite() {
                 return Err(invalid("threshold", format!("must be a finite number, got {}", gate.threshold)));
             }
-            MetricPath::parse(&gate.metric).map_err(|message| invalid("metric", message))?;
+            MetricPath::parse(&gate.metric, &custom).map_err(|message| invalid("metric", message))?;
+        }
+        Ok(())
+    }
+
+    fn validate_commands(&self) -> Result<(), ConfigProblem> {
+        let mut names = std::collections::BTreeSet::new();
+        for (index, command) in self.commands.iter().enumerate() {
+            let invalid = |field: &str, message: String| ConfigProblem::Invalid {
+                at: format!("commands[{index}].{field}"),
+                message,
+            };
+            if command.name.trim().is_empty() || command.name.contains(char::is_whitespace) {
+                return Err(invalid(
+                    "name",
+                    format!("`{}` is not a benchmark id: use letters, digits, `_`, `-`, `/`", command.name),
+                ));
+            }
+            if !names.insert(command.name.as_str()) {
+                return Err(invalid("name", format!("`{}` names two commands", command.name)));
+            }
+            if command.command.is_empty() || command.command[0].trim().is_empty() {
+                return Err(invalid("command", "is empty: give the program and its arguments".to_owned()));
+            }
+            if command.shell && command.command.len() != 1 {
+                return Err(invalid(
+                    "command",
+                    format!("with `shell`, give one element (the script for sh -c), not {}", command.command.len()),
+                ));
+            }
+            if command.prepare.as_ref().is_some_and(|p| p.is_empty()) {
+                return Err(invalid("prepare", "is empty: give a program and its arguments, or remove it".to_owned()));
+            }
+            if command.runs < 2 {
+                return Err(invalid(
+                    "runs",
+                    format!("must be at least 2 (a spread needs two runs), got {}", command.runs),
+                ));
+            }
+            if command.max_runs < command.runs {
+                return Err(invalid("max_runs", format!("{} is below runs ({})", command.max_runs, command.runs)));
+            }
+            if !command.min_time_s.is_finite() || command.min_time_s < 0.0 {
+                return Err(invalid("min_time_s", format!("must be a finite number >= 0, got {}", command.min_time_s)));
+            }
+            if !command.timeout_s.is_finite() || command.timeout_s <= 0.0 {
+                return Err(invalid("timeout_s", format!("must be a finite number > 0, got {}", command.timeout_s)));
+            }
+            for name in command.metrics.keys() {
+                let snake = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                if !snake || name.is_empty() || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+                    return Err(invalid(
+                        "metrics",
+                        format!("`{name}` is not a metric name: use snake_case, e.g. tokens_per_sec"),
+                    ));
+                }
+                let taken = gates::MetricName::parse(name, &[]).is_some() || name == crate::model::TIME_METRIC;
+                if taken {
+                    return Err(invalid("metrics", format!("`{name}` is a built-in metric; give yours another name")));
+                }
+            }
         }
         Ok(())
     }
@@ -676,6 +817,32 @@ mod tests {
         assert!(message.starts_with("line 2, column"), "{message}");
         let message = problem("{} {}");
         assert!(message.contains("trailing characters"), "{message}");
+    }
+
+    #[test]
+    fn commands_are_validated_with_the_field_named() {
+        let command =
+            |fields: &str| problem(&format!(r#"{{"commands": [{{"name": "c", "command": ["true"]{fields}}}]}}"#));
+        assert!(command(r#", "runs": 1"#).contains("`commands[0].runs`: must be at least 2"));
+        let two_scripts = problem(r#"{"commands": [{"name": "c", "shell": true, "command": ["a", "b"]}]}"#);
+        assert!(two_scripts.contains("with `shell`, give one element"), "{two_scripts}");
+        assert!(command(r#", "max_runs": 3"#).contains("`commands[0].max_runs`: 3 is below runs (10)"));
+        assert!(command(r#", "timeout_s": 0"#).contains("`commands[0].timeout_s`"));
+        assert!(command(r#", "prepare": []"#).contains("`commands[0].prepare`: is empty"));
+        assert!(command(r#", "metrics": {"Tokens": {}}"#).contains("not a metric name"));
+        assert!(command(r#", "metrics": {"user_ms": {}}"#).contains("is a built-in metric"));
+        assert!(command(r#", "runz": 3"#).contains("did you mean `runs`"));
+        let twice =
+            problem(r#"{"commands": [{"name": "c", "command": ["true"]}, {"name": "c", "command": ["false"]}]}"#);
+        assert!(twice.contains("`commands[1].name`: `c` names two commands"), "{twice}");
+        let empty = problem(r#"{"commands": [{"name": "c", "command": []}]}"#);
+        assert!(empty.contains("`commands[0].command`: is empty"), "{empty}");
+        let config = Config::parse(
+            r#"{"commands": [{"name": "c", "command": ["true"], "metrics": {"tokens_per_sec": {"unit": "tokens/s", "better": "higher"}}}],
+                "gates": [{"metric": "c.tokens_per_sec", "operator": ">", "threshold": 1}, {"metric": "c.wall_ms", "operator": "<", "threshold": 5}]}"#,
+        )
+        .unwrap();
+        assert_eq!((config.commands[0].runs, config.commands[0].warmup, config.commands[0].min_time_s), (10, 1, 3.0));
     }
 
     #[test]

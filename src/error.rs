@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::collect::cargo::{BenchError, WorkspaceError};
+use crate::collect::command::CommandError;
 use crate::collect::criterion::CriterionError;
 use crate::config::ConfigError;
 use crate::exit_code;
@@ -29,6 +30,8 @@ pub enum Error {
     Write(#[from] WriteError),
     #[error(transparent)]
     Bench(#[from] BenchError),
+    #[error(transparent)]
+    Command(#[from] CommandError),
     /// The benches ran but did not leave usable criterion output.
     #[error("the benches ran, but their output cannot be used: {0}")]
     BenchOutput(CriterionError),
@@ -63,7 +66,10 @@ impl Error {
             | Error::GitHubSetup(_)
             | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
             Error::Publish(_) => exit_code::PUBLISH_FAILED,
-            Error::Bench(BenchError::Interrupted) | Error::Interrupted => exit_code::INTERRUPTED,
+            Error::Bench(BenchError::Interrupted) | Error::Command(CommandError::Interrupted) | Error::Interrupted => {
+                exit_code::INTERRUPTED
+            }
+            Error::Command(_) => exit_code::BENCHMARK_FAILED,
             Error::Bench(_) | Error::BenchOutput(_) | Error::NothingWritten { .. } => exit_code::BENCHMARK_FAILED,
         }
     }

@@ -80,14 +80,24 @@ impl TimeUnit {
     }
 }
 
-/// A metric name from a gate, e.g. `median_us` or `throughput_bytes_per_sec`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A metric name from a gate, e.g. `median_us`, `throughput_bytes_per_sec` or `peak_rss_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MetricName {
-    /// A statistic of the time per iteration, converted to a unit.
+    /// A statistic of the time per iteration (per run, for a command), converted to a unit.
     Time(Statistic, TimeUnit),
     /// Mean throughput of the samples, in units per second.
     Throughput(ThroughputUnit),
+    /// A metric stored under this very name (see [`RECORDED`], and the custom metrics a config
+    /// declares); the gate reads its [`Metric::gate_value`].
+    Recorded(String),
 }
+
+/// The metrics stored under their gate names, with their units: what a command run records.
+pub const RECORDED: [(&str, &str); 4] =
+    [("user_ms", "ms"), ("sys_ms", "ms"), ("peak_rss_bytes", "bytes"), ("exit_failures", "runs")];
+
+/// `wall_ms`, the name hyperfine's users know, is the mean time per run in milliseconds.
+const WALL_MS: &str = "wall_ms";
 
 const THROUGHPUT_UNITS: [ThroughputUnit; 3] = [ThroughputUnit::Bytes, ThroughputUnit::Elements, ThroughputUnit::Bits];
 
@@ -104,20 +114,34 @@ impl MetricName {
         names
     }
 
-    pub fn parse(name: &str) -> Option<MetricName> {
-        MetricName::all().into_iter().find(|candidate| candidate.to_string() == name)
+    /// Parses a built-in name, or one of `custom` (metric names a config declares, or that a
+    /// results file holds).
+    pub fn parse(name: &str, custom: &[String]) -> Option<MetricName> {
+        if name == WALL_MS {
+            return Some(MetricName::Time(Statistic::Mean, TimeUnit::Ms));
+        }
+        let recorded = RECORDED.iter().any(|(known, _)| *known == name) || custom.iter().any(|c| c == name);
+        MetricName::all()
+            .into_iter()
+            .find(|candidate| candidate.to_string() == name)
+            .or_else(|| recorded.then(|| MetricName::Recorded(name.to_owned())))
     }
 
-    /// The unit a gate's threshold is read in.
-    pub fn unit(self) -> String {
+    /// The unit a gate's threshold is read in; for a custom metric, `benchmark`'s.
+    pub fn unit(&self, benchmark: Option<&Benchmark>) -> String {
         match self {
             MetricName::Time(_, unit) => unit.name().to_owned(),
             MetricName::Throughput(unit) => unit.rate_unit(),
+            MetricName::Recorded(name) => benchmark
+                .and_then(|b| b.metrics.get(name))
+                .map(|m| m.unit.clone())
+                .or_else(|| RECORDED.iter().find(|(known, _)| known == name).map(|(_, unit)| (*unit).to_owned()))
+                .unwrap_or_default(),
         }
     }
 
     /// This metric's value for `benchmark`, or `None` when the benchmark does not have it.
-    pub fn value(self, benchmark: &Benchmark) -> Option<f64> {
+    pub fn value(&self, benchmark: &Benchmark) -> Option<f64> {
         match self {
             MetricName::Time(statistic, unit) => {
                 let metric = benchmark.metrics.get(TIME_METRIC).filter(|m| m.unit == "ns")?;
@@ -127,14 +151,21 @@ impl MetricName {
                 let metric = benchmark.metrics.get(THROUGHPUT_METRIC).filter(|m| m.unit == unit.rate_unit())?;
                 Some(metric.summary.mean)
             }
+            MetricName::Recorded(name) => benchmark.metrics.get(name).map(Metric::gate_value),
         }
     }
 
     /// The names `benchmark` has, in the canonical unit, for "did you mean" lists.
     fn available_for(benchmark: &Benchmark) -> Vec<MetricName> {
+        let recorded = benchmark
+            .metrics
+            .keys()
+            .filter(|key| key.as_str() != TIME_METRIC && key.as_str() != THROUGHPUT_METRIC)
+            .map(|key| MetricName::Recorded(key.clone()));
         MetricName::all()
             .into_iter()
             .filter(|name| !matches!(name, MetricName::Time(_, unit) if *unit != TimeUnit::Ns))
+            .chain(recorded)
             .filter(|name| name.value(benchmark).is_some())
             .collect()
     }
@@ -145,6 +176,7 @@ impl std::fmt::Display for MetricName {
         match self {
             MetricName::Time(statistic, unit) => write!(f, "{}_{}", statistic.name(), unit.name()),
             MetricName::Throughput(unit) => write!(f, "throughput_{}_per_sec", unit.as_str()),
+            MetricName::Recorded(name) => f.write_str(name),
         }
     }
 }
@@ -159,8 +191,9 @@ pub struct MetricPath {
 
 impl MetricPath {
     /// Parses `<benchmark id>.<metric name>`. Ids may contain dots, metric names never do, so
-    /// the split is at the last dot.
-    pub fn parse(path: &str) -> Result<MetricPath, String> {
+    /// the split is at the last dot. `custom` are the metric names beyond the built-in ones that
+    /// may appear.
+    pub fn parse(path: &str, custom: &[String]) -> Result<MetricPath, String> {
         let Some((pattern, name)) = path.rsplit_once('.') else {
             return Err(format!(
                 "`{path}` has no metric name: write `<benchmark id>.<metric name>`, e.g. `{path}.mean_ns`"
@@ -169,8 +202,14 @@ impl MetricPath {
         if pattern.is_empty() {
             return Err(format!("`{path}` has no benchmark id before the `.`; use `**` to match every benchmark"));
         }
-        let name = MetricName::parse(name).ok_or_else(|| {
-            let known: Vec<String> = MetricName::all().iter().map(ToString::to_string).collect();
+        let name = MetricName::parse(name, custom).ok_or_else(|| {
+            let known: Vec<String> = MetricName::all()
+                .iter()
+                .map(ToString::to_string)
+                .chain(RECORDED.iter().map(|(name, _)| (*name).to_owned()))
+                .chain([WALL_MS.to_owned()])
+                .chain(custom.iter().cloned())
+                .collect();
             match closest(name, known.iter().map(String::as_str)) {
                 Some(suggestion) => format!("unknown metric name `{name}`; did you mean `{suggestion}`?"),
                 None => format!("unknown metric name `{name}`; known names: {}", known.join(", ")),
@@ -252,11 +291,13 @@ fn evaluate_gate(gate: &Gate, results: &Results) -> Vec<GateOutcome> {
             message,
         }
     };
-    let path = match MetricPath::parse(&gate.metric) {
+    // The config was validated against its declared metrics; here anything measured counts.
+    let measured: Vec<String> = results.benchmarks.iter().flat_map(|b| b.metrics.keys().cloned()).collect();
+    let path = match MetricPath::parse(&gate.metric, &measured) {
         Ok(path) => path,
         Err(message) => return vec![outcome(None, None, String::new(), Some(message))],
     };
-    let unit = path.name.unit();
+    let unit = path.name.unit(None);
     let matching: Vec<&Benchmark> = results.benchmarks.iter().filter(|b| path.matches(&b.id)).collect();
     let with_metric: Vec<(&Benchmark, f64)> =
         matching.iter().filter_map(|b| path.name.value(b).map(|value| (*b, value))).collect();
@@ -281,7 +322,7 @@ fn evaluate_gate(gate: &Gate, results: &Results) -> Vec<GateOutcome> {
         .map(|(benchmark, value)| {
             let message =
                 (!value.is_finite()).then(|| format!("the measured value is {value}, not a number to compare"));
-            outcome(Some(&benchmark.id), Some(value), unit.clone(), message)
+            outcome(Some(&benchmark.id), Some(value), path.name.unit(Some(benchmark)), message)
         })
         .collect()
 }
@@ -455,17 +496,21 @@ mod tests {
 
     #[test]
     fn metric_path_errors_are_helpful() {
-        assert!(MetricPath::parse("no_metric").unwrap_err().contains("no metric name"));
-        assert!(MetricPath::parse(".mean_ns").unwrap_err().contains("no benchmark id"));
-        assert!(MetricPath::parse("a.mean_nss").unwrap_err().contains("did you mean `mean_ns`"));
-        assert!(MetricPath::parse("a[.mean_ns").unwrap_err().contains("not a valid glob"));
+        assert!(MetricPath::parse("no_metric", &[]).unwrap_err().contains("no metric name"));
+        assert!(MetricPath::parse(".mean_ns", &[]).unwrap_err().contains("no benchmark id"));
+        assert!(MetricPath::parse("a.mean_nss", &[]).unwrap_err().contains("did you mean `mean_ns`"));
+        assert!(MetricPath::parse("a[.mean_ns", &[]).unwrap_err().contains("not a valid glob"));
+        assert!(MetricPath::parse("a.tokens_per_sec", &[]).unwrap_err().contains("unknown metric name"));
+        assert!(MetricPath::parse("a.tokens_per_sec", &["tokens_per_sec".to_owned()]).is_ok());
     }
 
     #[test]
     fn every_metric_name_round_trips() {
         for name in MetricName::all() {
-            assert_eq!(MetricName::parse(&name.to_string()), Some(name));
+            assert_eq!(MetricName::parse(&name.to_string(), &[]), Some(name));
         }
-        assert_eq!(MetricName::parse("p95_ms"), Some(MetricName::Time(Statistic::P95, TimeUnit::Ms)));
+        assert_eq!(MetricName::parse("p95_ms", &[]), Some(MetricName::Time(Statistic::P95, TimeUnit::Ms)));
+        assert_eq!(MetricName::parse("wall_ms", &[]), Some(MetricName::Time(Statistic::Mean, TimeUnit::Ms)));
+        assert_eq!(MetricName::parse("peak_rss_bytes", &[]), Some(MetricName::Recorded("peak_rss_bytes".to_owned())));
     }
 }

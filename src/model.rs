@@ -240,11 +240,27 @@ pub struct Benchmark {
     pub metrics: BTreeMap<String, Metric>,
 }
 
-/// Where a benchmark's numbers came from. Later sources add variants.
+/// Where a benchmark's numbers came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     Criterion(CriterionSource),
+    /// A command line timed run by run (`commands` in the config).
+    Command(CommandSource),
+}
+
+/// A command benchmark: what ran and how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandSource {
+    /// The argument vector (with `shell`, the script).
+    pub command: Vec<String>,
+    /// Whether it ran through `sh -c`.
+    #[serde(default)]
+    pub shell: bool,
+    /// Timed runs, failed ones included.
+    pub runs: usize,
+    /// Runs that exited non-zero or were killed; their timings are not in the samples.
+    pub failed_runs: usize,
 }
 
 /// A criterion benchmark's location on disk and its declared shape.
@@ -302,7 +318,7 @@ impl ThroughputUnit {
 }
 
 /// Which way is better for a metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Better {
     Lower,
@@ -319,16 +335,26 @@ pub struct Metric {
     /// Whether the regression check compares this metric. Derived metrics (throughput is
     /// time seen upside down) are not compared, so one change is not counted twice.
     pub compared: bool,
-    /// The raw samples; for criterion, per-iteration values `times[i] / iters[i]`.
+    /// The raw samples; for criterion, per-iteration values `times[i] / iters[i]`; for a
+    /// command, one value per run.
     pub samples: Vec<f64>,
     /// Summary statistics of `samples`.
     pub summary: Summary,
+    /// The one value a gate on this metric's own name reads, when it is not the mean of the
+    /// samples: the largest for a peak, the total for a count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
 }
 
 impl Metric {
     pub fn from_samples(unit: impl Into<String>, better: Better, compared: bool, samples: Vec<f64>) -> Self {
         let summary = Summary::of(&samples);
-        Metric { unit: unit.into(), better, compared, samples, summary }
+        Metric { unit: unit.into(), better, compared, samples, summary, value: None }
+    }
+
+    /// The value a gate on this metric's name reads: `value` where set, else the mean.
+    pub fn gate_value(&self) -> f64 {
+        self.value.unwrap_or(self.summary.mean)
     }
 }
 

@@ -10,7 +10,8 @@ mod github;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
-use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace};
+use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace, WorkspaceError};
+use crate::collect::command;
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
@@ -29,7 +30,12 @@ pub const BENCH_LOG_FILE: &str = "bench.log";
 
 /// Entry point of the binary: parses `std::env::args_os()` and runs the command.
 pub fn main() -> ExitCode {
-    let cli = match cli::parse_from(std::env::args_os()) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The launcher of command runs does nothing else, so that it stays small.
+    if args.get(1).is_some_and(|a| a == command::LAUNCHER_ARG) {
+        return command::launcher(&args[2..]);
+    }
+    let cli = match cli::parse_from(args) {
         Ok(cli) => cli,
         Err(error) => {
             let _ = error.print();
@@ -117,10 +123,40 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, &console)?;
 
-    let (benchmarks, canary) = match (&workspace, args.no_run) {
-        (Some(ws), false) => run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes)?,
+    let commands = select_commands(&config, &args)?;
+    // Naming only commands runs only those; a workspace without bench targets runs its commands.
+    let run_criterion = args.command.is_empty() || !args.bench.is_empty();
+    let (mut benchmarks, canary) = match (&workspace, args.no_run) {
+        (Some(_), false) if !run_criterion => (Vec::new(), None),
+        (Some(ws), false) => match run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes) {
+            Err(Error::Workspace(WorkspaceError::NoBenches { .. }))
+                if !commands.is_empty() && args.bench.is_empty() =>
+            {
+                notes.push("No criterion bench targets: only the configured commands ran.".to_owned());
+                (Vec::new(), None)
+            }
+            other => other?,
+        },
         _ => (criterion::collect(&criterion_home, &args.criterion_baseline, None)?.benchmarks, None),
     };
+    if !commands.is_empty() && !args.no_run {
+        std::fs::create_dir_all(&out_dir).map_err(|source| output::WriteError { path: out_dir.clone(), source })?;
+        let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let place = command::Workplace { log_dir: &out_dir, base_dir };
+        let measured =
+            command::measure(&commands, &place, |name| console.status(&format!("Running command `{name}`")))?;
+        for benchmark in measured {
+            if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
+                return Err(Error::Usage(format!(
+                    "benchmark id `{}` is both a command and a criterion benchmark ({}): rename the command",
+                    benchmark.id,
+                    describe_target(other)
+                )));
+            }
+            benchmarks.push(benchmark);
+        }
+        benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    }
     let mut current = Results::new(
         environment::now_rfc3339(),
         environment::git_info(&root),
@@ -144,6 +180,31 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     }
     let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
+}
+
+/// The configured commands `--command` selects (all without it; with `--shard`, every N-th by
+/// name, like the benchmarks), or an error naming the unknown one.
+fn select_commands<'a>(config: &'a Config, args: &RunArgs) -> Result<Vec<&'a config::CommandBench>, Error> {
+    for name in &args.command {
+        if !config.commands.iter().any(|c| &c.name == name) {
+            let known: Vec<&str> = config.commands.iter().map(|c| c.name.as_str()).collect();
+            return Err(Error::Usage(format!(
+                "--command {name}: no such command in the config; commands: {}",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+            )));
+        }
+    }
+    let benches_only = !args.bench.is_empty() && args.command.is_empty();
+    let mut selected: Vec<&config::CommandBench> = config
+        .commands
+        .iter()
+        .filter(|c| !benches_only && (args.command.is_empty() || args.command.contains(&c.name)))
+        .collect();
+    selected.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(shard) = args.shard {
+        selected = selected.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, c)| c).collect();
+    }
+    Ok(selected)
 }
 
 /// Builds and runs the selected bench targets, collecting what each one wrote, with the canary
@@ -232,9 +293,10 @@ fn run_benches(
                     target.name
                 )));
             }
-            let Source::Criterion(source) = &mut benchmark.source;
-            source.package = Some(target.package.clone());
-            source.target = Some(target.name.clone());
+            if let Source::Criterion(source) = &mut benchmark.source {
+                source.package = Some(target.package.clone());
+                source.target = Some(target.name.clone());
+            }
             benchmarks.push(benchmark);
         }
     }
@@ -284,8 +346,10 @@ fn shard_plan<'a>(
 }
 
 fn describe_target(benchmark: &Benchmark) -> String {
-    let Source::Criterion(source) = &benchmark.source;
-    format!("`{}`", source.target.as_deref().unwrap_or("?"))
+    match &benchmark.source {
+        Source::Criterion(source) => format!("`{}`", source.target.as_deref().unwrap_or("?")),
+        Source::Command(_) => format!("command `{}`", benchmark.id),
+    }
 }
 
 /// Touches a stamp file and returns its modification time. Comparing the file system's own

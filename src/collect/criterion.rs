@@ -470,6 +470,7 @@ mod tests {
     fn source(benchmark: &Benchmark) -> &CriterionSource {
         match &benchmark.source {
             Source::Criterion(source) => source,
+            other => panic!("not from criterion: {other:?}"),
         }
     }
 

@@ -2,5 +2,6 @@
 
 pub mod canary;
 pub mod cargo;
+pub mod command;
 pub mod criterion;
 pub mod environment;

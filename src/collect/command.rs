@@ -1,0 +1,386 @@
+//! Command benchmarks, hyperfine's way: no shell unless asked, warm-up runs, at least the
+//! configured runs, an untimed `prepare` before each, and every command's runs interleaved so
+//! that drift of the machine spreads over all of them instead of biasing one.
+//!
+//! Each run goes through a launcher: this binary re-executed in a tiny mode that spawns the
+//! command and reads its resource usage with `wait4`. A child inherits the peak RSS of the
+//! process it was forked from, so the launcher (a few MB) keeps perf-gate's own memory out of
+//! the command's `peak_rss_bytes`.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::CommandBench;
+use crate::interrupt;
+use crate::model::{Benchmark, Better, CommandSource, Metric, Source, TIME_METRIC};
+
+/// The first argument that turns the binary into the launcher.
+pub const LAUNCHER_ARG: &str = "__perf-gate-launch";
+/// The variable naming the file a command may write its own metrics to, as a JSON object.
+pub const METRICS_ENV: &str = "PERF_GATE_METRICS";
+const TAIL_LINES: usize = 20;
+
+/// A command benchmark that could not be measured: exit code 3, or 130 when interrupted.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("command `{name}`: cannot start {what}: {message}")]
+    Spawn { name: String, what: String, message: String },
+    #[error("command `{name}`: every one of its {runs} runs failed (last: {last}){}", tail(log))]
+    AllRunsFailed { name: String, runs: usize, last: String, log: Vec<String> },
+    #[error("command `{name}`: its prepare command failed ({status}){}", tail(log))]
+    PrepareFailed { name: String, status: String, log: Vec<String> },
+    #[error("command `{name}`: {message}")]
+    Metrics { name: String, message: String },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn tail(log: &[String]) -> String {
+    if log.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; last lines of its output:\n{}",
+            log.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+        )
+    }
+}
+
+/// What the launcher reports about one run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RunUsage {
+    pub wall_ns: f64,
+    pub user_ns: f64,
+    pub sys_ns: f64,
+    pub max_rss_bytes: f64,
+    /// The exit code, when the command exited.
+    pub exit_code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+}
+
+impl RunUsage {
+    fn succeeded(&self) -> bool {
+        self.exit_code == Some(0)
+    }
+
+    fn describe_failure(&self) -> String {
+        match (self.exit_code, self.signal) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(signal)) => format!("killed by signal {signal}"),
+            (None, None) => "no exit status".to_owned(),
+        }
+    }
+}
+
+/// The launcher: `LAUNCHER_ARG REPORT PROGRAM [ARGS...]`. Spawns the program with this
+/// process's stdio, environment and directory, waits for it with `wait4`, and writes a
+/// [`RunUsage`] as JSON to REPORT.
+pub fn launcher(args: &[std::ffi::OsString]) -> ExitCode {
+    let [report, program, rest @ ..] = args else {
+        eprintln!("perf-gate launcher: expected REPORT PROGRAM [ARGS...]");
+        return ExitCode::from(2);
+    };
+    let started = Instant::now();
+    let child = match Command::new(program).args(rest).spawn() {
+        Ok(child) => child,
+        Err(error) => {
+            eprintln!("perf-gate launcher: cannot start {}: {error}", program.to_string_lossy());
+            return ExitCode::from(2);
+        }
+    };
+    let Ok(pid) = i32::try_from(child.id()) else { return ExitCode::from(2) };
+    let (status, usage) = match wait4(pid) {
+        Ok(result) => result,
+        Err(error) => {
+            eprintln!("perf-gate launcher: wait4: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let wall_ns = started.elapsed().as_nanos() as f64;
+    let time_ns = |t: libc::timeval| t.tv_sec as f64 * 1e9 + t.tv_usec as f64 * 1e3;
+    let run = RunUsage {
+        wall_ns,
+        user_ns: time_ns(usage.ru_utime),
+        sys_ns: time_ns(usage.ru_stime),
+        // Linux reports ru_maxrss in KiB.
+        max_rss_bytes: usage.ru_maxrss as f64 * 1024.0,
+        exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+    };
+    match std::fs::write(report, serde_json::to_vec(&run).unwrap_or_default()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("perf-gate launcher: cannot write {}: {error}", report.to_string_lossy());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn wait4(pid: i32) -> std::io::Result<(i32, libc::rusage)> {
+    loop {
+        let mut status = 0;
+        // SAFETY: rusage is plain data; zeroed is a valid value and wait4 fills it in.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: wait4 writes only to the two out-pointers, which live on this stack frame.
+        let result = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if result == pid {
+            return Ok((status, usage));
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// Where the runs' output and scratch files go.
+pub struct Workplace<'a> {
+    /// Each command's output goes to `<dir>/command-<name>.log`.
+    pub log_dir: &'a Path,
+    /// Relative `cwd`s are resolved against this (the config file's directory).
+    pub base_dir: &'a Path,
+}
+
+/// One command being measured.
+struct Measured<'a> {
+    bench: &'a CommandBench,
+    runs: Vec<RunUsage>,
+    failures: Vec<RunUsage>,
+    custom: BTreeMap<String, Vec<f64>>,
+    elapsed: Duration,
+    log: PathBuf,
+}
+
+impl Measured<'_> {
+    fn wants_more(&self) -> bool {
+        let total = self.runs.len() + self.failures.len();
+        total < self.bench.runs || (self.elapsed.as_secs_f64() < self.bench.min_time_s && total < self.bench.max_runs)
+    }
+}
+
+/// Measures `commands`: their warm-up runs, then rounds in which each command still short of
+/// its runs or its minimum time runs once. `progress` hears about each command's start.
+pub fn measure(
+    commands: &[&CommandBench],
+    place: &Workplace<'_>,
+    mut progress: impl FnMut(&str),
+) -> Result<Vec<Benchmark>, CommandError> {
+    let mut measured: Vec<Measured<'_>> = commands
+        .iter()
+        .map(|bench| Measured {
+            bench,
+            runs: Vec::new(),
+            failures: Vec::new(),
+            custom: BTreeMap::new(),
+            elapsed: Duration::ZERO,
+            log: place.log_dir.join(format!("command-{}.log", bench.name.replace(['/', '\\'], "_"))),
+        })
+        .collect();
+    for item in &mut measured {
+        File::create(&item.log).map_err(|e| spawn_error(item.bench, "its log", &e))?;
+        progress(&item.bench.name);
+        for _ in 0..item.bench.warmup {
+            run_once(item, place, false)?;
+        }
+    }
+    while measured.iter().any(Measured::wants_more) {
+        for item in measured.iter_mut().filter(|m| m.wants_more()) {
+            run_once(item, place, true)?;
+        }
+    }
+    measured.into_iter().map(into_benchmark).collect()
+}
+
+fn spawn_error(bench: &CommandBench, what: &str, error: &dyn std::fmt::Display) -> CommandError {
+    CommandError::Spawn { name: bench.name.clone(), what: what.to_owned(), message: error.to_string() }
+}
+
+/// One run: prepare, then the command through the launcher, killed at its timeout.
+fn run_once(item: &mut Measured<'_>, place: &Workplace<'_>, timed: bool) -> Result<(), CommandError> {
+    let bench = item.bench;
+    let cwd = bench.cwd.as_ref().map_or_else(|| place.base_dir.to_owned(), |cwd| place.base_dir.join(cwd));
+    let scratch = tempfile::tempdir().map_err(|e| spawn_error(bench, "a scratch directory", &e))?;
+    let output = |log: &Path| -> Result<(Stdio, Stdio), CommandError> {
+        let open = || std::fs::OpenOptions::new().append(true).open(log);
+        let out = open().map_err(|e| spawn_error(bench, "its log", &e))?;
+        let err = open().map_err(|e| spawn_error(bench, "its log", &e))?;
+        Ok((Stdio::from(out), Stdio::from(err)))
+    };
+    if let Some(prepare) = &bench.prepare {
+        let (out, err) = output(&item.log)?;
+        let mut command = Command::new(&prepare[0]);
+        command.args(&prepare[1..]).current_dir(&cwd).envs(&bench.env).stdin(Stdio::null()).stdout(out).stderr(err);
+        let status = run_in_group(command, bench.timeout_s).map_err(|e| match e {
+            Waited::Interrupted => CommandError::Interrupted,
+            Waited::Spawn(e) => spawn_error(bench, &format!("prepare `{}`", prepare[0]), &e),
+        })?;
+        if !status.is_some_and(|s| s.success()) {
+            let status = status.map_or_else(|| format!("timed out after {} s", bench.timeout_s), |s| s.to_string());
+            return Err(CommandError::PrepareFailed { name: bench.name.clone(), status, log: last_lines(&item.log) });
+        }
+    }
+    let report = scratch.path().join("usage.json");
+    let metrics_file = scratch.path().join("metrics.json");
+    let launcher = std::env::current_exe().map_err(|e| spawn_error(bench, "the launcher", &e))?;
+    let (out, err) = output(&item.log)?;
+    let mut command = Command::new(launcher);
+    command.arg(LAUNCHER_ARG).arg(&report);
+    if bench.shell {
+        command.args(["sh", "-c", &bench.command[0]]);
+    } else {
+        command.args(&bench.command);
+    }
+    command
+        .current_dir(&cwd)
+        .envs(&bench.env)
+        .env(METRICS_ENV, &metrics_file)
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    let status = run_in_group(command, bench.timeout_s).map_err(|e| match e {
+        Waited::Interrupted => CommandError::Interrupted,
+        Waited::Spawn(e) => spawn_error(bench, "the launcher", &e),
+    })?;
+    let usage = match status {
+        None => RunUsage {
+            wall_ns: bench.timeout_s * 1e9,
+            user_ns: 0.0,
+            sys_ns: 0.0,
+            max_rss_bytes: 0.0,
+            exit_code: None,
+            signal: Some(libc::SIGKILL),
+        },
+        Some(status) if status.success() => {
+            let text = std::fs::read(&report).map_err(|e| spawn_error(bench, "the launcher's report", &e))?;
+            serde_json::from_slice(&text).map_err(|e| spawn_error(bench, "the launcher's report", &e))?
+        }
+        // The launcher could not start the program: its reason is in the log.
+        Some(_) => {
+            let reason = last_lines(&item.log).pop().unwrap_or_default();
+            return Err(spawn_error(bench, &format!("`{}`", bench.command[0]), &reason));
+        }
+    };
+    if !timed {
+        return Ok(());
+    }
+    item.elapsed += Duration::from_nanos(usage.wall_ns as u64);
+    if !usage.succeeded() {
+        item.failures.push(usage);
+        return Ok(());
+    }
+    item.runs.push(usage);
+    for (name, value) in read_custom_metrics(&metrics_file)
+        .map_err(|message| CommandError::Metrics { name: bench.name.clone(), message })?
+    {
+        item.custom.entry(name).or_default().push(value);
+    }
+    Ok(())
+}
+
+/// A JSON object of numbers, if the command wrote one.
+fn read_custom_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => return Ok(Vec::new()),
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(format!("cannot read its {METRICS_ENV} file: {error}")),
+    };
+    let object: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| format!("its {METRICS_ENV} file is not a JSON object of numbers: {e}"))?;
+    object
+        .into_iter()
+        .map(|(name, value)| match value.as_f64() {
+            Some(number) if number.is_finite() => Ok((name, number)),
+            _ => Err(format!("its {METRICS_ENV} file gives `{name}` the value {value}, not a finite number")),
+        })
+        .collect()
+}
+
+enum Waited {
+    Interrupted,
+    Spawn(std::io::Error),
+}
+
+/// Runs `command` in its own process group; `None` when it was killed at `timeout_s`.
+fn run_in_group(mut command: Command, timeout_s: f64) -> Result<Option<std::process::ExitStatus>, Waited> {
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().map_err(Waited::Spawn)?;
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s);
+    let kill_group = |child: &mut std::process::Child| {
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: kill(2) on a process group we created; no memory is shared.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Ok(Some(status));
+        }
+        if interrupt::requested() {
+            kill_group(&mut child);
+            return Err(Waited::Interrupted);
+        }
+        if Instant::now() >= deadline {
+            kill_group(&mut child);
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn last_lines(log: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(TAIL_LINES)..].iter().map(|l| (*l).to_owned()).collect()
+}
+
+fn into_benchmark(item: Measured<'_>) -> Result<Benchmark, CommandError> {
+    let bench = item.bench;
+    let total = item.runs.len() + item.failures.len();
+    if item.runs.is_empty() {
+        let last = item.failures.last().map_or_else(|| "no run".to_owned(), RunUsage::describe_failure);
+        return Err(CommandError::AllRunsFailed {
+            name: bench.name.clone(),
+            runs: total,
+            last,
+            log: last_lines(&item.log),
+        });
+    }
+    let per_run = |f: fn(&RunUsage) -> f64| item.runs.iter().map(f).collect::<Vec<f64>>();
+    let mut metrics = BTreeMap::new();
+    metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, per_run(|r| r.wall_ns)));
+    metrics.insert("user_ms".to_owned(), Metric::from_samples("ms", Better::Lower, true, per_run(|r| r.user_ns / 1e6)));
+    metrics.insert("sys_ms".to_owned(), Metric::from_samples("ms", Better::Lower, false, per_run(|r| r.sys_ns / 1e6)));
+    let mut peak = Metric::from_samples("bytes", Better::Lower, true, per_run(|r| r.max_rss_bytes));
+    peak.value = Some(peak.summary.max);
+    metrics.insert("peak_rss_bytes".to_owned(), peak);
+    let mut failures = Metric::from_samples("runs", Better::Lower, false, vec![item.failures.len() as f64]);
+    failures.value = Some(item.failures.len() as f64);
+    metrics.insert("exit_failures".to_owned(), failures);
+    for (name, samples) in item.custom {
+        let declared = bench.metrics.get(&name);
+        let unit = declared.map(|d| d.unit.clone()).unwrap_or_default();
+        let better = declared.and_then(|d| d.better);
+        metrics.insert(name, Metric::from_samples(unit, better.unwrap_or(Better::Lower), better.is_some(), samples));
+    }
+    Ok(Benchmark {
+        id: bench.name.clone(),
+        source: Source::Command(CommandSource {
+            command: bench.command.clone(),
+            shell: bench.shell,
+            runs: total,
+            failed_runs: item.failures.len(),
+        }),
+        metrics,
+    })
+}

@@ -1,0 +1,182 @@
+//! Command benchmarks through the real binary: a crate without criterion benches whose config
+//! times command lines.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+/// A one-file crate with no bench targets and `config` as its benchmark-config.json.
+fn project(config: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("Cargo.toml"),
+        "[package]\nname = \"commands_only\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(temp.path().join("src")).unwrap();
+    std::fs::write(temp.path().join("src/lib.rs"), "").unwrap();
+    std::fs::write(temp.path().join("benchmark-config.json"), config).unwrap();
+    temp
+}
+
+fn run(project: &Path, args: &[&str]) -> std::process::Output {
+    perf_gate(project).args(["--quiet", "--out-dir", "out"]).args(args).output().unwrap()
+}
+
+fn benchmark(project: &Path, id: &str) -> Value {
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.join("out/results.json")).unwrap()).unwrap();
+    results["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))
+        .clone()
+}
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+#[test]
+fn a_command_that_allocates_200_mib_reports_its_own_peak() {
+    // The child fills 200 MiB; perf-gate itself must not leak into the figure.
+    let fill = "b = b'x' * (200 * 1024 * 1024)";
+    let config = format!(
+        r#"{{"commands": [{{"name": "alloc", "command": ["python3", "-c", "{fill}"], "runs": 3, "warmup": 0, "min_time_s": 0}}],
+            "gates": [{{"metric": "alloc.peak_rss_bytes", "operator": ">", "threshold": 1}}]}}"#
+    );
+    let project = project(&config);
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let alloc = benchmark(project.path(), "alloc");
+    assert_eq!(alloc["source"]["kind"], "command");
+    assert_eq!(alloc["source"]["runs"], 3);
+    let peaks = alloc["metrics"]["peak_rss_bytes"]["samples"].as_array().unwrap();
+    assert_eq!(peaks.len(), 3);
+    for peak in peaks {
+        let peak = peak.as_f64().unwrap();
+        assert!(
+            (200.0 * MIB..=220.0 * MIB).contains(&peak),
+            "peak RSS {:.1} MiB is not within 10% of 200 MiB",
+            peak / MIB
+        );
+    }
+    let time = &alloc["metrics"]["time"];
+    assert_eq!(time["unit"], "ns");
+    assert!(time["samples"].as_array().unwrap().iter().all(|t| t.as_f64().unwrap() > 0.0));
+}
+
+#[test]
+fn prepare_runs_before_every_run_and_custom_metrics_are_gated() {
+    let config = r#"{
+      "commands": [{
+        "name": "tool/report", "shell": true, "runs": 4, "warmup": 2, "min_time_s": 0,
+        "command": ["echo '{\"tokens_per_sec\": 1234.5, \"cost\": 2, \"extra\": 7}' > \"$PERF_GATE_METRICS\"; echo ran >> runs.txt"],
+        "prepare": ["sh", "-c", "echo prepared >> prepared.txt"],
+        "metrics": {"tokens_per_sec": {"unit": "tokens/s", "better": "higher"}, "cost": {"unit": "usd"}}
+      }],
+      "gates": [
+        {"metric": "tool/report.tokens_per_sec", "operator": ">=", "threshold": 1000},
+        {"metric": "tool/report.cost", "operator": "<", "threshold": 1, "severity": "Warning"},
+        {"metric": "tool/report.exit_failures", "operator": "==", "threshold": 0}
+      ]
+    }"#;
+    let project = project(config);
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = |file: &str| std::fs::read_to_string(project.path().join(file)).unwrap().lines().count();
+    assert_eq!((lines("prepared.txt"), lines("runs.txt")), (6, 6), "2 warm-up and 4 timed runs, each prepared");
+    let tool = benchmark(project.path(), "tool/report");
+    let tokens = &tool["metrics"]["tokens_per_sec"];
+    assert_eq!(
+        (tokens["unit"].as_str(), tokens["better"].as_str(), tokens["compared"].as_bool()),
+        (Some("tokens/s"), Some("higher"), Some(true))
+    );
+    assert_eq!(tokens["samples"].as_array().unwrap().len(), 4);
+    // Declared without a direction: gated, not compared. Undeclared: only reported.
+    assert_eq!(
+        (tool["metrics"]["cost"]["unit"].as_str(), tool["metrics"]["cost"]["compared"].as_bool()),
+        (Some("usd"), Some(false))
+    );
+    assert_eq!(tool["metrics"]["extra"]["compared"], false);
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("out/report.json")).unwrap()).unwrap();
+    let statuses: Vec<(&str, &str)> = report["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["metric"].as_str().unwrap(), g["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("tool/report.tokens_per_sec", "passed"),
+            ("tool/report.cost", "failed"),
+            ("tool/report.exit_failures", "passed")
+        ]
+    );
+}
+
+#[test]
+fn a_command_failing_every_run_is_exit_3_with_its_output() {
+    let config = r#"{"commands": [{"name": "broken", "shell": true, "command": ["echo 'no such input' >&2; exit 4"], "runs": 2, "min_time_s": 0}]}"#;
+    let project = project(config);
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(3));
+    let err = stderr(&output);
+    assert!(err.contains("command `broken`: every one of its 2 runs failed (last: exit code 4)"), "{err}");
+    assert!(err.contains("no such input"), "{err}");
+    assert!(!project.path().join("out/results.json").exists());
+}
+
+#[test]
+fn a_run_past_its_timeout_is_killed_with_its_children() {
+    let marker = format!("perf-gate-timeout-{}", std::process::id());
+    let config = format!(
+        r#"{{"commands": [{{"name": "stuck", "shell": true, "command": ["sleep 30 # {marker}"], "runs": 2, "warmup": 0, "min_time_s": 0, "timeout_s": 0.5}}]}}"#
+    );
+    let project = project(&config);
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("every one of its 2 runs failed (last: killed by signal 9)"),
+        "{}",
+        stderr(&output)
+    );
+    let survivors = std::process::Command::new("pgrep").args(["-f", &marker]).output().unwrap();
+    assert!(survivors.stdout.is_empty(), "left running: {}", String::from_utf8_lossy(&survivors.stdout));
+}
+
+#[test]
+fn commands_are_selected_by_name_and_checked() {
+    let config = r#"{"commands": [
+        {"name": "one", "command": ["true"], "runs": 2, "min_time_s": 0},
+        {"name": "two", "command": ["true"], "runs": 2, "min_time_s": 0}]}"#;
+    let project = project(config);
+    let output = run(project.path(), &["--command", "two"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("out/results.json")).unwrap()).unwrap();
+    let ids: Vec<&str> = results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["two"]);
+    let unknown = run(project.path(), &["--command", "three"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("--command three: no such command in the config; commands: one, two"));
+    let missing = project_with_missing_program();
+    let output = run(missing.path(), &[]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("command `ghost`: cannot start `no-such-program-perf-gate`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+fn project_with_missing_program() -> tempfile::TempDir {
+    project(
+        r#"{"commands": [{"name": "ghost", "command": ["no-such-program-perf-gate"], "runs": 2, "min_time_s": 0}]}"#,
+    )
+}
