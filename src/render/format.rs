@@ -14,17 +14,20 @@ const DIGITS: usize = 3;
 type Scales = &'static [(f64, &'static str)];
 
 const TIME_SCALES: Scales = &[(1.0, "ns"), (1e3, "µs"), (1e6, "ms"), (1e9, "s")];
+const BYTE_SCALES: Scales = &[(1.0, "B"), (1024.0, "KiB"), (1048576.0, "MiB"), (1073741824.0, "GiB")];
 const BYTE_RATE_SCALES: Scales = &[(1.0, "B/s"), (1e3, "KB/s"), (1e6, "MB/s"), (1e9, "GB/s"), (1e12, "TB/s")];
 const ELEMENT_RATE_SCALES: Scales =
     &[(1.0, "elem/s"), (1e3, "Kelem/s"), (1e6, "Melem/s"), (1e9, "Gelem/s"), (1e12, "Telem/s")];
 const BIT_RATE_SCALES: Scales = &[(1.0, "bit/s"), (1e3, "Kbit/s"), (1e6, "Mbit/s"), (1e9, "Gbit/s"), (1e12, "Tbit/s")];
 
-/// The scales of `unit`. `ns` scales only when `scale_time` is set: a gate's value is read
-/// in the unit its metric name carries, so `mean_ns` stays in ns there.
+/// The scales of `unit`. `ns` and `bytes` scale only when `scale_time` is set: a gate's value
+/// is read in the unit its metric name carries, so `mean_ns` stays in ns and `peak_rss_bytes` in
+/// bytes there.
 fn scales(unit: &str, scale_time: bool) -> Option<Scales> {
     match unit {
         "ns" if scale_time => Some(TIME_SCALES),
         "ns" => Some(&[(1.0, "ns")]),
+        "bytes" if scale_time => Some(BYTE_SCALES),
         "us" | "µs" => Some(&[(1.0, "µs")]),
         "ms" => Some(&[(1.0, "ms")]),
         "s" => Some(&[(1.0, "s")]),
@@ -446,6 +449,13 @@ mod tests {
         assert_eq!(p_value(0.00001), "p < 0.0001");
         assert_eq!(p_value(0.0), "p < 0.0001");
         assert_eq!(p_value(f64::NAN), MISSING);
+    }
+
+    #[test]
+    fn sizes_scale_in_binary_units_except_in_gates() {
+        assert_eq!(measurement(118_643_370.0, "bytes"), "113 MiB");
+        assert_eq!(measurement(512.0, "bytes"), "512 B");
+        assert_eq!(gate_threshold(150_000_000.0, "bytes"), "150000000 bytes");
     }
 
     #[test]
