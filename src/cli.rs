@@ -46,7 +46,7 @@ pub struct PerfGate {
 pub enum Command {
     /// Build and run the benches, write results.json, then check it (the default).
     #[command(after_help = EXIT_CODES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Evaluate gates and regressions on an existing results file and write the reports.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
@@ -82,6 +82,10 @@ pub struct RunArgs {
     /// criterion benches.
     #[arg(long = "command", value_name = "NAME")]
     pub command: Vec<String>,
+    /// Service of the config to load (repeatable); naming only services (or commands) runs no
+    /// criterion benches.
+    #[arg(long = "service", value_name = "NAME")]
+    pub service: Vec<String>,
     /// Features to activate, space or comma separated (repeatable), as for cargo.
     #[arg(short = 'F', long, value_name = "FEATURES")]
     pub features: Vec<String>,
@@ -112,7 +116,7 @@ pub struct RunArgs {
     /// Don't build or run anything: collect what is already in the criterion directory.
     /// Criterion's files don't record which package or bench target wrote them, so this
     /// collects everything there and cannot be combined with the selection flags.
-    #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "command", "features", "all_features", "no_default_features", "bench_args"])]
+    #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "command", "service", "features", "all_features", "no_default_features", "bench_args"])]
     pub no_run: bool,
     /// Run only shard K of N (e.g. 2/4): every N-th benchmark of the sorted suite, starting at
     /// the K-th. Writes results.json without checking it: merge the shards, then `check`.

@@ -59,6 +59,157 @@ pub struct Config {
     /// Command lines to time, run by run, like hyperfine.
     #[serde(default)]
     pub commands: Vec<CommandBench>,
+    /// Services to start and put under HTTP load.
+    #[serde(default)]
+    pub services: Vec<ServiceBench>,
+}
+
+/// A service: started, loaded with its scenarios, stopped. Each scenario is one benchmark,
+/// `<service>/<scenario>`. `{port}` anywhere in its strings becomes a free port on 127.0.0.1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceBench {
+    pub name: String,
+    pub start: ServiceStart,
+    pub scenarios: Vec<Scenario>,
+    /// Seconds between SIGTERM and SIGKILL when stopping it.
+    #[serde(default = "default_stop_grace_s")]
+    pub stop_grace_s: f64,
+    /// RSS growing more than this, in percent over the scenario's rounds, is a warning.
+    #[serde(default = "default_rss_growth_limit")]
+    pub rss_growth_limit_percent: f64,
+}
+
+/// How to start a service and know it is ready.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceStart {
+    /// Program and arguments (no shell). `{target_dir}` is the workspace's target directory.
+    pub command: Vec<String>,
+    /// Run once before starting, e.g. to build the service; no shell.
+    #[serde(default)]
+    pub prepare: Option<Vec<String>>,
+    /// Working directory, relative to the config file's directory.
+    #[serde(default)]
+    pub cwd: Option<PathBuf>,
+    #[serde(default)]
+    pub env: std::collections::BTreeMap<String, String>,
+    pub ready: Readiness,
+}
+
+/// When a started service counts as ready: an HTTP URL answering 2xx, or a TCP port accepting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Readiness {
+    #[serde(default)]
+    pub http: Option<String>,
+    /// `host:port`.
+    #[serde(default)]
+    pub tcp: Option<String>,
+    #[serde(default = "default_ready_timeout_s")]
+    pub timeout_s: f64,
+}
+
+/// One load pattern against a service: open (`rate_per_sec`, or ramping `stages`) or closed
+/// (`users`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    /// Open model: requests per second, scheduled whatever the responses do.
+    #[serde(default)]
+    pub rate_per_sec: Option<f64>,
+    /// Open model with a changing rate: each stage ramps linearly to its rate over its duration.
+    #[serde(default)]
+    pub stages: Vec<Stage>,
+    /// Closed model: this many users, each sending its next request after the last response.
+    #[serde(default)]
+    pub users: Option<usize>,
+    /// Closed model: users start evenly spread over this many seconds.
+    #[serde(default)]
+    pub ramp_up_s: f64,
+    /// Closed model: a user's pause between a response and its next request.
+    #[serde(default)]
+    pub think_time_ms: f64,
+    /// Seconds a round lasts (with `stages`: their total, unless given).
+    #[serde(default)]
+    pub duration_s: Option<f64>,
+    /// Seconds of load before the first round, not measured.
+    #[serde(default = "default_warmup_s")]
+    pub warmup_s: f64,
+    /// Measured rounds: the samples the regression check compares.
+    #[serde(default = "default_rounds")]
+    pub rounds: usize,
+    /// Connections of the open model (kept alive).
+    #[serde(default = "default_connections")]
+    pub connections: usize,
+    /// A request without a response this long counts as a timeout.
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: f64,
+    /// Statuses that count as success; default any 2xx or 3xx.
+    #[serde(default)]
+    pub success_statuses: Vec<u16>,
+    pub requests: Vec<RequestSpec>,
+}
+
+/// A ramping stage of the open model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub duration_s: f64,
+    pub rate_per_sec: f64,
+}
+
+/// One request of a scenario's mix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    #[serde(default = "default_method")]
+    pub method: String,
+    pub url: String,
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Share of the mix, relative to the other requests' weights.
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+}
+
+fn default_stop_grace_s() -> f64 {
+    5.0
+}
+
+fn default_rss_growth_limit() -> f64 {
+    10.0
+}
+
+fn default_ready_timeout_s() -> f64 {
+    60.0
+}
+
+fn default_warmup_s() -> f64 {
+    1.0
+}
+
+fn default_rounds() -> usize {
+    5
+}
+
+fn default_connections() -> usize {
+    8
+}
+
+fn default_timeout_ms() -> f64 {
+    2000.0
+}
+
+fn default_method() -> String {
+    "GET".to_owned()
+}
+
+fn default_weight() -> u32 {
+    1
 }
 
 /// A command benchmark: one benchmark, named `name`, with one sample per timed run.
@@ -412,6 +563,7 @@ impl Default for Config {
             regressions: Vec::new(),
             github: GitHubSettings::default(),
             commands: Vec::new(),
+            services: Vec::new(),
         }
     }
 }
@@ -557,6 +709,7 @@ impl Config {
             }
         }
         self.validate_commands()?;
+        self.validate_services()?;
         let custom: Vec<String> = self.commands.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
         if self.github.artifact_name.trim().is_empty() {
             return Err(invalid("github.artifact_name", "must not be empty".to_owned()));
@@ -628,6 +781,158 @@ impl Config {
                 let taken = gates::MetricName::parse(name, &[]).is_some() || name == crate::model::TIME_METRIC;
                 if taken {
                     return Err(invalid("metrics", format!("`{name}` is a built-in metric; give yours another name")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_services(&self) -> Result<(), ConfigProblem> {
+        let mut names = std::collections::BTreeSet::new();
+        for (index, service) in self.services.iter().enumerate() {
+            let invalid = |field: String, message: String| ConfigProblem::Invalid {
+                at: format!("services[{index}].{field}"),
+                message,
+            };
+            let positive = |field: &str, value: f64| {
+                (!value.is_finite() || value <= 0.0)
+                    .then(|| invalid(field.to_owned(), format!("must be a finite number > 0, got {value}")))
+            };
+            if service.name.trim().is_empty()
+                || service.name.contains(char::is_whitespace)
+                || service.name.contains('/')
+            {
+                return Err(invalid(
+                    "name".into(),
+                    format!("`{}` is not a service name: use letters, digits, `_`, `-`", service.name),
+                ));
+            }
+            if !names.insert(service.name.as_str()) || self.commands.iter().any(|c| c.name == service.name) {
+                return Err(invalid("name".into(), format!("`{}` names two services or commands", service.name)));
+            }
+            if service.start.command.is_empty() || service.start.command[0].trim().is_empty() {
+                return Err(invalid("start.command".into(), "is empty: give the program and its arguments".to_owned()));
+            }
+            let ready = &service.start.ready;
+            if ready.http.is_none() == ready.tcp.is_none() {
+                return Err(invalid(
+                    "start.ready".into(),
+                    "give exactly one of `http` (a URL answering 2xx) or `tcp` (host:port)".to_owned(),
+                ));
+            }
+            if let Some(url) = &ready.http {
+                check_http_url(url).map_err(|message| invalid("start.ready.http".into(), message))?;
+            }
+            for (field, value) in [
+                ("start.ready.timeout_s", ready.timeout_s),
+                ("stop_grace_s", service.stop_grace_s),
+                ("rss_growth_limit_percent", service.rss_growth_limit_percent),
+            ] {
+                if let Some(problem) = positive(field, value) {
+                    return Err(problem);
+                }
+            }
+            if service.scenarios.is_empty() {
+                return Err(invalid("scenarios".into(), "is empty: give at least one scenario".to_owned()));
+            }
+            let mut scenario_names = std::collections::BTreeSet::new();
+            for (at, scenario) in service.scenarios.iter().enumerate() {
+                let field = |name: &str| format!("scenarios[{at}].{name}");
+                if scenario.name.trim().is_empty()
+                    || scenario.name.contains(char::is_whitespace)
+                    || !scenario_names.insert(scenario.name.as_str())
+                {
+                    return Err(invalid(
+                        field("name"),
+                        format!("`{}` is empty, has spaces, or names two scenarios", scenario.name),
+                    ));
+                }
+                let models = [scenario.rate_per_sec.is_some(), !scenario.stages.is_empty(), scenario.users.is_some()];
+                if models.iter().filter(|m| **m).count() != 1 {
+                    return Err(invalid(
+                        field("rate_per_sec"),
+                        "give exactly one of `rate_per_sec` (open), `stages` (open, ramping) or `users` (closed)"
+                            .to_owned(),
+                    ));
+                }
+                if let Some(problem) = scenario.rate_per_sec.and_then(|r| positive(&field("rate_per_sec"), r)) {
+                    return Err(problem);
+                }
+                for (s, stage) in scenario.stages.iter().enumerate() {
+                    if let Some(problem) = positive(&field(&format!("stages[{s}].duration_s")), stage.duration_s) {
+                        return Err(problem);
+                    }
+                    if !stage.rate_per_sec.is_finite() || stage.rate_per_sec < 0.0 {
+                        return Err(invalid(
+                            field(&format!("stages[{s}].rate_per_sec")),
+                            format!("must be a finite number >= 0, got {}", stage.rate_per_sec),
+                        ));
+                    }
+                }
+                if scenario.users == Some(0) {
+                    return Err(invalid(field("users"), "must be at least 1".to_owned()));
+                }
+                let duration = scenario.duration_s.or_else(|| {
+                    (!scenario.stages.is_empty()).then(|| scenario.stages.iter().map(|s| s.duration_s).sum())
+                });
+                match duration {
+                    None => return Err(invalid(field("duration_s"), "is required: how long a round lasts".to_owned())),
+                    Some(d) => {
+                        if let Some(problem) = positive(&field("duration_s"), d) {
+                            return Err(problem);
+                        }
+                    }
+                }
+                if let Some(problem) = positive(&field("timeout_ms"), scenario.timeout_ms) {
+                    return Err(problem);
+                }
+                for (name, value) in [
+                    ("warmup_s", scenario.warmup_s),
+                    ("ramp_up_s", scenario.ramp_up_s),
+                    ("think_time_ms", scenario.think_time_ms),
+                ] {
+                    if !value.is_finite() || value < 0.0 {
+                        return Err(invalid(field(name), format!("must be a finite number >= 0, got {value}")));
+                    }
+                }
+                if scenario.rounds < 2 {
+                    return Err(invalid(
+                        field("rounds"),
+                        format!("must be at least 2 (rounds are the samples compared), got {}", scenario.rounds),
+                    ));
+                }
+                if scenario.connections == 0 {
+                    return Err(invalid(field("connections"), "must be at least 1".to_owned()));
+                }
+                if scenario.requests.is_empty() {
+                    return Err(invalid(field("requests"), "is empty: give at least one request".to_owned()));
+                }
+                let mut authority = None;
+                for (r, request) in scenario.requests.iter().enumerate() {
+                    let at = field(&format!("requests[{r}]"));
+                    let origin =
+                        check_http_url(&request.url).map_err(|message| invalid(format!("{at}.url"), message))?;
+                    if authority.get_or_insert_with(|| origin.clone()) != &origin {
+                        return Err(invalid(
+                            format!("{at}.url"),
+                            format!(
+                                "every request of a scenario goes to one origin ({}); split the scenario",
+                                authority.unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    if http::Method::from_bytes(request.method.as_bytes()).is_err() {
+                        return Err(invalid(
+                            format!("{at}.method"),
+                            format!("`{}` is not an HTTP method", request.method),
+                        ));
+                    }
+                    if request.weight == 0 {
+                        return Err(invalid(
+                            format!("{at}.weight"),
+                            "must be at least 1 (remove the request to leave it out)".to_owned(),
+                        ));
+                    }
                 }
             }
         }
@@ -728,6 +1033,19 @@ pub fn starter_config() -> String {
     let mut text = serde_json::to_string_pretty(&starter).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Checks an `http://` URL (placeholders allowed) and returns its origin.
+fn check_http_url(url: &str) -> Result<String, String> {
+    let probe = url.replace("{port}", "1");
+    let uri: http::Uri = probe.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some("http"), Some(_)) => Ok(url.split('/').take(3).collect::<Vec<_>>().join("/")),
+        (Some("https"), _) => {
+            Err(format!("`{url}`: https is not supported yet; load the service over http on loopback"))
+        }
+        _ => Err(format!("`{url}` is not an http:// URL with a host, e.g. http://127.0.0.1:{{port}}/health")),
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::collect::cargo::{BenchError, WorkspaceError};
 use crate::collect::command::CommandError;
 use crate::collect::criterion::CriterionError;
+use crate::collect::service::ServiceError;
 use crate::config::ConfigError;
 use crate::exit_code;
 use crate::github::GitHubError;
@@ -32,6 +33,8 @@ pub enum Error {
     Bench(#[from] BenchError),
     #[error(transparent)]
     Command(#[from] CommandError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
     /// The benches ran but did not leave usable criterion output.
     #[error("the benches ran, but their output cannot be used: {0}")]
     BenchOutput(CriterionError),
@@ -66,10 +69,11 @@ impl Error {
             | Error::GitHubSetup(_)
             | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
             Error::Publish(_) => exit_code::PUBLISH_FAILED,
-            Error::Bench(BenchError::Interrupted) | Error::Command(CommandError::Interrupted) | Error::Interrupted => {
-                exit_code::INTERRUPTED
-            }
-            Error::Command(_) => exit_code::BENCHMARK_FAILED,
+            Error::Bench(BenchError::Interrupted)
+            | Error::Command(CommandError::Interrupted)
+            | Error::Service(ServiceError::Interrupted)
+            | Error::Interrupted => exit_code::INTERRUPTED,
+            Error::Command(_) | Error::Service(_) => exit_code::BENCHMARK_FAILED,
             Error::Bench(_) | Error::BenchOutput(_) | Error::NothingWritten { .. } => exit_code::BENCHMARK_FAILED,
         }
     }

@@ -92,9 +92,25 @@ pub enum MetricName {
     Recorded(String),
 }
 
-/// The metrics stored under their gate names, with their units: what a command run records.
-pub const RECORDED: [(&str, &str); 4] =
-    [("user_ms", "ms"), ("sys_ms", "ms"), ("peak_rss_bytes", "bytes"), ("exit_failures", "runs")];
+/// The metrics stored under their gate names, with their units: what command runs and service
+/// scenarios record. A service's `mean_ms`, `max_ms` and `p95_ms` are stored too, and the time
+/// statistics read them where a benchmark has no `time` metric.
+pub const RECORDED: [(&str, &str); 14] = [
+    ("user_ms", "ms"),
+    ("sys_ms", "ms"),
+    ("peak_rss_bytes", "bytes"),
+    ("exit_failures", "runs"),
+    ("p50_ms", "ms"),
+    ("p90_ms", "ms"),
+    ("p99_ms", "ms"),
+    ("rps", "req/s"),
+    ("success_rate", "%"),
+    ("error_count", "requests"),
+    ("timeout_count", "requests"),
+    ("late_count", "requests"),
+    ("cpu_seconds", "s"),
+    ("rss_growth_percent", "%"),
+];
 
 /// `wall_ms`, the name hyperfine's users know, is the mean time per run in milliseconds.
 const WALL_MS: &str = "wall_ms";
@@ -143,10 +159,15 @@ impl MetricName {
     /// This metric's value for `benchmark`, or `None` when the benchmark does not have it.
     pub fn value(&self, benchmark: &Benchmark) -> Option<f64> {
         match self {
-            MetricName::Time(statistic, unit) => {
-                let metric = benchmark.metrics.get(TIME_METRIC).filter(|m| m.unit == "ns")?;
-                Some(statistic.of(metric) / unit.nanoseconds())
-            }
+            MetricName::Time(statistic, unit) => match benchmark.metrics.get(TIME_METRIC).filter(|m| m.unit == "ns") {
+                Some(metric) => Some(statistic.of(metric) / unit.nanoseconds()),
+                // A service scenario records its latency statistics in ms, each under its name.
+                None => benchmark
+                    .metrics
+                    .get(&format!("{}_ms", statistic.name()))
+                    .filter(|m| m.unit == "ms")
+                    .map(|m| m.gate_value() * TimeUnit::Ms.nanoseconds() / unit.nanoseconds()),
+            },
             MetricName::Throughput(unit) => {
                 let metric = benchmark.metrics.get(THROUGHPUT_METRIC).filter(|m| m.unit == unit.rate_unit())?;
                 Some(metric.summary.mean)
@@ -161,6 +182,7 @@ impl MetricName {
             .metrics
             .keys()
             .filter(|key| key.as_str() != TIME_METRIC && key.as_str() != THROUGHPUT_METRIC)
+            .filter(|key| MetricName::parse(key, &[]).is_none_or(|name| matches!(name, MetricName::Recorded(_))))
             .map(|key| MetricName::Recorded(key.clone()));
         MetricName::all()
             .into_iter()

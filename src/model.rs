@@ -241,12 +241,27 @@ pub struct Benchmark {
 }
 
 /// Where a benchmark's numbers came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     Criterion(CriterionSource),
     /// A command line timed run by run (`commands` in the config).
     Command(CommandSource),
+    /// A scenario of HTTP load against a service (`services` in the config).
+    Service(ServiceSource),
+}
+
+/// Where a scenario's numbers came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceSource {
+    pub service: String,
+    pub scenario: String,
+    /// `open` (a fixed or ramping arrival rate) or `closed` (users).
+    pub model: String,
+    pub rounds: usize,
+    pub round_seconds: f64,
+    /// Requests sent over all measured rounds.
+    pub requests: u64,
 }
 
 /// A command benchmark: what ran and how often.

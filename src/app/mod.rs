@@ -11,9 +11,9 @@ mod github;
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace, WorkspaceError};
-use crate::collect::command;
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
+use crate::collect::{command, service};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
     interrupt::install();
     let outcome = match cli.command {
         None => run(cli.run),
-        Some(Command::Run(args)) => run(args),
+        Some(Command::Run(args)) => run(*args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Config(command)) => config_command(command),
         Some(Command::Merge(args)) => merge(args),
@@ -123,28 +123,41 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, &console)?;
 
-    let commands = select_commands(&config, &args)?;
-    // Naming only commands runs only those; a workspace without bench targets runs its commands.
-    let run_criterion = args.command.is_empty() || !args.bench.is_empty();
+    let commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, &args)?;
+    let services = select_named(&config.services, |s| s.name.as_str(), "--service", &args.service, &args)?;
+    // Naming only commands or services runs only those; a workspace without bench targets runs
+    // what its config holds.
+    let run_criterion = (args.command.is_empty() && args.service.is_empty()) || !args.bench.is_empty();
+    let others = commands.len() + services.len();
     let (mut benchmarks, canary) = match (&workspace, args.no_run) {
         (Some(_), false) if !run_criterion => (Vec::new(), None),
         (Some(ws), false) => match run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes) {
-            Err(Error::Workspace(WorkspaceError::NoBenches { .. }))
-                if !commands.is_empty() && args.bench.is_empty() =>
-            {
-                notes.push("No criterion bench targets: only the configured commands ran.".to_owned());
+            Err(Error::Workspace(WorkspaceError::NoBenches { .. })) if others > 0 && args.bench.is_empty() => {
+                notes.push("No criterion bench targets: only the configured commands and services ran.".to_owned());
                 (Vec::new(), None)
             }
             other => other?,
         },
         _ => (criterion::collect(&criterion_home, &args.criterion_baseline, None)?.benchmarks, None),
     };
-    if !commands.is_empty() && !args.no_run {
+    if others > 0 && !args.no_run {
         std::fs::create_dir_all(&out_dir).map_err(|source| output::WriteError { path: out_dir.clone(), source })?;
         let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let mut measured = Vec::new();
+        if !services.is_empty() {
+            let target_dir = workspace.as_ref().map_or_else(|| root.join("target"), |ws| ws.target_dir.clone());
+            let place = service::Place { log_dir: &out_dir, base_dir, target_dir: &target_dir };
+            let (benchmarks, service_notes) =
+                service::measure(&services, &place, |name| console.status(&format!("Loading service `{name}`")))?;
+            for note in service_notes {
+                console.warn(&note);
+                notes.push(note);
+            }
+            measured.extend(benchmarks);
+        }
         let place = command::Workplace { log_dir: &out_dir, base_dir };
-        let measured =
-            command::measure(&commands, &place, |name| console.status(&format!("Running command `{name}`")))?;
+        measured
+            .extend(command::measure(&commands, &place, |name| console.status(&format!("Running command `{name}`")))?);
         for benchmark in measured {
             if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
                 return Err(Error::Usage(format!(
@@ -182,27 +195,32 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
-/// The configured commands `--command` selects (all without it; with `--shard`, every N-th by
-/// name, like the benchmarks), or an error naming the unknown one.
-fn select_commands<'a>(config: &'a Config, args: &RunArgs) -> Result<Vec<&'a config::CommandBench>, Error> {
-    for name in &args.command {
-        if !config.commands.iter().any(|c| &c.name == name) {
-            let known: Vec<&str> = config.commands.iter().map(|c| c.name.as_str()).collect();
+/// The entries of a config list that `--command` or `--service` names select: all of them when
+/// nothing at all is named, else the named ones; with `--shard`, every N-th by name. An unknown
+/// name is an error listing the known ones.
+fn select_named<'a, T>(
+    entries: &'a [T],
+    name_of: impl Fn(&T) -> &str,
+    flag: &str,
+    named: &[String],
+    args: &RunArgs,
+) -> Result<Vec<&'a T>, Error> {
+    for name in named {
+        if !entries.iter().any(|e| name_of(e) == name) {
+            let known: Vec<&str> = entries.iter().map(&name_of).collect();
             return Err(Error::Usage(format!(
-                "--command {name}: no such command in the config; commands: {}",
+                "{flag} {name}: no such {} in the config; known: {}",
+                &flag[2..],
                 if known.is_empty() { "none".to_owned() } else { known.join(", ") }
             )));
         }
     }
-    let benches_only = !args.bench.is_empty() && args.command.is_empty();
-    let mut selected: Vec<&config::CommandBench> = config
-        .commands
-        .iter()
-        .filter(|c| !benches_only && (args.command.is_empty() || args.command.contains(&c.name)))
-        .collect();
-    selected.sort_by(|a, b| a.name.cmp(&b.name));
+    let nothing_named = args.bench.is_empty() && args.command.is_empty() && args.service.is_empty();
+    let mut selected: Vec<&T> =
+        entries.iter().filter(|e| nothing_named || named.iter().any(|n| n == name_of(e))).collect();
+    selected.sort_by(|a, b| name_of(a).cmp(name_of(b)));
     if let Some(shard) = args.shard {
-        selected = selected.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, c)| c).collect();
+        selected = selected.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, e)| e).collect();
     }
     Ok(selected)
 }
@@ -349,6 +367,7 @@ fn describe_target(benchmark: &Benchmark) -> String {
     match &benchmark.source {
         Source::Criterion(source) => format!("`{}`", source.target.as_deref().unwrap_or("?")),
         Source::Command(_) => format!("command `{}`", benchmark.id),
+        Source::Service(_) => format!("service scenario `{}`", benchmark.id),
     }
 }
 

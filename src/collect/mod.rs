@@ -5,3 +5,4 @@ pub mod cargo;
 pub mod command;
 pub mod criterion;
 pub mod environment;
+pub mod service;

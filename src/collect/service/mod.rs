@@ -1,0 +1,449 @@
+//! Service benchmarks: start a service, load it with each scenario's rounds, sample its memory
+//! and CPU time, stop it. Each scenario becomes one benchmark, `<service>/<scenario>`, whose
+//! samples are its rounds.
+
+pub mod load;
+mod process;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use self::load::{Load, Prepared, RoundStats, Target};
+use self::process::{Probe, Running, Sample, StartFailure};
+use crate::config::{Scenario, ServiceBench};
+use crate::interrupt;
+use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
+
+const TAIL_LINES: usize = 20;
+const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+
+/// A service benchmark that could not be measured: exit code 3, or 130 when interrupted.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("service `{name}`: {message}")]
+    Setup { name: String, message: String },
+    #[error("service `{name}` {what}{}", tail(log))]
+    Failed { name: String, what: String, log: Vec<String> },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn tail(log: &[String]) -> String {
+    if log.is_empty() {
+        "; its log is empty".to_owned()
+    } else {
+        format!("; last lines of its log:\n{}", log.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"))
+    }
+}
+
+/// Directories a service run uses.
+pub struct Place<'a> {
+    /// Logs go to `<log_dir>/service-<name>.log`.
+    pub log_dir: &'a Path,
+    /// Relative `cwd`s are resolved against this (the config file's directory).
+    pub base_dir: &'a Path,
+    /// What `{target_dir}` stands for.
+    pub target_dir: &'a Path,
+}
+
+/// Measures every scenario of every service; also returns notes for the reports (memory growth).
+pub fn measure(
+    services: &[&ServiceBench],
+    place: &Place<'_>,
+    mut progress: impl FnMut(&str),
+) -> Result<(Vec<Benchmark>, Vec<String>), ServiceError> {
+    let mut benchmarks = Vec::new();
+    let mut notes = Vec::new();
+    for service in services {
+        progress(&service.name);
+        let (measured, service_notes) = measure_service(service, place)?;
+        benchmarks.extend(measured);
+        notes.extend(service_notes);
+    }
+    Ok((benchmarks, notes))
+}
+
+/// `{port}` and `{target_dir}` replaced everywhere in the service's strings.
+fn substituted(service: &ServiceBench, target_dir: &Path) -> Result<ServiceBench, String> {
+    let text = serde_json::to_string(service).map_err(|e| e.to_string())?;
+    let port = if text.contains("{port}") { free_port_text()? } else { String::new() };
+    let target_dir = serde_json::to_string(&target_dir.display().to_string()).map_err(|e| e.to_string())?;
+    let text = text.replace("{port}", &port).replace("{target_dir}", target_dir.trim_matches('"'));
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+fn free_port_text() -> Result<String, String> {
+    process::free_port().map(|p| p.to_string()).map_err(|e| format!("cannot find a free port on 127.0.0.1: {e}"))
+}
+
+fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Benchmark>, Vec<String>), ServiceError> {
+    let name = service.name.clone();
+    let setup = |message: String| ServiceError::Setup { name: name.clone(), message };
+    let service = substituted(service, place.target_dir).map_err(setup)?;
+    let log = process::log_path(place.log_dir, &service.name);
+    std::fs::write(&log, b"").map_err(|e| setup(format!("cannot write {}: {e}", log.display())))?;
+    let failed =
+        |what: String| ServiceError::Failed { name: name.clone(), what, log: process::log_tail(&log, TAIL_LINES) };
+    let cwd = service.start.cwd.as_ref().map_or_else(|| place.base_dir.to_owned(), |c| place.base_dir.join(c));
+
+    let probe = probe_of(&service).map_err(setup)?;
+    let mut addresses: Vec<String> =
+        service.scenarios.iter().filter_map(|s| origin_address(&s.requests[0].url).ok()).collect();
+    let (Probe::Http { address, .. } | Probe::Tcp(address)) = &probe;
+    addresses.push(address.clone());
+    addresses.dedup();
+    if let Some(taken) = addresses.iter().find(|a| process::answers(a)) {
+        return Err(setup(format!(
+            "something already answers at {taken} before the service started; stop it, or write {{port}} in the config for a free port"
+        )));
+    }
+    if let Some(prepare) = &service.start.prepare {
+        let output = File::options().append(true).open(&log).map_err(|e| setup(e.to_string()))?;
+        let errors = output.try_clone().map_err(|e| setup(e.to_string()))?;
+        let status = Command::new(&prepare[0])
+            .args(&prepare[1..])
+            .current_dir(&cwd)
+            .envs(&service.start.env)
+            .stdin(Stdio::null())
+            .stdout(output)
+            .stderr(errors)
+            .status()
+            .map_err(|e| setup(format!("cannot start its prepare command `{}`: {e}", prepare[0])))?;
+        if !status.success() {
+            return Err(failed(format!("could not be prepared: `{}` failed ({status})", prepare.join(" "))));
+        }
+    }
+    let mut command = Command::new(&service.start.command[0]);
+    command.args(&service.start.command[1..]).current_dir(&cwd).envs(&service.start.env);
+    let grace = Duration::from_secs_f64(service.stop_grace_s);
+    let mut running = Running::start(command, &log, grace).map_err(|e| match e {
+        StartFailure::Spawn(e) => setup(format!("cannot start `{}`: {e}", service.start.command[0])),
+        _ => setup("cannot start".to_owned()),
+    })?;
+    let ready_timeout = Duration::from_secs_f64(service.start.ready.timeout_s);
+    match running.wait_ready(&probe, ready_timeout) {
+        Ok(()) => {}
+        Err(StartFailure::Interrupted) => return Err(ServiceError::Interrupted),
+        Err(StartFailure::Exited(status)) => return Err(failed(format!("exited before it was ready ({status})"))),
+        Err(_) => {
+            let what = match (&service.start.ready.http, &service.start.ready.tcp) {
+                (Some(url), _) => format!("no 2xx from {url}"),
+                (_, Some(address)) => format!("nothing accepting at {address}"),
+                _ => String::new(),
+            };
+            return Err(failed(format!("was not ready within {} s ({what})", service.start.ready.timeout_s)));
+        }
+    }
+    running.sample(SAMPLE_EVERY);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| setup(format!("cannot start the load generator: {e}")))?;
+    let mut benchmarks = Vec::new();
+    let mut notes = Vec::new();
+    for scenario in &service.scenarios {
+        let (benchmark, note) = run_scenario(&service, scenario, &runtime, &mut running).map_err(|e| match e {
+            Stop::Interrupted => ServiceError::Interrupted,
+            Stop::Exited(status) => failed(format!("exited during scenario `{}` ({status})", scenario.name)),
+            Stop::Invalid(message) => setup(message),
+        })?;
+        benchmarks.push(benchmark);
+        notes.extend(note);
+    }
+    running.stop();
+    Ok((benchmarks, notes))
+}
+
+enum Stop {
+    Interrupted,
+    Exited(String),
+    Invalid(String),
+}
+
+fn probe_of(service: &ServiceBench) -> Result<Probe, String> {
+    let ready = &service.start.ready;
+    match (&ready.http, &ready.tcp) {
+        (Some(url), _) => {
+            let uri: http::Uri = url.parse().map_err(|e| format!("ready.http `{url}`: {e}"))?;
+            let address = origin_address(url)?;
+            let host = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+            let path = uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.to_string());
+            Ok(Probe::Http { address, host, path })
+        }
+        (None, Some(address)) => Ok(Probe::Tcp(address.clone())),
+        (None, None) => Err("no readiness check".to_owned()),
+    }
+}
+
+/// `host:port` of an http URL (port 80 when none is given).
+fn origin_address(url: &str) -> Result<String, String> {
+    let uri: http::Uri = url.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
+    let host = uri.host().ok_or_else(|| format!("`{url}` has no host"))?;
+    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(80)))
+}
+
+/// The scenario's requests as the load generator sends them, each repeated by its weight and
+/// interleaved (smooth weighted round-robin), so every stretch of sends has the configured mix.
+fn target_of(scenario: &Scenario) -> Result<Target, String> {
+    let first = &scenario.requests[0].url;
+    let uri: http::Uri = first.parse().map_err(|e| format!("`{first}`: {e}"))?;
+    let host = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+    let mut prepared = Vec::new();
+    for request in &scenario.requests {
+        let uri: http::Uri = request.url.parse().map_err(|e| format!("`{}`: {e}", request.url))?;
+        let mut headers = Vec::new();
+        for (name, value) in &request.headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| format!("header `{name}`: {e}"))?;
+            let value = http::HeaderValue::from_str(value).map_err(|e| format!("header `{name}`: {e}"))?;
+            headers.push((name, value));
+        }
+        prepared.push((
+            request.weight,
+            Prepared {
+                method: http::Method::from_bytes(request.method.as_bytes()).map_err(|e| e.to_string())?,
+                target: uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.to_string()),
+                headers,
+                body: Bytes::from(request.body.clone().unwrap_or_default()),
+            },
+        ));
+    }
+    let total: i64 = prepared.iter().map(|(w, _)| i64::from(*w)).sum();
+    let mut current = vec![0_i64; prepared.len()];
+    let mut mix = Vec::with_capacity(total as usize);
+    for _ in 0..total {
+        for (credit, (weight, _)) in current.iter_mut().zip(&prepared) {
+            *credit += i64::from(*weight);
+        }
+        let (pick, _) = current.iter().enumerate().max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i))).unwrap_or((0, &0));
+        current[pick] -= total;
+        mix.push(prepared[pick].1.clone());
+    }
+    Ok(Target { address: origin_address(first)?, host, mix })
+}
+
+fn round_seconds(scenario: &Scenario) -> f64 {
+    scenario.duration_s.unwrap_or_else(|| scenario.stages.iter().map(|s| s.duration_s).sum())
+}
+
+/// One scenario's warm-up and rounds, and the benchmark they make.
+fn run_scenario(
+    service: &ServiceBench,
+    scenario: &Scenario,
+    runtime: &tokio::runtime::Runtime,
+    running: &mut Running,
+) -> Result<(Benchmark, Option<String>), Stop> {
+    let target = Arc::new(target_of(scenario).map_err(Stop::Invalid)?);
+    let statuses = scenario.success_statuses.clone();
+    let success: Arc<dyn Fn(u16) -> bool + Send + Sync> =
+        Arc::new(
+            move |status: u16| {
+                if statuses.is_empty() {
+                    (200..400).contains(&status)
+                } else {
+                    statuses.contains(&status)
+                }
+            },
+        );
+    let timeout = Duration::from_secs_f64(scenario.timeout_ms / 1000.0);
+    let seconds = round_seconds(scenario);
+    let round = |duration: f64| -> Result<RoundStats, Stop> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let schedule = if scenario.users.is_none() { load::open_schedule(scenario, duration) } else { Vec::new() };
+        let load = match scenario.users {
+            Some(users) => Load::Closed {
+                users,
+                ramp_up: Duration::from_secs_f64(scenario.ramp_up_s.min(duration)),
+                think: Duration::from_secs_f64(scenario.think_time_ms / 1000.0),
+                duration: Duration::from_secs_f64(duration),
+            },
+            None => Load::Open { schedule: &schedule, connections: scenario.connections },
+        };
+        let watcher_stop = stop.clone();
+        let stats = runtime.block_on(async {
+            let watcher = tokio::spawn(async move {
+                while !interrupt::requested() {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                watcher_stop.store(true, Ordering::Relaxed);
+            });
+            let stats = load::run_round(target.clone(), load, timeout, success.clone(), stop).await;
+            watcher.abort();
+            stats
+        });
+        if interrupt::requested() {
+            return Err(Stop::Interrupted);
+        }
+        Ok(stats)
+    };
+    if scenario.warmup_s > 0.0 {
+        round(scenario.warmup_s)?;
+    }
+    let mut rounds = Vec::new();
+    for _ in 0..scenario.rounds {
+        running.sample_now();
+        let first = running.sample_count();
+        let stats = round(seconds)?;
+        running.sample_now();
+        if let Some(status) = running.exited() {
+            return Err(Stop::Exited(status));
+        }
+        rounds.push((stats, running.samples_since(first.saturating_sub(1))));
+    }
+    Ok(into_benchmark(service, scenario, seconds, &rounds))
+}
+
+/// Percent the RSS grew over the samples: the least-squares slope times the span, relative to
+/// the mean.
+fn rss_growth_percent(samples: &[Sample]) -> f64 {
+    if samples.len() < 3 {
+        return 0.0;
+    }
+    let n = samples.len() as f64;
+    let (mean_t, mean_r) =
+        (samples.iter().map(|s| s.at).sum::<f64>() / n, samples.iter().map(|s| s.rss_bytes).sum::<f64>() / n);
+    let (mut cov, mut var) = (0.0, 0.0);
+    for s in samples {
+        cov += (s.at - mean_t) * (s.rss_bytes - mean_r);
+        var += (s.at - mean_t).powi(2);
+    }
+    let span = samples.last().map_or(0.0, |s| s.at) - samples[0].at;
+    if var == 0.0 || mean_r == 0.0 {
+        0.0
+    } else {
+        cov / var * span / mean_r * 100.0
+    }
+}
+
+fn into_benchmark(
+    service: &ServiceBench,
+    scenario: &Scenario,
+    seconds: f64,
+    rounds: &[(RoundStats, Vec<Sample>)],
+) -> (Benchmark, Option<String>) {
+    let closed = scenario.users.is_some();
+    let mut merged = rounds[0].0.latency_us.clone();
+    for (stats, _) in &rounds[1..] {
+        let _ = merged.add(&stats.latency_us);
+    }
+    let ms = |histogram: &hdrhistogram::Histogram<u64>, q: Option<f64>| -> f64 {
+        if histogram.is_empty() {
+            return f64::NAN;
+        }
+        match q {
+            Some(q) => histogram.value_at_quantile(q) as f64 / 1000.0,
+            None => histogram.mean() / 1000.0,
+        }
+    };
+    let mut metrics = BTreeMap::new();
+    let mut add = |name: &str, unit: &str, better: Better, compared: bool, samples: Vec<f64>, value: Option<f64>| {
+        let mut metric = Metric::from_samples(unit, better, compared, samples);
+        metric.value = value;
+        metrics.insert(name.to_owned(), metric);
+    };
+    for (name, quantile, compared) in [
+        ("p50_ms", Some(0.5), true),
+        ("p90_ms", Some(0.9), false),
+        ("p95_ms", Some(0.95), false),
+        ("p99_ms", Some(0.99), true),
+        ("max_ms", Some(1.0), false),
+        ("mean_ms", None, false),
+    ] {
+        let per_round = rounds.iter().map(|(s, _)| ms(&s.latency_us, quantile)).collect();
+        add(name, "ms", Better::Lower, compared, per_round, Some(ms(&merged, quantile)));
+    }
+    let sum = |f: fn(&RoundStats) -> u64| rounds.iter().map(|(s, _)| f(s)).sum::<u64>();
+    let attempts = |s: &RoundStats| s.attempts;
+    let per_round = |f: &dyn Fn(&RoundStats) -> f64| rounds.iter().map(|(s, _)| f(s)).collect::<Vec<f64>>();
+    let rate = |s: &RoundStats| s.completed as f64 / s.elapsed.as_secs_f64().max(1e-9);
+    let elapsed: f64 = rounds.iter().map(|(s, _)| s.elapsed.as_secs_f64()).sum();
+    add(
+        "rps",
+        "req/s",
+        Better::Higher,
+        closed,
+        per_round(&rate),
+        Some(sum(|s| s.completed) as f64 / elapsed.max(1e-9)),
+    );
+    let success = |s: &RoundStats| {
+        let tried = attempts(s);
+        if tried == 0 {
+            f64::NAN
+        } else {
+            s.successes as f64 / tried as f64 * 100.0
+        }
+    };
+    let total_tried: u64 = rounds.iter().map(|(s, _)| attempts(s)).sum();
+    let overall = if total_tried == 0 { f64::NAN } else { sum(|s| s.successes) as f64 / total_tried as f64 * 100.0 };
+    add("success_rate", "%", Better::Higher, true, per_round(&success), Some(overall));
+    for (name, count) in [
+        ("error_count", (|s: &RoundStats| s.errors) as fn(&RoundStats) -> u64),
+        ("timeout_count", |s: &RoundStats| s.timeouts),
+        ("late_count", |s: &RoundStats| s.late),
+    ] {
+        add(name, "requests", Better::Lower, false, per_round(&|s| count(s) as f64), Some(sum(count) as f64));
+    }
+    let peak = |samples: &[Sample]| samples.iter().map(|s| s.rss_bytes).fold(f64::NAN, f64::max);
+    let cpu = |samples: &[Sample]| match (samples.first(), samples.last()) {
+        (Some(first), Some(last)) => last.cpu_seconds - first.cpu_seconds,
+        _ => f64::NAN,
+    };
+    let peaks: Vec<f64> = rounds.iter().map(|(_, samples)| peak(samples)).collect();
+    let overall_peak = peaks.iter().copied().fold(f64::NAN, f64::max);
+    add("peak_rss_bytes", "bytes", Better::Lower, true, peaks, Some(overall_peak));
+    add("cpu_seconds", "s", Better::Lower, !closed, rounds.iter().map(|(_, samples)| cpu(samples)).collect(), None);
+    let all_samples: Vec<Sample> = rounds.iter().flat_map(|(_, samples)| samples.iter().copied()).collect();
+    let growth = rss_growth_percent(&all_samples);
+    add("rss_growth_percent", "%", Better::Lower, false, vec![growth], Some(growth));
+    let id = format!("{}/{}", service.name, scenario.name);
+    let note = (growth > service.rss_growth_limit_percent).then(|| {
+        format!(
+            "`{id}`: the service's memory grew {growth:.1}% over the scenario's rounds (limit {}%): a leak?",
+            service.rss_growth_limit_percent
+        )
+    });
+    let benchmark = Benchmark {
+        id,
+        source: Source::Service(ServiceSource {
+            service: service.name.clone(),
+            scenario: scenario.name.clone(),
+            model: if closed { "closed" } else { "open" }.to_owned(),
+            rounds: rounds.len(),
+            round_seconds: seconds,
+            requests: rounds.iter().map(|(s, _)| attempts(s)).sum(),
+        }),
+        metrics,
+    };
+    (benchmark, note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mix_follows_the_weights_evenly() {
+        let text = r#"{"name": "s", "duration_s": 1, "rate_per_sec": 1, "requests": [
+            {"url": "http://127.0.0.1:9/a", "weight": 3}, {"url": "http://127.0.0.1:9/b", "weight": 1}]}"#;
+        let scenario: Scenario = serde_json::from_str(text).unwrap();
+        let target = target_of(&scenario).unwrap();
+        let paths: Vec<&str> = target.mix.iter().map(|p| p.target.as_str()).collect();
+        assert_eq!(paths, ["/a", "/a", "/b", "/a"]);
+        assert_eq!((target.address.as_str(), target.host.as_str()), ("127.0.0.1:9", "127.0.0.1:9"));
+    }
+
+    #[test]
+    fn growth_is_the_fitted_slope_over_the_span() {
+        let samples: Vec<Sample> =
+            (0..11).map(|i| Sample { at: i as f64, rss_bytes: 100.0 + i as f64, cpu_seconds: 0.0 }).collect();
+        assert!((rss_growth_percent(&samples) - 10.0 / 105.0 * 100.0).abs() < 1e-9);
+        let flat: Vec<Sample> = (0..5).map(|i| Sample { at: i as f64, rss_bytes: 50.0, cpu_seconds: 0.0 }).collect();
+        assert_eq!(rss_growth_percent(&flat), 0.0);
+    }
+}
