@@ -75,7 +75,9 @@ fn inputs_are_used_and_documented_and_outputs_come_from_a_step() {
     let action = action();
     let steps = action["runs"]["steps"].as_vec().unwrap();
     let steps_text = format!("{steps:?}");
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let whole = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = whole.find("## GitHub Action\n").expect("README has a GitHub Action section");
+    let readme = &whole[start..start + 18 + whole[start + 18..].find("\n## ").unwrap_or(whole.len() - start - 18)];
     for (name, input) in map(&action["inputs"]) {
         assert!(!text(&input["description"]).is_empty(), "input {name} has no description");
         assert!(steps_text.contains(&format!("inputs.{name} ")), "input {name} is used by no step");

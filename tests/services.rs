@@ -1,0 +1,193 @@
+//! Service benchmarks through the real binary, against the demo's HTTP server (built once into
+//! the shared demo target dir) on 127.0.0.1 ports perf-gate picks: percentiles under a stall,
+//! the success rate under injected errors, and teardown in every way a run can end.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// The demo's `demo_server`, built in release mode.
+fn demo_server() -> PathBuf {
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args(["build", "--release", "--quiet", "--bin", "demo_server", "--manifest-path"])
+        .arg(repo().join("examples/demo/Cargo.toml"))
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    shared_target_dir().join("release/demo_server")
+}
+
+/// A crate without benches whose config loads one service scenario.
+fn project(service: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("Cargo.toml"),
+        "[package]\nname = \"services_only\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(temp.path().join("src")).unwrap();
+    std::fs::write(temp.path().join("src/lib.rs"), "").unwrap();
+    std::fs::write(temp.path().join("benchmark-config.json"), format!(r#"{{"services": [{service}]}}"#)).unwrap();
+    temp
+}
+
+/// A `demo_server` service with `options`, loaded by one open scenario of `rounds` rounds of
+/// 200 requests at 200/s.
+fn server_service(options: &str, rounds: usize) -> String {
+    format!(
+        r#"{{"name": "demo", "start": {{"command": ["{}", "--port", "{{port}}"{options}],
+             "ready": {{"http": "http://127.0.0.1:{{port}}/health", "timeout_s": 30}}}},
+           "scenarios": [{{"name": "load", "rate_per_sec": 200, "duration_s": 1, "warmup_s": 0, "rounds": {rounds},
+             "connections": 4, "requests": [{{"url": "http://127.0.0.1:{{port}}/checksum?n=1024"}}]}}]}}"#,
+        demo_server().display()
+    )
+}
+
+fn run(project: &Path) -> std::process::Output {
+    perf_gate(project).args(["--quiet", "--out-dir", "out"]).output().unwrap()
+}
+
+fn metric(project: &Path, id: &str, name: &str) -> Value {
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.join("out/results.json")).unwrap()).unwrap();
+    let benchmark = results["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == id).unwrap().clone();
+    benchmark["metrics"][name].clone()
+}
+
+fn samples(metric: &Value) -> Vec<f64> {
+    metric["samples"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+}
+
+#[test]
+fn a_200_ms_stall_shows_in_p99_under_the_open_model() {
+    // Request 50 stalls its connection for 200 ms: the sends scheduled on it meanwhile are
+    // late, and their latency counts from when they were due.
+    let project = project(&server_service(r#", "--stall-once-ms", "200", "--stall-at", "50""#, 2));
+    let output = run(project.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let p99 = samples(&metric(project.path(), "demo/load", "p99_ms"));
+    let max = samples(&metric(project.path(), "demo/load", "max_ms"));
+    let late = samples(&metric(project.path(), "demo/load", "late_count"));
+    assert!(p99[0] >= 150.0, "the stalled round's p99 is {} ms", p99[0]);
+    assert!(max[0] >= 200.0, "the stall itself is {} ms", max[0]);
+    assert!(late[0] >= 5.0, "sends due during the stall went out late: {}", late[0]);
+    let source: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("out/results.json")).unwrap()).unwrap();
+    assert_eq!(source["benchmarks"][0]["source"]["requests"], 400);
+    assert_eq!(metric(project.path(), "demo/load", "rps")["unit"], "req/s");
+}
+
+#[test]
+fn injected_500s_lower_the_success_rate_exactly() {
+    // Every 4th request fails; any 200 consecutive requests hold exactly 50 of them.
+    let project = project(&server_service(r#", "--error-every", "4""#, 3));
+    let output = run(project.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(samples(&metric(project.path(), "demo/load", "success_rate")), [75.0, 75.0, 75.0]);
+    let errors = metric(project.path(), "demo/load", "error_count");
+    assert_eq!(samples(&errors), [50.0, 50.0, 50.0]);
+    assert_eq!(errors["value"], 150.0);
+    assert_eq!(metric(project.path(), "demo/load", "timeout_count")["value"], 0.0);
+}
+
+/// Whether any process's command line holds `marker`.
+fn running(marker: &str) -> bool {
+    let found = std::process::Command::new("pgrep").args(["-f", marker]).output().unwrap();
+    !found.stdout.is_empty()
+}
+
+/// The demo server, started by a shell that also leaves a helper process behind, whose command
+/// line holds `marker`: teardown must reach every process of the service, not just the first.
+fn service_with_helper(marker: &str, rounds: usize) -> String {
+    let script = format!("sh -c 'sleep 300; :' {marker} & exec {} --port {{port}}", demo_server().display());
+    format!(
+        r#"{{"name": "demo", "start": {{"command": ["sh", "-c", "{script}"], "ready": {{"tcp": "127.0.0.1:{{port}}"}}}},
+           "scenarios": [{{"name": "load", "rate_per_sec": 50, "duration_s": 1, "rounds": {rounds}, "requests": [{{"url": "http://127.0.0.1:{{port}}/"}}]}}]}}"#
+    )
+}
+
+#[test]
+fn the_service_and_its_children_are_gone_after_a_run() {
+    let marker = format!("perf-gate-service-{}", std::process::id());
+    let project = project(&service_with_helper(&marker, 2));
+    let output = run(project.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!running(&marker), "a process of the service survived the run");
+    let log = std::fs::read_to_string(project.path().join("out/service-demo.log")).unwrap();
+    assert!(log.contains("demo_server listening on http://127.0.0.1:"), "{log}");
+}
+
+#[test]
+fn ctrl_c_during_load_stops_the_service_and_leaves_no_report() {
+    let marker = format!("perf-gate-interrupt-{}", std::process::id());
+    let project = project(&service_with_helper(&marker, 1000));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--out-dir", "out"])
+        .current_dir(project.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !running(&marker) {
+        assert!(Instant::now() < deadline, "the service never started");
+        assert!(child.try_wait().unwrap().is_none(), "perf-gate ended early");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "perf-gate did not stop within 30 s of SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(!running(&marker), "the service survived the interrupt");
+    assert!(!project.path().join("out/results.json").exists());
+}
+
+#[test]
+fn a_service_that_cannot_serve_is_exit_3_with_its_log() {
+    let exits = project(
+        r#"{"name": "broken", "start": {"command": ["sh", "-c", "echo 'missing setting DATABASE_URL' >&2; exit 7"], "ready": {"tcp": "127.0.0.1:{port}"}},
+            "scenarios": [{"name": "s", "rate_per_sec": 1, "duration_s": 1, "requests": [{"url": "http://127.0.0.1:{port}/"}]}]}"#,
+    );
+    let output = run(exits.path());
+    assert_eq!(output.status.code(), Some(3));
+    let err = stderr(&output);
+    assert!(err.contains("service `broken` exited before it was ready (exit status: 7)"), "{err}");
+    assert!(err.contains("missing setting DATABASE_URL"), "{err}");
+
+    let silent = project(
+        r#"{"name": "silent", "start": {"command": ["sleep", "60"], "ready": {"http": "http://127.0.0.1:{port}/health", "timeout_s": 1}},
+            "scenarios": [{"name": "s", "rate_per_sec": 1, "duration_s": 1, "requests": [{"url": "http://127.0.0.1:{port}/"}]}]}"#,
+    );
+    let output = run(silent.path());
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("was not ready within 1 s (no 2xx from http://127.0.0.1:"), "{}", stderr(&output));
+
+    // A port that something else holds is refused before the service starts.
+    let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = holder.local_addr().unwrap().port();
+    let taken = project(&format!(
+        r#"{{"name": "late", "start": {{"command": ["sleep", "60"], "ready": {{"tcp": "127.0.0.1:{port}"}}}},
+            "scenarios": [{{"name": "s", "rate_per_sec": 1, "duration_s": 1, "requests": [{{"url": "http://127.0.0.1:{port}/"}}]}}]}}"#
+    ));
+    let output = run(taken.path());
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains(&format!("something already answers at 127.0.0.1:{port} before the service started")),
+        "{}",
+        stderr(&output)
+    );
+}
