@@ -126,25 +126,71 @@ pub fn open_schedule(scenario: &Scenario, duration_s: f64) -> Vec<f64> {
 }
 
 /// How a round runs.
+#[derive(Clone, Copy)]
 pub enum Load<'a> {
     Open { schedule: &'a [f64], connections: usize },
     Closed { users: usize, ramp_up: Duration, think: Duration, duration: Duration },
 }
 
-/// Runs one round (or the warm-up, whose numbers are thrown away) and returns its numbers.
-pub async fn run_round(
+/// Runs one round (or the warm-up, whose numbers are thrown away) on `threads` threads, each
+/// with a single-threaded runtime and its share of the connections or users: like wrk, one
+/// event loop per core, with no work stealing between them. Stops early on Ctrl-C.
+pub fn run_round(
+    target: &Arc<Target>,
+    load: Load<'_>,
+    timeout: Duration,
+    success: &Arc<dyn Fn(u16) -> bool + Send + Sync>,
+    threads: usize,
+) -> RoundStats {
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = AtomicBool::new(false);
+    // Every thread schedules from the same instant.
+    let started = Instant::now() + Duration::from_millis(10);
+    let mut total = RoundStats::new();
+    std::thread::scope(|scope| {
+        let shares: Vec<_> = (0..threads)
+            .map(|thread| {
+                let (target, success, stop) = (target.clone(), success.clone(), stop.clone());
+                scope.spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    Some(runtime.block_on(run_share(target, load, timeout, success, stop, started, (thread, threads))))
+                })
+            })
+            .collect();
+        scope.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                if crate::interrupt::requested() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        for share in shares {
+            if let Ok(Some(stats)) = share.join() {
+                total.merge(&stats);
+            }
+        }
+        done.store(true, Ordering::Relaxed);
+    });
+    total.elapsed = started.elapsed();
+    total
+}
+
+/// One thread's part of a round: connections (or users) `share.0`, `share.0 + share.1`, ...
+async fn run_share(
     target: Arc<Target>,
     load: Load<'_>,
     timeout: Duration,
     success: Arc<dyn Fn(u16) -> bool + Send + Sync>,
     stop: Arc<AtomicBool>,
+    started: Instant,
+    (first, step): (usize, usize),
 ) -> RoundStats {
-    let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     match load {
         Load::Open { schedule, connections } => {
             let schedule: Arc<Vec<f64>> = Arc::new(schedule.to_vec());
-            for worker in 0..connections.min(schedule.len().max(1)) {
+            for worker in (first..connections.min(schedule.len().max(1))).step_by(step) {
                 let (target, schedule, success, stop) =
                     (target.clone(), schedule.clone(), success.clone(), stop.clone());
                 tasks.spawn(async move {
@@ -168,7 +214,7 @@ pub async fn run_round(
             }
         }
         Load::Closed { users, ramp_up, think, duration } => {
-            for user in 0..users {
+            for user in (first..users).step_by(step) {
                 let (target, success, stop) = (target.clone(), success.clone(), stop.clone());
                 let delay = ramp_up.mul_f64(user as f64 / users as f64);
                 tasks.spawn(async move {
@@ -195,15 +241,22 @@ pub async fn run_round(
             total.merge(&stats);
         }
     }
-    total.elapsed = started.elapsed();
     total
+}
+
+/// A keep-alive connection: the sender, and the connection future that does its I/O. The
+/// future is polled by the task that sends, not spawned, so a request and its response involve
+/// no wake-up of another task.
+pub struct Connection {
+    sender: SendRequest<Full<Bytes>>,
+    driver: hyper::client::conn::http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
 }
 
 /// Sends `request`, (re)connecting as needed, and records the outcome measured from `since`.
 async fn send(
     target: &Target,
     request: &Prepared,
-    connection: &mut Option<SendRequest<Full<Bytes>>>,
+    connection: &mut Option<Connection>,
     timeout: Duration,
     success: &(dyn Fn(u16) -> bool + Send + Sync),
     since: Instant,
@@ -211,21 +264,36 @@ async fn send(
 ) {
     stats.attempts += 1;
     let exchange = async {
-        let sender = match connection {
-            Some(sender) if sender.is_ready() => sender,
-            _ => connection.insert(connect(&target.address).await?),
+        let conn = match connection {
+            Some(conn) => conn,
+            None => connection.insert(connect(&target.address).await?),
         };
+        let Connection { sender, driver } = conn;
         let mut builder = hyper::Request::builder().method(request.method.clone()).uri(&request.target);
         builder = builder.header(http::header::HOST, &target.host);
         for (name, value) in &request.headers {
             builder = builder.header(name, value);
         }
         let outgoing = builder.body(Full::new(request.body.clone())).map_err(|e| e.to_string())?;
-        let response = sender.send_request(outgoing).await.map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        // Reading the body to its end lets the connection carry the next request.
-        response.into_body().collect().await.map_err(|e| e.to_string())?;
-        Ok::<u16, String>(status)
+        let work = async {
+            sender.ready().await.map_err(|e| e.to_string())?;
+            let response = sender.send_request(outgoing).await.map_err(|e| e.to_string())?;
+            let status = response.status().as_u16();
+            // Reading the body to its end lets the connection carry the next request.
+            let mut body = response.into_body();
+            while let Some(frame) = body.frame().await {
+                frame.map_err(|e| e.to_string())?;
+            }
+            Ok::<u16, String>(status)
+        };
+        tokio::select! {
+            biased;
+            outcome = work => outcome,
+            ended = driver => Err(match ended {
+                Ok(()) => "the server closed the connection".to_owned(),
+                Err(e) => e.to_string(),
+            }),
+        }
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(Ok(status)) => {
@@ -250,15 +318,16 @@ async fn send(
     }
 }
 
-async fn connect(address: &str) -> Result<SendRequest<Full<Bytes>>, String> {
+async fn connect(address: &str) -> Result<Connection, String> {
     let stream = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
-    let (sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    Ok(sender)
+    // One flattened write per request is cheaper than writev for small requests.
+    let (sender, driver) = hyper::client::conn::http1::Builder::new()
+        .writev(false)
+        .handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Connection { sender, driver })
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -142,14 +141,10 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
         }
     }
     running.sample(SAMPLE_EVERY);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| setup(format!("cannot start the load generator: {e}")))?;
     let mut benchmarks = Vec::new();
     let mut notes = Vec::new();
     for scenario in &service.scenarios {
-        let (benchmark, note) = run_scenario(&service, scenario, &runtime, &mut running).map_err(|e| match e {
+        let (benchmark, note) = run_scenario(&service, scenario, &mut running).map_err(|e| match e {
             Stop::Interrupted => ServiceError::Interrupted,
             Stop::Exited(status) => failed(format!("exited during scenario `{}` ({status})", scenario.name)),
             Stop::Invalid(message) => setup(message),
@@ -236,7 +231,6 @@ fn round_seconds(scenario: &Scenario) -> f64 {
 fn run_scenario(
     service: &ServiceBench,
     scenario: &Scenario,
-    runtime: &tokio::runtime::Runtime,
     running: &mut Running,
 ) -> Result<(Benchmark, Option<String>), Stop> {
     let target = Arc::new(target_of(scenario).map_err(Stop::Invalid)?);
@@ -253,8 +247,8 @@ fn run_scenario(
         );
     let timeout = Duration::from_secs_f64(scenario.timeout_ms / 1000.0);
     let seconds = round_seconds(scenario);
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let round = |duration: f64| -> Result<RoundStats, Stop> {
-        let stop = Arc::new(AtomicBool::new(false));
         let schedule = if scenario.users.is_none() { load::open_schedule(scenario, duration) } else { Vec::new() };
         let load = match scenario.users {
             Some(users) => Load::Closed {
@@ -265,18 +259,7 @@ fn run_scenario(
             },
             None => Load::Open { schedule: &schedule, connections: scenario.connections },
         };
-        let watcher_stop = stop.clone();
-        let stats = runtime.block_on(async {
-            let watcher = tokio::spawn(async move {
-                while !interrupt::requested() {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                watcher_stop.store(true, Ordering::Relaxed);
-            });
-            let stats = load::run_round(target.clone(), load, timeout, success.clone(), stop).await;
-            watcher.abort();
-            stats
-        });
+        let stats = load::run_round(&target, load, timeout, &success, threads);
         if interrupt::requested() {
             return Err(Stop::Interrupted);
         }
