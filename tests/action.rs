@@ -313,7 +313,7 @@ fn mount(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) 
 
 #[test]
 fn baseline_then_gate_run_like_on_github() {
-    let demo = demo_copy("action", |_| {});
+    let demo = demo_copy("action", without_services);
     let temp = demo.path();
     let quick = "--quiet -- --warm-up-time 0.1 --measurement-time 0.2";
     let env = |extra: &[(&'static str, String)]| -> Vec<(&'static str, String)> {

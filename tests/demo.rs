@@ -37,8 +37,20 @@ fn readme_first_command_runs_the_demo() {
     let ids: Vec<&str> = results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
     assert_eq!(
         ids,
-        ["adler32_4k", "count_distinct/1000", "parse/numbers", "sort/insertion/256", "sort/std_unstable/256"]
+        [
+            "adler32_4k",
+            "count_distinct/1000",
+            "demo_server/checksum",
+            "parse/numbers",
+            "sort/insertion/256",
+            "sort/std_unstable/256"
+        ]
     );
+    // The demo's service was loaded, its gates judged, and it was stopped.
+    let service = results["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "demo_server/checksum").unwrap();
+    assert_eq!((service["source"]["kind"].as_str(), service["source"]["rounds"].as_u64()), (Some("service"), Some(5)));
+    assert_eq!(service["metrics"]["success_rate"]["value"], 100.0);
+    assert!(out_dir.join("service-demo_server.log").is_file());
     let source = &results["benchmarks"][0]["source"];
     assert_eq!((source["package"].as_str(), source["target"].as_str()), (Some("demo"), Some("demo_bench")));
     assert!(results["environment"]["criterion"].as_str().unwrap().starts_with("0.8"));
@@ -92,7 +104,7 @@ fn a_bench_that_panics_is_exit_3_with_its_output() {
 
 #[test]
 fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
-    let demo = demo_copy("filtered", |_| {});
+    let demo = demo_copy("filtered", without_services);
     let out = demo.path().join("out");
     let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.2"];
     let ids = || -> Vec<String> {
@@ -128,7 +140,7 @@ fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
 
 #[test]
 fn merging_every_shard_gives_the_unsharded_suite() {
-    let demo = demo_copy("sharded", |_| {});
+    let demo = demo_copy("sharded", without_services);
     let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.2"];
     let ids = |results: &Path| -> Vec<String> {
         let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();

@@ -209,9 +209,9 @@ fn select_named<'a, T>(
         if !entries.iter().any(|e| name_of(e) == name) {
             let known: Vec<&str> = entries.iter().map(&name_of).collect();
             return Err(Error::Usage(format!(
-                "{flag} {name}: no such {} in the config; known: {}",
-                &flag[2..],
-                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                "{flag} {name}: no such {kind} in the config; {kind}s: {}",
+                if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+                kind = &flag[2..]
             )));
         }
     }

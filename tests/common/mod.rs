@@ -79,7 +79,7 @@ pub fn shared_target_dir() -> PathBuf {
 pub fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     let demo = repo().join("examples/demo");
-    for file in ["Cargo.toml", "Cargo.lock", "benchmark-config.json", "src/lib.rs", "benches/demo_bench.rs"] {
+    for file in ["Cargo.toml", "Cargo.lock", "benchmark-config.json", "src/lib.rs", "src/bin/demo_server.rs", "benches/demo_bench.rs"] {
         let to = temp.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(demo.join(file), &to).unwrap();
@@ -92,4 +92,14 @@ pub fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     }
     edit(temp.path());
     temp
+}
+
+/// Drops the demo config's service and the gates on it, for tests about the criterion side.
+pub fn without_services(demo: &Path) {
+    let path = demo.join("benchmark-config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let object = config.as_object_mut().unwrap();
+    object.remove("services");
+    object["gates"].as_array_mut().unwrap().retain(|g| !g["metric"].as_str().unwrap().starts_with("demo_server/"));
+    std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
 }
