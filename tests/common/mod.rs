@@ -79,7 +79,14 @@ pub fn shared_target_dir() -> PathBuf {
 pub fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     let temp = tempfile::tempdir().unwrap();
     let demo = repo().join("examples/demo");
-    for file in ["Cargo.toml", "Cargo.lock", "benchmark-config.json", "src/lib.rs", "src/bin/demo_server.rs", "benches/demo_bench.rs"] {
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "benchmark-config.json",
+        "src/lib.rs",
+        "src/bin/demo_server.rs",
+        "benches/demo_bench.rs",
+    ] {
         let to = temp.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(demo.join(file), &to).unwrap();
