@@ -8,18 +8,8 @@ use std::path::Path;
 use common::*;
 use serde_json::Value;
 
-/// A one-file crate with no bench targets and `config` as its benchmark-config.json.
 fn project(config: &str) -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        temp.path().join("Cargo.toml"),
-        "[package]\nname = \"commands_only\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(temp.path().join("src")).unwrap();
-    std::fs::write(temp.path().join("src/lib.rs"), "").unwrap();
-    std::fs::write(temp.path().join("benchmark-config.json"), config).unwrap();
-    temp
+    crate_without_benches(config)
 }
 
 fn run(project: &Path, args: &[&str]) -> std::process::Output {

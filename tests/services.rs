@@ -23,18 +23,9 @@ fn demo_server() -> PathBuf {
     shared_target_dir().join("release/demo_server")
 }
 
-/// A crate without benches whose config loads one service scenario.
+/// A crate without benches whose config loads `service`.
 fn project(service: &str) -> tempfile::TempDir {
-    let temp = tempfile::tempdir().unwrap();
-    std::fs::write(
-        temp.path().join("Cargo.toml"),
-        "[package]\nname = \"services_only\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(temp.path().join("src")).unwrap();
-    std::fs::write(temp.path().join("src/lib.rs"), "").unwrap();
-    std::fs::write(temp.path().join("benchmark-config.json"), format!(r#"{{"services": [{service}]}}"#)).unwrap();
-    temp
+    crate_without_benches(&format!(r#"{{"services": [{service}]}}"#))
 }
 
 /// A `demo_server` service with `options`, loaded by one open scenario of `rounds` rounds of

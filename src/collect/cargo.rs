@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
 
+use super::tail_text;
 use crate::interrupt;
 
 /// The parts of a cargo workspace perf-gate needs.
@@ -114,17 +115,6 @@ pub enum BenchError {
     Failed { what: String, status: String, tail: Vec<String> },
     #[error("interrupted")]
     Interrupted,
-}
-
-fn tail_text(tail: &[String]) -> String {
-    if tail.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; last lines of its output:\n{}",
-            tail.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
-        )
-    }
 }
 
 impl Workspace {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::{last_lines, tail_text};
 use crate::config::CommandBench;
 use crate::interrupt;
 use crate::model::{Benchmark, Better, CommandSource, Metric, Source, TIME_METRIC};
@@ -30,25 +31,14 @@ const TAIL_LINES: usize = 20;
 pub enum CommandError {
     #[error("command `{name}`: cannot start {what}: {message}")]
     Spawn { name: String, what: String, message: String },
-    #[error("command `{name}`: every one of its {runs} runs failed (last: {last}){}", tail(log))]
+    #[error("command `{name}`: every one of its {runs} runs failed (last: {last}){}", tail_text(log))]
     AllRunsFailed { name: String, runs: usize, last: String, log: Vec<String> },
-    #[error("command `{name}`: its prepare command failed ({status}){}", tail(log))]
+    #[error("command `{name}`: its prepare command failed ({status}){}", tail_text(log))]
     PrepareFailed { name: String, status: String, log: Vec<String> },
     #[error("command `{name}`: {message}")]
     Metrics { name: String, message: String },
     #[error("interrupted")]
     Interrupted,
-}
-
-fn tail(log: &[String]) -> String {
-    if log.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "; last lines of its output:\n{}",
-            log.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
-        )
-    }
 }
 
 /// What the launcher reports about one run.
@@ -222,7 +212,11 @@ fn run_once(item: &mut Measured<'_>, place: &Workplace<'_>, timed: bool) -> Resu
         })?;
         if !status.is_some_and(|s| s.success()) {
             let status = status.map_or_else(|| format!("timed out after {} s", bench.timeout_s), |s| s.to_string());
-            return Err(CommandError::PrepareFailed { name: bench.name.clone(), status, log: last_lines(&item.log) });
+            return Err(CommandError::PrepareFailed {
+                name: bench.name.clone(),
+                status,
+                log: last_lines(&item.log, TAIL_LINES),
+            });
         }
     }
     let report = scratch.path().join("usage.json");
@@ -262,7 +256,7 @@ fn run_once(item: &mut Measured<'_>, place: &Workplace<'_>, timed: bool) -> Resu
         }
         // The launcher could not start the program: its reason is in the log.
         Some(_) => {
-            let reason = last_lines(&item.log).pop().unwrap_or_default();
+            let reason = last_lines(&item.log, TAIL_LINES).pop().unwrap_or_default();
             return Err(spawn_error(bench, &format!("`{}`", bench.command[0]), &reason));
         }
     };
@@ -338,12 +332,6 @@ fn run_in_group(mut command: Command, timeout_s: f64) -> Result<Option<std::proc
     }
 }
 
-fn last_lines(log: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(TAIL_LINES)..].iter().map(|l| (*l).to_owned()).collect()
-}
-
 fn into_benchmark(item: Measured<'_>) -> Result<Benchmark, CommandError> {
     let bench = item.bench;
     let total = item.runs.len() + item.failures.len();
@@ -353,7 +341,7 @@ fn into_benchmark(item: Measured<'_>) -> Result<Benchmark, CommandError> {
             name: bench.name.clone(),
             runs: total,
             last,
-            log: last_lines(&item.log),
+            log: last_lines(&item.log, TAIL_LINES),
         });
     }
     let per_run = |f: fn(&RunUsage) -> f64| item.runs.iter().map(f).collect::<Vec<f64>>();

@@ -110,3 +110,17 @@ pub fn without_services(demo: &Path) {
     object["gates"].as_array_mut().unwrap().retain(|g| !g["metric"].as_str().unwrap().starts_with("demo_server/"));
     std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
 }
+
+/// A one-file crate without bench targets, with `config` as its benchmark-config.json.
+pub fn crate_without_benches(config: &str) -> tempfile::TempDir {
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        temp.path().join("Cargo.toml"),
+        "[package]\nname = \"no_benches\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(temp.path().join("src")).unwrap();
+    std::fs::write(temp.path().join("src/lib.rs"), "").unwrap();
+    std::fs::write(temp.path().join("benchmark-config.json"), config).unwrap();
+    temp
+}

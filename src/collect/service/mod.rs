@@ -16,6 +16,7 @@ use bytes::Bytes;
 
 use self::load::{Load, Prepared, RoundStats, Target};
 use self::process::{Probe, Running, Sample, StartFailure};
+use super::{last_lines, tail_text};
 use crate::config::{Scenario, ServiceBench};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
@@ -28,18 +29,10 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 pub enum ServiceError {
     #[error("service `{name}`: {message}")]
     Setup { name: String, message: String },
-    #[error("service `{name}` {what}{}", tail(log))]
+    #[error("service `{name}` {what}{}", tail_text(log))]
     Failed { name: String, what: String, log: Vec<String> },
     #[error("interrupted")]
     Interrupted,
-}
-
-fn tail(log: &[String]) -> String {
-    if log.is_empty() {
-        "; its log is empty".to_owned()
-    } else {
-        format!("; last lines of its log:\n{}", log.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n"))
-    }
 }
 
 /// Directories a service run uses.
@@ -88,8 +81,7 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
     let service = substituted(service, place.target_dir).map_err(setup)?;
     let log = process::log_path(place.log_dir, &service.name);
     std::fs::write(&log, b"").map_err(|e| setup(format!("cannot write {}: {e}", log.display())))?;
-    let failed =
-        |what: String| ServiceError::Failed { name: name.clone(), what, log: process::log_tail(&log, TAIL_LINES) };
+    let failed = |what: String| ServiceError::Failed { name: name.clone(), what, log: last_lines(&log, TAIL_LINES) };
     let cwd = service.start.cwd.as_ref().map_or_else(|| place.base_dir.to_owned(), |c| place.base_dir.join(c));
 
     let probe = probe_of(&service).map_err(setup)?;

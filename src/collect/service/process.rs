@@ -266,13 +266,6 @@ pub fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// The last lines of a log, for error messages.
-pub fn log_tail(log: &Path, lines: usize) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].iter().map(|l| (*l).to_owned()).collect()
-}
-
 /// `<dir>/service-<name>.log`.
 pub fn log_path(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("service-{name}.log"))
