@@ -1035,16 +1035,15 @@ pub fn starter_config() -> String {
     text
 }
 
-/// Checks an `http://` URL (placeholders allowed) and returns its origin.
+/// Checks an `http://` or `https://` URL (placeholders allowed) and returns its origin.
 fn check_http_url(url: &str) -> Result<String, String> {
     let probe = url.replace("{port}", "1");
     let uri: http::Uri = probe.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
     match (uri.scheme_str(), uri.authority()) {
-        (Some("http"), Some(_)) => Ok(url.split('/').take(3).collect::<Vec<_>>().join("/")),
-        (Some("https"), _) => {
-            Err(format!("`{url}`: https is not supported yet; load the service over http on loopback"))
+        (Some("http" | "https"), Some(_)) => Ok(url.split('/').take(3).collect::<Vec<_>>().join("/")),
+        _ => {
+            Err(format!("`{url}` is not an http:// or https:// URL with a host, e.g. http://127.0.0.1:{{port}}/health"))
         }
-        _ => Err(format!("`{url}` is not an http:// URL with a host, e.g. http://127.0.0.1:{{port}}/health")),
     }
 }
 

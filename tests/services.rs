@@ -182,3 +182,38 @@ fn a_service_that_cannot_serve_is_exit_3_with_its_log() {
         stderr(&output)
     );
 }
+
+#[test]
+fn https_services_are_loaded_over_rustls() {
+    let tls = fixture("tls");
+    let service = |ready_timeout: u32| {
+        format!(
+            r#"{{"name": "secure", "start": {{"command": ["python3", "{}", "{{port}}"],
+                 "ready": {{"http": "https://127.0.0.1:{{port}}/health", "timeout_s": {ready_timeout}}}}},
+               "scenarios": [{{"name": "get", "rate_per_sec": 50, "duration_s": 1, "warmup_s": 0, "rounds": 2,
+                 "connections": 2, "requests": [{{"url": "https://127.0.0.1:{{port}}/"}}]}}]}}"#,
+            tls.join("https_server.py").display()
+        )
+    };
+    // The test CA is trusted through SSL_CERT_FILE, as a user's private CA would be.
+    let trusted = project(&service(30));
+    let output = perf_gate(trusted.path())
+        .args(["--quiet", "--out-dir", "out"])
+        .env("SSL_CERT_FILE", tls.join("ca.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(samples(&metric(trusted.path(), "secure/get", "success_rate")), [100.0, 100.0]);
+    assert_eq!(metric(trusted.path(), "secure/get", "error_count")["value"], 0.0);
+
+    // Without it, the certificate is refused, and the error says why.
+    let untrusted = project(&service(3));
+    let output = perf_gate(untrusted.path())
+        .args(["--quiet", "--out-dir", "out"])
+        .env("SSL_CERT_FILE", tls.join("cert.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("was not ready within 3 s"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("TLS: invalid peer certificate"), "{}", stderr(&output));
+}

@@ -38,15 +38,54 @@ pub struct Prepared {
 }
 
 /// Where and what to send.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     /// `host:port` to connect to.
     pub address: String,
     /// The `Host` header.
     pub host: String,
+    /// For https.
+    pub tls: Option<Tls>,
     /// The mix, each request repeated by its weight, interleaved.
     pub mix: Vec<Prepared>,
 }
+
+/// TLS towards one server: rustls with ring, trusting the system's roots (or `SSL_CERT_FILE`).
+#[derive(Clone)]
+pub struct Tls {
+    connector: tokio_rustls::TlsConnector,
+    name: rustls::pki_types::ServerName<'static>,
+}
+
+impl Tls {
+    /// TLS for `host` (a name or an IP address, as in the URL).
+    pub fn for_host(host: &str) -> Result<Tls, String> {
+        let mut roots = rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        for certificate in found.certs {
+            let _ = roots.add(certificate);
+        }
+        if roots.is_empty() {
+            let why: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+            return Err(format!("no trusted root certificates for https ({}); set SSL_CERT_FILE", why.join("; ")));
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let name = rustls::pki_types::ServerName::try_from(host.clone())
+            .map_err(|e| format!("`{host}` is not a name a TLS certificate can hold: {e}"))?;
+        Ok(Tls { connector: tokio_rustls::TlsConnector::from(Arc::new(config)), name })
+    }
+}
+
+/// A byte stream hyper can speak HTTP/1.1 over: plain TCP or TLS.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
 
 /// What one measured round saw.
 #[derive(Debug, Clone)]
@@ -207,7 +246,8 @@ async fn run_share(
                             tokio::time::sleep_until(scheduled).await;
                         }
                         let request = &target.mix[index % target.mix.len()];
-                        send(&target, request, &mut connection, timeout, &*success, scheduled, &mut stats).await;
+                        let _ =
+                            send(&target, request, &mut connection, timeout, &*success, scheduled, &mut stats).await;
                     }
                     stats
                 });
@@ -224,7 +264,8 @@ async fn run_share(
                     let mut sent = user;
                     while started.elapsed() < duration && !stop.load(Ordering::Relaxed) {
                         let request = &target.mix[sent % target.mix.len()];
-                        send(&target, request, &mut connection, timeout, &*success, Instant::now(), &mut stats).await;
+                        let _ = send(&target, request, &mut connection, timeout, &*success, Instant::now(), &mut stats)
+                            .await;
                         sent += users;
                         if !think.is_zero() {
                             tokio::time::sleep(think).await;
@@ -249,10 +290,11 @@ async fn run_share(
 /// no wake-up of another task.
 pub struct Connection {
     sender: SendRequest<Full<Bytes>>,
-    driver: hyper::client::conn::http1::Connection<TokioIo<tokio::net::TcpStream>, Full<Bytes>>,
+    driver: hyper::client::conn::http1::Connection<TokioIo<Box<dyn Io>>, Full<Bytes>>,
 }
 
 /// Sends `request`, (re)connecting as needed, and records the outcome measured from `since`.
+/// Returns the status, or what went wrong.
 async fn send(
     target: &Target,
     request: &Prepared,
@@ -261,12 +303,12 @@ async fn send(
     success: &(dyn Fn(u16) -> bool + Send + Sync),
     since: Instant,
     stats: &mut RoundStats,
-) {
+) -> Result<u16, String> {
     stats.attempts += 1;
     let exchange = async {
         let conn = match connection {
             Some(conn) => conn,
-            None => connection.insert(connect(&target.address).await?),
+            None => connection.insert(connect(target).await?),
         };
         let Connection { sender, driver } = conn;
         let mut builder = hyper::Request::builder().method(request.method.clone()).uri(&request.target);
@@ -305,22 +347,29 @@ async fn send(
             } else {
                 stats.errors += 1;
             }
+            Ok(status)
         }
-        Ok(Err(_)) => {
+        Ok(Err(error)) => {
             // Refused, reset or broken: counted, and the next send opens a new connection.
             stats.errors += 1;
             *connection = None;
+            Err(error)
         }
         Err(_) => {
             stats.timeouts += 1;
             *connection = None;
+            Err(format!("no answer within {} ms", timeout.as_millis()))
         }
     }
 }
 
-async fn connect(address: &str) -> Result<Connection, String> {
-    let stream = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
-    let _ = stream.set_nodelay(true);
+async fn connect(target: &Target) -> Result<Connection, String> {
+    let tcp = tokio::net::TcpStream::connect(&target.address).await.map_err(|e| e.to_string())?;
+    let _ = tcp.set_nodelay(true);
+    let stream: Box<dyn Io> = match &target.tls {
+        None => Box::new(tcp),
+        Some(tls) => Box::new(tls.connector.connect(tls.name.clone(), tcp).await.map_err(|e| format!("TLS: {e}"))?),
+    };
     // One flattened write per request is cheaper than writev for small requests.
     let (sender, driver) = hyper::client::conn::http1::Builder::new()
         .writev(false)
@@ -328,6 +377,16 @@ async fn connect(address: &str) -> Result<Connection, String> {
         .await
         .map_err(|e| e.to_string())?;
     Ok(Connection { sender, driver })
+}
+
+/// The status of one request of `target`'s mix, or what went wrong: the readiness check of an
+/// http(s) service.
+pub fn probe_status(target: &Target, timeout: Duration) -> Result<u16, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let mut stats = RoundStats::new();
+        send(target, &target.mix[0], &mut None, timeout, &|_| true, Instant::now(), &mut stats).await
+    })
 }
 
 #[cfg(test)]

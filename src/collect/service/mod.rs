@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use self::load::{Load, Prepared, RoundStats, Target};
+use self::load::{Load, Prepared, RoundStats, Target, Tls};
 use self::process::{Probe, Running, Sample, StartFailure};
 use super::{last_lines, tail_text};
-use crate::config::{Scenario, ServiceBench};
+use crate::config::{RequestSpec, Scenario, ServiceBench};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
 
@@ -87,8 +87,10 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
     let probe = probe_of(&service).map_err(setup)?;
     let mut addresses: Vec<String> =
         service.scenarios.iter().filter_map(|s| origin_address(&s.requests[0].url).ok()).collect();
-    let (Probe::Http { address, .. } | Probe::Tcp(address)) = &probe;
-    addresses.push(address.clone());
+    addresses.push(match &probe {
+        Probe::Http(target) => target.address.clone(),
+        Probe::Tcp(address) => address.clone(),
+    });
     addresses.dedup();
     if let Some(taken) = addresses.iter().find(|a| process::answers(a)) {
         return Err(setup(format!(
@@ -123,14 +125,18 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
         Ok(()) => {}
         Err(StartFailure::Interrupted) => return Err(ServiceError::Interrupted),
         Err(StartFailure::Exited(status)) => return Err(failed(format!("exited before it was ready ({status})"))),
-        Err(_) => {
+        Err(StartFailure::NotReady(last)) => {
             let what = match (&service.start.ready.http, &service.start.ready.tcp) {
                 (Some(url), _) => format!("no 2xx from {url}"),
                 (_, Some(address)) => format!("nothing accepting at {address}"),
                 _ => String::new(),
             };
-            return Err(failed(format!("was not ready within {} s ({what})", service.start.ready.timeout_s)));
+            return Err(failed(format!(
+                "was not ready within {} s ({what}; last: {last})",
+                service.start.ready.timeout_s
+            )));
         }
+        Err(StartFailure::Spawn(e)) => return Err(setup(e.to_string())),
     }
     running.sample(SAMPLE_EVERY);
     let mut benchmarks = Vec::new();
@@ -158,32 +164,40 @@ fn probe_of(service: &ServiceBench) -> Result<Probe, String> {
     let ready = &service.start.ready;
     match (&ready.http, &ready.tcp) {
         (Some(url), _) => {
-            let uri: http::Uri = url.parse().map_err(|e| format!("ready.http `{url}`: {e}"))?;
-            let address = origin_address(url)?;
-            let host = uri.authority().map(|a| a.to_string()).unwrap_or_default();
-            let path = uri.path_and_query().map_or_else(|| "/".to_owned(), |p| p.to_string());
-            Ok(Probe::Http { address, host, path })
+            let health = RequestSpec {
+                method: "GET".to_owned(),
+                url: url.clone(),
+                headers: BTreeMap::new(),
+                body: None,
+                weight: 1,
+            };
+            Ok(Probe::Http(target_of(std::slice::from_ref(&health))?))
         }
         (None, Some(address)) => Ok(Probe::Tcp(address.clone())),
         (None, None) => Err("no readiness check".to_owned()),
     }
 }
 
-/// `host:port` of an http URL (port 80 when none is given).
+/// `host:port` of an http(s) URL (port 80 or 443 when none is given).
 fn origin_address(url: &str) -> Result<String, String> {
     let uri: http::Uri = url.parse().map_err(|e| format!("`{url}` is not a URL: {e}"))?;
     let host = uri.host().ok_or_else(|| format!("`{url}` has no host"))?;
-    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(80)))
+    let default_port = if uri.scheme_str() == Some("https") { 443 } else { 80 };
+    Ok(format!("{host}:{}", uri.port_u16().unwrap_or(default_port)))
 }
 
 /// The scenario's requests as the load generator sends them, each repeated by its weight and
 /// interleaved (smooth weighted round-robin), so every stretch of sends has the configured mix.
-fn target_of(scenario: &Scenario) -> Result<Target, String> {
-    let first = &scenario.requests[0].url;
+fn target_of(requests: &[RequestSpec]) -> Result<Target, String> {
+    let first = &requests[0].url;
     let uri: http::Uri = first.parse().map_err(|e| format!("`{first}`: {e}"))?;
     let host = uri.authority().map(|a| a.to_string()).unwrap_or_default();
+    let tls = match uri.scheme_str() {
+        Some("https") => Some(Tls::for_host(uri.host().unwrap_or_default())?),
+        _ => None,
+    };
     let mut prepared = Vec::new();
-    for request in &scenario.requests {
+    for request in requests {
         let uri: http::Uri = request.url.parse().map_err(|e| format!("`{}`: {e}", request.url))?;
         let mut headers = Vec::new();
         for (name, value) in &request.headers {
@@ -212,7 +226,7 @@ fn target_of(scenario: &Scenario) -> Result<Target, String> {
         current[pick] -= total;
         mix.push(prepared[pick].1.clone());
     }
-    Ok(Target { address: origin_address(first)?, host, mix })
+    Ok(Target { address: origin_address(first)?, host, tls, mix })
 }
 
 fn round_seconds(scenario: &Scenario) -> f64 {
@@ -225,7 +239,7 @@ fn run_scenario(
     scenario: &Scenario,
     running: &mut Running,
 ) -> Result<(Benchmark, Option<String>), Stop> {
-    let target = Arc::new(target_of(scenario).map_err(Stop::Invalid)?);
+    let target = Arc::new(target_of(&scenario.requests).map_err(Stop::Invalid)?);
     let statuses = scenario.success_statuses.clone();
     let success: Arc<dyn Fn(u16) -> bool + Send + Sync> =
         Arc::new(
@@ -407,7 +421,7 @@ mod tests {
         let text = r#"{"name": "s", "duration_s": 1, "rate_per_sec": 1, "requests": [
             {"url": "http://127.0.0.1:9/a", "weight": 3}, {"url": "http://127.0.0.1:9/b", "weight": 1}]}"#;
         let scenario: Scenario = serde_json::from_str(text).unwrap();
-        let target = target_of(&scenario).unwrap();
+        let target = target_of(&scenario.requests).unwrap();
         let paths: Vec<&str> = target.mix.iter().map(|p| p.target.as_str()).collect();
         assert_eq!(paths, ["/a", "/a", "/b", "/a"]);
         assert_eq!((target.address.as_str(), target.host.as_str()), ("127.0.0.1:9", "127.0.0.1:9"));

@@ -3,7 +3,6 @@
 //! also runs on drop, so no error, panic or interrupt leaves it running.
 
 use std::fs::File;
-use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,6 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::load::{self, Target};
 use crate::interrupt;
 
 /// A running service.
@@ -27,7 +27,8 @@ pub enum StartFailure {
     Spawn(std::io::Error),
     /// It exited before it was ready.
     Exited(String),
-    NotReady,
+    /// Not ready in time; what the last check saw.
+    NotReady(String),
     Interrupted,
 }
 
@@ -53,11 +54,11 @@ impl Running {
             if interrupt::requested() {
                 return Err(StartFailure::Interrupted);
             }
-            if probe.ready() {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(StartFailure::NotReady);
+            let attempt = probe.ready();
+            match attempt {
+                Ok(()) => return Ok(()),
+                Err(last) if Instant::now() >= deadline => return Err(StartFailure::NotReady(last)),
+                Err(_) => {}
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -223,29 +224,21 @@ impl Sampler {
 
 /// How to tell that a service is ready.
 pub enum Probe {
-    /// `GET` this path at this address answers 2xx.
-    Http {
-        address: String,
-        host: String,
-        path: String,
-    },
+    /// A `GET` of this target answers 2xx.
+    Http(Target),
+    /// This `host:port` accepts connections.
     Tcp(String),
 }
 
 impl Probe {
-    fn ready(&self) -> bool {
+    /// Ready, or what the last attempt saw.
+    fn ready(&self) -> Result<(), String> {
         match self {
-            Probe::Tcp(address) => connect(address).is_some(),
-            Probe::Http { address, host, path } => {
-                let Some(mut stream) = connect(address) else { return false };
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-                if stream.write_all(request.as_bytes()).is_err() {
-                    return false;
-                }
-                let mut head = [0u8; 12];
-                stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && head[9] == b'2'
-            }
+            Probe::Tcp(address) => connect(address).map(drop).ok_or_else(|| "nothing accepts connections".to_owned()),
+            Probe::Http(target) => match load::probe_status(target, Duration::from_secs(2))? {
+                200..=299 => Ok(()),
+                status => Err(format!("it answered {status}")),
+            },
         }
     }
 }
