@@ -150,6 +150,14 @@ pub struct Scenario {
     #[serde(default)]
     pub success_statuses: Vec<u16>,
     pub requests: Vec<RequestSpec>,
+    /// Program and arguments run after every measured round (no shell, untimed), e.g. to read
+    /// the service's own counters: a JSON object of numbers it writes to the file named by
+    /// `PERF_GATE_METRICS` adds one sample per round to those metrics.
+    #[serde(default)]
+    pub hook: Option<Vec<String>>,
+    /// The hook's metrics: their unit and, for the regression check, which way is better.
+    #[serde(default)]
+    pub metrics: std::collections::BTreeMap<String, CustomMetric>,
 }
 
 /// A ramping stage of the open model.
@@ -710,7 +718,14 @@ impl Config {
         }
         self.validate_commands()?;
         self.validate_services()?;
-        let custom: Vec<String> = self.commands.iter().flat_map(|c| c.metrics.keys().cloned()).collect();
+        let scenarios = self.services.iter().flat_map(|s| &s.scenarios);
+        let custom: Vec<String> = self
+            .commands
+            .iter()
+            .flat_map(|c| c.metrics.keys())
+            .chain(scenarios.flat_map(|s| s.metrics.keys()))
+            .cloned()
+            .collect();
         if self.github.artifact_name.trim().is_empty() {
             return Err(invalid("github.artifact_name", "must not be empty".to_owned()));
         }
@@ -770,19 +785,7 @@ impl Config {
             if !command.timeout_s.is_finite() || command.timeout_s <= 0.0 {
                 return Err(invalid("timeout_s", format!("must be a finite number > 0, got {}", command.timeout_s)));
             }
-            for name in command.metrics.keys() {
-                let snake = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-                if !snake || name.is_empty() || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-                    return Err(invalid(
-                        "metrics",
-                        format!("`{name}` is not a metric name: use snake_case, e.g. tokens_per_sec"),
-                    ));
-                }
-                let taken = gates::MetricName::parse(name, &[]).is_some() || name == crate::model::TIME_METRIC;
-                if taken {
-                    return Err(invalid("metrics", format!("`{name}` is a built-in metric; give yours another name")));
-                }
-            }
+            check_custom_metrics(&command.metrics).map_err(|message| invalid("metrics", message))?;
         }
         Ok(())
     }
@@ -904,6 +907,13 @@ impl Config {
                 if scenario.connections == 0 {
                     return Err(invalid(field("connections"), "must be at least 1".to_owned()));
                 }
+                if scenario.hook.as_ref().is_some_and(|h| h.is_empty() || h[0].trim().is_empty()) {
+                    return Err(invalid(
+                        field("hook"),
+                        "is empty: give a program and its arguments, or remove it".to_owned(),
+                    ));
+                }
+                check_custom_metrics(&scenario.metrics).map_err(|message| invalid(field("metrics"), message))?;
                 if scenario.requests.is_empty() {
                     return Err(invalid(field("requests"), "is empty: give at least one request".to_owned()));
                 }
@@ -1033,6 +1043,20 @@ pub fn starter_config() -> String {
     let mut text = serde_json::to_string_pretty(&starter).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Custom metric names: snake_case and not a built-in name.
+fn check_custom_metrics(metrics: &std::collections::BTreeMap<String, CustomMetric>) -> Result<(), String> {
+    for name in metrics.keys() {
+        let snake = name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !snake || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(format!("`{name}` is not a metric name: use snake_case, e.g. tokens_per_sec"));
+        }
+        if gates::MetricName::parse(name, &[]).is_some() || name == crate::model::TIME_METRIC {
+            return Err(format!("`{name}` is a built-in metric; give yours another name"));
+        }
+    }
+    Ok(())
 }
 
 /// Checks an `http://` or `https://` URL (placeholders allowed) and returns its origin.

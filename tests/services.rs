@@ -217,3 +217,32 @@ fn https_services_are_loaded_over_rustls() {
     assert!(stderr(&output).contains("was not ready within 3 s"), "{}", stderr(&output));
     assert!(stderr(&output).contains("TLS: invalid peer certificate"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_scenario_hook_reports_a_metric_per_round() {
+    // The hook counts its own runs, as a hook reading a service's counters would report them.
+    let hook = r#"n=$(cat rounds.txt 2>/dev/null || echo 0); n=$((n + 1)); echo $n > rounds.txt; echo "{\"cache_hits\": $n}" > "$PERF_GATE_METRICS""#;
+    let service = format!(
+        r#"{{"name": "demo", "start": {{"command": ["{}", "--port", "{{port}}"], "ready": {{"tcp": "127.0.0.1:{{port}}"}}}},
+           "scenarios": [{{"name": "load", "rate_per_sec": 20, "duration_s": 0.5, "warmup_s": 0, "rounds": 3,
+             "requests": [{{"url": "http://127.0.0.1:{{port}}/health"}}],
+             "hook": ["sh", "-c", {}],
+             "metrics": {{"cache_hits": {{"unit": "hits", "better": "higher"}}}}}}]}}"#,
+        demo_server().display(),
+        serde_json::to_string(hook).unwrap()
+    );
+    let project = crate_without_benches(&format!(
+        r#"{{"services": [{service}], "gates": [{{"metric": "demo/load.cache_hits", "operator": ">=", "threshold": 2}}]}}"#
+    ));
+    let output = run(project.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let hits = metric(project.path(), "demo/load", "cache_hits");
+    assert_eq!(samples(&hits), [1.0, 2.0, 3.0]);
+    assert_eq!((hits["unit"].as_str(), hits["compared"].as_bool()), (Some("hits"), Some(true)));
+
+    let failing = service.replace(&serde_json::to_string(hook).unwrap(), r#""exit 9""#);
+    let project = crate_without_benches(&format!(r#"{{"services": [{failing}]}}"#));
+    let output = run(project.path());
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("scenario `load`: its hook failed (exit status: 9)"), "{}", stderr(&output));
+}

@@ -15,15 +15,12 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{last_lines, tail_text};
+use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Waited, METRICS_ENV};
 use crate::config::CommandBench;
-use crate::interrupt;
 use crate::model::{Benchmark, Better, CommandSource, Metric, Source, TIME_METRIC};
 
 /// The first argument that turns the binary into the launcher.
 pub const LAUNCHER_ARG: &str = "__perf-gate-launch";
-/// The variable naming the file a command may write its own metrics to, as a JSON object.
-pub const METRICS_ENV: &str = "PERF_GATE_METRICS";
 const TAIL_LINES: usize = 20;
 
 /// A command benchmark that could not be measured: exit code 3, or 130 when interrupted.
@@ -275,61 +272,6 @@ fn run_once(item: &mut Measured<'_>, place: &Workplace<'_>, timed: bool) -> Resu
         item.custom.entry(name).or_default().push(value);
     }
     Ok(())
-}
-
-/// A JSON object of numbers, if the command wrote one.
-fn read_custom_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().is_empty() => return Ok(Vec::new()),
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => return Err(format!("cannot read its {METRICS_ENV} file: {error}")),
-    };
-    let object: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text)
-        .map_err(|e| format!("its {METRICS_ENV} file is not a JSON object of numbers: {e}"))?;
-    object
-        .into_iter()
-        .map(|(name, value)| match value.as_f64() {
-            Some(number) if number.is_finite() => Ok((name, number)),
-            _ => Err(format!("its {METRICS_ENV} file gives `{name}` the value {value}, not a finite number")),
-        })
-        .collect()
-}
-
-enum Waited {
-    Interrupted,
-    Spawn(std::io::Error),
-}
-
-/// Runs `command` in its own process group; `None` when it was killed at `timeout_s`.
-fn run_in_group(mut command: Command, timeout_s: f64) -> Result<Option<std::process::ExitStatus>, Waited> {
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(Waited::Spawn)?;
-    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s);
-    let kill_group = |child: &mut std::process::Child| {
-        if let Ok(pid) = i32::try_from(child.id()) {
-            // SAFETY: kill(2) on a process group we created; no memory is shared.
-            unsafe {
-                libc::kill(-pid, libc::SIGKILL);
-            }
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    };
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Ok(Some(status));
-        }
-        if interrupt::requested() {
-            kill_group(&mut child);
-            return Err(Waited::Interrupted);
-        }
-        if Instant::now() >= deadline {
-            kill_group(&mut child);
-            return Ok(None);
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 fn into_benchmark(item: Measured<'_>) -> Result<Benchmark, CommandError> {

@@ -7,7 +7,16 @@ pub mod criterion;
 pub mod environment;
 pub mod service;
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::interrupt;
+
+/// The variable naming the file a command or hook may write its own metrics to, as a JSON
+/// object of numbers.
+pub const METRICS_ENV: &str = "PERF_GATE_METRICS";
 
 /// The last `count` lines of a log file (empty when it cannot be read), for error messages.
 pub fn last_lines(log: &Path, count: usize) -> Vec<String> {
@@ -25,5 +34,61 @@ pub fn tail_text(lines: &[String]) -> String {
             "; last lines of its output:\n{}",
             lines.iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
         )
+    }
+}
+
+/// The JSON object of numbers a command or hook wrote to its `PERF_GATE_METRICS` file, if any.
+pub fn read_custom_metrics(path: &Path) -> Result<Vec<(String, f64)>, String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => return Ok(Vec::new()),
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(format!("cannot read its {METRICS_ENV} file: {error}")),
+    };
+    let object: BTreeMap<String, serde_json::Value> = serde_json::from_str(&text)
+        .map_err(|e| format!("its {METRICS_ENV} file is not a JSON object of numbers: {e}"))?;
+    object
+        .into_iter()
+        .map(|(name, value)| match value.as_f64() {
+            Some(number) if number.is_finite() => Ok((name, number)),
+            _ => Err(format!("its {METRICS_ENV} file gives `{name}` the value {value}, not a finite number")),
+        })
+        .collect()
+}
+
+/// Why [`run_in_group`] returned without an exit status.
+pub enum Waited {
+    Interrupted,
+    Spawn(std::io::Error),
+}
+
+/// Runs `command` in its own process group; `None` when it was killed at `timeout_s`.
+pub fn run_in_group(mut command: Command, timeout_s: f64) -> Result<Option<std::process::ExitStatus>, Waited> {
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command.spawn().map_err(Waited::Spawn)?;
+    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s);
+    let kill_group = |child: &mut std::process::Child| {
+        if let Ok(pid) = i32::try_from(child.id()) {
+            // SAFETY: kill(2) on a process group we created; no memory is shared.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+            }
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Ok(Some(status));
+        }
+        if interrupt::requested() {
+            kill_group(&mut child);
+            return Err(Waited::Interrupted);
+        }
+        if Instant::now() >= deadline {
+            kill_group(&mut child);
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(2));
     }
 }

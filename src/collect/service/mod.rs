@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use self::load::{Load, Prepared, RoundStats, Target, Tls};
 use self::process::{Probe, Running, Sample, StartFailure};
-use super::{last_lines, tail_text};
+use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Waited, METRICS_ENV};
 use crate::config::{RequestSpec, Scenario, ServiceBench};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
@@ -142,10 +142,12 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
     let mut benchmarks = Vec::new();
     let mut notes = Vec::new();
     for scenario in &service.scenarios {
-        let (benchmark, note) = run_scenario(&service, scenario, &mut running).map_err(|e| match e {
+        let hook = Hook { cwd: &cwd, env: &service.start.env, log: &log };
+        let (benchmark, note) = run_scenario(&service, scenario, &mut running, &hook).map_err(|e| match e {
             Stop::Interrupted => ServiceError::Interrupted,
             Stop::Exited(status) => failed(format!("exited during scenario `{}` ({status})", scenario.name)),
             Stop::Invalid(message) => setup(message),
+            Stop::Hook(message) => failed(format!("scenario `{}`: its hook {message}", scenario.name)),
         })?;
         benchmarks.push(benchmark);
         notes.extend(note);
@@ -158,6 +160,43 @@ enum Stop {
     Interrupted,
     Exited(String),
     Invalid(String),
+    Hook(String),
+}
+
+/// Where a scenario's hook runs and writes.
+struct Hook<'a> {
+    cwd: &'a Path,
+    env: &'a BTreeMap<String, String>,
+    log: &'a Path,
+}
+
+/// How long a hook may take.
+const HOOK_TIMEOUT_S: f64 = 60.0;
+
+impl Hook<'_> {
+    /// Runs `command` with `PERF_GATE_METRICS` set and returns the metrics it wrote.
+    fn run(&self, command: &[String]) -> Result<Vec<(String, f64)>, Stop> {
+        let scratch = tempfile::tempdir().map_err(|e| Stop::Hook(format!("cannot get a scratch directory: {e}")))?;
+        let metrics = scratch.path().join("metrics.json");
+        let output = File::options().append(true).open(self.log).map_err(|e| Stop::Hook(e.to_string()))?;
+        let errors = output.try_clone().map_err(|e| Stop::Hook(e.to_string()))?;
+        let mut child = Command::new(&command[0]);
+        child
+            .args(&command[1..])
+            .current_dir(self.cwd)
+            .envs(self.env)
+            .env(METRICS_ENV, &metrics)
+            .stdin(Stdio::null())
+            .stdout(output)
+            .stderr(errors);
+        match run_in_group(child, HOOK_TIMEOUT_S) {
+            Err(Waited::Interrupted) => Err(Stop::Interrupted),
+            Err(Waited::Spawn(e)) => Err(Stop::Hook(format!("`{}` cannot start: {e}", command[0]))),
+            Ok(None) => Err(Stop::Hook(format!("took more than {HOOK_TIMEOUT_S} s"))),
+            Ok(Some(status)) if !status.success() => Err(Stop::Hook(format!("failed ({status})"))),
+            Ok(Some(_)) => read_custom_metrics(&metrics).map_err(Stop::Hook),
+        }
+    }
 }
 
 fn probe_of(service: &ServiceBench) -> Result<Probe, String> {
@@ -238,6 +277,7 @@ fn run_scenario(
     service: &ServiceBench,
     scenario: &Scenario,
     running: &mut Running,
+    hook: &Hook<'_>,
 ) -> Result<(Benchmark, Option<String>), Stop> {
     let target = Arc::new(target_of(&scenario.requests).map_err(Stop::Invalid)?);
     let statuses = scenario.success_statuses.clone();
@@ -283,9 +323,21 @@ fn run_scenario(
         if let Some(status) = running.exited() {
             return Err(Stop::Exited(status));
         }
-        rounds.push((stats, running.samples_since(first.saturating_sub(1))));
+        let samples = running.samples_since(first.saturating_sub(1));
+        let reported = match &scenario.hook {
+            Some(command) => hook.run(command)?,
+            None => Vec::new(),
+        };
+        rounds.push(Round { stats, samples, reported });
     }
     Ok(into_benchmark(service, scenario, seconds, &rounds))
+}
+
+/// One measured round: the load's numbers, the resource samples, and what the hook reported.
+struct Round {
+    stats: RoundStats,
+    samples: Vec<Sample>,
+    reported: Vec<(String, f64)>,
 }
 
 /// Percent the RSS grew over the samples: the least-squares slope times the span, relative to
@@ -314,12 +366,12 @@ fn into_benchmark(
     service: &ServiceBench,
     scenario: &Scenario,
     seconds: f64,
-    rounds: &[(RoundStats, Vec<Sample>)],
+    rounds: &[Round],
 ) -> (Benchmark, Option<String>) {
     let closed = scenario.users.is_some();
-    let mut merged = rounds[0].0.latency_us.clone();
-    for (stats, _) in &rounds[1..] {
-        let _ = merged.add(&stats.latency_us);
+    let mut merged = rounds[0].stats.latency_us.clone();
+    for round in &rounds[1..] {
+        let _ = merged.add(&round.stats.latency_us);
     }
     let ms = |histogram: &hdrhistogram::Histogram<u64>, q: Option<f64>| -> f64 {
         if histogram.is_empty() {
@@ -344,14 +396,14 @@ fn into_benchmark(
         ("max_ms", Some(1.0), false),
         ("mean_ms", None, false),
     ] {
-        let per_round = rounds.iter().map(|(s, _)| ms(&s.latency_us, quantile)).collect();
+        let per_round = rounds.iter().map(|r| ms(&r.stats.latency_us, quantile)).collect();
         add(name, "ms", Better::Lower, compared, per_round, Some(ms(&merged, quantile)));
     }
-    let sum = |f: fn(&RoundStats) -> u64| rounds.iter().map(|(s, _)| f(s)).sum::<u64>();
+    let sum = |f: fn(&RoundStats) -> u64| rounds.iter().map(|r| f(&r.stats)).sum::<u64>();
     let attempts = |s: &RoundStats| s.attempts;
-    let per_round = |f: &dyn Fn(&RoundStats) -> f64| rounds.iter().map(|(s, _)| f(s)).collect::<Vec<f64>>();
+    let per_round = |f: &dyn Fn(&RoundStats) -> f64| rounds.iter().map(|r| f(&r.stats)).collect::<Vec<f64>>();
     let rate = |s: &RoundStats| s.completed as f64 / s.elapsed.as_secs_f64().max(1e-9);
-    let elapsed: f64 = rounds.iter().map(|(s, _)| s.elapsed.as_secs_f64()).sum();
+    let elapsed: f64 = rounds.iter().map(|r| r.stats.elapsed.as_secs_f64()).sum();
     add(
         "rps",
         "req/s",
@@ -368,7 +420,7 @@ fn into_benchmark(
             s.successes as f64 / tried as f64 * 100.0
         }
     };
-    let total_tried: u64 = rounds.iter().map(|(s, _)| attempts(s)).sum();
+    let total_tried: u64 = rounds.iter().map(|r| attempts(&r.stats)).sum();
     let overall = if total_tried == 0 { f64::NAN } else { sum(|s| s.successes) as f64 / total_tried as f64 * 100.0 };
     add("success_rate", "%", Better::Higher, true, per_round(&success), Some(overall));
     for (name, count) in [
@@ -383,13 +435,25 @@ fn into_benchmark(
         (Some(first), Some(last)) => last.cpu_seconds - first.cpu_seconds,
         _ => f64::NAN,
     };
-    let peaks: Vec<f64> = rounds.iter().map(|(_, samples)| peak(samples)).collect();
+    let peaks: Vec<f64> = rounds.iter().map(|r| peak(&r.samples)).collect();
     let overall_peak = peaks.iter().copied().fold(f64::NAN, f64::max);
     add("peak_rss_bytes", "bytes", Better::Lower, true, peaks, Some(overall_peak));
-    add("cpu_seconds", "s", Better::Lower, !closed, rounds.iter().map(|(_, samples)| cpu(samples)).collect(), None);
-    let all_samples: Vec<Sample> = rounds.iter().flat_map(|(_, samples)| samples.iter().copied()).collect();
+    add("cpu_seconds", "s", Better::Lower, !closed, rounds.iter().map(|r| cpu(&r.samples)).collect(), None);
+    let all_samples: Vec<Sample> = rounds.iter().flat_map(|r| r.samples.iter().copied()).collect();
     let growth = rss_growth_percent(&all_samples);
     add("rss_growth_percent", "%", Better::Lower, false, vec![growth], Some(growth));
+    let mut reported: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for round in rounds {
+        for (name, value) in &round.reported {
+            reported.entry(name).or_default().push(*value);
+        }
+    }
+    for (name, samples) in reported {
+        let declared = scenario.metrics.get(name);
+        let better = declared.and_then(|d| d.better);
+        let unit = declared.map(|d| d.unit.as_str()).unwrap_or_default();
+        add(name, unit, better.unwrap_or(Better::Lower), better.is_some(), samples, None);
+    }
     let id = format!("{}/{}", service.name, scenario.name);
     let note = (growth > service.rss_growth_limit_percent).then(|| {
         format!(
@@ -405,7 +469,7 @@ fn into_benchmark(
             model: if closed { "closed" } else { "open" }.to_owned(),
             rounds: rounds.len(),
             round_seconds: seconds,
-            requests: rounds.iter().map(|(s, _)| attempts(s)).sum(),
+            requests: rounds.iter().map(|r| attempts(&r.stats)).sum(),
         }),
         metrics,
     };
