@@ -886,6 +886,14 @@ impl Config {
                         }
                     }
                 }
+                if let (Some(rate), Some(seconds)) = (scenario.rate_per_sec, scenario.duration_s) {
+                    if rate * seconds < 1.0 {
+                        return Err(invalid(
+                            field("rate_per_sec"),
+                            format!("{rate}/s for {seconds} s sends no request in a round; raise either"),
+                        ));
+                    }
+                }
                 if let Some(problem) = positive(&field("timeout_ms"), scenario.timeout_ms) {
                     return Err(problem);
                 }
@@ -1184,6 +1192,43 @@ mod tests {
         )
         .unwrap();
         assert_eq!((config.commands[0].runs, config.commands[0].warmup, config.commands[0].min_time_s), (10, 1, 3.0));
+    }
+
+    #[test]
+    fn services_are_validated_with_the_field_named() {
+        let scenario = |fields: &str| {
+            problem(&format!(
+                r#"{{"services": [{{"name": "api", "start": {{"command": ["srv"], "ready": {{"tcp": "127.0.0.1:1"}}}},
+                    "scenarios": [{{"name": "s", "requests": [{{"url": "http://127.0.0.1:1/"}}]{fields}}}]}}]}}"#
+            ))
+        };
+        assert!(scenario(r#", "duration_s": 1"#).contains("give exactly one of `rate_per_sec`"));
+        assert!(scenario(r#", "duration_s": 1, "rate_per_sec": 5, "users": 2"#).contains("give exactly one"));
+        assert!(scenario(r#", "rate_per_sec": 5"#).contains("`services[0].scenarios[0].duration_s`: is required"));
+        assert!(scenario(r#", "duration_s": 1, "rate_per_sec": 0.5"#).contains("sends no request in a round"));
+        assert!(scenario(r#", "duration_s": 1, "users": 2, "rounds": 1"#).contains("rounds`: must be at least 2"));
+        assert!(scenario(r#", "duration_s": 1, "users": 2, "hook": []"#).contains("hook`: is empty"));
+        assert!(
+            scenario(r#", "duration_s": 1, "users": 2, "metrics": {"p99_ms": {}}"#).contains("is a built-in metric")
+        );
+        let two_origins = problem(
+            r#"{"services": [{"name": "api", "start": {"command": ["srv"], "ready": {"tcp": "127.0.0.1:1"}},
+                "scenarios": [{"name": "s", "users": 1, "duration_s": 1,
+                  "requests": [{"url": "http://127.0.0.1:1/"}, {"url": "http://127.0.0.1:2/"}]}]}]}"#,
+        );
+        assert!(two_origins.contains("every request of a scenario goes to one origin"), "{two_origins}");
+        let both_ready = problem(
+            r#"{"services": [{"name": "api", "start": {"command": ["srv"], "ready": {"tcp": "a:1", "http": "http://a/"}},
+                "scenarios": [{"name": "s", "users": 1, "duration_s": 1, "requests": [{"url": "http://a/"}]}]}]}"#,
+        );
+        assert!(both_ready.contains("give exactly one of `http`"), "{both_ready}");
+        let ramp = Config::parse(
+            r#"{"services": [{"name": "api", "start": {"command": ["srv"], "ready": {"http": "https://127.0.0.1:{port}/health"}},
+                "scenarios": [{"name": "s", "stages": [{"duration_s": 2, "rate_per_sec": 50}], "requests": [{"url": "https://127.0.0.1:{port}/"}]}]}],
+                "gates": [{"metric": "api/s.p99_ms", "operator": "<", "threshold": 10}]}"#,
+        )
+        .unwrap();
+        assert_eq!(ramp.services[0].scenarios[0].rounds, 5);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub struct Running {
     pgid: i32,
     grace: Duration,
     sampler: Option<Sampler>,
+    stopped: bool,
 }
 
 /// Why a service is not usable.
@@ -41,7 +42,7 @@ impl Running {
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().map_err(StartFailure::Spawn)?;
         let pgid = i32::try_from(child.id()).unwrap_or(0);
-        Ok(Running { child, pgid, grace, sampler: None })
+        Ok(Running { child, pgid, grace, sampler: None, stopped: false })
     }
 
     /// Waits until `probe` succeeds, the service exits, or `timeout` passes.
@@ -106,8 +107,13 @@ impl Running {
         }
     }
 
-    /// SIGTERM to the group, up to the grace period, then SIGKILL to whatever is left.
+    /// SIGTERM to the group, up to the grace period, then SIGKILL to whatever is left. Once:
+    /// a group id is free for reuse after that, and must not be signalled again.
     pub fn stop(&mut self) {
+        if self.stopped {
+            return;
+        }
+        self.stopped = true;
         if let Some(sampler) = self.sampler.take() {
             sampler.finish();
         }
