@@ -141,29 +141,15 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         _ => (criterion::collect(&criterion_home, &args.criterion_baseline, None)?.benchmarks, None),
     };
     if others > 0 && !args.no_run {
-        std::fs::create_dir_all(&out_dir).map_err(|source| output::WriteError { path: out_dir.clone(), source })?;
-        let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let mut measured = Vec::new();
-        if !services.is_empty() {
-            let target_dir = workspace.as_ref().map_or_else(|| root.join("target"), |ws| ws.target_dir.clone());
-            let place = service::Place { log_dir: &out_dir, base_dir, target_dir: &target_dir };
-            let (benchmarks, service_notes) =
-                service::measure(&services, &place, |name| console.status(&format!("Loading service `{name}`")))?;
-            for note in service_notes {
-                console.warn(&note);
-                notes.push(note);
-            }
-            measured.extend(benchmarks);
-        }
-        let place = command::Workplace { log_dir: &out_dir, base_dir };
-        measured
-            .extend(command::measure(&commands, &place, |name| console.status(&format!("Running command `{name}`")))?);
-        for benchmark in measured {
+        let target_dir = workspace.as_ref().map_or_else(|| root.join("target"), |ws| ws.target_dir.clone());
+        let dirs = Dirs { out: &out_dir, config: &config_path, target: &target_dir };
+        for benchmark in run_services_and_commands(&services, &commands, &dirs, &console, &mut notes)? {
             if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
                 return Err(Error::Usage(format!(
-                    "benchmark id `{}` is both a command and a criterion benchmark ({}): rename the command",
+                    "benchmark id `{}` comes from both {} and {}: rename one of them",
                     benchmark.id,
-                    describe_target(other)
+                    describe_target(other),
+                    describe_target(&benchmark)
                 )));
             }
             benchmarks.push(benchmark);
@@ -193,6 +179,41 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     }
     let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
+}
+
+/// The directories a run of services and commands uses.
+struct Dirs<'a> {
+    out: &'a Path,
+    /// The config file: relative paths in it are relative to its directory.
+    config: &'a Path,
+    /// The workspace's target directory, `{target_dir}` in a service's strings.
+    target: &'a Path,
+}
+
+/// Loads the selected services, then times the selected commands.
+fn run_services_and_commands(
+    services: &[&config::ServiceBench],
+    commands: &[&config::CommandBench],
+    dirs: &Dirs<'_>,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Benchmark>, Error> {
+    std::fs::create_dir_all(dirs.out).map_err(|source| output::WriteError { path: dirs.out.to_owned(), source })?;
+    let base_dir = dirs.config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut measured = Vec::new();
+    if !services.is_empty() {
+        let place = service::Place { log_dir: dirs.out, base_dir, target_dir: dirs.target };
+        let (benchmarks, service_notes) =
+            service::measure(services, &place, |name| console.status(&format!("Loading service `{name}`")))?;
+        for note in service_notes {
+            console.warn(&note);
+            notes.push(note);
+        }
+        measured.extend(benchmarks);
+    }
+    let place = command::Workplace { log_dir: dirs.out, base_dir };
+    measured.extend(command::measure(commands, &place, |name| console.status(&format!("Running command `{name}`")))?);
+    Ok(measured)
 }
 
 /// The entries of a config list that `--command` or `--service` names select: all of them when
