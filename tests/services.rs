@@ -195,24 +195,19 @@ fn https_services_are_loaded_over_rustls() {
             tls.join("https_server.py").display()
         )
     };
+    let run_trusting = |project: &Path, roots: &str| {
+        perf_gate(project).args(["--quiet", "--out-dir", "out"]).env("SSL_CERT_FILE", tls.join(roots)).output().unwrap()
+    };
     // The test CA is trusted through SSL_CERT_FILE, as a user's private CA would be.
     let trusted = project(&service(30));
-    let output = perf_gate(trusted.path())
-        .args(["--quiet", "--out-dir", "out"])
-        .env("SSL_CERT_FILE", tls.join("ca.pem"))
-        .output()
-        .unwrap();
+    let output = run_trusting(trusted.path(), "ca.pem");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(samples(&metric(trusted.path(), "secure/get", "success_rate")), [100.0, 100.0]);
     assert_eq!(metric(trusted.path(), "secure/get", "error_count")["value"], 0.0);
 
     // Without it, the certificate is refused, and the error says why.
     let untrusted = project(&service(3));
-    let output = perf_gate(untrusted.path())
-        .args(["--quiet", "--out-dir", "out"])
-        .env("SSL_CERT_FILE", tls.join("cert.pem"))
-        .output()
-        .unwrap();
+    let output = run_trusting(untrusted.path(), "cert.pem");
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(stderr(&output).contains("was not ready within 3 s"), "{}", stderr(&output));
     assert!(stderr(&output).contains("TLS: invalid peer certificate"), "{}", stderr(&output));
