@@ -152,12 +152,12 @@ fn age_seconds(rfc3339: &str) -> Option<u64> {
 /// Tells GitHub: annotations and the step summary inside Actions; on a pull request, the
 /// comment (its body also written to the out dir for the fork setup's second workflow).
 /// Failures to post are warnings unless `--require-comment`.
-pub fn publish(github: &GitHub, verdict: &Verdict<'_>, out_dir: &Path, console: &Console) -> Result<(), Error> {
+pub fn publish(github: &GitHub, outcome: &Outcome<'_>, out_dir: &Path, console: &Console) -> Result<(), Error> {
     let context = &github.context;
     let run_url = context.run_url();
-    let markdown = verdict.markdown;
+    let markdown = outcome.markdown;
     if context.in_actions {
-        print!("{}", verdict.annotations);
+        print!("{}", outcome.annotations);
         let _ = std::io::stdout().flush();
         if let Some(path) = &context.step_summary {
             let summary = comment::fit(markdown, "", STEP_SUMMARY_LIMIT, run_url.as_deref());
@@ -167,7 +167,7 @@ pub fn publish(github: &GitHub, verdict: &Verdict<'_>, out_dir: &Path, console: 
         }
     }
     if let Some(path) = &context.step_outputs {
-        append(path, &step_outputs(verdict, out_dir))
+        append(path, &step_outputs(outcome, out_dir))
             .map_err(|source| output::WriteError { path: path.clone(), source })?;
     }
     let Some(pr) = context.pull_request.as_ref().map(|pr| pr.number) else {
@@ -199,7 +199,7 @@ pub fn publish(github: &GitHub, verdict: &Verdict<'_>, out_dir: &Path, console: 
 }
 
 /// What a run tells the workflow, for the action's outputs.
-pub struct Verdict<'a> {
+pub struct Outcome<'a> {
     pub report: &'a Report,
     pub markdown: &'a str,
     pub annotations: &'a str,
@@ -213,17 +213,17 @@ pub struct Verdict<'a> {
 }
 
 /// `name=value` lines for `GITHUB_OUTPUT`; no value holds a newline.
-fn step_outputs(verdict: &Verdict<'_>, out_dir: &Path) -> String {
-    let counts = &verdict.report.counts;
+fn step_outputs(outcome: &Outcome<'_>, out_dir: &Path) -> String {
+    let counts = &outcome.report.counts;
     let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned()).display().to_string();
     [
-        ("verdict", verdict.report.verdict.as_str().to_owned()),
+        ("verdict", outcome.report.verdict.as_str().to_owned()),
         ("regressions", (counts.regressed + counts.regressed_warning).to_string()),
         ("failed-gates", (counts.gates_failed_blocking + counts.gates_failed_warning).to_string()),
         ("report-dir", absolute(out_dir)),
-        ("summary-path", verdict.summary_path.map(absolute).unwrap_or_default()),
-        ("results-path", absolute(verdict.results_path)),
-        ("update-baseline", verdict.update_baseline.to_string()),
+        ("summary-path", outcome.summary_path.map(absolute).unwrap_or_default()),
+        ("results-path", absolute(outcome.results_path)),
+        ("update-baseline", outcome.update_baseline.to_string()),
     ]
     .iter()
     .map(|(name, value)| format!("{name}={}\n", value.replace(['\n', '\r'], " ")))

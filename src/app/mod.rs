@@ -522,7 +522,7 @@ fn evaluate_and_report(
         console.status(&format!("Reports: {}", list.join(", ")));
     }
     let summary_path = out_dir.join(SUMMARY_MD_FILE);
-    let verdict = github::Verdict {
+    let outcome = github::Outcome {
         report: &report,
         markdown: &markdown,
         annotations: &render::annotations(&view)?,
@@ -530,7 +530,7 @@ fn evaluate_and_report(
         results_path,
         update_baseline: !config.update_baseline_on_success || !report.fails(),
     };
-    github::publish(github, &verdict, out_dir, console)?;
+    github::publish(github, &outcome, out_dir, console)?;
     Ok(if report.fails() { exit_code::GATE_FAILED } else { exit_code::OK })
 }
 
