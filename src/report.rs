@@ -250,7 +250,9 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
     }
     let comparison_skipped = match baseline {
         Some(_) => None,
-        None => Some(baseline_missing_reason.unwrap_or_else(|| "no baseline given (use --baseline FILE)".to_owned())),
+        None => Some(baseline_missing_reason.unwrap_or_else(|| {
+            "no baseline given (use --baseline FILE, or --baseline main in GitHub Actions)".to_owned()
+        })),
     };
     let counts = count(&gates, &comparisons);
     let verdict = verdict(&counts, suite_shift.filter(|shift| shift.significant).map(|shift| shift.severity));
