@@ -212,7 +212,13 @@ fn run_services_and_commands(
         measured.extend(benchmarks);
     }
     let place = command::Workplace { log_dir: dirs.out, base_dir };
-    measured.extend(command::measure(commands, &place, |name| console.status(&format!("Running command `{name}`")))?);
+    let (benchmarks, warnings) =
+        command::measure(commands, &place, |name| console.status(&format!("Running command `{name}`")))?;
+    for warning in warnings {
+        console.warn(&warning);
+        notes.push(warning);
+    }
+    measured.extend(benchmarks);
     Ok(measured)
 }
 

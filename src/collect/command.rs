@@ -152,12 +152,13 @@ impl Measured<'_> {
 }
 
 /// Measures `commands`: their warm-up runs, then rounds in which each command still short of
-/// its runs or its minimum time runs once. `progress` hears about each command's start.
+/// its runs or its minimum time runs once. `progress` hears about each command's start. Also
+/// returns warnings about the measurements, for the reports.
 pub fn measure(
     commands: &[&CommandBench],
     place: &Workplace<'_>,
     mut progress: impl FnMut(&str),
-) -> Result<Vec<Benchmark>, CommandError> {
+) -> Result<(Vec<Benchmark>, Vec<String>), CommandError> {
     let mut measured: Vec<Measured<'_>> = commands
         .iter()
         .map(|bench| Measured {
@@ -181,7 +182,33 @@ pub fn measure(
             run_once(item, place, true)?;
         }
     }
-    measured.into_iter().map(into_benchmark).collect()
+    let warnings = measured.iter().filter_map(|m| outlier_warning(&m.bench.name, &m.runs)).collect();
+    let benchmarks = measured.into_iter().map(into_benchmark).collect::<Result<_, _>>()?;
+    Ok((benchmarks, warnings))
+}
+
+/// Robust standard deviations from the median beyond which a run is an outlier: hyperfine's
+/// limit (a modified Z-score of 10).
+const OUTLIER_LIMIT: f64 = 10.0;
+
+/// A warning when some runs' wall times lie far outside the rest, as hyperfine warns: they are
+/// kept (removing them would hide real variance), but the reader should know.
+fn outlier_warning(name: &str, runs: &[RunUsage]) -> Option<String> {
+    let times: Vec<f64> = runs.iter().map(|r| r.wall_ns).collect();
+    if times.len() < 3 {
+        return None;
+    }
+    let (center, spread) = (crate::stats::median(&times), crate::stats::mad(&times));
+    let outliers = times.iter().filter(|t| spread > 0.0 && ((*t - center) / spread).abs() > OUTLIER_LIMIT).count();
+    (outliers > 0).then(|| {
+        let first = spread > 0.0 && (times[0] - center) / spread > OUTLIER_LIMIT;
+        let hint = if first {
+            "the first timed run was much slower: raise `warmup`, or clear caches in `prepare`"
+        } else {
+            "another process may have interfered: rerun on a quieter machine"
+        };
+        format!("command `{name}`: {outliers} of {} runs lie more than {OUTLIER_LIMIT} robust standard deviations from the median; {hint}", times.len())
+    })
 }
 
 fn spawn_error(bench: &CommandBench, what: &str, error: &dyn std::fmt::Display) -> CommandError {
@@ -313,4 +340,38 @@ fn into_benchmark(item: Measured<'_>) -> Result<Benchmark, CommandError> {
         }),
         metrics,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(walls: &[f64]) -> Vec<RunUsage> {
+        walls
+            .iter()
+            .map(|&wall_ns| RunUsage {
+                wall_ns,
+                user_ns: 0.0,
+                sys_ns: 0.0,
+                max_rss_bytes: 0.0,
+                exit_code: Some(0),
+                signal: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn far_outliers_are_warned_about_and_a_slow_first_run_gets_its_own_hint() {
+        let steady = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2];
+        assert_eq!(outlier_warning("c", &runs(&steady)), None);
+        let mut late = steady.to_vec();
+        late.push(400.0);
+        let warning = outlier_warning("c", &runs(&late)).unwrap();
+        assert!(warning.starts_with("command `c`: 1 of 7 runs lie more than 10 robust"), "{warning}");
+        assert!(warning.contains("another process"), "{warning}");
+        let mut cold = vec![400.0];
+        cold.extend(steady);
+        assert!(outlier_warning("c", &runs(&cold)).unwrap().contains("raise `warmup`"));
+        assert_eq!(outlier_warning("c", &runs(&[1.0, 1.0, 1.0, 9.0])), None, "no spread, no verdict");
+    }
 }
