@@ -23,6 +23,8 @@ use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
 
 const TAIL_LINES: usize = 20;
 const SAMPLE_EVERY: Duration = Duration::from_millis(100);
+/// The least CPU time per round that the regression check compares: 50 clock ticks.
+const MIN_COMPARED_CPU_SECONDS: f64 = 0.5;
 
 /// A service benchmark that could not be measured: exit code 3, or 130 when interrupted.
 #[derive(Debug, thiserror::Error)]
@@ -438,7 +440,11 @@ fn into_benchmark(
     let peaks: Vec<f64> = rounds.iter().map(|r| peak(&r.samples)).collect();
     let overall_peak = peaks.iter().copied().fold(f64::NAN, f64::max);
     add("peak_rss_bytes", "bytes", Better::Lower, true, peaks, Some(overall_peak));
-    add("cpu_seconds", "s", Better::Lower, !closed, rounds.iter().map(|r| cpu(&r.samples)).collect(), None);
+    let cpu_per_round: Vec<f64> = rounds.iter().map(|r| cpu(&r.samples)).collect();
+    // /proc counts CPU time in clock ticks (10 ms): below half a second a round's figure is
+    // too coarse to compare, and one tick more would read as a large change.
+    let cpu_fine_enough = cpu_per_round.iter().all(|c| *c >= MIN_COMPARED_CPU_SECONDS);
+    add("cpu_seconds", "s", Better::Lower, !closed && cpu_fine_enough, cpu_per_round, None);
     let all_samples: Vec<Sample> = rounds.iter().flat_map(|r| r.samples.iter().copied()).collect();
     let growth = rss_growth_percent(&all_samples);
     add("rss_growth_percent", "%", Better::Lower, false, vec![growth], Some(growth));
