@@ -53,6 +53,8 @@ pub enum Command {
     /// Create, validate or describe benchmark-config.json.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Remove the baseline worktree (`run --baseline REF`) and what was measured in it.
+    Clean(CleanArgs),
     /// Merge the results files of a sharded run (`run --shard K/N`) into one.
     #[command(after_help = EXIT_CODES)]
     Merge(MergeArgs),
@@ -101,9 +103,10 @@ pub struct RunArgs {
     /// Where results.json and the reports go [default: <target-dir>/perf-gate].
     #[arg(long, value_name = "DIR")]
     pub out_dir: Option<PathBuf>,
-    /// What to check for regressions against: a results.json from an earlier run, or in
-    /// GitHub Actions a branch whose baseline artifact to fetch (`main`, or `artifact:main`).
-    #[arg(long, value_name = "FILE|BRANCH")]
+    /// What to check for regressions against: a results.json from an earlier run; a git ref
+    /// (`main`, a tag, a SHA) measured here in a worktree first; in GitHub Actions a branch whose
+    /// baseline artifact to fetch (`main`, or `artifact:main`; `worktree:main` measures instead).
+    #[arg(long, value_name = "FILE|REF")]
     pub baseline: Option<String>,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
@@ -196,6 +199,17 @@ pub struct GitHubArgs {
     /// Fail (exit 4) when the PR comment cannot be posted; by default that is a warning.
     #[arg(long, conflicts_with = "no_comment")]
     pub require_comment: bool,
+}
+
+/// Options of `clean`.
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// Path to the workspace's Cargo.toml.
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+    /// The out dir the worktree lives in [default: <target-dir>/perf-gate].
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// Options of `merge`.

@@ -350,7 +350,7 @@ fn github_setup_mistakes_are_exit_2_with_the_fix() {
     let run = |args: &[&str]| perf_gate(temp.path()).args(["check", "--results"]).arg(&pr).args(args).output().unwrap();
     let outside = run(&["--baseline", "main"]);
     assert_eq!(outside.status.code(), Some(2));
-    assert!(stderr(&outside).contains("--baseline artifact:main with --repo OWNER/NAME"), "{}", stderr(&outside));
+    assert!(stderr(&outside).contains("run `cargo perf-gate run --baseline main`"), "{}", stderr(&outside));
     let bad_repo = run(&["--baseline", "artifact:main", "--repo", "not-a-repo"]);
     assert_eq!(bad_repo.status.code(), Some(2));
     assert!(stderr(&bad_repo).contains("--repo: `not-a-repo` is not a repository"));

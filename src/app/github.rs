@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::{load_results, Console};
 use crate::cli::{CommentArgs, GitHubArgs, GitHubConnection};
+use crate::collect::worktree::{self, Resolved};
 use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
@@ -20,6 +21,7 @@ use crate::{exit_code, output};
 /// The comment body a gate run leaves in its out dir for a later `cargo perf-gate comment`.
 pub const COMMENT_FILE: &str = "comment.md";
 const ARTIFACT_PREFIX: &str = "artifact:";
+const WORKTREE_PREFIX: &str = "worktree:";
 
 /// What a command knows about GitHub, read once.
 pub struct GitHub {
@@ -66,15 +68,21 @@ pub struct Baseline {
     pub results: Option<Results>,
     pub origin: Option<Origin>,
     pub missing_reason: Option<String>,
+    /// A git ref to measure in a worktree, on this machine, before the current tree.
+    pub worktree: Option<Resolved>,
 }
 
 /// Resolves `--baseline`: a results file, or a branch whose artifact to fetch (`artifact:BRANCH`,
 /// or a plain name inside GitHub Actions). A bad file is an error; an artifact that cannot be
 /// had skips the regression check with the reason, unless `--require-baseline`.
+///
+/// Outside GitHub Actions (or with `worktree:REF`) a value that is no file is a git ref of the
+/// repository at `repo` to measure locally; `repo` is `None` where nothing is measured (`check`).
 pub fn load_baseline(
     value: Option<&str>,
     github: &GitHub,
     config: &Config,
+    repo: Option<&Path>,
     console: &Console,
 ) -> Result<Baseline, Error> {
     let artifact_name = github.options.artifact_name.as_deref().unwrap_or(&config.github.artifact_name);
@@ -90,10 +98,18 @@ pub fn load_baseline(
         }
         Some(branch) => branch.to_owned(),
         None if Path::new(value).is_file() || value.ends_with(".json") => return load_file_baseline(Path::new(value)),
-        None if !github.context.in_actions => {
-            return Err(Error::Usage(format!(
-                "--baseline {value}: no such results file. To use branch `{value}`'s baseline artifact outside GitHub Actions, pass --baseline {ARTIFACT_PREFIX}{value} with --repo OWNER/NAME and a token"
-            )))
+        None if !github.context.in_actions || value.starts_with(WORKTREE_PREFIX) => {
+            let name = value.strip_prefix(WORKTREE_PREFIX).unwrap_or(value);
+            let Some(repo) = repo else {
+                return Err(Error::Usage(format!(
+                    "--baseline {value}: no such results file. `check` compares files; to measure `{name}` on this machine, run `cargo perf-gate run --baseline {name}`"
+                )));
+            };
+            let resolved = worktree::resolve(repo, name).map_err(|e| Error::Usage(e.to_string()))?;
+            if let Some(note) = &resolved.note {
+                console.warn(note);
+            }
+            return Ok(Baseline { worktree: Some(resolved), ..Baseline::default() });
         }
         None => value.to_owned(),
     };
@@ -120,6 +136,7 @@ pub fn load_baseline(
                 results: Some(fetched.results),
                 origin: Some(Origin { source, url, age_seconds }),
                 missing_reason: None,
+                worktree: None,
             })
         }
         Err(unavailable) => {
@@ -140,6 +157,7 @@ fn load_file_baseline(path: &Path) -> Result<Baseline, Error> {
         origin: Some(Origin { source: format!("file {}", path.display()), url: None, age_seconds }),
         results: Some(results),
         missing_reason: None,
+        worktree: None,
     })
 }
 

@@ -13,12 +13,12 @@ use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace, WorkspaceError};
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
-use crate::collect::{command, service};
+use crate::collect::{command, service, worktree};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
-use crate::report::{self, Inputs};
+use crate::report::{self, Inputs, Origin};
 use crate::{exit_code, interrupt, render};
 use github::GitHub;
 
@@ -49,6 +49,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check(args),
         Some(Command::Config(command)) => config_command(command),
         Some(Command::Merge(args)) => merge(args),
+        Some(Command::Clean(args)) => clean(args),
         Some(Command::Comment(args)) => github::comment_command(args, &Console { quiet: false }),
     };
     match outcome {
@@ -121,7 +122,17 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
-    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, &console)?;
+    let repo = workspace.as_ref().map(|ws| ws.root.as_path());
+    let mut baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, repo, &console)?;
+    if let Some(resolved) = baseline.worktree.take() {
+        let Some(ws) = workspace.as_ref().filter(|_| !args.no_run) else {
+            return Err(Error::Usage(format!(
+                "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
+                resolved.name
+            )));
+        };
+        baseline = measure_worktree(ws, &resolved, &args, &out_dir, &console, &mut notes)?;
+    }
 
     let commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, &args)?;
     let services = select_named(&config.services, |s| s.name.as_str(), "--service", &args.service, &args)?;
@@ -179,6 +190,93 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     }
     let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
+}
+
+/// Measures the selected criterion benches of `resolved` in perf-gate's worktree, with a target
+/// dir and criterion home of its own, before the current tree is measured.
+fn measure_worktree(
+    workspace: &Workspace,
+    resolved: &worktree::Resolved,
+    args: &RunArgs,
+    out_dir: &Path,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<github::Baseline, Error> {
+    let usage = |e: worktree::WorktreeError| Error::Usage(e.to_string());
+    let top = worktree::toplevel(&workspace.root).map_err(usage)?;
+    let manifest = workspace.manifest_path.clone().unwrap_or_else(|| workspace.root.join("Cargo.toml"));
+    let manifest = std::path::absolute(&manifest).unwrap_or(manifest);
+    let relative = manifest.strip_prefix(&top).unwrap_or(Path::new("Cargo.toml")).to_owned();
+    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    console.status(&format!("Measuring the baseline: {} ({short}) in a worktree", resolved.name));
+    let dir = worktree::prepare(&top, out_dir, &resolved.commit).map_err(usage)?;
+    let mut base = Workspace::load(Some(&dir.join(&relative))).map_err(|e| {
+        Error::Usage(format!("the baseline `{}` ({short}) cannot be read as a cargo workspace: {e}", resolved.name))
+    })?;
+    // Absolute: cargo runs benches from their package's directory.
+    let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
+    base.target_dir = out_dir.join("baseline-target");
+    // A bench target added by the current tree does not exist on the baseline side yet.
+    let mut base_args = args.clone();
+    base_args.bench.retain(|name| base.members.iter().any(|p| p.benches.iter().any(|b| &b.name == name)));
+    let side = out_dir.join("baseline");
+    let home = out_dir.join("baseline-criterion");
+    let (benchmarks, canary) = match run_benches(&base, &base_args, &home, &side, console, notes) {
+        Err(Error::Workspace(WorkspaceError::NoBenches { .. })) => {
+            notes.push(format!(
+                "The baseline `{}` has none of the selected bench targets: every benchmark is new.",
+                resolved.name
+            ));
+            (Vec::new(), None)
+        }
+        other => other?,
+    };
+    let mut results = Results::new(
+        environment::now_rfc3339(),
+        environment::git_info(&dir),
+        environment::fingerprint(&dir, base.criterion.clone()),
+        benchmarks,
+    );
+    results.canary = canary;
+    output::write_atomic(&side.join(RESULTS_FILE), &to_json(&results))?;
+    notes.extend(resolved.note.clone());
+    notes.push(format!(
+        "The baseline `{}` was measured on this machine just before the current tree, one after the other; drift of the machine between the two is not cancelled out.",
+        resolved.name
+    ));
+    Ok(github::Baseline {
+        results: Some(results),
+        origin: Some(Origin {
+            source: format!("worktree of {} ({short}), measured here before the current tree", resolved.name),
+            url: None,
+            age_seconds: None,
+        }),
+        missing_reason: None,
+        worktree: None,
+    })
+}
+
+/// `cargo perf-gate clean`: removes the baseline worktree and what was measured in it.
+fn clean(args: cli::CleanArgs) -> Result<u8, Error> {
+    let workspace = Workspace::load(args.manifest_path.as_deref())?;
+    let out_dir = args.out_dir.unwrap_or_else(|| workspace.target_dir.join("perf-gate"));
+    let top = worktree::toplevel(&workspace.root).map_err(|e| Error::Usage(e.to_string()))?;
+    let removed = worktree::remove(&top, &out_dir).map_err(|e| Error::Usage(e.to_string()))?;
+    for dir in ["baseline", "baseline-target", "baseline-criterion"] {
+        let path = out_dir.join(dir);
+        if path.exists() {
+            std::fs::remove_dir_all(&path).map_err(|source| output::WriteError { path: path.clone(), source })?;
+        }
+    }
+    eprintln!(
+        "{}",
+        if removed {
+            format!("Removed the baseline worktree under {}", out_dir.display())
+        } else {
+            "No baseline worktree to remove".to_owned()
+        }
+    );
+    Ok(exit_code::OK)
 }
 
 /// The directories a run of services and commands uses.
@@ -414,7 +512,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
-    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, &console)?;
+    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, None, &console)?;
     let out_dir = args.out_dir.clone().unwrap_or_else(|| {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });

@@ -278,6 +278,9 @@ impl Cargo<'_> {
         if let Some(manifest) = &self.workspace.manifest_path {
             command.arg("--manifest-path").arg(manifest);
         }
+        // Explicit, so that a baseline worktree builds in a target dir of its own whatever
+        // CARGO_TARGET_DIR says.
+        command.arg("--target-dir").arg(&self.workspace.target_dir);
         let mut packages: Vec<&str> = benches.iter().map(|b| b.package.as_str()).collect();
         packages.dedup();
         for package in packages {

@@ -6,6 +6,7 @@ pub mod command;
 pub mod criterion;
 pub mod environment;
 pub mod service;
+pub mod worktree;
 
 use std::collections::BTreeMap;
 use std::path::Path;

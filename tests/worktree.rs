@@ -1,0 +1,133 @@
+//! `run --baseline REF` outside GitHub Actions: the ref is measured in a worktree of
+//! perf-gate's own, then the working tree as it is, on this machine, on a real git repository.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::Value;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a run must leave exactly as it was.
+fn repository_state(dir: &Path) -> (String, String, String, String) {
+    (
+        git(dir, &["status", "--porcelain", "--untracked-files=all"]),
+        git(dir, &["rev-parse", "HEAD"]),
+        git(dir, &["stash", "list"]),
+        git(dir, &["branch", "--list"]),
+    )
+}
+
+#[test]
+fn a_slower_working_tree_regresses_against_main_measured_here() {
+    let demo = demo_copy("worktree", |dir| {
+        without_services(dir);
+        // Only changes far beyond run-to-run noise count here: this test is about the plumbing.
+        let path = dir.join("benchmark-config.json");
+        let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        config["regression_threshold_percent"] = serde_json::json!(50.0);
+        // A busy test machine may trip the canary; the verdict must not depend on that here.
+        config["statistics"] = serde_json::json!({"unstable_run_downgrades": false});
+        std::fs::write(&path, config.to_string()).unwrap();
+        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\n").unwrap();
+    });
+    let repo = demo.path();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    git(repo, &["checkout", "--quiet", "-b", "feature"]);
+    // The working tree, uncommitted: parse_numbers does its work three times.
+    let lib = repo.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let slower = text.replacen(
+        "pub fn parse_numbers(input: &[u8]) -> Option<Vec<u32>> {",
+        "pub fn parse_numbers(input: &[u8]) -> Option<Vec<u32>> {\n    let _ = std::hint::black_box(parse_numbers_once(input));\n    let _ = std::hint::black_box(parse_numbers_once(input));\n    parse_numbers_once(input)\n}\n\nfn parse_numbers_once(input: &[u8]) -> Option<Vec<u32>> {",
+        1,
+    );
+    std::fs::write(&lib, slower).unwrap();
+    std::fs::write(repo.join("notes.txt"), "untracked").unwrap();
+    git(
+        repo,
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "stash",
+            "push",
+            "--quiet",
+            "--include-untracked",
+            "--",
+            "notes.txt",
+        ],
+    );
+    std::fs::write(repo.join("notes.txt"), "untracked again").unwrap();
+    let before = repository_state(repo);
+
+    let output = perf_gate(repo)
+        .args([
+            "--quiet",
+            "--baseline",
+            "main",
+            "--out-dir",
+            "out",
+            "--",
+            "--warm-up-time",
+            "0.2",
+            "--measurement-time",
+            "0.5",
+        ])
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(repository_state(repo), before, "the user's tree, HEAD, stash and branches are untouched");
+
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("out/report.json")).unwrap()).unwrap();
+    let verdict = |id: &str| {
+        report["comparisons"].as_array().unwrap().iter().find(|c| c["id"] == id && c["metric"] == "time").unwrap()
+            ["verdict"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(verdict("parse/numbers"), "regressed");
+    assert_eq!(verdict("adler32_4k"), "unchanged");
+    assert!(report["baseline"]["origin"]["source"].as_str().unwrap().starts_with("worktree of main ("));
+    assert_eq!(report["baseline"]["git"]["commit"].as_str().unwrap().trim(), git(repo, &["rev-parse", "main"]).trim());
+    assert_eq!(report["current"]["git"]["dirty"], true);
+    assert!(repo.join("out/baseline-worktree/src/lib.rs").is_file());
+
+    // `clean` removes the worktree and its registration.
+    let cleaned = perf_gate(repo).args(["clean", "--out-dir", "out"]).output().unwrap();
+    assert_eq!(cleaned.status.code(), Some(0), "{}", stderr(&cleaned));
+    assert!(!repo.join("out/baseline-worktree").exists());
+    assert_eq!(git(repo, &["worktree", "list"]).lines().count(), 1);
+    assert_eq!(repository_state(repo), before);
+}
+
+#[test]
+fn an_unknown_ref_is_exit_2_with_the_nearest_refs() {
+    let demo = demo_copy("badref", without_services);
+    let repo = demo.path();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(
+        repo,
+        &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "--allow-empty", "-m", "x"],
+    );
+    let output = perf_gate(repo).args(["--quiet", "--baseline", "mian", "--out-dir", "out"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--baseline mian: no such branch, tag or commit; nearest: main"),
+        "{}",
+        stderr(&output)
+    );
+}
