@@ -131,3 +131,50 @@ fn an_unknown_ref_is_exit_2_with_the_nearest_refs() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_interrupted_run_leaves_the_repository_as_it_was() {
+    let demo = demo_copy("worktree_int", without_services);
+    let repo = demo.path();
+    std::fs::write(repo.join(".gitignore"), "target/\ncriterion/\nout/\n").unwrap();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    std::fs::write(repo.join("src/extra.rs"), "// untracked\n").unwrap();
+    let lib = repo.join("src/lib.rs");
+    std::fs::write(&lib, format!("{}\n// edited\n", std::fs::read_to_string(&lib).unwrap())).unwrap();
+    let before = repository_state(repo);
+
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--baseline", "main", "--out-dir", "out"])
+        .current_dir(repo)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Interrupt once the worktree exists: the baseline side is being built or run.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !repo.join("out/baseline-worktree/Cargo.toml").exists() {
+        assert!(std::time::Instant::now() < deadline, "the worktree never appeared");
+        assert!(child.try_wait().unwrap().is_none(), "perf-gate ended early");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("perf-gate did not stop within 30 s of SIGINT");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(repository_state(repo), before);
+    assert!(!repo.join("out/report.json").exists());
+}
