@@ -7,6 +7,7 @@ use std::time::SystemTime;
 
 use super::{load_results, Console};
 use crate::cli::{CommentArgs, GitHubArgs, GitHubConnection};
+use crate::collect::environment;
 use crate::collect::worktree::{self, Resolved};
 use crate::config::Config;
 use crate::error::Error;
@@ -163,7 +164,7 @@ fn load_file_baseline(path: &Path) -> Result<Baseline, Error> {
 
 /// Seconds since an RFC 3339 UTC time; `None` when unparsable or in the future.
 fn age_seconds(rfc3339: &str) -> Option<u64> {
-    let then = humantime::parse_rfc3339_weak(rfc3339.trim_end_matches('Z')).ok()?;
+    let then = environment::parse_rfc3339(rfc3339)?;
     SystemTime::now().duration_since(then).ok().map(|d| d.as_secs())
 }
 

@@ -13,7 +13,7 @@ use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace, WorkspaceError};
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
-use crate::collect::{command, service, worktree};
+use crate::collect::{command, service, worktree, Place};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
@@ -153,8 +153,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     };
     if others > 0 && !args.no_run {
         let target_dir = workspace.as_ref().map_or_else(|| root.join("target"), |ws| ws.target_dir.clone());
-        let dirs = Dirs { out: &out_dir, config: &config_path, target: &target_dir };
-        for benchmark in run_services_and_commands(&services, &commands, &dirs, &console, &mut notes)? {
+        let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let place = Place { log_dir: &out_dir, base_dir, target_dir: &target_dir };
+        for benchmark in run_services_and_commands(&services, &commands, &place, &console, &mut notes)? {
             if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
                 return Err(Error::Usage(format!(
                     "benchmark id `{}` comes from both {} and {}: rename one of them",
@@ -203,6 +204,8 @@ fn measure_worktree(
     notes: &mut Vec<String>,
 ) -> Result<github::Baseline, Error> {
     let usage = |e: worktree::WorktreeError| Error::Usage(e.to_string());
+    // Absolute: cargo runs benches from their package's directory.
+    let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
     let top = worktree::toplevel(&workspace.root).map_err(usage)?;
     let manifest = workspace.manifest_path.clone().unwrap_or_else(|| workspace.root.join("Cargo.toml"));
     let manifest = std::path::absolute(&manifest).unwrap_or(manifest);
@@ -213,8 +216,6 @@ fn measure_worktree(
     let mut base = Workspace::load(Some(&dir.join(&relative))).map_err(|e| {
         Error::Usage(format!("the baseline `{}` ({short}) cannot be read as a cargo workspace: {e}", resolved.name))
     })?;
-    // Absolute: cargo runs benches from their package's directory.
-    let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
     base.target_dir = out_dir.join("baseline-target");
     // A bench target added by the current tree does not exist on the baseline side yet.
     let mut base_args = args.clone();
@@ -279,44 +280,32 @@ fn clean(args: cli::CleanArgs) -> Result<u8, Error> {
     Ok(exit_code::OK)
 }
 
-/// The directories a run of services and commands uses.
-struct Dirs<'a> {
-    out: &'a Path,
-    /// The config file: relative paths in it are relative to its directory.
-    config: &'a Path,
-    /// The workspace's target directory, `{target_dir}` in a service's strings.
-    target: &'a Path,
-}
-
 /// Loads the selected services, then times the selected commands.
 fn run_services_and_commands(
     services: &[&config::ServiceBench],
     commands: &[&config::CommandBench],
-    dirs: &Dirs<'_>,
+    place: &Place<'_>,
     console: &Console,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Benchmark>, Error> {
-    std::fs::create_dir_all(dirs.out).map_err(|source| output::WriteError { path: dirs.out.to_owned(), source })?;
-    let base_dir = dirs.config.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let out = place.log_dir;
+    std::fs::create_dir_all(out).map_err(|source| output::WriteError { path: out.to_owned(), source })?;
     let mut measured = Vec::new();
+    let mut warnings = Vec::new();
     if !services.is_empty() {
-        let place = service::Place { log_dir: dirs.out, base_dir, target_dir: dirs.target };
-        let (benchmarks, service_notes) =
-            service::measure(services, &place, |name| console.status(&format!("Loading service `{name}`")))?;
-        for note in service_notes {
-            console.warn(&note);
-            notes.push(note);
-        }
+        let (benchmarks, service_warnings) =
+            service::measure(services, place, |name| console.status(&format!("Loading service `{name}`")))?;
         measured.extend(benchmarks);
+        warnings.extend(service_warnings);
     }
-    let place = command::Workplace { log_dir: dirs.out, base_dir };
-    let (benchmarks, warnings) =
-        command::measure(commands, &place, |name| console.status(&format!("Running command `{name}`")))?;
+    let (benchmarks, command_warnings) =
+        command::measure(commands, place, |name| console.status(&format!("Running command `{name}`")))?;
+    measured.extend(benchmarks);
+    warnings.extend(command_warnings);
     for warning in warnings {
         console.warn(&warning);
         notes.push(warning);
     }
-    measured.extend(benchmarks);
     Ok(measured)
 }
 

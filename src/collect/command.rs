@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Waited, METRICS_ENV};
+use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
 use crate::config::CommandBench;
 use crate::model::{Benchmark, Better, CommandSource, Metric, Source, TIME_METRIC};
 
@@ -126,14 +126,6 @@ fn wait4(pid: i32) -> std::io::Result<(i32, libc::rusage)> {
     }
 }
 
-/// Where the runs' output and scratch files go.
-pub struct Workplace<'a> {
-    /// Each command's output goes to `<dir>/command-<name>.log`.
-    pub log_dir: &'a Path,
-    /// Relative `cwd`s are resolved against this (the config file's directory).
-    pub base_dir: &'a Path,
-}
-
 /// One command being measured.
 struct Measured<'a> {
     bench: &'a CommandBench,
@@ -156,7 +148,7 @@ impl Measured<'_> {
 /// returns warnings about the measurements, for the reports.
 pub fn measure(
     commands: &[&CommandBench],
-    place: &Workplace<'_>,
+    place: &Place<'_>,
     mut progress: impl FnMut(&str),
 ) -> Result<(Vec<Benchmark>, Vec<String>), CommandError> {
     let mut measured: Vec<Measured<'_>> = commands
@@ -216,9 +208,9 @@ fn spawn_error(bench: &CommandBench, what: &str, error: &dyn std::fmt::Display) 
 }
 
 /// One run: prepare, then the command through the launcher, killed at its timeout.
-fn run_once(item: &mut Measured<'_>, place: &Workplace<'_>, timed: bool) -> Result<(), CommandError> {
+fn run_once(item: &mut Measured<'_>, place: &Place<'_>, timed: bool) -> Result<(), CommandError> {
     let bench = item.bench;
-    let cwd = bench.cwd.as_ref().map_or_else(|| place.base_dir.to_owned(), |cwd| place.base_dir.join(cwd));
+    let cwd = place.cwd(bench.cwd.as_deref());
     let scratch = tempfile::tempdir().map_err(|e| spawn_error(bench, "a scratch directory", &e))?;
     let output = |log: &Path| -> Result<(Stdio, Stdio), CommandError> {
         let open = || std::fs::OpenOptions::new().append(true).open(log);

@@ -61,6 +61,11 @@ fn output_line(command: &mut Command) -> Option<String> {
     text.lines().next().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned)
 }
 
+/// An RFC 3339 time in UTC (`2026-11-27T15:13:27Z`, as `now_rfc3339` and GitHub write them).
+pub fn parse_rfc3339(text: &str) -> Option<std::time::SystemTime> {
+    humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).ok()
+}
+
 /// Now, as RFC 3339 UTC with seconds.
 pub fn now_rfc3339() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()

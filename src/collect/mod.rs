@@ -9,7 +9,7 @@ pub mod service;
 pub mod worktree;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,23 @@ use crate::interrupt;
 /// The variable naming the file a command or hook may write its own metrics to, as a JSON
 /// object of numbers.
 pub const METRICS_ENV: &str = "PERF_GATE_METRICS";
+
+/// Where command and service runs write their logs and find their paths.
+pub struct Place<'a> {
+    /// Logs go here: the out dir.
+    pub log_dir: &'a Path,
+    /// Relative paths in the config are relative to this: the config file's directory.
+    pub base_dir: &'a Path,
+    /// What a service's `{target_dir}` stands for: the workspace's target directory.
+    pub target_dir: &'a Path,
+}
+
+impl Place<'_> {
+    /// A configured working directory, resolved against the config's directory.
+    pub fn cwd(&self, configured: Option<&Path>) -> PathBuf {
+        configured.map_or_else(|| self.base_dir.to_owned(), |dir| self.base_dir.join(dir))
+    }
+}
 
 /// The last `count` lines of a log file (empty when it cannot be read), for error messages.
 pub fn last_lines(log: &Path, count: usize) -> Vec<String> {

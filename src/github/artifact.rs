@@ -95,7 +95,7 @@ fn created(artifact: &Artifact) -> u64 {
     artifact
         .created_at
         .as_deref()
-        .and_then(|t| humantime::parse_rfc3339_weak(t.trim_end_matches('Z')).ok())
+        .and_then(crate::collect::environment::parse_rfc3339)
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_secs())
 }

@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use self::load::{Load, Prepared, RoundStats, Target, Tls};
 use self::process::{Probe, Running, Sample, StartFailure};
-use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Waited, METRICS_ENV};
+use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
 use crate::config::{RequestSpec, Scenario, ServiceBench};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
@@ -35,16 +35,6 @@ pub enum ServiceError {
     Failed { name: String, what: String, log: Vec<String> },
     #[error("interrupted")]
     Interrupted,
-}
-
-/// Directories a service run uses.
-pub struct Place<'a> {
-    /// Logs go to `<log_dir>/service-<name>.log`.
-    pub log_dir: &'a Path,
-    /// Relative `cwd`s are resolved against this (the config file's directory).
-    pub base_dir: &'a Path,
-    /// What `{target_dir}` stands for.
-    pub target_dir: &'a Path,
 }
 
 /// Measures every scenario of every service; also returns notes for the reports (memory growth).
@@ -84,7 +74,7 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
     let log = process::log_path(place.log_dir, &service.name);
     std::fs::write(&log, b"").map_err(|e| setup(format!("cannot write {}: {e}", log.display())))?;
     let failed = |what: String| ServiceError::Failed { name: name.clone(), what, log: last_lines(&log, TAIL_LINES) };
-    let cwd = service.start.cwd.as_ref().map_or_else(|| place.base_dir.to_owned(), |c| place.base_dir.join(c));
+    let cwd = place.cwd(service.start.cwd.as_deref());
 
     let probe = probe_of(&service).map_err(setup)?;
     let mut addresses: Vec<String> =
