@@ -6,20 +6,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
 use serde_json::{json, Value};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 use yaml_rust2::{Yaml, YamlLoader};
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
-}
 
 fn action() -> Yaml {
     let text = std::fs::read_to_string(repo().join("action.yml")).unwrap();
@@ -299,18 +292,6 @@ fn binary_dir() -> String {
     Path::new(env!("CARGO_BIN_EXE_cargo-perf-gate")).parent().unwrap().display().to_string()
 }
 
-fn zip_of(results: &Path) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    writer.start_file("results.json", options).unwrap();
-    writer.write_all(&std::fs::read(results).unwrap()).unwrap();
-    writer.finish().unwrap().into_inner()
-}
-
-fn mount(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate) {
-    block_on(Mock::given(method(verb)).and(path(at)).respond_with(response).mount(server));
-}
-
 #[test]
 fn baseline_then_gate_run_like_on_github() {
     let demo = demo_copy("action", without_services);
@@ -370,26 +351,34 @@ fn baseline_then_gate_run_like_on_github() {
         "url": "u", "archive_download_url": "u",
         "workflow_run": {"id": 900, "repository_id": 1, "head_repository_id": 1, "head_branch": "main", "head_sha": "abc"}
     }]});
-    mount(&api, "GET", "/repos/octo-org/octo-repo/actions/artifacts", ResponseTemplate::new(200).set_body_json(listed));
-    mount(
+    answer(
+        &api,
+        "GET",
+        "/repos/octo-org/octo-repo/actions/artifacts",
+        ResponseTemplate::new(200).set_body_json(listed),
+        None,
+    );
+    answer(
         &api,
         "GET",
         "/repos/octo-org/octo-repo/actions/artifacts/31/zip",
-        ResponseTemplate::new(200).set_body_bytes(zip_of(&results)),
+        ResponseTemplate::new(200).set_body_bytes(zip_with_results(&results)),
+        None,
     );
-    mount(
+    answer(
         &api,
         "GET",
         "/repos/octo-org/octo-repo/issues/2/comments",
         ResponseTemplate::new(200).set_body_json(json!([])),
+        None,
     );
-    let created: Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("github/issue-comment.json")).unwrap()).unwrap();
-    mount(
+    let created = github_json("issue-comment.json");
+    answer(
         &api,
         "POST",
         "/repos/octo-org/octo-repo/issues/2/comments",
         ResponseTemplate::new(201).set_body_json(created),
+        None,
     );
     let pr_env = env(&[
         ("GITHUB_EVENT_NAME", "pull_request".to_owned()),
@@ -474,13 +463,14 @@ fn the_prebuilt_binary_is_installed_only_with_its_checksum() {
     );
     for (checksum, installs) in [(sha256(&archive), true), ("0".repeat(64), false)] {
         let server = block_on(MockServer::start());
-        mount(&server, "GET", &release, ResponseTemplate::new(200).set_body_bytes(bytes.clone()));
-        mount(
+        answer(&server, "GET", &release, ResponseTemplate::new(200).set_body_bytes(bytes.clone()), None);
+        answer(
             &server,
             "GET",
             &format!("{release}.sha256"),
             ResponseTemplate::new(200)
                 .set_body_string(format!("{checksum}  cargo-perf-gate-x86_64-unknown-linux-gnu.tar.gz\n")),
+            None,
         );
         let home = tempfile::tempdir().unwrap();
         // No cargo-perf-gate on PATH, so the install step has to fetch it.

@@ -4,8 +4,6 @@
 
 mod common;
 
-use std::future::Future;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -16,14 +14,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const TOKEN: &str = "ghs_perfGateTestToken0123456789";
 const REPO: &str = "octo-org/octo-repo";
 const PR: u64 = 2;
-
-fn block_on<F: Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
-}
-
-fn github_json(name: &str) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(fixture(&format!("github/{name}"))).unwrap()).unwrap()
-}
 
 /// An entry of GitHub's documented artifact list, re-aimed.
 fn artifact(id: u64, created_at: &str, branch: &str, head_repository_id: u64, expired: bool) -> Value {
@@ -43,14 +33,6 @@ fn comment(id: u64, body: &str) -> Value {
     entry["id"] = json!(id);
     entry["body"] = json!(body);
     entry
-}
-
-fn zip_with_results(results: &Path) -> Vec<u8> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    writer.start_file("results.json", options).unwrap();
-    writer.write_all(&std::fs::read(results).unwrap()).unwrap();
-    writer.finish().unwrap().into_inner()
 }
 
 /// The fixture's `main` and `pr` runs collected into `temp`.
@@ -93,15 +75,6 @@ fn assert_token_never_shown(output: &std::process::Output, out_dir: &Path) {
 
 fn requests(server: &MockServer) -> Vec<Request> {
     block_on(server.received_requests()).unwrap()
-}
-
-/// Answers `verb at` on `server` with `response`; `times`, when given, is verified at the end.
-fn answer(server: &MockServer, verb: &str, at: &str, response: ResponseTemplate, times: Option<u64>) {
-    let mock = Mock::given(method(verb)).and(path(at)).respond_with(response);
-    block_on(match times {
-        Some(times) => mock.expect(times).mount(server),
-        None => mock.mount(server),
-    });
 }
 
 fn ok_json(status: u16, body: Value) -> ResponseTemplate {

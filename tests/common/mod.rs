@@ -124,3 +124,39 @@ pub fn crate_without_benches(config: &str) -> tempfile::TempDir {
     std::fs::write(temp.path().join("benchmark-config.json"), config).unwrap();
     temp
 }
+
+/// Runs a future of the fake GitHub (wiremock serves from a thread of its own).
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+}
+
+/// One of GitHub's documented payloads in tests/fixtures/github.
+pub fn github_json(name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(fixture(&format!("github/{name}"))).unwrap()).unwrap()
+}
+
+/// A baseline artifact's zip: `results` as `results.json`.
+pub fn zip_with_results(results: &Path) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    writer.start_file("results.json", options).unwrap();
+    writer.write_all(&std::fs::read(results).unwrap()).unwrap();
+    writer.finish().unwrap().into_inner()
+}
+
+/// Answers `verb at` on `server` with `response`; `times`, when given, is verified at the end.
+pub fn answer(
+    server: &wiremock::MockServer,
+    verb: &str,
+    at: &str,
+    response: wiremock::ResponseTemplate,
+    times: Option<u64>,
+) {
+    use wiremock::matchers::{method, path};
+    let mock = wiremock::Mock::given(method(verb)).and(path(at)).respond_with(response);
+    block_on(match times {
+        Some(times) => mock.expect(times).mount(server),
+        None => mock.mount(server),
+    });
+}
