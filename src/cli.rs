@@ -4,6 +4,7 @@
 //! has one `perf-gate` subcommand; `cargo perf-gate` and `cargo-perf-gate perf-gate` both work.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -108,6 +109,19 @@ pub struct RunArgs {
     /// baseline artifact to fetch (`main`, or `artifact:main`; `worktree:main` measures instead).
     #[arg(long, value_name = "FILE|REF")]
     pub baseline: Option<String>,
+    /// With `--baseline REF`: rounds each side runs, alternating [default: 10, or what
+    /// --time-budget affords].
+    #[arg(long, value_name = "N", value_parser = parse_rounds, requires = "baseline")]
+    pub rounds: Option<u32>,
+    /// With `--baseline REF`: about how long the alternating rounds may take (`90s`, `5m`);
+    /// sets the rounds (unless --rounds does) and criterion's measurement time per round.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "baseline")]
+    pub time_budget: Option<Duration>,
+    /// With `--baseline REF`: reuse the baseline's last results when its commit, the toolchain,
+    /// features, selection and machine are the same, instead of measuring it again. Faster but
+    /// unpaired: drift since then is not cancelled, and the report says so.
+    #[arg(long, requires = "baseline")]
+    pub baseline_cache: bool,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
@@ -225,6 +239,22 @@ pub struct MergeArgs {
 
 fn parse_shard(text: &str) -> Result<Shard, String> {
     Shard::parse(text)
+}
+
+fn parse_rounds(text: &str) -> Result<u32, String> {
+    let minimum = crate::app::MIN_ROUNDS;
+    match text.parse::<u32>() {
+        Ok(n) if n as usize >= minimum => Ok(n),
+        _ => Err(format!("`{text}` is not a round count: expected a whole number of at least {minimum}, e.g. 10")),
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        Ok(_) => Err("the time budget must be more than zero, e.g. 90s or 5m".to_owned()),
+        Err(error) => Err(format!("`{text}` is not a duration ({error}): e.g. 90s, 5m or 1h30m")),
+    }
 }
 
 /// Options of `comment`.

@@ -101,8 +101,15 @@ pub struct Comparison {
     pub change_percent: Option<f64>,
     /// Confidence interval of the change at 1 - alpha, in percent.
     pub change_interval_percent: Option<[f64; 2]>,
-    /// The two-sample test on `scale`.
+    /// The test on `scale` the verdict rests on: the paired test on per-round differences
+    /// when `paired_rounds` is set, else the two-sample test.
     pub test: Option<TTest>,
+    /// Rounds paired, when both sides were measured in the same interleaved run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired_rounds: Option<usize>,
+    /// Welch's test on every sample of every round pooled, reported beside a paired test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pooled_welch: Option<TTest>,
     /// p-value of the suite-wide empirical null, when it applied.
     pub p_empirical_null: Option<f64>,
     /// The p-value entering the correction: the larger of the test's and the empirical null's.
@@ -173,6 +180,11 @@ pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &Compa
         .collect();
     let rule_for = |id: &str, metric: &str| rules.iter().find(|r| r.matches(id, metric)).map(|r| r.rule);
 
+    // Round i of one side pairs with round i of the other only within one interleaved run.
+    let paired = match (&baseline.interleaved, &current.interleaved) {
+        (Some(a), Some(b)) => a.session == b.session,
+        _ => false,
+    };
     let mut out = Comparisons::default();
     let mut pairs: Vec<Pending<'_>> = Vec::new();
     let mut add = |id: &'a str, name: &'a str, base: Option<&'a Metric>, current: Option<&'a Metric>| {
@@ -183,7 +195,7 @@ pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &Compa
         }
         let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
         let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
-        pairs.push(Pending { id, name, base, current, threshold_percent, severity });
+        pairs.push(Pending { id, name, base, current, threshold_percent, severity, paired });
     };
     for benchmark in &current.benchmarks {
         for (name, metric) in benchmark.metrics.iter().filter(|(_, m)| m.compared) {
@@ -215,6 +227,7 @@ struct Pending<'a> {
     current: Option<&'a Metric>,
     threshold_percent: f64,
     severity: Severity,
+    paired: bool,
 }
 
 impl Pending<'_> {
@@ -233,6 +246,8 @@ impl Pending<'_> {
             change_percent: None,
             change_interval_percent: None,
             test: None,
+            paired_rounds: None,
+            pooled_welch: None,
             p_empirical_null: None,
             p_value: None,
             p_adjusted: None,
@@ -254,21 +269,45 @@ impl Pending<'_> {
                 return comparison;
             }
         };
-        if let Some(reason) = incomparable(base, current, statistics.min_samples) {
+        let rounds = match (&base.rounds, &current.rounds) {
+            (Some(b), Some(c)) if self.paired && b.len() == c.len() => Some((b.as_slice(), c.as_slice())),
+            _ => None,
+        };
+        // A paired test's sample is its rounds, however few samples each round had.
+        let min_samples = if rounds.is_some() { 0 } else { statistics.min_samples };
+        if let Some(reason) = incomparable(base, current, min_samples) {
             comparison.reason = reason;
             return comparison;
         }
-        let scale = if base.samples.iter().chain(&current.samples).all(|x| *x > 0.0) { Scale::Log } else { Scale::Raw };
-        comparison.scale = Some(scale);
-        let (x, y) = match scale {
-            Scale::Log => {
-                (base.samples.iter().map(|v| v.ln()).collect(), current.samples.iter().map(|v| v.ln()).collect())
-            }
-            Scale::Raw => (base.samples.clone(), current.samples.clone()),
+        let positive = |values: &[f64]| values.iter().all(|x| *x > 0.0);
+        let scale = match rounds {
+            Some((b, c)) if !positive(b) || !positive(c) => Scale::Raw,
+            _ if !positive(&base.samples) || !positive(&current.samples) => Scale::Raw,
+            _ => Scale::Log,
         };
-        let test = match statistics.test {
-            TestKind::Welch => stats::welch(&x, &y),
-            TestKind::Trimmed => stats::yuen(&x, &y, TRIM),
+        comparison.scale = Some(scale);
+        let on_scale = |values: &[f64]| -> Vec<f64> {
+            match scale {
+                Scale::Log => values.iter().map(|v| v.ln()).collect(),
+                Scale::Raw => values.to_vec(),
+            }
+        };
+        let (x, y) = (on_scale(&base.samples), on_scale(&current.samples));
+        // With no spread, the difference itself is the answer.
+        let (test, exact_difference) = match rounds {
+            Some((b, c)) => {
+                comparison.paired_rounds = Some(b.len());
+                comparison.pooled_welch = stats::welch(&x, &y).ok();
+                let differences: Vec<f64> = on_scale(c).iter().zip(on_scale(b)).map(|(c, b)| c - b).collect();
+                (stats::paired(&differences), differences.first().copied().unwrap_or(0.0))
+            }
+            None => {
+                let test = match statistics.test {
+                    TestKind::Welch => stats::welch(&x, &y),
+                    TestKind::Trimmed => stats::yuen(&x, &y, TRIM),
+                };
+                (test, y[0] - x[0])
+            }
         };
         let to_percent = |difference: f64| match scale {
             Scale::Log => difference.exp_m1() * 100.0,
@@ -284,7 +323,7 @@ impl Pending<'_> {
             }
             Err(TestError::ZeroVariance) => {
                 // Deterministic metrics (sizes, instruction counts): the values are the answer.
-                let change = to_percent(y[0] - x[0]);
+                let change = to_percent(exact_difference);
                 comparison.change_percent = Some(change);
                 comparison.change_interval_percent = Some([change, change]);
                 let worse = worse_percent(change, current.better);
@@ -365,7 +404,13 @@ fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Opt
     // The empirical null is estimated from the changes themselves: run-to-run offsets that a
     // within-run test cannot see show up as spread across the suite. Only log-scale changes
     // (ratios) are comparable across benchmarks; with no spread at all there is no null to use.
-    let log_tested: Vec<usize> = tested.iter().copied().filter(|&i| items[i].scale == Some(Scale::Log)).collect();
+    // Paired comparisons are left out: alternating rounds already cancel the run-level offsets
+    // the null stands in for, so there a suite-wide change is real.
+    let log_tested: Vec<usize> = tested
+        .iter()
+        .copied()
+        .filter(|&i| items[i].scale == Some(Scale::Log) && items[i].paired_rounds.is_none())
+        .collect();
     let minimum = statistics.empirical_null_min_benchmarks;
     let null = (minimum > 0 && log_tested.len() >= minimum)
         .then(|| {
@@ -431,7 +476,10 @@ fn sensitivity(test: &TTest, item: &Comparison, null_spread: f64, corrected_alph
     };
     let too_noisy = minimum_detectable_percent > item.threshold_percent;
     let samples_needed = (too_noisy && across < target && target > 0.0).then(|| {
-        let n = item.baseline.map_or(0, |s| s.n).max(item.current.map_or(0, |s| s.n)) as f64;
+        // A paired test's sample is its rounds.
+        let n =
+            item.paired_rounds.unwrap_or_else(|| item.baseline.map_or(0, |s| s.n).max(item.current.map_or(0, |s| s.n)))
+                as f64;
         // The standard error shrinks with the square root of the sample count.
         (n * (within / (target - across).max(f64::MIN_POSITIVE)).powi(2)).ceil() as usize
     });

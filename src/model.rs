@@ -39,6 +39,21 @@ pub struct Results {
     /// and after `merge`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// Set when this side was measured in alternating rounds with another: two results with
+    /// the same `session` pair round by round.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interleaved: Option<Interleaving>,
+}
+
+/// How an interleaved run (`--baseline REF` locally) measured its two sides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Interleaving {
+    /// Shared by the two sides of one run, and by nothing else.
+    pub session: String,
+    /// Rounds each side ran; `rounds[i]` of a metric is round `i`.
+    pub rounds: usize,
+    /// Criterion's measurement time per benchmark and round, in seconds.
+    pub measurement_time_s: f64,
 }
 
 /// Shard `index` of `count`, 1-based: `2/4`.
@@ -359,12 +374,16 @@ pub struct Metric {
     /// samples: the largest for a peak, the total for a count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// In an interleaved run, one summary per round (the median of that round's samples);
+    /// the paired test reads these.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<Vec<f64>>,
 }
 
 impl Metric {
     pub fn from_samples(unit: impl Into<String>, better: Better, compared: bool, samples: Vec<f64>) -> Self {
         let summary = Summary::of(&samples);
-        Metric { unit: unit.into(), better, compared, samples, summary, value: None }
+        Metric { unit: unit.into(), better, compared, samples, summary, value: None, rounds: None }
     }
 
     /// The value a gate on this metric's name reads: `value` where set, else the mean.
@@ -385,6 +404,7 @@ impl Results {
             benchmarks,
             canary: None,
             shard: None,
+            interleaved: None,
         }
     }
 

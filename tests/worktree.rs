@@ -72,18 +72,7 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
     let before = repository_state(repo);
 
     let output = perf_gate(repo)
-        .args([
-            "--quiet",
-            "--baseline",
-            "main",
-            "--out-dir",
-            "out",
-            "--",
-            "--warm-up-time",
-            "0.2",
-            "--measurement-time",
-            "0.5",
-        ])
+        .args(["--quiet", "--baseline", "main", "--out-dir", "out", "--rounds", "4", "--time-budget", "20s"])
         .env("CARGO_TARGET_DIR", shared_target_dir())
         .env("CRITERION_HOME", repo.join("criterion"))
         .output()

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 mod github;
+mod interleave;
+
+pub use interleave::MIN_ROUNDS;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
@@ -18,7 +21,7 @@ use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
-use crate::report::{self, Inputs, Origin};
+use crate::report::{self, Inputs};
 use crate::{exit_code, interrupt, render};
 use github::GitHub;
 
@@ -124,14 +127,11 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let repo = workspace.as_ref().map(|ws| ws.root.as_path());
     let mut baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, repo, &console)?;
-    if let Some(resolved) = baseline.worktree.take() {
-        let Some(ws) = workspace.as_ref().filter(|_| !args.no_run) else {
-            return Err(Error::Usage(format!(
-                "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
-                resolved.name
-            )));
-        };
-        baseline = measure_worktree(ws, &resolved, &args, &out_dir, &console, &mut notes)?;
+    let resolved = baseline.worktree.take();
+    if resolved.is_none() && (args.rounds.is_some() || args.time_budget.is_some() || args.baseline_cache) {
+        return Err(Error::Usage(
+            "--rounds, --time-budget and --baseline-cache apply when --baseline names a git ref measured here, not a results file or an artifact".to_owned(),
+        ));
     }
 
     let commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, &args)?;
@@ -140,9 +140,38 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     // what its config holds.
     let run_criterion = (args.command.is_empty() && args.service.is_empty()) || !args.bench.is_empty();
     let others = commands.len() + services.len();
-    let (mut benchmarks, canary) = match (&workspace, args.no_run) {
-        (Some(_), false) if !run_criterion => (Vec::new(), None),
-        (Some(ws), false) => match run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes) {
+    let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut interleaving = None;
+    let mut measured_here = None;
+    let mut others_measured = false;
+    if let Some(resolved) = resolved {
+        let Some(ws) = workspace.as_ref().filter(|_| !args.no_run) else {
+            return Err(Error::Usage(format!(
+                "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
+                resolved.name
+            )));
+        };
+        let alongside = interleave::Others { services: &services, commands: &commands, config_dir: base_dir };
+        let measured = interleave::measure(
+            ws,
+            &resolved,
+            &args,
+            run_criterion,
+            &alongside,
+            &criterion_home,
+            &out_dir,
+            &console,
+            &mut notes,
+        )?;
+        baseline = measured.baseline;
+        interleaving = Some(measured.interleaving);
+        others_measured = measured.others_measured;
+        measured_here = Some((measured.current, measured.canary));
+    }
+    let (mut benchmarks, canary) = match (measured_here, &workspace, args.no_run) {
+        (Some(measured), _, _) => measured,
+        (None, Some(_), false) if !run_criterion => (Vec::new(), None),
+        (None, Some(ws), false) => match run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes) {
             Err(Error::Workspace(WorkspaceError::NoBenches { .. })) if others > 0 && args.bench.is_empty() => {
                 notes.push("No criterion bench targets: only the configured commands and services ran.".to_owned());
                 (Vec::new(), None)
@@ -151,9 +180,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         },
         _ => (criterion::collect(&criterion_home, &args.criterion_baseline, None)?.benchmarks, None),
     };
-    if others > 0 && !args.no_run {
+    if others > 0 && !args.no_run && !others_measured {
         let target_dir = workspace.as_ref().map_or_else(|| root.join("target"), |ws| ws.target_dir.clone());
-        let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let place = Place { log_dir: &out_dir, base_dir, target_dir: &target_dir };
         for benchmark in run_services_and_commands(&services, &commands, &place, &console, &mut notes)? {
             if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
@@ -176,6 +204,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     );
     current.canary = canary;
     current.shard = args.shard;
+    current.interleaved = interleaving;
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }
@@ -191,70 +220,6 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     }
     let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
-}
-
-/// Measures the selected criterion benches of `resolved` in perf-gate's worktree, with a target
-/// dir and criterion home of its own, before the current tree is measured.
-fn measure_worktree(
-    workspace: &Workspace,
-    resolved: &worktree::Resolved,
-    args: &RunArgs,
-    out_dir: &Path,
-    console: &Console,
-    notes: &mut Vec<String>,
-) -> Result<github::Baseline, Error> {
-    let usage = |e: worktree::WorktreeError| Error::Usage(e.to_string());
-    // Absolute: cargo runs benches from their package's directory.
-    let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
-    let top = worktree::toplevel(&workspace.root).map_err(usage)?;
-    let manifest = workspace.manifest_path.clone().unwrap_or_else(|| workspace.root.join("Cargo.toml"));
-    let manifest = std::path::absolute(&manifest).unwrap_or(manifest);
-    let relative = manifest.strip_prefix(&top).unwrap_or(Path::new("Cargo.toml")).to_owned();
-    let short = &resolved.commit[..12.min(resolved.commit.len())];
-    console.status(&format!("Measuring the baseline: {} ({short}) in a worktree", resolved.name));
-    let dir = worktree::prepare(&top, out_dir, &resolved.commit).map_err(usage)?;
-    let mut base = Workspace::load(Some(&dir.join(&relative))).map_err(|e| {
-        Error::Usage(format!("the baseline `{}` ({short}) cannot be read as a cargo workspace: {e}", resolved.name))
-    })?;
-    base.target_dir = out_dir.join("baseline-target");
-    // A bench target added by the current tree does not exist on the baseline side yet.
-    let mut base_args = args.clone();
-    base_args.bench.retain(|name| base.members.iter().any(|p| p.benches.iter().any(|b| &b.name == name)));
-    let side = out_dir.join("baseline");
-    let home = out_dir.join("baseline-criterion");
-    let (benchmarks, canary) = match run_benches(&base, &base_args, &home, &side, console, notes) {
-        Err(Error::Workspace(WorkspaceError::NoBenches { .. })) => {
-            notes.push(format!(
-                "The baseline `{}` has none of the selected bench targets: every benchmark is new.",
-                resolved.name
-            ));
-            (Vec::new(), None)
-        }
-        other => other?,
-    };
-    let mut results = Results::new(
-        environment::now_rfc3339(),
-        environment::git_info(&dir),
-        environment::fingerprint(&dir, base.criterion.clone()),
-        benchmarks,
-    );
-    results.canary = canary;
-    output::write_atomic(&side.join(RESULTS_FILE), &to_json(&results))?;
-    notes.extend(resolved.note.clone());
-    notes.push(format!(
-        "The baseline `{}` was measured on this machine just before the current tree, one after the other; drift of the machine between the two is not cancelled out.",
-        resolved.name
-    ));
-    Ok(github::Baseline {
-        results: Some(results),
-        origin: Some(Origin {
-            source: format!("worktree of {} ({short}), measured here before the current tree", resolved.name),
-            url: None,
-            age_seconds: None,
-        }),
-        missing_reason: None,
-        worktree: None,
-    })
 }
 
 /// `cargo perf-gate clean`: removes the baseline worktree and what was measured in it.

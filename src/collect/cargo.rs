@@ -46,6 +46,15 @@ pub struct BenchTarget {
     pub package: String,
     pub name: String,
     pub required_features: Vec<String>,
+    /// The package's directory: cargo runs benches from there.
+    pub manifest_dir: PathBuf,
+}
+
+/// A built bench target's executable.
+#[derive(Debug, Clone)]
+pub struct Executable {
+    pub target: BenchTarget,
+    pub path: PathBuf,
 }
 
 /// Feature flags, forwarded to cargo as given.
@@ -115,6 +124,8 @@ pub enum BenchError {
     Failed { what: String, status: String, tail: Vec<String> },
     #[error("interrupted")]
     Interrupted,
+    #[error("cargo built bench `{bench}` of package `{package}` but named no executable for it")]
+    NoExecutable { bench: String, package: String },
 }
 
 impl Workspace {
@@ -146,6 +157,10 @@ impl Workspace {
                         package: package.name.to_string(),
                         name: t.name.clone(),
                         required_features: t.required_features.clone(),
+                        manifest_dir: package
+                            .manifest_path
+                            .parent()
+                            .map_or_else(PathBuf::new, |dir| dir.to_path_buf().into_std_path_buf()),
                     })
                     .collect(),
                 default_features: package.features.get("default").cloned().unwrap_or_default(),
@@ -294,11 +309,41 @@ impl Cargo<'_> {
         command
     }
 
-    /// Builds every selected bench target without running it.
-    pub fn build(&self, benches: &[BenchTarget], sink: &mut OutputSink) -> Result<(), BenchError> {
+    /// Builds every selected bench target without running it, and says where each one's
+    /// executable is.
+    pub fn build(&self, benches: &[BenchTarget], sink: &mut OutputSink) -> Result<Vec<Executable>, BenchError> {
         let mut command = self.command(&benches.iter().collect::<Vec<_>>());
-        command.arg("--no-run");
-        run_to_end(command, "building the benches", sink)
+        command.args(["--no-run", "--message-format=json-render-diagnostics"]);
+        sink.captured = Some(Vec::new());
+        let outcome = run_to_end(command, "building the benches", sink);
+        let lines = sink.captured.take().unwrap_or_default();
+        outcome?;
+        let artifacts: Vec<cargo_metadata::Artifact> = lines
+            .iter()
+            .filter(|line| line.starts_with(CARGO_MESSAGE))
+            .filter_map(|line| match serde_json::from_str(line) {
+                Ok(cargo_metadata::Message::CompilerArtifact(artifact)) => Some(artifact),
+                _ => None,
+            })
+            .collect();
+        benches
+            .iter()
+            .map(|bench| {
+                artifacts
+                    .iter()
+                    .find(|a| {
+                        a.target.kind.contains(&TargetKind::Bench)
+                            && a.target.name == bench.name
+                            && a.manifest_path.parent().is_some_and(|dir| dir.as_std_path() == bench.manifest_dir)
+                    })
+                    .and_then(|a| a.executable.clone())
+                    .map(|path| Executable { target: bench.clone(), path: path.into_std_path_buf() })
+                    .ok_or_else(|| BenchError::NoExecutable {
+                        bench: bench.name.clone(),
+                        package: bench.package.clone(),
+                    })
+            })
+            .collect()
     }
 
     /// The ids of the benchmarks a built bench target holds (criterion's `--list`), among
@@ -311,14 +356,43 @@ impl Cargo<'_> {
     ) -> Result<Vec<String>, BenchError> {
         let mut command = self.command(&[bench]);
         command.arg("--").args(bench_args).arg("--list");
-        sink.captured = Some(Vec::new());
-        let stream = std::mem::replace(&mut sink.stream, false);
-        let outcome =
-            run_to_end(command, &format!("listing bench `{}` of package `{}`", bench.name, bench.package), sink);
-        sink.stream = stream;
-        let lines = sink.captured.take().unwrap_or_default();
-        outcome?;
-        Ok(lines.iter().filter_map(|line| line.strip_suffix(": benchmark")).map(str::to_owned).collect())
+        list_with(command, bench, sink)
+    }
+
+    /// Runs a built bench executable directly, as `cargo bench` would: from its package's
+    /// directory, with `--bench` first and `bench_args` after.
+    pub fn run_executable(
+        &self,
+        executable: &Executable,
+        bench_args: &[String],
+        sink: &mut OutputSink,
+    ) -> Result<(), BenchError> {
+        run_to_end(
+            self.executable_command(executable, bench_args),
+            &format!("bench `{}` of package `{}`", executable.target.name, executable.target.package),
+            sink,
+        )
+    }
+
+    /// The ids of the benchmarks a built executable holds among those `bench_args` select.
+    pub fn list_executable(
+        &self,
+        executable: &Executable,
+        bench_args: &[String],
+        sink: &mut OutputSink,
+    ) -> Result<Vec<String>, BenchError> {
+        let mut command = self.executable_command(executable, bench_args);
+        command.arg("--list");
+        list_with(command, &executable.target, sink)
+    }
+
+    fn executable_command(&self, executable: &Executable, bench_args: &[String]) -> Command {
+        let mut command = Command::new(&executable.path);
+        command.arg("--bench").args(bench_args).current_dir(&executable.target.manifest_dir);
+        command.env("CRITERION_HOME", self.criterion_home);
+        command.env("CARGO_MANIFEST_DIR", &executable.target.manifest_dir);
+        command.env("CARGO_PKG_NAME", &executable.target.package);
+        command
     }
 
     /// Runs one bench target, passing `bench_args` to the executable.
@@ -330,6 +404,20 @@ impl Cargo<'_> {
         run_to_end(command, &format!("bench `{}` of package `{}`", bench.name, bench.package), sink)
     }
 }
+
+/// The benchmark ids criterion's `--list` prints when `command` runs it, quietly.
+fn list_with(command: Command, bench: &BenchTarget, sink: &mut OutputSink) -> Result<Vec<String>, BenchError> {
+    sink.captured = Some(Vec::new());
+    let stream = std::mem::replace(&mut sink.stream, false);
+    let outcome = run_to_end(command, &format!("listing bench `{}` of package `{}`", bench.name, bench.package), sink);
+    sink.stream = stream;
+    let lines = sink.captured.take().unwrap_or_default();
+    outcome?;
+    Ok(lines.iter().filter_map(|line| line.strip_suffix(": benchmark")).map(str::to_owned).collect())
+}
+
+/// How cargo's JSON messages begin: they are parsed, never shown.
+const CARGO_MESSAGE: &str = "{\"reason\":";
 
 /// A criterion filter (a regex over full ids) that matches exactly `ids`.
 pub fn exact_filter(ids: &[String]) -> String {
@@ -464,6 +552,12 @@ fn run_to_end(mut command: Command, what: &str, sink: &mut OutputSink) -> Result
 
 impl OutputSink {
     fn line(&mut self, line: String, tail: &mut VecDeque<String>) {
+        if line.starts_with(CARGO_MESSAGE) {
+            if let Some(captured) = &mut self.captured {
+                captured.push(line);
+            }
+            return;
+        }
         if let Some(log) = &mut self.log {
             let _ = writeln!(log, "{line}");
         }
@@ -497,6 +591,7 @@ mod tests {
                     package: name.to_owned(),
                     name: (*bench).to_owned(),
                     required_features: required.iter().map(|f| (*f).to_owned()).collect(),
+                    manifest_dir: PathBuf::new(),
                 })
                 .collect(),
             default_features: default_features.iter().map(|f| (*f).to_owned()).collect(),

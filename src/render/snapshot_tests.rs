@@ -63,6 +63,7 @@ fn results(created_at: &str, sha: &str, branch: &str, cpu: &str, benchmarks: Vec
         benchmarks,
         canary: None,
         shard: None,
+        interleaved: None,
     }
 }
 
@@ -120,6 +121,8 @@ fn comparison(
         current: after,
         scale: p.map(|_| Scale::Log),
         change_interval_percent: change_percent.filter(|_| p.is_some()).map(|c| [c - 2.5, c + 2.5]),
+        paired_rounds: None,
+        pooled_welch: None,
         p_empirical_null: None,
         p_value: p,
         p_adjusted: p.map(|p| (p * 5.0).min(1.0)),

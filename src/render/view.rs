@@ -192,6 +192,8 @@ pub struct ComparisonRow {
     pub p: String,
     /// The p of the suite-wide empirical null, where it applied.
     pub p_empirical_null: Option<String>,
+    /// Welch's p on the pooled samples, beside a paired test.
+    pub p_pooled_welch: Option<String>,
     /// The p the verdict was judged on, after the multiple-comparison correction, or `—`.
     pub p_adjusted: String,
     /// `too noisy to gate at 5% (detects 6.6%; needs ~40 samples)`, or empty.
@@ -471,8 +473,20 @@ fn method(report: &Report) -> String {
         0 => "no empirical null".to_owned(),
         n => format!("empirical null from {}", plural(n, "metric", "metrics")),
     };
+    let paired: Vec<usize> = report.comparisons.iter().filter_map(|c| c.paired_rounds).collect();
+    let test = match (paired.iter().min(), paired.iter().max()) {
+        (Some(&fewest), Some(&most)) => {
+            let rounds = if fewest == most { fewest.to_string() } else { format!("{fewest}-{most}") };
+            let others = report.comparisons.iter().filter(|c| c.test.is_some() && c.paired_rounds.is_none()).count();
+            let rest = if others == 0 { String::new() } else { format!("; {test} {samples} for {others} unpaired") };
+            format!(
+                "paired t-test on per-round log ratios over {rounds} interleaved rounds (Welch on the pooled samples beside){rest}"
+            )
+        }
+        _ => format!("{test} {samples}"),
+    };
     let mut parts = vec![
-        format!("{test} {samples}"),
+        test,
         correction.to_owned(),
         format!("α = {}", format::exact(s.alpha)),
         format!("noise band {}%", format::exact(s.noise_threshold_percent)),
@@ -616,6 +630,7 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
             format::exact(c.threshold_percent),
             format::percent_short(s.minimum_detectable_percent),
             match s.samples_needed {
+                Some(n) if c.paired_rounds.is_some() => format!("needs ~{n} rounds"),
                 Some(n) => format!("needs ~{n} samples"),
                 None => "limited by the spread across the suite, not by the sample count".to_owned(),
             }
@@ -634,6 +649,7 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
         interval: c.change_interval_percent.map(format::percent_interval).unwrap_or_else(|| MISSING.to_owned()),
         p: p(c.test.map(|t| t.p_two_sided)),
         p_empirical_null: c.p_empirical_null.map(format::p_value),
+        p_pooled_welch: c.pooled_welch.map(|t| format::p_value(t.p_two_sided)),
         p_adjusted: p(c.p_adjusted),
         noisy,
         reason: c.reason.clone(),

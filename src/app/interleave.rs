@@ -1,0 +1,951 @@
+//! `--baseline REF` on this machine: the ref's benches are built in perf-gate's worktree, then
+//! both sides' bench executables run in alternating rounds (A B, B A, A B, ...), so that
+//! whatever the machine does over time falls on both sides alike and each round pairs them.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{github, run_stamp, to_json, Console, BENCH_LOG_FILE, RESULTS_FILE};
+use crate::cli::RunArgs;
+use crate::collect::canary::CanaryRecorder;
+use crate::collect::cargo::{
+    exact_filter, Cargo, Executable, Features, OutputSink, Selection, Workspace, WorkspaceError,
+};
+use crate::collect::criterion::{self, CriterionError};
+use crate::collect::{command, environment, service, worktree, Place};
+use crate::config::{CommandBench, ServiceBench};
+use crate::error::Error;
+use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results, Source};
+use crate::output;
+use crate::report::Origin;
+use crate::stats;
+
+/// Rounds when neither `--rounds` nor `--time-budget` says otherwise.
+const DEFAULT_ROUNDS: usize = 10;
+/// Fewest rounds a paired test can say anything with (3 degrees of freedom).
+pub const MIN_ROUNDS: usize = 4;
+/// Most rounds a time budget is spent on before it lengthens the measurement instead.
+const MAX_DERIVED_ROUNDS: usize = 30;
+const DEFAULT_MEASUREMENT: Duration = Duration::from_millis(500);
+/// Below this criterion's per-sample timing gets coarse against the timer's resolution.
+const MIN_MEASUREMENT: Duration = Duration::from_millis(50);
+/// Criterion's own default: a larger budget buys rounds, not longer ones.
+const MAX_MEASUREMENT: Duration = Duration::from_secs(5);
+/// Criterion's analysis and reporting per benchmark and run, on top of its measurement, with
+/// the resampling cut down to [`RESAMPLES`] (measured on the demo: 40-60 ms).
+const OVERHEAD: Duration = Duration::from_millis(50);
+/// Samples per benchmark and round: each round is reduced to its median, so fewer samples of
+/// more iterations each lose nothing.
+const SAMPLE_SIZE: usize = 20;
+/// Criterion's bootstrap only feeds its own report, which perf-gate does not read.
+const RESAMPLES: usize = 1000;
+/// Criterion options each round sets, which the user's bench arguments must leave alone.
+const RESERVED_ARGS: [&str; 4] = ["--measurement-time", "--warm-up-time", "--sample-size", "--nresamples"];
+
+/// How long an interleaved measurement runs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    pub rounds: usize,
+    /// Criterion's measurement time per benchmark, side and round.
+    pub measurement: Duration,
+    pub warm_up: Duration,
+    pub benchmarks: usize,
+    pub sides: usize,
+    /// What the services and commands cost per side.
+    pub others: OtherCost,
+}
+
+/// What services and commands cost one side: services load for their whole scenarios every
+/// round, commands share their minimum time out over the rounds.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct OtherCost {
+    pub per_round: Duration,
+    pub in_total: Duration,
+}
+
+impl Plan {
+    /// The plan for `benchmarks` benchmarks on `sides` sides: `rounds` as given or
+    /// [`DEFAULT_ROUNDS`]; with a `budget`, the rounds it affords at the default measurement
+    /// time (unless given) and the measurement time that fills it.
+    pub fn derive(
+        rounds: Option<usize>,
+        budget: Option<Duration>,
+        benchmarks: usize,
+        sides: usize,
+        others: OtherCost,
+    ) -> Result<Plan, String> {
+        let with = |rounds: usize, measurement: Duration| Plan {
+            rounds,
+            measurement,
+            warm_up: measurement / 2,
+            benchmarks,
+            sides,
+            others,
+        };
+        let Some(budget) = budget else {
+            return Ok(with(rounds.unwrap_or(DEFAULT_ROUNDS), DEFAULT_MEASUREMENT));
+        };
+        let runs = (benchmarks * sides) as f64;
+        // Warm-up is half the measurement, so one run of one benchmark costs 1.5 x + overhead.
+        let cost = |measurement: f64| 1.5 * measurement + OVERHEAD.as_secs_f64();
+        let sides_f = sides as f64;
+        let per_round_others = others.per_round.as_secs_f64() * sides_f;
+        let for_rounds = budget.as_secs_f64() - others.in_total.as_secs_f64() * sides_f;
+        let affordable = (for_rounds / (runs * cost(DEFAULT_MEASUREMENT.as_secs_f64()) + per_round_others)) as usize;
+        let rounds = rounds.unwrap_or_else(|| affordable.clamp(MIN_ROUNDS, MAX_DERIVED_ROUNDS));
+        let per_round = for_rounds / rounds as f64 - per_round_others;
+        // With nothing but services and commands there is no measurement time to set.
+        let measurement = if benchmarks == 0 {
+            DEFAULT_MEASUREMENT.as_secs_f64()
+        } else {
+            (per_round / runs - OVERHEAD.as_secs_f64()) / 1.5
+        };
+        if measurement < MIN_MEASUREMENT.as_secs_f64() || per_round < 0.0 {
+            let needed = with(rounds, MIN_MEASUREMENT).estimate();
+            return Err(format!(
+                "--time-budget {}: {rounds} rounds of {benchmarks} benchmark{}{} on {sides} side{} need at least {}; raise the budget, lower --rounds, or select fewer benches with --bench",
+                humantime::format_duration(budget),
+                if benchmarks == 1 { "" } else { "s" },
+                if others == OtherCost::default() { "" } else { " (and the services and commands)" },
+                if sides == 1 { "" } else { "s" },
+                humantime::format_duration(Duration::from_secs(needed.as_secs_f64().ceil() as u64)),
+            ));
+        }
+        let measurement = Duration::from_secs_f64(measurement).min(MAX_MEASUREMENT);
+        // Whole milliseconds keep the plan and criterion's arguments readable.
+        Ok(with(rounds, Duration::from_millis(measurement.as_millis() as u64)))
+    }
+
+    /// What the plan should take: every run's measurement, warm-up and overhead, and the
+    /// services' and commands' time on every side.
+    pub fn estimate(&self) -> Duration {
+        let benches = (self.measurement + self.warm_up + OVERHEAD) * (self.rounds * self.benchmarks) as u32;
+        (benches + self.others.per_round * self.rounds as u32 + self.others.in_total) * self.sides as u32
+    }
+
+    /// Which sides run in `round`, in order: A B, then B A, so neither side always goes first.
+    fn order(&self, round: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.sides).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        order
+    }
+
+    /// Criterion's options for one round, after the user's own bench arguments.
+    fn criterion_args(&self, whole_seconds: bool) -> Vec<String> {
+        let seconds = |d: Duration| {
+            if whole_seconds {
+                d.as_secs_f64().ceil().max(1.0).to_string()
+            } else {
+                format!("{}", d.as_secs_f64())
+            }
+        };
+        vec![
+            "--measurement-time".to_owned(),
+            seconds(self.measurement),
+            "--warm-up-time".to_owned(),
+            seconds(self.warm_up),
+            "--sample-size".to_owned(),
+            SAMPLE_SIZE.to_string(),
+            "--nresamples".to_owned(),
+            RESAMPLES.to_string(),
+            "--noplot".to_owned(),
+        ]
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} rounds x {} benchmark{} x {} side{}, {} ms measurement + {} ms warm-up each{}, about {} (--rounds, --time-budget)",
+            self.rounds,
+            self.benchmarks,
+            if self.benchmarks == 1 { "" } else { "s" },
+            self.sides,
+            if self.sides == 1 { "" } else { "s" },
+            self.measurement.as_millis(),
+            self.warm_up.as_millis(),
+            if self.others == OtherCost::default() { "" } else { ", with the services and commands" },
+            humantime::format_duration(Duration::from_secs(self.estimate().as_secs().max(1)))
+        )
+    }
+}
+
+/// Everything that must match for `--baseline-cache` to reuse a baseline measured earlier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct CacheKey {
+    commit: String,
+    tool_version: String,
+    machine: Environment,
+    packages: Vec<String>,
+    workspace: bool,
+    benches: Vec<String>,
+    features: Vec<String>,
+    all_features: bool,
+    no_default_features: bool,
+    bench_args: Vec<String>,
+    /// The selected services and commands as configured.
+    services: serde_json::Value,
+    commands: serde_json::Value,
+}
+
+const CACHE_KEY_FILE: &str = "cache-key.json";
+
+impl CacheKey {
+    /// The fields of `self` that differ from `other`, by name.
+    fn differences(&self, other: &CacheKey) -> Vec<String> {
+        let (ours, theirs) = (serde_json::to_value(self), serde_json::to_value(other));
+        let (Ok(serde_json::Value::Object(ours)), Ok(serde_json::Value::Object(theirs))) = (ours, theirs) else {
+            return vec!["everything".to_owned()];
+        };
+        ours.iter().filter(|(name, value)| theirs.get(*name) != Some(value)).map(|(name, _)| name.clone()).collect()
+    }
+}
+
+/// The config's services and commands to run in the same alternation as the benches.
+pub(super) struct Others<'a> {
+    pub services: &'a [&'a ServiceBench],
+    pub commands: &'a [&'a CommandBench],
+    /// The config file's directory: their relative paths start there.
+    pub config_dir: &'a Path,
+}
+
+/// One side of the comparison, built and ready to run.
+struct Side<'a> {
+    name: &'static str,
+    cargo: Cargo<'a>,
+    executables: Vec<Executable>,
+    /// Benchmark id -> index of the executable that holds it.
+    benchmarks: BTreeMap<String, usize>,
+    /// Where this side's services and commands run, when they run on it.
+    others: Option<OtherPlace>,
+    collected: Collected,
+}
+
+/// A side's directories for services and commands.
+struct OtherPlace {
+    log_dir: std::path::PathBuf,
+    config_dir: std::path::PathBuf,
+    target_dir: std::path::PathBuf,
+    /// Set for the baseline side, so that a `cargo build` in a service's or command's
+    /// `prepare` builds where `{target_dir}` points.
+    cargo_target_dir: Option<std::path::PathBuf>,
+}
+
+/// What one side's rounds have collected, per benchmark id.
+#[derive(Default)]
+struct Collected {
+    benchmarks: BTreeMap<String, Accumulated>,
+}
+
+struct Accumulated {
+    /// The latest round's benchmark, for its source and metric descriptions.
+    latest: Benchmark,
+    rounds_seen: usize,
+    /// Per metric: every sample of every round, and each round's median.
+    metrics: BTreeMap<String, (Vec<f64>, Vec<f64>)>,
+}
+
+impl Collected {
+    fn add(&mut self, round: usize, side: &str, benchmark: Benchmark) -> Result<(), Error> {
+        let entry = self.benchmarks.entry(benchmark.id.clone()).or_insert_with(|| Accumulated {
+            latest: benchmark.clone(),
+            rounds_seen: 0,
+            metrics: BTreeMap::new(),
+        });
+        if entry.rounds_seen == round + 1 {
+            return Err(Error::Usage(format!(
+                "benchmark id `{}` is produced twice on the {side} side (by two bench targets, or a bench and a command or service): give one of them another name",
+                benchmark.id
+            )));
+        }
+        if entry.rounds_seen != round {
+            return Err(missing_rounds(side, &benchmark.id, entry.rounds_seen, round + 1));
+        }
+        for (name, metric) in &benchmark.metrics {
+            let (pooled, medians) = entry.metrics.entry(name.clone()).or_default();
+            pooled.extend(&metric.samples);
+            medians.push(stats::median(&metric.samples));
+        }
+        entry.rounds_seen = round + 1;
+        entry.latest = benchmark;
+        Ok(())
+    }
+
+    /// One benchmark per id, its samples pooled over the rounds and each round's median kept.
+    fn finish(self, rounds: usize, side: &str) -> Result<Vec<Benchmark>, Error> {
+        self.benchmarks
+            .into_iter()
+            .map(|(id, accumulated)| {
+                if accumulated.rounds_seen != rounds {
+                    return Err(missing_rounds(side, &id, accumulated.rounds_seen, rounds));
+                }
+                let mut benchmark = accumulated.latest;
+                for (name, (pooled, medians)) in accumulated.metrics {
+                    let Some(latest) = benchmark.metrics.get(&name) else { continue };
+                    let mut metric = Metric::from_samples(latest.unit.clone(), latest.better, latest.compared, pooled);
+                    metric.rounds = Some(medians);
+                    benchmark.metrics.insert(name, metric);
+                }
+                Ok(benchmark)
+            })
+            .collect()
+    }
+}
+
+fn missing_rounds(side: &str, id: &str, seen: usize, rounds: usize) -> Error {
+    Error::Usage(format!(
+        "benchmark `{id}` of the {side} side wrote results in {seen} of {rounds} rounds: a benchmark that runs only sometimes cannot be paired; select benchmarks that always run"
+    ))
+}
+
+/// Both sides measured, or the baseline taken from the cache and the current side measured.
+pub(super) struct Measured {
+    pub baseline: github::Baseline,
+    pub current: Vec<Benchmark>,
+    pub canary: Option<Canary>,
+    pub interleaving: Interleaving,
+    /// Whether the services and commands ran in the rounds; if not, they are the caller's.
+    pub others_measured: bool,
+}
+
+/// Measures `resolved` and the current tree in alternating rounds: the criterion benches
+/// unless `run_criterion` is false, and `others` when the config lies inside the repository.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn measure(
+    workspace: &Workspace,
+    resolved: &worktree::Resolved,
+    args: &RunArgs,
+    run_criterion: bool,
+    others: &Others<'_>,
+    criterion_home: &Path,
+    out_dir: &Path,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<Measured, Error> {
+    // Absolute: benches run from their package's directory.
+    let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
+    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    let features = Features {
+        features: args.features.clone(),
+        all_features: args.all_features,
+        no_default_features: args.no_default_features,
+    };
+    if let Some(flag) = args.bench_args.iter().find(|a| RESERVED_ARGS.iter().any(|r| a.split('=').next() == Some(r))) {
+        return Err(Error::Usage(format!(
+            "`{flag}` after `--`: with --baseline REF perf-gate sets criterion's {} itself; use --rounds and --time-budget instead",
+            RESERVED_ARGS.join(", ")
+        )));
+    }
+    let has_others = !others.services.is_empty() || !others.commands.is_empty();
+    let current_selection = match workspace.select(&args.package, args.workspace, &args.bench, &features) {
+        _ if !run_criterion => Selection::default(),
+        Err(WorkspaceError::NoBenches { .. }) if has_others && args.bench.is_empty() => {
+            notes.push("No criterion bench targets: only the configured commands and services ran.".to_owned());
+            Selection::default()
+        }
+        other => other?,
+    };
+    skipped_notes(&current_selection, "", console, notes);
+    // A config outside the repository has no counterpart in the worktree.
+    let top = worktree::toplevel(&workspace.root).map_err(|e| Error::Usage(e.to_string()))?;
+    let config_dir = std::path::absolute(others.config_dir).unwrap_or_else(|_| others.config_dir.to_owned());
+    let config_in_repo = config_dir.strip_prefix(&top).ok().map(Path::to_owned);
+    let others_measured = has_others && config_in_repo.is_some();
+    if has_others && !others_measured {
+        notes.push(format!(
+            "The config lies outside the repository ({}), so its services and commands ran on the current tree only, after the rounds.",
+            config_dir.display()
+        ));
+    }
+    let (services, commands) = if others_measured { (others.services, others.commands) } else { (&[][..], &[][..]) };
+    let to_value = |value: Result<serde_json::Value, serde_json::Error>| value.unwrap_or_default();
+    let side_dir = out_dir.join("baseline");
+    let key = CacheKey {
+        commit: resolved.commit.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+        machine: environment::fingerprint(&workspace.root, workspace.criterion.clone()),
+        packages: args.package.clone(),
+        workspace: args.workspace,
+        benches: args.bench.clone(),
+        features: args.features.clone(),
+        all_features: args.all_features,
+        no_default_features: args.no_default_features,
+        bench_args: args.bench_args.clone(),
+        services: to_value(serde_json::to_value(services)),
+        commands: to_value(serde_json::to_value(commands)),
+    };
+    let cached = if args.baseline_cache { cached_baseline(&side_dir, &key, notes)? } else { None };
+
+    std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
+    let log_path = out_dir.join(BENCH_LOG_FILE);
+    let log =
+        std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
+    let mut sink = OutputSink { stream: false, log: Some(log), progress: None, captured: None };
+
+    let base_workspace = match cached {
+        Some(_) => None,
+        None => Some(baseline_workspace(workspace, &top, resolved, out_dir, console)?),
+    };
+    let base_home = out_dir.join("baseline-criterion");
+    let mut sides: Vec<Side<'_>> = Vec::new();
+    if let Some(base) = &base_workspace {
+        let selection = match run_criterion {
+            true => baseline_selection(base, args, &features, resolved, notes)?,
+            false => None,
+        };
+        skipped_notes(selection.as_ref().unwrap_or(&Selection::default()), "the baseline's ", console, notes);
+        if selection.is_some() || others_measured {
+            let mut side = build_side(
+                "baseline",
+                base,
+                &features,
+                &base_home,
+                &selection.unwrap_or_default(),
+                console,
+                &mut sink,
+            )?;
+            side.others = config_in_repo.as_ref().filter(|_| others_measured).map(|relative| OtherPlace {
+                log_dir: side_dir.clone(),
+                config_dir: worktree::directory(out_dir).join(relative),
+                target_dir: base.target_dir.clone(),
+                cargo_target_dir: Some(base.target_dir.clone()),
+            });
+            sides.push(side);
+        }
+    }
+    let mut current =
+        build_side("current", workspace, &features, criterion_home, &current_selection, console, &mut sink)?;
+    current.others = others_measured.then(|| OtherPlace {
+        log_dir: out_dir.to_owned(),
+        config_dir: config_dir.clone(),
+        target_dir: workspace.target_dir.clone(),
+        cargo_target_dir: None,
+    });
+    sides.push(current);
+    // Each benchmark runs on its own, one side right after the other, so that a pair is
+    // measured seconds apart rather than a whole suite apart.
+    let mut ids = std::collections::BTreeSet::new();
+    for side in &mut sides {
+        for (index, executable) in side.executables.iter().enumerate() {
+            for id in side.cargo.list_executable(executable, &args.bench_args, &mut sink)? {
+                ids.insert(id.clone());
+                side.benchmarks.insert(id, index);
+            }
+        }
+    }
+    let rounds = args.rounds.map(|n| n as usize);
+    let others_per_round = per_round_cost(services, commands);
+    let plan =
+        Plan::derive(rounds, args.time_budget, ids.len(), sides.len(), others_per_round).map_err(Error::Usage)?;
+    console.status(&format!("Plan: {}", plan.describe()));
+    // Criterion before 0.4 reads its durations as whole seconds.
+    let whole_seconds = workspace.criterion.as_deref().is_some_and(|v| v.starts_with("0.3") || v.starts_with("0.2"));
+    if whole_seconds {
+        notes.push("criterion 0.3 takes whole seconds: each measurement was rounded up to at least 1 s.".to_owned());
+    }
+    let mut bench_args = without_filter(&args.bench_args);
+    let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
+    bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
+    let (round_services, round_commands) = per_round(services, commands, plan.rounds);
+    let mut others_warnings = std::collections::BTreeSet::new();
+
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new((plan.rounds * plan.sides * (ids.len() + 1)) as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} of ~{msg}") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let estimate = humantime::format_duration(Duration::from_secs(plan.estimate().as_secs().max(1))).to_string();
+    let tick = || {
+        if let Some(bar) = &progress {
+            bar.set_message(estimate.clone());
+            bar.inc(1);
+        }
+    };
+    let mut canary = CanaryRecorder::default();
+    canary.checkpoint();
+    for round in 0..plan.rounds {
+        let order = plan.order(round);
+        if progress.is_none() {
+            let names: Vec<&str> = order.iter().map(|&i| sides[i].name).collect();
+            console.status(&format!("Round {}/{}: {}", round + 1, plan.rounds, names.join(", then ")));
+        }
+        for id in &ids {
+            for &index in &order {
+                let side = &mut sides[index];
+                if let Some(&executable) = side.benchmarks.get(id) {
+                    run_benchmark(side, executable, id, round, &bench_args, out_dir, &mut sink)?;
+                }
+                tick();
+            }
+        }
+        for &index in &order {
+            let selected = (round_services.as_slice(), round_commands.as_slice());
+            others_warnings.extend(run_others(&mut sides[index], round, selected)?);
+            tick();
+        }
+        canary.checkpoint();
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    for warning in others_warnings {
+        console.warn(&warning);
+        notes.push(warning);
+    }
+    let canary = canary.finish();
+    let interleaving = Interleaving {
+        session: format!("{}-{}", environment::now_rfc3339(), std::process::id()),
+        rounds: plan.rounds,
+        measurement_time_s: plan.measurement.as_secs_f64(),
+    };
+    let mut measured: BTreeMap<&str, Vec<Benchmark>> = BTreeMap::new();
+    for side in sides {
+        let benchmarks = side.collected.finish(plan.rounds, side.name)?;
+        if benchmarks.is_empty() && side.name == "current" {
+            return Err(Error::NothingWritten { home: criterion_home.to_owned() });
+        }
+        measured.insert(side.name, benchmarks);
+    }
+    let current = measured.remove("current").unwrap_or_default();
+    notes.extend(resolved.note.clone());
+    let baseline = match cached {
+        Some(results) => {
+            let origin = format!(
+                "worktree of {} ({short}), cached from {}: not measured alongside this run, so the machine's drift since then is not cancelled",
+                resolved.name, results.created_at
+            );
+            notes.push(format!(
+                "--baseline-cache: the baseline `{}` was reused from {} instead of being measured again; the comparison is unpaired and less trustworthy than an interleaved run.",
+                resolved.name, results.created_at
+            ));
+            github::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
+        }
+        None => {
+            let benchmarks = measured.remove("baseline").unwrap_or_default();
+            let worktree_dir = worktree::directory(out_dir);
+            let mut results = Results::new(
+                environment::now_rfc3339(),
+                environment::git_info(&worktree_dir),
+                environment::fingerprint(&worktree_dir, base_workspace.and_then(|b| b.criterion)),
+                benchmarks,
+            );
+            results.canary = canary.clone();
+            results.interleaved = Some(interleaving.clone());
+            output::write_atomic(&side_dir.join(RESULTS_FILE), &to_json(&results))?;
+            output::write_atomic(&side_dir.join(CACHE_KEY_FILE), &to_json(&key))?;
+            let origin = format!(
+                "worktree of {} ({short}), measured here in {} rounds alternating with the current tree",
+                resolved.name, plan.rounds
+            );
+            github::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
+        }
+    };
+    Ok(Measured { baseline, current, canary, interleaving, others_measured })
+}
+
+/// Checks `resolved` out in perf-gate's worktree and reads it as a workspace building into a
+/// target dir of its own, so the two sides never evict each other's build cache.
+fn baseline_workspace(
+    workspace: &Workspace,
+    top: &Path,
+    resolved: &worktree::Resolved,
+    out_dir: &Path,
+    console: &Console,
+) -> Result<Workspace, Error> {
+    let usage = |e: worktree::WorktreeError| Error::Usage(e.to_string());
+    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    console.status(&format!("Preparing the baseline: {} ({short}) in a worktree", resolved.name));
+    let manifest = workspace.manifest_path.clone().unwrap_or_else(|| workspace.root.join("Cargo.toml"));
+    let manifest = std::path::absolute(&manifest).unwrap_or(manifest);
+    let relative = manifest.strip_prefix(top).unwrap_or(Path::new("Cargo.toml")).to_owned();
+    let dir = worktree::prepare(top, out_dir, &resolved.commit).map_err(usage)?;
+    let mut base = Workspace::load(Some(&dir.join(&relative))).map_err(|e| {
+        Error::Usage(format!("the baseline `{}` ({short}) cannot be read as a cargo workspace: {e}", resolved.name))
+    })?;
+    base.target_dir = out_dir.join("baseline-target");
+    Ok(base)
+}
+
+fn side_origin(source: String) -> Origin {
+    Origin { source, url: None, age_seconds: None }
+}
+
+/// The baseline results `--baseline-cache` may reuse: those last measured for exactly `key`.
+fn cached_baseline(side_dir: &Path, key: &CacheKey, notes: &mut Vec<String>) -> Result<Option<Results>, Error> {
+    let key_path = side_dir.join(CACHE_KEY_FILE);
+    let results_path = side_dir.join(RESULTS_FILE);
+    let Ok(text) = std::fs::read_to_string(&key_path) else {
+        notes.push("--baseline-cache: nothing cached yet, so the baseline was measured.".to_owned());
+        return Ok(None);
+    };
+    let stored: Option<CacheKey> = serde_json::from_str(&text).ok();
+    let differences = stored.as_ref().map_or_else(|| vec!["the cache key file".to_owned()], |s| key.differences(s));
+    if !differences.is_empty() || !results_path.exists() {
+        notes.push(format!(
+            "--baseline-cache: the cached baseline was not reused ({} changed), so it was measured again.",
+            if differences.is_empty() { "its results file".to_owned() } else { differences.join(", ") }
+        ));
+        return Ok(None);
+    }
+    super::load_results(&results_path).map(Some)
+}
+
+/// The baseline's share of the selection: bench targets that the current tree added are not
+/// there yet. `None` when the baseline has none of them.
+fn baseline_selection(
+    base: &Workspace,
+    args: &RunArgs,
+    features: &Features,
+    resolved: &worktree::Resolved,
+    notes: &mut Vec<String>,
+) -> Result<Option<Selection>, Error> {
+    let exists = |name: &String| base.members.iter().any(|p| p.benches.iter().any(|b| &b.name == name));
+    let benches: Vec<String> = args.bench.iter().filter(|name| exists(name)).cloned().collect();
+    let none =
+        || format!("The baseline `{}` has none of the selected bench targets: every benchmark is new.", resolved.name);
+    // An empty list would select every target.
+    if !args.bench.is_empty() && benches.is_empty() {
+        notes.push(none());
+        return Ok(None);
+    }
+    match base.select(&args.package, args.workspace, &benches, features) {
+        Ok(selection) => Ok(Some(selection)),
+        Err(WorkspaceError::NoBenches { .. }) => {
+            notes.push(none());
+            Ok(None)
+        }
+        Err(error) => Err(Error::Usage(format!("the baseline `{}`: {error}", resolved.name))),
+    }
+}
+
+fn skipped_notes(selection: &Selection, whose: &str, console: &Console, notes: &mut Vec<String>) {
+    for (target, reason) in &selection.skipped {
+        let note = format!("Skipped {whose}bench `{}` of package `{}`: it {reason}.", target.name, target.package);
+        console.warn(&note);
+        notes.push(note);
+    }
+}
+
+fn build_side<'a>(
+    name: &'static str,
+    workspace: &'a Workspace,
+    features: &'a Features,
+    criterion_home: &'a Path,
+    selection: &Selection,
+    console: &Console,
+    sink: &mut OutputSink,
+) -> Result<Side<'a>, Error> {
+    let cargo = Cargo { workspace, features, criterion_home };
+    let count = selection.benches.len();
+    console.status(&format!("Building {count} bench target{} of the {name} side", if count == 1 { "" } else { "s" }));
+    let executables = if selection.benches.is_empty() { Vec::new() } else { cargo.build(&selection.benches, sink)? };
+    Ok(Side { name, cargo, executables, benchmarks: BTreeMap::new(), others: None, collected: Collected::default() })
+}
+
+/// What the selected services and commands cost one side (their warm-up and measured load,
+/// and their minimum time).
+fn per_round_cost(services: &[&ServiceBench], commands: &[&CommandBench]) -> OtherCost {
+    let seconds: f64 = services
+        .iter()
+        .flat_map(|service| &service.scenarios)
+        .map(|scenario| {
+            let duration = scenario.duration_s.unwrap_or_else(|| scenario.stages.iter().map(|s| s.duration_s).sum());
+            scenario.warmup_s + duration
+        })
+        .sum();
+    let in_total: f64 = commands.iter().map(|command| command.min_time_s).sum();
+    OtherCost { per_round: Duration::from_secs_f64(seconds), in_total: Duration::from_secs_f64(in_total) }
+}
+
+/// The services and commands as one round runs them: each scenario one round, each command a
+/// share of its runs and minimum time, so that all rounds together cost what one run would.
+fn per_round(
+    services: &[&ServiceBench],
+    commands: &[&CommandBench],
+    rounds: usize,
+) -> (Vec<ServiceBench>, Vec<CommandBench>) {
+    let services = services
+        .iter()
+        .map(|&service| {
+            let mut service = service.clone();
+            for scenario in &mut service.scenarios {
+                scenario.rounds = 1;
+            }
+            service
+        })
+        .collect();
+    let commands = commands
+        .iter()
+        .map(|&command| {
+            let mut command = command.clone();
+            // Two runs a round at least: the round's summary is their median.
+            command.runs = command.runs.div_ceil(rounds).max(2);
+            command.max_runs = command.max_runs.div_ceil(rounds).max(command.runs);
+            command.min_time_s /= rounds as f64;
+            command
+        })
+        .collect();
+    (services, commands)
+}
+
+/// Runs the round's services and commands on `side`, when they run on it; returns their
+/// warnings.
+fn run_others(
+    side: &mut Side<'_>,
+    round: usize,
+    (services, commands): (&[ServiceBench], &[CommandBench]),
+) -> Result<Vec<String>, Error> {
+    let Some(place) = &side.others else { return Ok(Vec::new()) };
+    let with_target_dir = |env: &mut BTreeMap<String, String>| {
+        if let Some(dir) = &place.cargo_target_dir {
+            env.entry("CARGO_TARGET_DIR".to_owned()).or_insert_with(|| dir.display().to_string());
+        }
+    };
+    let services: Vec<ServiceBench> = services
+        .iter()
+        .map(|service| {
+            let mut service = service.clone();
+            with_target_dir(&mut service.start.env);
+            service
+        })
+        .collect();
+    let commands: Vec<CommandBench> = commands
+        .iter()
+        .map(|command| {
+            let mut command = command.clone();
+            with_target_dir(&mut command.env);
+            command
+        })
+        .collect();
+    std::fs::create_dir_all(&place.log_dir)
+        .map_err(|source| output::WriteError { path: place.log_dir.clone(), source })?;
+    let at = Place { log_dir: &place.log_dir, base_dir: &place.config_dir, target_dir: &place.target_dir };
+    let mut warnings = Vec::new();
+    let mut measured = Vec::new();
+    if !services.is_empty() {
+        let selected: Vec<&ServiceBench> = services.iter().collect();
+        let (benchmarks, service_warnings) = service::measure(&selected, &at, |_| {})?;
+        measured.extend(benchmarks);
+        warnings.extend(service_warnings);
+    }
+    if !commands.is_empty() {
+        let selected: Vec<&CommandBench> = commands.iter().collect();
+        let (benchmarks, command_warnings) = command::measure(&selected, &at, |_| {})?;
+        measured.extend(benchmarks);
+        warnings.extend(command_warnings);
+    }
+    for benchmark in measured {
+        side.collected.add(round, side.name, benchmark)?;
+    }
+    Ok(warnings)
+}
+
+/// Runs benchmark `id` of `side` once and adds what it wrote to the side's rounds.
+fn run_benchmark(
+    side: &mut Side<'_>,
+    executable: usize,
+    id: &str,
+    round: usize,
+    bench_args: &[String],
+    out_dir: &Path,
+    sink: &mut OutputSink,
+) -> Result<(), Error> {
+    let executable = &side.executables[executable];
+    let mut args = bench_args.to_vec();
+    args.push(exact_filter(&[id.to_owned()]));
+    let started = run_stamp(out_dir)?;
+    side.cargo.run_executable(executable, &args, sink)?;
+    let written = match criterion::collect(side.cargo.criterion_home, "new", Some(started)) {
+        Ok(collection) => collection.benchmarks,
+        Err(
+            CriterionError::HomeMissing { .. }
+            | CriterionError::NoResults { .. }
+            | CriterionError::BaselineNotFound { .. },
+        ) => Vec::new(),
+        Err(error) => return Err(Error::BenchOutput(error)),
+    };
+    let Some(mut benchmark) = written.into_iter().find(|b| b.id == id) else {
+        return Err(Error::Usage(format!(
+            "benchmark `{id}` of bench `{}` ({} side) wrote no criterion results in round {}, though `--list` names it: is it a criterion bench with `harness = false`?",
+            executable.target.name,
+            side.name,
+            round + 1
+        )));
+    };
+    if let Source::Criterion(source) = &mut benchmark.source {
+        source.package = Some(executable.target.package.clone());
+        source.target = Some(executable.target.name.clone());
+    }
+    side.collected.add(round, side.name, benchmark)
+}
+
+/// The user's bench arguments without criterion's positional filter: the benchmarks it selects
+/// were listed with it, and each run selects one of them with a filter of its own.
+fn without_filter(bench_args: &[String]) -> Vec<String> {
+    let mut options = Vec::new();
+    let mut takes_value = false;
+    for arg in bench_args {
+        if takes_value || arg.starts_with('-') {
+            takes_value = !takes_value && !arg.contains('=') && CRITERION_VALUE_OPTIONS.contains(&arg.as_str());
+            options.push(arg.clone());
+        }
+    }
+    options
+}
+
+/// Criterion's options that take a value (`src/lib.rs`, `configure_from_args`).
+const CRITERION_VALUE_OPTIONS: [&str; 18] = [
+    "-s",
+    "--save-baseline",
+    "-b",
+    "--baseline",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--sample-size",
+    "--warm-up-time",
+    "--measurement-time",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--plotting-backend",
+    "--output-format",
+    "--profile-time",
+    "-c",
+    "--color",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_budget_the_defaults_apply() {
+        let plan = Plan::derive(None, None, 5, 2, OtherCost::default()).unwrap();
+        assert_eq!((plan.rounds, plan.measurement, plan.warm_up), (10, DEFAULT_MEASUREMENT, DEFAULT_MEASUREMENT / 2));
+        assert_eq!(Plan::derive(Some(6), None, 5, 2, OtherCost::default()).unwrap().rounds, 6);
+        // 10 rounds x 5 benchmarks x 2 sides x (0.5 + 0.25 + 0.05) s.
+        assert_eq!(plan.estimate(), Duration::from_secs(80));
+    }
+
+    #[test]
+    fn a_budget_sets_rounds_and_measurement_that_fill_it() {
+        let budget = Duration::from_secs(120);
+        let plan = Plan::derive(None, Some(budget), 5, 2, OtherCost::default()).unwrap();
+        assert_eq!(plan.rounds, 15);
+        assert!(plan.estimate() <= budget && plan.estimate() > budget * 9 / 10, "{plan:?}");
+        let fixed = Plan::derive(Some(4), Some(budget), 5, 2, OtherCost::default()).unwrap();
+        assert_eq!(fixed.rounds, 4);
+        assert!(fixed.measurement > plan.measurement);
+        assert!(fixed.estimate() <= budget);
+    }
+
+    #[test]
+    fn a_small_budget_still_runs_the_fewest_rounds_or_says_what_it_needs() {
+        let plan = Plan::derive(None, Some(Duration::from_secs(10)), 2, 2, OtherCost::default()).unwrap();
+        assert_eq!(plan.rounds, MIN_ROUNDS);
+        let error = Plan::derive(None, Some(Duration::from_secs(2)), 5, 2, OtherCost::default()).unwrap_err();
+        assert!(error.contains("--time-budget 2s") && error.contains("need at least 5s"), "{error}");
+    }
+
+    #[test]
+    fn a_large_budget_buys_rounds_then_longer_ones_up_to_criterions_default() {
+        let plan = Plan::derive(None, Some(Duration::from_secs(3600)), 1, 2, OtherCost::default()).unwrap();
+        assert_eq!((plan.rounds, plan.measurement), (MAX_DERIVED_ROUNDS, MAX_MEASUREMENT));
+    }
+
+    #[test]
+    fn services_and_commands_take_their_share_of_the_budget_first() {
+        let others = OtherCost { per_round: Duration::from_secs(2), in_total: Duration::from_secs(3) };
+        let budget = Duration::from_secs(100);
+        let plan = Plan::derive(Some(10), Some(budget), 2, 2, others).unwrap();
+        // 100 s - 2 sides x (3 s + 10 x 2 s) leaves 54 s for 10 x 2 x 2 runs.
+        assert_eq!(plan.measurement, Duration::from_millis(866));
+        assert!(plan.estimate() <= budget && plan.estimate() > budget * 9 / 10, "{plan:?}");
+        let error = Plan::derive(Some(10), Some(Duration::from_secs(40)), 2, 2, others).unwrap_err();
+        assert!(error.contains("and the services and commands"), "{error}");
+        let only_others = Plan::derive(None, None, 0, 2, others).unwrap();
+        assert_eq!(only_others.estimate(), Duration::from_secs(2 * (3 + 10 * 2)));
+    }
+
+    #[test]
+    fn the_users_filter_is_dropped_and_options_kept() {
+        let args: Vec<String> =
+            ["--noise-threshold", "0.05", "sort", "--noplot", "--color=never", "-c", "always", "parse"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+        assert_eq!(without_filter(&args), ["--noise-threshold", "0.05", "--noplot", "--color=never", "-c", "always"]);
+    }
+
+    #[test]
+    fn rounds_alternate_which_side_goes_first() {
+        let plan = Plan::derive(Some(4), None, 1, 2, OtherCost::default()).unwrap();
+        let orders: Vec<Vec<usize>> = (0..4).map(|r| plan.order(r)).collect();
+        assert_eq!(orders, vec![vec![0, 1], vec![1, 0], vec![0, 1], vec![1, 0]]);
+        assert_eq!(Plan::derive(Some(4), None, 1, 1, OtherCost::default()).unwrap().order(1), vec![0]);
+    }
+
+    #[test]
+    fn criterion_gets_fractional_or_whole_seconds() {
+        let plan = Plan::derive(Some(4), None, 1, 2, OtherCost::default()).unwrap();
+        let args = plan.criterion_args(false);
+        assert_eq!(args[..4], ["--measurement-time", "0.5", "--warm-up-time", "0.25"]);
+        assert_eq!(plan.criterion_args(true)[..4], ["--measurement-time", "1", "--warm-up-time", "1"]);
+    }
+
+    fn benchmark(id: &str, samples: &[f64]) -> Benchmark {
+        crate::model::fixtures::benchmark(id, crate::model::Better::Lower, samples)
+    }
+
+    #[test]
+    fn rounds_pool_samples_and_keep_each_rounds_median() {
+        let mut collected = Collected::default();
+        collected.add(0, "current", benchmark("a", &[1.0, 2.0, 9.0])).unwrap();
+        collected.add(1, "current", benchmark("a", &[4.0, 5.0, 6.0])).unwrap();
+        let benchmarks = collected.finish(2, "current").unwrap();
+        let time = &benchmarks[0].metrics["time"];
+        assert_eq!(time.samples, vec![1.0, 2.0, 9.0, 4.0, 5.0, 6.0]);
+        assert_eq!(time.rounds, Some(vec![2.0, 5.0]));
+        assert_eq!(time.summary.n, 6);
+    }
+
+    #[test]
+    fn a_benchmark_missing_from_a_round_or_twice_in_one_is_an_error() {
+        let mut collected = Collected::default();
+        collected.add(0, "current", benchmark("a", &[1.0])).unwrap();
+        let twice = collected.add(0, "current", benchmark("a", &[1.0])).unwrap_err().to_string();
+        assert!(twice.contains("two bench targets"), "{twice}");
+        let skipped = collected.add(2, "current", benchmark("a", &[1.0])).unwrap_err().to_string();
+        assert!(skipped.contains("1 of 3 rounds"), "{skipped}");
+        let short = collected.finish(2, "baseline").unwrap_err().to_string();
+        assert!(short.contains("`a` of the baseline side wrote results in 1 of 2 rounds"), "{short}");
+    }
+
+    #[test]
+    fn the_cache_key_names_what_changed() {
+        let key = CacheKey {
+            commit: "abc".to_owned(),
+            tool_version: "0.1.0".to_owned(),
+            machine: crate::model::fixtures::results(Vec::new()).environment,
+            packages: Vec::new(),
+            workspace: false,
+            benches: Vec::new(),
+            features: Vec::new(),
+            all_features: false,
+            no_default_features: false,
+            bench_args: Vec::new(),
+            services: serde_json::Value::Null,
+            commands: serde_json::Value::Null,
+        };
+        assert!(key.differences(&key.clone()).is_empty());
+        let other = CacheKey { commit: "def".to_owned(), features: vec!["simd".to_owned()], ..key.clone() };
+        assert_eq!(key.differences(&other), vec!["commit", "features"]);
+    }
+}
