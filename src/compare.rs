@@ -563,6 +563,65 @@ mod tests {
         BASE.iter().map(|x| x * factor).collect()
     }
 
+    /// Results of one side of an interleaved run: each round's samples are the round's level
+    /// times `factor`, 1% apart; the pooled samples and the rounds' medians as perf-gate keeps them.
+    fn interleaved(session: &str, levels: &[f64], factor: f64) -> Results {
+        let rounds: Vec<Vec<f64>> =
+            levels.iter().map(|level| [0.99, 1.0, 1.01].iter().map(|x| x * level * factor).collect()).collect();
+        let pooled: Vec<f64> = rounds.iter().flatten().copied().collect();
+        let mut results = results(&[("b", Better::Lower, &pooled)]);
+        let time = results.benchmarks[0].metrics.get_mut("time").unwrap();
+        time.rounds = Some(rounds.iter().map(|r| stats::median(r)).collect());
+        results.interleaved = Some(crate::model::Interleaving {
+            session: session.to_owned(),
+            rounds: levels.len(),
+            measurement_time_s: 0.5,
+        });
+        results
+    }
+
+    /// The machine drifts by 40% over the run, far more than the slowdown, and both sides drift
+    /// together round by round.
+    const DRIFT: [f64; 6] = [100.0, 130.0, 85.0, 140.0, 110.0, 90.0];
+
+    #[test]
+    fn rounds_of_one_session_are_paired_and_see_through_drift() {
+        let statistics = Statistics::default();
+        let base = interleaved("s1", &DRIFT, 1.0);
+        let current = interleaved("s1", &DRIFT, 1.06);
+        let item = compare(&base, &current, &settings(&statistics)).items.remove(0);
+        assert_eq!(item.paired_rounds, Some(6));
+        assert_eq!(item.verdict, ChangeVerdict::Regressed, "{}", item.reason);
+        assert!((item.change_percent.unwrap() - 6.0).abs() < 1e-9);
+        // Pooled, the drift swamps the change.
+        let pooled = item.pooled_welch.unwrap();
+        assert!(pooled.p_two_sided > 0.05, "{pooled:?}");
+        assert_eq!(item.test.unwrap().df, 5.0);
+        assert_eq!(item.p_empirical_null, None);
+    }
+
+    #[test]
+    fn rounds_of_different_sessions_are_not_paired() {
+        let statistics = Statistics::default();
+        let base = interleaved("s1", &DRIFT, 1.0);
+        let current = interleaved("s2", &DRIFT, 1.06);
+        let item = compare(&base, &current, &settings(&statistics)).items.remove(0);
+        assert_eq!((item.paired_rounds, item.pooled_welch), (None, None));
+        assert_eq!(item.verdict, ChangeVerdict::Unchanged, "{}", item.reason);
+    }
+
+    #[test]
+    fn paired_rounds_need_no_minimum_sample_count() {
+        let statistics = Statistics { min_samples: 50, ..Statistics::default() };
+        let base = interleaved("s1", &DRIFT[..4], 1.0);
+        let current = interleaved("s1", &DRIFT[..4], 1.0);
+        let item = compare(&base, &current, &settings(&statistics)).items.remove(0);
+        assert_eq!(item.paired_rounds, Some(4));
+        // Every round's ratio is exactly 1: no spread, compared directly.
+        assert_eq!(item.verdict, ChangeVerdict::Unchanged, "{}", item.reason);
+        assert_eq!(item.change_percent, Some(0.0));
+    }
+
     #[test]
     fn large_significant_slowdown_regresses() {
         assert_eq!(check(Better::Lower, &BASE, &scaled(1.10)), ChangeVerdict::Regressed);

@@ -35,6 +35,14 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
         config["regression_threshold_percent"] = serde_json::json!(50.0);
         // A busy test machine may trip the canary; the verdict must not depend on that here.
         config["statistics"] = serde_json::json!({"unstable_run_downgrades": false});
+        // A command of the workspace takes part in the same rounds, on each side from its tree.
+        config["commands"] = serde_json::json!([{
+            "name": "list_sources",
+            "command": ["ls", "src"],
+            "runs": 4,
+            "min_time_s": 0.0,
+            "warmup": 0
+        }]);
         std::fs::write(&path, config.to_string()).unwrap();
         std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\n").unwrap();
     });
@@ -94,6 +102,54 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
     assert_eq!(report["baseline"]["git"]["commit"].as_str().unwrap().trim(), git(repo, &["rev-parse", "main"]).trim());
     assert_eq!(report["current"]["git"]["dirty"], true);
     assert!(repo.join("out/baseline-worktree/src/lib.rs").is_file());
+    let comparison = |report: &Value, id: &str, metric: &str| {
+        report["comparisons"].as_array().unwrap().iter().find(|c| c["id"] == id && c["metric"] == metric).cloned()
+    };
+    let parse = comparison(&report, "parse/numbers", "time").unwrap();
+    assert_eq!(parse["paired_rounds"], 4, "{parse}");
+    assert!(parse["pooled_welch"]["p_two_sided"].is_number());
+    let command = comparison(&report, "list_sources", "user_ms").unwrap();
+    assert_eq!(command["paired_rounds"], 4, "{command}");
+    assert!(repo.join("out/baseline/command-list_sources.log").is_file(), "the baseline side ran the command");
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("out/results.json")).unwrap()).unwrap();
+    let baseline: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("out/baseline/results.json")).unwrap()).unwrap();
+    assert_eq!(results["interleaved"]["session"], baseline["interleaved"]["session"]);
+    assert_eq!(results["interleaved"]["rounds"], 4);
+    let parse_rounds = &results["benchmarks"].as_array().unwrap().iter().find(|b| b["id"] == "parse/numbers").unwrap()
+        ["metrics"]["time"]["rounds"];
+    assert_eq!(parse_rounds.as_array().unwrap().len(), 4);
+
+    // --baseline-cache: the same commit, toolchain and selection reuse the baseline, unpaired.
+    let cached = perf_gate(repo)
+        .args(["--baseline", "main", "--out-dir", "out", "--rounds", "4", "--time-budget", "10s"])
+        .arg("--baseline-cache")
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert_eq!(cached.status.code(), Some(1), "{}", stderr(&cached));
+    assert!(stderr(&cached).contains("Plan: 4 rounds x 5 benchmarks x 1 side,"), "{}", stderr(&cached));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("out/report.json")).unwrap()).unwrap();
+    assert!(report["baseline"]["origin"]["source"].as_str().unwrap().contains("cached from"), "{report}");
+    let parse = comparison(&report, "parse/numbers", "time").unwrap();
+    assert_eq!(parse["verdict"], "regressed");
+    assert!(parse["paired_rounds"].is_null());
+    // Another selection and other features are another baseline: measured again, saying why
+    // (naming a bench target leaves the commands out).
+    let recached = perf_gate(repo)
+        .args(["--baseline", "main", "--out-dir", "out", "--rounds", "4", "--time-budget", "12s", "--baseline-cache"])
+        .args(["--bench", "demo_bench", "--no-default-features"])
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&recached).contains("not reused (benches, commands, no_default_features changed)"),
+        "{}",
+        stdout(&recached)
+    );
 
     // `clean` removes the worktree and its registration.
     let cleaned = perf_gate(repo).args(["clean", "--out-dir", "out"]).output().unwrap();
@@ -101,6 +157,30 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
     assert!(!repo.join("out/baseline-worktree").exists());
     assert_eq!(git(repo, &["worktree", "list"]).lines().count(), 1);
     assert_eq!(repository_state(repo), before);
+}
+
+#[test]
+fn interleaving_options_are_checked_before_anything_is_built() {
+    let demo = demo_copy("worktree_flags", without_services);
+    let repo = demo.path();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    let refused = |args: &[&str], expected: &str| {
+        let output = perf_gate(repo).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+        assert!(!repo.join("target").exists(), "{args:?} built something");
+    };
+    refused(&["--baseline", "main", "--", "--measurement-time", "1"], "`--measurement-time` after `--`");
+    refused(&["--baseline", "main", "--rounds", "3"], "at least 4");
+    refused(&["--baseline", "main", "--time-budget", "soon"], "`soon` is not a duration");
+    refused(&["--rounds", "6"], "--baseline");
+    // A results file of an earlier run (its gates may fail; the file is written anyway).
+    let criterion = fixture("criterion");
+    perf_gate(repo).args(["--no-run", "--out-dir", "prior", "--criterion-dir"]).arg(&criterion).output().unwrap();
+    assert!(repo.join("prior/results.json").is_file());
+    refused(&["--baseline", "prior/results.json", "--baseline-cache"], "apply when --baseline names a git ref");
 }
 
 #[test]
@@ -142,14 +222,15 @@ fn an_interrupted_run_leaves_the_repository_as_it_was() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Interrupt once the worktree exists: the baseline side is being built or run.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while !repo.join("out/baseline-worktree/Cargo.toml").exists() {
-        assert!(std::time::Instant::now() < deadline, "the worktree never appeared");
+    // Interrupt once the rounds run: the baseline side has written criterion output, and a
+    // bench process of one side or the other is measuring.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    while !repo.join("out/baseline-criterion").exists() {
+        assert!(std::time::Instant::now() < deadline, "the rounds never started");
         assert!(child.try_wait().unwrap().is_none(), "perf-gate ended early");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::thread::sleep(std::time::Duration::from_millis(300));
     // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -166,4 +247,8 @@ fn an_interrupted_run_leaves_the_repository_as_it_was() {
     assert_eq!(status.code(), Some(130));
     assert_eq!(repository_state(repo), before);
     assert!(!repo.join("out/report.json").exists());
+    assert!(!repo.join("out/baseline/results.json").exists(), "no half-measured baseline is kept");
+    let pattern = format!("{}/out/baseline-target/release/deps/demo_bench", repo.display());
+    let survivors = Command::new("pgrep").args(["-f", &pattern]).output().unwrap();
+    assert!(survivors.stdout.is_empty(), "a bench process outlived perf-gate");
 }

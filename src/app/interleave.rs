@@ -2,7 +2,7 @@
 //! both sides' bench executables run in alternating rounds (A B, B A, A B, ...), so that
 //! whatever the machine does over time falls on both sides alike and each round pairs them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Duration;
@@ -428,7 +428,7 @@ pub(super) fn measure(
     sides.push(current);
     // Each benchmark runs on its own, one side right after the other, so that a pair is
     // measured seconds apart rather than a whole suite apart.
-    let mut ids = std::collections::BTreeSet::new();
+    let mut ids = BTreeSet::new();
     for side in &mut sides {
         for (index, executable) in side.executables.iter().enumerate() {
             for id in side.cargo.list_executable(executable, &args.bench_args, &mut sink)? {
@@ -436,6 +436,16 @@ pub(super) fn measure(
                 side.benchmarks.insert(id, index);
             }
         }
+    }
+    if ids.is_empty() && sides.iter().any(|side| !side.executables.is_empty()) {
+        return Err(Error::Usage(format!(
+            "the selected bench targets list no benchmarks{}",
+            if args.bench_args.is_empty() {
+                ": are they criterion benches with `harness = false`?".to_owned()
+            } else {
+                format!(" matching `{}`: check the filter after `--`", args.bench_args.join(" "))
+            }
+        )));
     }
     let rounds = args.rounds.map(|n| n as usize);
     let others_per_round = per_round_cost(services, commands);
@@ -450,55 +460,13 @@ pub(super) fn measure(
     let mut bench_args = without_filter(&args.bench_args);
     let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
     bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
-    let (round_services, round_commands) = per_round(services, commands, plan.rounds);
-    let mut others_warnings = std::collections::BTreeSet::new();
-
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new((plan.rounds * plan.sides * (ids.len() + 1)) as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} of ~{msg}") {
-            bar.set_style(style);
-        }
-        bar
-    });
-    let estimate = humantime::format_duration(Duration::from_secs(plan.estimate().as_secs().max(1))).to_string();
-    let tick = || {
-        if let Some(bar) = &progress {
-            bar.set_message(estimate.clone());
-            bar.inc(1);
-        }
-    };
-    let mut canary = CanaryRecorder::default();
-    canary.checkpoint();
-    for round in 0..plan.rounds {
-        let order = plan.order(round);
-        if progress.is_none() {
-            let names: Vec<&str> = order.iter().map(|&i| sides[i].name).collect();
-            console.status(&format!("Round {}/{}: {}", round + 1, plan.rounds, names.join(", then ")));
-        }
-        for id in &ids {
-            for &index in &order {
-                let side = &mut sides[index];
-                if let Some(&executable) = side.benchmarks.get(id) {
-                    run_benchmark(side, executable, id, round, &bench_args, out_dir, &mut sink)?;
-                }
-                tick();
-            }
-        }
-        for &index in &order {
-            let selected = (round_services.as_slice(), round_commands.as_slice());
-            others_warnings.extend(run_others(&mut sides[index], round, selected)?);
-            tick();
-        }
-        canary.checkpoint();
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    for warning in others_warnings {
+    let others_for_rounds = per_round(services, commands, plan.rounds);
+    let (canary, warnings) =
+        run_rounds(&mut sides, &ids, &plan, &bench_args, &others_for_rounds, out_dir, &mut sink, console)?;
+    for warning in warnings {
         console.warn(&warning);
         notes.push(warning);
     }
-    let canary = canary.finish();
     let interleaving = Interleaving {
         session: format!("{}-{}", environment::now_rfc3339(), std::process::id()),
         rounds: plan.rounds,
@@ -506,11 +474,7 @@ pub(super) fn measure(
     };
     let mut measured: BTreeMap<&str, Vec<Benchmark>> = BTreeMap::new();
     for side in sides {
-        let benchmarks = side.collected.finish(plan.rounds, side.name)?;
-        if benchmarks.is_empty() && side.name == "current" {
-            return Err(Error::NothingWritten { home: criterion_home.to_owned() });
-        }
-        measured.insert(side.name, benchmarks);
+        measured.insert(side.name, side.collected.finish(plan.rounds, side.name)?);
     }
     let current = measured.remove("current").unwrap_or_default();
     notes.extend(resolved.note.clone());
@@ -537,8 +501,16 @@ pub(super) fn measure(
             );
             results.canary = canary.clone();
             results.interleaved = Some(interleaving.clone());
+            // The key goes first and comes back last, so it never vouches for other results.
+            let key_path = side_dir.join(CACHE_KEY_FILE);
+            match std::fs::remove_file(&key_path) {
+                Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(output::WriteError { path: key_path, source }.into())
+                }
+                _ => {}
+            }
             output::write_atomic(&side_dir.join(RESULTS_FILE), &to_json(&results))?;
-            output::write_atomic(&side_dir.join(CACHE_KEY_FILE), &to_json(&key))?;
+            output::write_atomic(&key_path, &to_json(&key))?;
             let origin = format!(
                 "worktree of {} ({short}), measured here in {} rounds alternating with the current tree",
                 resolved.name, plan.rounds
@@ -547,6 +519,58 @@ pub(super) fn measure(
         }
     };
     Ok(Measured { baseline, current, canary, interleaving, others_measured })
+}
+
+/// Runs the rounds: in each, every benchmark on every side that has it, one side right after
+/// the other in the round's order, then the services and commands; the canary is timed before
+/// the first round and after each. Returns the canary and the services' and commands' warnings.
+#[allow(clippy::too_many_arguments)]
+fn run_rounds(
+    sides: &mut [Side<'_>],
+    ids: &BTreeSet<String>,
+    plan: &Plan,
+    bench_args: &[String],
+    (services, commands): &(Vec<ServiceBench>, Vec<CommandBench>),
+    out_dir: &Path,
+    sink: &mut OutputSink,
+    console: &Console,
+) -> Result<(Option<Canary>, BTreeSet<String>), Error> {
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new((plan.rounds * plan.sides * (ids.len() + 1)) as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} of ~{msg}") {
+            bar.set_style(style);
+        }
+        bar.set_message(humantime::format_duration(Duration::from_secs(plan.estimate().as_secs().max(1))).to_string());
+        bar
+    });
+    let mut warnings = BTreeSet::new();
+    let mut canary = CanaryRecorder::default();
+    canary.checkpoint();
+    for round in 0..plan.rounds {
+        let order = plan.order(round);
+        if progress.is_none() {
+            let names: Vec<&str> = order.iter().map(|&i| sides[i].name).collect();
+            console.status(&format!("Round {}/{}: {}", round + 1, plan.rounds, names.join(", then ")));
+        }
+        for id in ids {
+            for &index in &order {
+                let side = &mut sides[index];
+                if let Some(&executable) = side.benchmarks.get(id) {
+                    run_benchmark(side, executable, id, round, bench_args, out_dir, sink)?;
+                }
+                progress.iter().for_each(|bar| bar.inc(1));
+            }
+        }
+        for &index in &order {
+            warnings.extend(run_others(&mut sides[index], round, (services.as_slice(), commands.as_slice()))?);
+            progress.iter().for_each(|bar| bar.inc(1));
+        }
+        canary.checkpoint();
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    Ok((canary.finish(), warnings))
 }
 
 /// Checks `resolved` out in perf-gate's worktree and reads it as a workspace building into a

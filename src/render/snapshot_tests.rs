@@ -545,6 +545,40 @@ fn an_evaluated_suite_shift_is_shown_once() {
     assert!(view.notes.iter().all(|n| !n.contains("whole suite")), "{:?}", view.notes);
 }
 
+/// A paired comparison says so in the method line, shows the pooled Welch p beside its own
+/// and counts rounds, not samples, when it is too noisy.
+#[test]
+fn paired_comparisons_show_the_pooled_welch_p_and_count_rounds() {
+    let (mut report, current, baseline) = full();
+    let pooled = TTest {
+        t: 1.1,
+        df: 150.0,
+        p_two_sided: 0.2734,
+        p_greater: 0.1367,
+        p_less: 0.8633,
+        difference: 0.01,
+        standard_error: 0.009,
+    };
+    for comparison in report.comparisons.iter_mut().filter(|c| c.test.is_some()) {
+        comparison.paired_rounds = Some(10);
+        comparison.pooled_welch = Some(pooled);
+    }
+    let noisy_id = report.comparisons.iter().find(|c| c.test.is_some()).map(|c| c.id.clone()).unwrap();
+    for comparison in report.comparisons.iter_mut().filter(|c| c.id == noisy_id) {
+        *comparison = noisy(comparison.clone(), Some(31));
+    }
+    let view = view(&report, &current, Some(&baseline));
+    assert!(
+        view.method.starts_with("paired t-test on per-round log ratios over 10 interleaved rounds"),
+        "{}",
+        view.method
+    );
+    let text = markdown(&view).unwrap();
+    assert!(text.contains("(pooled Welch p = 0.2734)"), "{text}");
+    assert!(html(&view).unwrap().contains("pooled Welch p = 0.2734"));
+    assert!(terminal(&view).unwrap().contains("needs ~31 rounds"));
+}
+
 #[test]
 fn view_is_pure() {
     assert_eq!(full_view(), full_view());
