@@ -8,12 +8,13 @@
 #
 # Builds a small crate with six criterion benchmarks in a temp dir, commits it on `main`, then
 # per repetition and case (A/A, +3%, +5% on the benchmark `slowed/10000` only):
-#   interleaved: cargo perf-gate --baseline main --rounds 10, 300 ms measurement per round;
-#   sequential:  one run of main, then one of the working tree (3 s measurement each, the same
-#                measured time per benchmark and side), compared with `check` twice: with
+#   interleaved: cargo perf-gate --baseline main with the default plan (16 rounds, 300 ms
+#                measurement and 150 ms warm-up per benchmark, side and round);
+#   sequential:  one run of main, then one of the working tree (5 s measurement each, about the
+#                same measured time per benchmark and side), compared with `check` twice: with
 #                Welch's test, and with the default (Yuen's trimmed test).
 # Every mode uses the same config: threshold 2 %, everything else default.
-# Prints one line per run and a summary table. Needs cargo and git; takes about 2 minutes per
+# Prints one line per run and a summary table. Needs cargo and git; takes about 3 minutes per
 # repetition and case on 2 cores.
 set -euo pipefail
 
@@ -132,13 +133,13 @@ for rep in $(seq 1 "$repetitions"); do
         set_slowdown "$case"
         label="+$(( (case - 1000) / 10 ))%"
         [ "$case" = 1000 ] && label="A/A"
-        (cd "$crate" && "$gate" perf-gate --quiet --baseline main --rounds 10 --time-budget 55s \
-            --out-dir out-interleaved >/dev/null 2>&1) || true
+        (cd "$crate" && "$gate" perf-gate --quiet --baseline main --out-dir out-interleaved \
+            >/dev/null 2>&1) || true
         echo "interleaved $label rep=$rep $(verdicts "$crate/out-interleaved/report.json")" | tee -a "$results"
         (cd "$work/main-copy" && "$gate" perf-gate --quiet --out-dir out-seq -- \
-            --measurement-time 3 --warm-up-time 1.5 --sample-size 100 >/dev/null 2>&1) || true
+            --measurement-time 5 --warm-up-time 1.5 --sample-size 100 >/dev/null 2>&1) || true
         (cd "$crate" && "$gate" perf-gate --quiet --out-dir out-seq -- \
-            --measurement-time 3 --warm-up-time 1.5 --sample-size 100 >/dev/null 2>&1) || true
+            --measurement-time 5 --warm-up-time 1.5 --sample-size 100 >/dev/null 2>&1) || true
         for test in welch trimmed; do
             config=benchmark-config.json
             [ "$test" = welch ] && config="$work/welch.json"

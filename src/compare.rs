@@ -299,7 +299,11 @@ impl Pending<'_> {
                 comparison.paired_rounds = Some(b.len());
                 comparison.pooled_welch = stats::welch(&x, &y).ok();
                 let differences: Vec<f64> = on_scale(c).iter().zip(on_scale(b)).map(|(c, b)| c - b).collect();
-                (stats::paired(&differences), differences.first().copied().unwrap_or(0.0))
+                let test = match statistics.test {
+                    TestKind::Welch => stats::paired(&differences),
+                    TestKind::Trimmed => stats::paired_trimmed(&differences, TRIM),
+                };
+                (test, differences.first().copied().unwrap_or(0.0))
             }
             None => {
                 let test = match statistics.test {
@@ -564,10 +568,14 @@ mod tests {
     }
 
     /// Results of one side of an interleaved run: each round's samples are the round's level
-    /// times `factor`, 1% apart; the pooled samples and the rounds' medians as perf-gate keeps them.
-    fn interleaved(session: &str, levels: &[f64], factor: f64) -> Results {
-        let rounds: Vec<Vec<f64>> =
-            levels.iter().map(|level| [0.99, 1.0, 1.01].iter().map(|x| x * level * factor).collect()).collect();
+    /// times that round's factor, 1% apart; the pooled samples and the rounds' medians as
+    /// perf-gate keeps them.
+    fn interleaved(session: &str, levels: &[f64], factors: &[f64]) -> Results {
+        let rounds: Vec<Vec<f64>> = levels
+            .iter()
+            .zip(factors)
+            .map(|(level, factor)| [0.99, 1.0, 1.01].iter().map(|x| x * level * factor).collect())
+            .collect();
         let pooled: Vec<f64> = rounds.iter().flatten().copied().collect();
         let mut results = results(&[("b", Better::Lower, &pooled)]);
         let time = results.benchmarks[0].metrics.get_mut("time").unwrap();
@@ -583,28 +591,35 @@ mod tests {
     /// The machine drifts by 40% over the run, far more than the slowdown, and both sides drift
     /// together round by round.
     const DRIFT: [f64; 6] = [100.0, 130.0, 85.0, 140.0, 110.0, 90.0];
+    const SAME: [f64; 6] = [1.0; 6];
+    /// 6% slower, give or take 1% from round to round.
+    const SLOWER: [f64; 6] = [1.05, 1.07, 1.06, 1.055, 1.065, 1.06];
 
     #[test]
     fn rounds_of_one_session_are_paired_and_see_through_drift() {
         let statistics = Statistics::default();
-        let base = interleaved("s1", &DRIFT, 1.0);
-        let current = interleaved("s1", &DRIFT, 1.06);
+        let base = interleaved("s1", &DRIFT, &SAME);
+        let current = interleaved("s1", &DRIFT, &SLOWER);
         let item = compare(&base, &current, &settings(&statistics)).items.remove(0);
         assert_eq!(item.paired_rounds, Some(6));
         assert_eq!(item.verdict, ChangeVerdict::Regressed, "{}", item.reason);
-        assert!((item.change_percent.unwrap() - 6.0).abs() < 1e-9);
+        assert!((item.change_percent.unwrap() - 6.0).abs() < 0.1, "{item:?}");
         // Pooled, the drift swamps the change.
         let pooled = item.pooled_welch.unwrap();
         assert!(pooled.p_two_sided > 0.05, "{pooled:?}");
-        assert_eq!(item.test.unwrap().df, 5.0);
+        // The default test is trimmed: 20% of 6 rounds cuts one from each tail.
+        assert_eq!(item.test.unwrap().df, 3.0);
         assert_eq!(item.p_empirical_null, None);
+        let welch = Statistics { test: TestKind::Welch, ..Statistics::default() };
+        let plain = compare(&base, &current, &settings(&welch)).items.remove(0);
+        assert_eq!((plain.verdict, plain.test.unwrap().df), (ChangeVerdict::Regressed, 5.0));
     }
 
     #[test]
     fn rounds_of_different_sessions_are_not_paired() {
         let statistics = Statistics::default();
-        let base = interleaved("s1", &DRIFT, 1.0);
-        let current = interleaved("s2", &DRIFT, 1.06);
+        let base = interleaved("s1", &DRIFT, &SAME);
+        let current = interleaved("s2", &DRIFT, &SLOWER);
         let item = compare(&base, &current, &settings(&statistics)).items.remove(0);
         assert_eq!((item.paired_rounds, item.pooled_welch), (None, None));
         assert_eq!(item.verdict, ChangeVerdict::Unchanged, "{}", item.reason);
@@ -613,8 +628,8 @@ mod tests {
     #[test]
     fn paired_rounds_need_no_minimum_sample_count() {
         let statistics = Statistics { min_samples: 50, ..Statistics::default() };
-        let base = interleaved("s1", &DRIFT[..4], 1.0);
-        let current = interleaved("s1", &DRIFT[..4], 1.0);
+        let base = interleaved("s1", &DRIFT[..4], &SAME);
+        let current = interleaved("s1", &DRIFT[..4], &SAME);
         let item = compare(&base, &current, &settings(&statistics)).items.remove(0);
         assert_eq!(item.paired_rounds, Some(4));
         // Every round's ratio is exactly 1: no spread, compared directly.

@@ -25,12 +25,14 @@ use crate::report::Origin;
 use crate::stats;
 
 /// Rounds when neither `--rounds` nor `--time-budget` says otherwise.
-const DEFAULT_ROUNDS: usize = 10;
+const DEFAULT_ROUNDS: usize = 16;
 /// Fewest rounds a paired test can say anything with (3 degrees of freedom).
 pub const MIN_ROUNDS: usize = 4;
 /// Most rounds a time budget is spent on before it lengthens the measurement instead.
 const MAX_DERIVED_ROUNDS: usize = 30;
-const DEFAULT_MEASUREMENT: Duration = Duration::from_millis(500);
+/// Short: most of the noise on a shared machine is between processes, not within one, so a
+/// budget buys more from rounds than from longer measurements.
+const DEFAULT_MEASUREMENT: Duration = Duration::from_millis(300);
 /// Below this criterion's per-sample timing gets coarse against the timer's resolution.
 const MIN_MEASUREMENT: Duration = Duration::from_millis(50);
 /// Criterion's own default: a larger budget buys rounds, not longer ones.
@@ -448,9 +450,8 @@ pub(super) fn measure(
         )));
     }
     let rounds = args.rounds.map(|n| n as usize);
-    let others_per_round = per_round_cost(services, commands);
-    let plan =
-        Plan::derive(rounds, args.time_budget, ids.len(), sides.len(), others_per_round).map_err(Error::Usage)?;
+    let others_time = others_cost(services, commands);
+    let plan = Plan::derive(rounds, args.time_budget, ids.len(), sides.len(), others_time).map_err(Error::Usage)?;
     console.status(&format!("Plan: {}", plan.describe()));
     // Criterion before 0.4 reads its durations as whole seconds.
     let whole_seconds = workspace.criterion.as_deref().is_some_and(|v| v.starts_with("0.3") || v.starts_with("0.2"));
@@ -667,14 +668,19 @@ fn build_side<'a>(
 ) -> Result<Side<'a>, Error> {
     let cargo = Cargo { workspace, features, criterion_home };
     let count = selection.benches.len();
-    console.status(&format!("Building {count} bench target{} of the {name} side", if count == 1 { "" } else { "s" }));
-    let executables = if selection.benches.is_empty() { Vec::new() } else { cargo.build(&selection.benches, sink)? };
+    let executables = if count == 0 {
+        Vec::new()
+    } else {
+        console
+            .status(&format!("Building {count} bench target{} of the {name} side", if count == 1 { "" } else { "s" }));
+        cargo.build(&selection.benches, sink)?
+    };
     Ok(Side { name, cargo, executables, benchmarks: BTreeMap::new(), others: None, collected: Collected::default() })
 }
 
 /// What the selected services and commands cost one side (their warm-up and measured load,
 /// and their minimum time).
-fn per_round_cost(services: &[&ServiceBench], commands: &[&CommandBench]) -> OtherCost {
+fn others_cost(services: &[&ServiceBench], commands: &[&CommandBench]) -> OtherCost {
     let seconds: f64 = services
         .iter()
         .flat_map(|service| &service.scenarios)
@@ -852,9 +858,9 @@ mod tests {
     #[test]
     fn without_budget_the_defaults_apply() {
         let plan = Plan::derive(None, None, 5, 2, OtherCost::default()).unwrap();
-        assert_eq!((plan.rounds, plan.measurement, plan.warm_up), (10, DEFAULT_MEASUREMENT, DEFAULT_MEASUREMENT / 2));
+        assert_eq!((plan.rounds, plan.measurement, plan.warm_up), (16, DEFAULT_MEASUREMENT, DEFAULT_MEASUREMENT / 2));
         assert_eq!(Plan::derive(Some(6), None, 5, 2, OtherCost::default()).unwrap().rounds, 6);
-        // 10 rounds x 5 benchmarks x 2 sides x (0.5 + 0.25 + 0.05) s.
+        // 16 rounds x 5 benchmarks x 2 sides x (0.3 + 0.15 + 0.05) s.
         assert_eq!(plan.estimate(), Duration::from_secs(80));
     }
 
@@ -862,7 +868,7 @@ mod tests {
     fn a_budget_sets_rounds_and_measurement_that_fill_it() {
         let budget = Duration::from_secs(120);
         let plan = Plan::derive(None, Some(budget), 5, 2, OtherCost::default()).unwrap();
-        assert_eq!(plan.rounds, 15);
+        assert_eq!(plan.rounds, 24);
         assert!(plan.estimate() <= budget && plan.estimate() > budget * 9 / 10, "{plan:?}");
         let fixed = Plan::derive(Some(4), Some(budget), 5, 2, OtherCost::default()).unwrap();
         assert_eq!(fixed.rounds, 4);
@@ -872,7 +878,7 @@ mod tests {
 
     #[test]
     fn a_small_budget_still_runs_the_fewest_rounds_or_says_what_it_needs() {
-        let plan = Plan::derive(None, Some(Duration::from_secs(10)), 2, 2, OtherCost::default()).unwrap();
+        let plan = Plan::derive(None, Some(Duration::from_secs(6)), 2, 2, OtherCost::default()).unwrap();
         assert_eq!(plan.rounds, MIN_ROUNDS);
         let error = Plan::derive(None, Some(Duration::from_secs(2)), 5, 2, OtherCost::default()).unwrap_err();
         assert!(error.contains("--time-budget 2s") && error.contains("need at least 5s"), "{error}");
@@ -895,7 +901,7 @@ mod tests {
         let error = Plan::derive(Some(10), Some(Duration::from_secs(40)), 2, 2, others).unwrap_err();
         assert!(error.contains("and the services and commands"), "{error}");
         let only_others = Plan::derive(None, None, 0, 2, others).unwrap();
-        assert_eq!(only_others.estimate(), Duration::from_secs(2 * (3 + 10 * 2)));
+        assert_eq!(only_others.estimate(), Duration::from_secs(2 * (3 + 16 * 2)));
     }
 
     #[test]
@@ -920,7 +926,7 @@ mod tests {
     fn criterion_gets_fractional_or_whole_seconds() {
         let plan = Plan::derive(Some(4), None, 1, 2, OtherCost::default()).unwrap();
         let args = plan.criterion_args(false);
-        assert_eq!(args[..4], ["--measurement-time", "0.5", "--warm-up-time", "0.25"]);
+        assert_eq!(args[..4], ["--measurement-time", "0.3", "--warm-up-time", "0.15"]);
         assert_eq!(plan.criterion_args(true)[..4], ["--measurement-time", "1", "--warm-up-time", "1"]);
     }
 
