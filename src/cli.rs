@@ -109,7 +109,7 @@ pub struct RunArgs {
     /// baseline artifact to fetch (`main`, or `artifact:main`; `worktree:main` measures instead).
     #[arg(long, value_name = "FILE|REF")]
     pub baseline: Option<String>,
-    /// With `--baseline REF`: rounds each side runs, alternating [default: 10, or what
+    /// With `--baseline REF`: rounds each side runs, alternating [default: 16, or what
     /// --time-budget affords].
     #[arg(long, value_name = "N", value_parser = parse_rounds, requires = "baseline")]
     pub rounds: Option<u32>,

@@ -331,7 +331,8 @@ pub struct Statistics {
     #[serde(default = "default_min_samples")]
     pub min_samples: usize,
     /// The two-sample test: `trimmed` (Yuen's test on 20% trimmed means, robust to contention
-    /// outliers) or `welch`, both on the log samples.
+    /// outliers) or `welch`, both on the log samples; for paired rounds, the trimmed or plain
+    /// paired test.
     #[serde(default)]
     pub test: TestKind,
     /// With at least this many compared metrics, a change must also stand out from the spread
