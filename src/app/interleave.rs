@@ -9,17 +9,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{github, run_stamp, to_json, Console, BENCH_LOG_FILE, RESULTS_FILE};
+use super::{
+    collect_written, github, run_stamp, skipped_notes, to_json, Console, BENCH_LOG_FILE, ONLY_OTHERS_NOTE, RESULTS_FILE,
+};
 use crate::cli::RunArgs;
 use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{
     exact_filter, Cargo, Executable, Features, OutputSink, Selection, Workspace, WorkspaceError,
 };
-use crate::collect::criterion::{self, CriterionError};
 use crate::collect::{command, environment, service, worktree, Place};
 use crate::config::{CommandBench, ServiceBench};
 use crate::error::Error;
-use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results, Source};
+use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results};
 use crate::output;
 use crate::report::Origin;
 use crate::stats;
@@ -235,6 +236,8 @@ struct OtherPlace {
     /// Set for the baseline side, so that a `cargo build` in a service's or command's
     /// `prepare` builds where `{target_dir}` points.
     cargo_target_dir: Option<std::path::PathBuf>,
+    /// The services and commands as this side runs them each round, once the plan is known.
+    each_round: (Vec<ServiceBench>, Vec<CommandBench>),
 }
 
 /// What one side's rounds have collected, per benchmark id.
@@ -346,7 +349,7 @@ pub(super) fn measure(
     let current_selection = match workspace.select(&args.package, args.workspace, &args.bench, &features) {
         _ if !run_criterion => Selection::default(),
         Err(WorkspaceError::NoBenches { .. }) if has_others && args.bench.is_empty() => {
-            notes.push("No criterion bench targets: only the configured commands and services ran.".to_owned());
+            notes.push(ONLY_OTHERS_NOTE.to_owned());
             Selection::default()
         }
         other => other?,
@@ -364,7 +367,6 @@ pub(super) fn measure(
         ));
     }
     let (services, commands) = if others_measured { (others.services, others.commands) } else { (&[][..], &[][..]) };
-    let to_value = |value: Result<serde_json::Value, serde_json::Error>| value.unwrap_or_default();
     let side_dir = out_dir.join("baseline");
     let key = CacheKey {
         commit: resolved.commit.clone(),
@@ -377,8 +379,8 @@ pub(super) fn measure(
         all_features: args.all_features,
         no_default_features: args.no_default_features,
         bench_args: args.bench_args.clone(),
-        services: to_value(serde_json::to_value(services)),
-        commands: to_value(serde_json::to_value(commands)),
+        services: serde_json::to_value(services).unwrap_or_default(),
+        commands: serde_json::to_value(commands).unwrap_or_default(),
     };
     let cached = if args.baseline_cache { cached_baseline(&side_dir, &key, notes)? } else { None };
 
@@ -415,6 +417,7 @@ pub(super) fn measure(
                 config_dir: worktree::directory(out_dir).join(relative),
                 target_dir: base.target_dir.clone(),
                 cargo_target_dir: Some(base.target_dir.clone()),
+                each_round: Default::default(),
             });
             sides.push(side);
         }
@@ -426,6 +429,7 @@ pub(super) fn measure(
         config_dir: config_dir.clone(),
         target_dir: workspace.target_dir.clone(),
         cargo_target_dir: None,
+        each_round: Default::default(),
     });
     sides.push(current);
     // Each benchmark runs on its own, one side right after the other, so that a pair is
@@ -461,9 +465,10 @@ pub(super) fn measure(
     let mut bench_args = without_filter(&args.bench_args);
     let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
     bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
-    let others_for_rounds = per_round(services, commands, plan.rounds);
-    let (canary, warnings) =
-        run_rounds(&mut sides, &ids, &plan, &bench_args, &others_for_rounds, out_dir, &mut sink, console)?;
+    for place in sides.iter_mut().filter_map(|side| side.others.as_mut()) {
+        place.each_round = per_round(services, commands, plan.rounds, place.cargo_target_dir.as_deref());
+    }
+    let (canary, warnings) = run_rounds(&mut sides, &ids, &plan, &bench_args, out_dir, &mut sink, console)?;
     for warning in warnings {
         console.warn(&warning);
         notes.push(warning);
@@ -525,13 +530,11 @@ pub(super) fn measure(
 /// Runs the rounds: in each, every benchmark on every side that has it, one side right after
 /// the other in the round's order, then the services and commands; the canary is timed before
 /// the first round and after each. Returns the canary and the services' and commands' warnings.
-#[allow(clippy::too_many_arguments)]
 fn run_rounds(
     sides: &mut [Side<'_>],
     ids: &BTreeSet<String>,
     plan: &Plan,
     bench_args: &[String],
-    (services, commands): &(Vec<ServiceBench>, Vec<CommandBench>),
     out_dir: &Path,
     sink: &mut OutputSink,
     console: &Console,
@@ -563,7 +566,7 @@ fn run_rounds(
             }
         }
         for &index in &order {
-            warnings.extend(run_others(&mut sides[index], round, (services.as_slice(), commands.as_slice()))?);
+            warnings.extend(run_others(&mut sides[index], round)?);
             progress.iter().for_each(|bar| bar.inc(1));
         }
         canary.checkpoint();
@@ -649,14 +652,6 @@ fn baseline_selection(
     }
 }
 
-fn skipped_notes(selection: &Selection, whose: &str, console: &Console, notes: &mut Vec<String>) {
-    for (target, reason) in &selection.skipped {
-        let note = format!("Skipped {whose}bench `{}` of package `{}`: it {reason}.", target.name, target.package);
-        console.warn(&note);
-        notes.push(note);
-    }
-}
-
 fn build_side<'a>(
     name: &'static str,
     workspace: &'a Workspace,
@@ -693,13 +688,20 @@ fn others_cost(services: &[&ServiceBench], commands: &[&CommandBench]) -> OtherC
     OtherCost { per_round: Duration::from_secs_f64(seconds), in_total: Duration::from_secs_f64(in_total) }
 }
 
-/// The services and commands as one round runs them: each scenario one round, each command a
-/// share of its runs and minimum time, so that all rounds together cost what one run would.
+/// The services and commands as one round of one side runs them: each scenario one round, each
+/// command a share of its runs and minimum time, so that all rounds together cost what one run
+/// would; with `CARGO_TARGET_DIR` set when the side builds elsewhere.
 fn per_round(
     services: &[&ServiceBench],
     commands: &[&CommandBench],
     rounds: usize,
+    cargo_target_dir: Option<&Path>,
 ) -> (Vec<ServiceBench>, Vec<CommandBench>) {
+    let with_target_dir = |env: &mut BTreeMap<String, String>| {
+        if let Some(dir) = cargo_target_dir {
+            env.entry("CARGO_TARGET_DIR".to_owned()).or_insert_with(|| dir.display().to_string());
+        }
+    };
     let services = services
         .iter()
         .map(|&service| {
@@ -707,6 +709,7 @@ fn per_round(
             for scenario in &mut service.scenarios {
                 scenario.rounds = 1;
             }
+            with_target_dir(&mut service.start.env);
             service
         })
         .collect();
@@ -714,6 +717,7 @@ fn per_round(
         .iter()
         .map(|&command| {
             let mut command = command.clone();
+            with_target_dir(&mut command.env);
             // Two runs a round at least: the round's summary is their median.
             command.runs = command.runs.div_ceil(rounds).max(2);
             command.max_runs = command.max_runs.div_ceil(rounds).max(command.runs);
@@ -726,33 +730,9 @@ fn per_round(
 
 /// Runs the round's services and commands on `side`, when they run on it; returns their
 /// warnings.
-fn run_others(
-    side: &mut Side<'_>,
-    round: usize,
-    (services, commands): (&[ServiceBench], &[CommandBench]),
-) -> Result<Vec<String>, Error> {
+fn run_others(side: &mut Side<'_>, round: usize) -> Result<Vec<String>, Error> {
     let Some(place) = &side.others else { return Ok(Vec::new()) };
-    let with_target_dir = |env: &mut BTreeMap<String, String>| {
-        if let Some(dir) = &place.cargo_target_dir {
-            env.entry("CARGO_TARGET_DIR".to_owned()).or_insert_with(|| dir.display().to_string());
-        }
-    };
-    let services: Vec<ServiceBench> = services
-        .iter()
-        .map(|service| {
-            let mut service = service.clone();
-            with_target_dir(&mut service.start.env);
-            service
-        })
-        .collect();
-    let commands: Vec<CommandBench> = commands
-        .iter()
-        .map(|command| {
-            let mut command = command.clone();
-            with_target_dir(&mut command.env);
-            command
-        })
-        .collect();
+    let (services, commands) = &place.each_round;
     std::fs::create_dir_all(&place.log_dir)
         .map_err(|source| output::WriteError { path: place.log_dir.clone(), source })?;
     let at = Place { log_dir: &place.log_dir, base_dir: &place.config_dir, target_dir: &place.target_dir };
@@ -791,16 +771,8 @@ fn run_benchmark(
     args.push(exact_filter(&[id.to_owned()]));
     let started = run_stamp(out_dir)?;
     side.cargo.run_executable(executable, &args, sink)?;
-    let written = match criterion::collect(side.cargo.criterion_home, "new", Some(started)) {
-        Ok(collection) => collection.benchmarks,
-        Err(
-            CriterionError::HomeMissing { .. }
-            | CriterionError::NoResults { .. }
-            | CriterionError::BaselineNotFound { .. },
-        ) => Vec::new(),
-        Err(error) => return Err(Error::BenchOutput(error)),
-    };
-    let Some(mut benchmark) = written.into_iter().find(|b| b.id == id) else {
+    let written = collect_written(side.cargo.criterion_home, "new", started, &executable.target)?;
+    let Some(benchmark) = written.into_iter().find(|b| b.id == id) else {
         return Err(Error::Usage(format!(
             "benchmark `{id}` of bench `{}` ({} side) wrote no criterion results in round {}, though `--list` names it: is it a criterion bench with `harness = false`?",
             executable.target.name,
@@ -808,10 +780,6 @@ fn run_benchmark(
             round + 1
         )));
     };
-    if let Source::Criterion(source) = &mut benchmark.source {
-        source.package = Some(executable.target.package.clone());
-        source.target = Some(executable.target.name.clone());
-    }
     side.collected.add(round, side.name, benchmark)
 }
 

@@ -13,7 +13,9 @@ pub use interleave::MIN_ROUNDS;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
-use crate::collect::cargo::{exact_filter, BenchTarget, Cargo, Features, OutputSink, Workspace, WorkspaceError};
+use crate::collect::cargo::{
+    exact_filter, BenchTarget, Cargo, Features, OutputSink, Selection, Workspace, WorkspaceError,
+};
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
 use crate::collect::{command, service, worktree, Place};
@@ -30,6 +32,8 @@ pub const REPORT_JSON_FILE: &str = "report.json";
 pub const SUMMARY_MD_FILE: &str = "summary.md";
 pub const REPORT_HTML_FILE: &str = "report.html";
 pub const BENCH_LOG_FILE: &str = "bench.log";
+/// Said when a workspace without bench targets runs only its config's commands and services.
+const ONLY_OTHERS_NOTE: &str = "No criterion bench targets: only the configured commands and services ran.";
 
 /// Entry point of the binary: parses `std::env::args_os()` and runs the command.
 pub fn main() -> ExitCode {
@@ -173,7 +177,7 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         (None, Some(_), false) if !run_criterion => (Vec::new(), None),
         (None, Some(ws), false) => match run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes) {
             Err(Error::Workspace(WorkspaceError::NoBenches { .. })) if others > 0 && args.bench.is_empty() => {
-                notes.push("No criterion bench targets: only the configured commands and services ran.".to_owned());
+                notes.push(ONLY_OTHERS_NOTE.to_owned());
                 (Vec::new(), None)
             }
             other => other?,
@@ -320,11 +324,7 @@ fn run_benches(
         no_default_features: args.no_default_features,
     };
     let selection = workspace.select(&args.package, args.workspace, &args.bench, &features)?;
-    for (target, reason) in &selection.skipped {
-        let note = format!("Skipped bench `{}` of package `{}`: it {reason}.", target.name, target.package);
-        console.warn(&note);
-        notes.push(note);
-    }
+    skipped_notes(&selection, "", console, notes);
     std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
     let log_path = out_dir.join(BENCH_LOG_FILE);
     let log =
@@ -361,17 +361,9 @@ fn run_benches(
         let started = run_stamp(out_dir)?;
         cargo.run(target, bench_args, &mut sink)?;
         canary.checkpoint();
-        let collection = match criterion::collect(criterion_home, &args.criterion_baseline, Some(started)) {
-            Ok(collection) => collection,
-            // This target wrote nothing: said below, and an error only if no target wrote anything.
-            Err(
-                CriterionError::HomeMissing { .. }
-                | CriterionError::NoResults { .. }
-                | CriterionError::BaselineNotFound { .. },
-            ) => criterion::Collection { benchmarks: Vec::new(), stale_skipped: 0 },
-            Err(error) => return Err(Error::BenchOutput(error)),
-        };
-        if collection.benchmarks.is_empty() {
+        // A target that wrote nothing is said below, and an error only if no target wrote anything.
+        let written = collect_written(criterion_home, &args.criterion_baseline, started, target)?;
+        if written.is_empty() {
             let note = format!(
                 "Bench `{}` of package `{}` wrote no criterion results under {}: is it a criterion bench with `harness = false`?",
                 target.name,
@@ -381,7 +373,7 @@ fn run_benches(
             console.warn(&note);
             notes.push(note);
         }
-        for mut benchmark in collection.benchmarks {
+        for benchmark in written {
             if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
                 return Err(Error::Usage(format!(
                     "benchmark id `{}` is produced by two bench targets ({} and `{}`): give one of them another name",
@@ -389,10 +381,6 @@ fn run_benches(
                     describe_target(other),
                     target.name
                 )));
-            }
-            if let Source::Criterion(source) = &mut benchmark.source {
-                source.package = Some(target.package.clone());
-                source.target = Some(target.name.clone());
             }
             benchmarks.push(benchmark);
         }
@@ -406,6 +394,41 @@ fn run_benches(
     }
     benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((benchmarks, canary.finish()))
+}
+
+/// What `target` wrote under `criterion_home` since `started`, attributed to it; nothing when it
+/// wrote nothing there.
+fn collect_written(
+    criterion_home: &Path,
+    baseline: &str,
+    started: SystemTime,
+    target: &BenchTarget,
+) -> Result<Vec<Benchmark>, Error> {
+    let mut benchmarks = match criterion::collect(criterion_home, baseline, Some(started)) {
+        Ok(collection) => collection.benchmarks,
+        Err(
+            CriterionError::HomeMissing { .. }
+            | CriterionError::NoResults { .. }
+            | CriterionError::BaselineNotFound { .. },
+        ) => Vec::new(),
+        Err(error) => return Err(Error::BenchOutput(error)),
+    };
+    for benchmark in &mut benchmarks {
+        if let Source::Criterion(source) = &mut benchmark.source {
+            source.package = Some(target.package.clone());
+            source.target = Some(target.name.clone());
+        }
+    }
+    Ok(benchmarks)
+}
+
+/// Says which selected bench targets were skipped and why (`whose` names the side, if any).
+fn skipped_notes(selection: &Selection, whose: &str, console: &Console, notes: &mut Vec<String>) {
+    for (target, reason) in &selection.skipped {
+        let note = format!("Skipped {whose}bench `{}` of package `{}`: it {reason}.", target.name, target.package);
+        console.warn(&note);
+        notes.push(note);
+    }
 }
 
 /// The bench targets to run for `shard`, each with the criterion filter that selects its share:
