@@ -43,6 +43,20 @@ pub struct PerfGate {
     pub run: RunArgs,
 }
 
+impl PerfGate {
+    /// The `--github-token` given to the command that runs, if any.
+    pub fn github_token(&self) -> Option<&str> {
+        let connection = match &self.command {
+            None => &self.run.github.connection,
+            Some(Command::Run(args)) => &args.github.connection,
+            Some(Command::Check(args)) => &args.github.connection,
+            Some(Command::Comment(args)) => &args.connection,
+            Some(Command::Config(_) | Command::Clean(_) | Command::Merge(_)) => return None,
+        };
+        connection.github_token.as_deref()
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build and run the benches, write results.json, then check it (the default).

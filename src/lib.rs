@@ -16,4 +16,5 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod secrets;
 pub mod stats;

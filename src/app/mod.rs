@@ -49,6 +49,8 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { exit_code::INVALID_INPUT } else { exit_code::OK });
         }
     };
+    // Before any thread starts: the benches, commands and services run the pull request's code.
+    crate::secrets::take_from_environment(cli.github_token());
     interrupt::install();
     let outcome = match cli.command {
         None => run(cli.run),

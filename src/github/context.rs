@@ -126,7 +126,12 @@ struct EventRepo {
 impl Context {
     /// Reads the process environment and, on a pull request event, the event file.
     pub fn detect(overrides: &Overrides) -> Result<Context, GitHubError> {
-        Context::from_lookup(|name| std::env::var(name).ok(), overrides, |path| std::fs::read_to_string(path))
+        // The token left the environment at start-up (crate::secrets); the rest is still there.
+        let env = |name: &str| match name {
+            "GITHUB_TOKEN" => crate::secrets::github_token(),
+            _ => std::env::var(name).ok(),
+        };
+        Context::from_lookup(env, overrides, |path| std::fs::read_to_string(path))
     }
 
     /// [`Context::detect`] with the environment and the file system passed in, for tests.
