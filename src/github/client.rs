@@ -62,8 +62,9 @@ impl Response {
 
 pub struct Client {
     crab: Octocrab,
-    /// `host:port` of the API: pagination links elsewhere are not followed.
-    api_authority: String,
+    /// `scheme://host:port` of the API: pagination links elsewhere are not followed, and
+    /// neither is a link that drops https for http (it would carry the token in clear).
+    api_origin: String,
     runtime: tokio::runtime::Runtime,
     retry: RetryPolicy,
     /// Kept to scrub it from anything GitHub or the network echo back.
@@ -99,23 +100,27 @@ impl Client {
             }
             builder.build().map_err(|e| setup("cannot set up the GitHub client", &e))?
         };
-        let api_authority = api_url
+        let api_origin = api_url
             .parse::<http::Uri>()
             .ok()
-            .and_then(|uri| uri.authority().map(|a| a.as_str().to_owned()))
+            .and_then(|uri| origin(&uri))
             .ok_or_else(|| GitHubError::Setup(format!("invalid API URL `{api_url}`: it names no host")))?;
-        Ok(Client { crab, api_authority, runtime, retry, token: token.cloned() })
+        Ok(Client { crab, api_origin, runtime, retry, token: token.cloned() })
     }
 
     /// GET a JSON document; `what` names the operation in errors.
     pub fn get_json<T: DeserializeOwned>(&self, what: &str, uri: &str) -> Result<(T, Option<String>), GitHubError> {
-        // Paths are the API's; a full URL (a pagination link) must point at the API too.
-        if let Some(authority) = uri.parse::<http::Uri>().ok().and_then(|u| u.authority().map(|a| a.to_string())) {
-            if authority != self.api_authority {
+        // Paths are the API's; a full URL (a pagination link) must point at the API too, over
+        // the same scheme: the token goes with it.
+        if let Some(link_origin) = uri.parse::<http::Uri>().ok().and_then(|u| origin(&u)) {
+            if link_origin != self.api_origin {
                 return Err(GitHubError::Request {
                     what: what.to_owned(),
                     status: None,
-                    message: format!("refusing to follow a link to {authority}, which is not the API's host"),
+                    message: format!(
+                        "refusing to follow a link to {link_origin}, which is not the API's origin {}",
+                        self.api_origin
+                    ),
                 });
             }
         }
@@ -219,6 +224,12 @@ impl Client {
     }
 }
 
+/// `scheme://authority` of an absolute URI, lower-cased; `None` for a path.
+fn origin(uri: &http::Uri) -> Option<String> {
+    let authority = uri.authority()?;
+    Some(format!("{}://{}", uri.scheme_str()?, authority.as_str()).to_ascii_lowercase())
+}
+
 fn header(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name)?.to_str().ok().map(|v| v.trim().to_owned())
 }
@@ -290,7 +301,16 @@ mod tests {
     fn links_to_another_host_are_not_followed() {
         let client = Client::new("http://127.0.0.1:9/api/v3", None, RetryPolicy::default()).unwrap();
         let error = client.get_json::<serde_json::Value>("listing", "https://elsewhere.example/page2").unwrap_err();
-        assert!(error.to_string().contains("refusing to follow a link to elsewhere.example"), "{error}");
+        assert!(error.to_string().contains("refusing to follow a link to https://elsewhere.example"), "{error}");
+    }
+
+    #[test]
+    fn a_link_from_https_to_http_on_the_same_host_is_not_followed() {
+        let client = Client::new("https://api.github.com", None, RetryPolicy::default()).unwrap();
+        let error = client.get_json::<serde_json::Value>("listing", "http://api.github.com/page2").unwrap_err();
+        assert!(error.to_string().contains("refusing to follow a link to http://api.github.com"), "{error}");
+        // The same origin in other letters is the same origin; nothing is sent for this test.
+        assert_eq!(origin(&"HTTPS://API.github.com/x".parse().unwrap()), origin(&"https://api.github.com".parse().unwrap()));
     }
 
     #[test]
