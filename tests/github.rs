@@ -42,12 +42,16 @@ fn main_and_pr(temp: &Path) -> (PathBuf, PathBuf) {
 
 /// `check` of `pr` as a pull_request job of GitHub Actions would run it, against `api`.
 fn gate(temp: &Path, pr: &Path, api: &str, baseline: &str) -> assert_cmd::Command {
+    gate_with_config(temp, pr, api, baseline, &fixture("configs/gates.json"))
+}
+
+fn gate_with_config(temp: &Path, pr: &Path, api: &str, baseline: &str, config: &Path) -> assert_cmd::Command {
     let mut command = perf_gate(temp);
     command
         .args(["check", "--results"])
         .arg(pr)
         .args(["--baseline", baseline, "--comment-id", "linux", "--config"])
-        .arg(fixture("configs/gates.json"))
+        .arg(config)
         .arg("--out-dir")
         .arg(temp.join("out"))
         .env("GITHUB_ACTIONS", "true")
@@ -335,4 +339,88 @@ fn github_setup_mistakes_are_exit_2_with_the_fix() {
         perf_gate(temp.path()).args(["comment", "--body", "body.md", "--pr", "1", "--repo", REPO]).output().unwrap();
     assert_eq!(no_token.status.code(), Some(2));
     assert!(stderr(&no_token).contains("no GitHub token: pass --github-token or set GITHUB_TOKEN"));
+}
+
+/// The commands the Actions runner would obey in one stream of a step's output, modelled on
+/// actions/runner (ActionCommandManager.TryProcessCommand, ActionCommand.TryParseV2/TryParse):
+/// `::name ...::data` at the start of a line after blanks, the legacy `##[name ...]data` anywhere
+/// in a line, and `stop-commands` suspending everything until its token comes back.
+fn obeyed_commands(stream: &str) -> Vec<String> {
+    const REGISTERED: &[&str] = &[
+        "add-mask", "add-matcher", "add-path", "debug", "echo", "endgroup", "error", "group", "notice",
+        "remove-matcher", "save-state", "set-env", "set-output", "stop-commands", "warning",
+    ];
+    let mut stopped: Option<String> = None;
+    let mut obeyed = Vec::new();
+    for line in stream.lines() {
+        let known = |name: &str| {
+            REGISTERED.iter().any(|r| r.eq_ignore_ascii_case(name))
+                || stopped.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(name))
+        };
+        let v2 = line.trim_start().strip_prefix("::").and_then(|rest| {
+            let (info, data) = rest.split_once("::")?;
+            let name = info.split(' ').next().unwrap();
+            known(name).then(|| (name.to_owned(), data.to_owned()))
+        });
+        let v1 = || {
+            let rest = &line[line.find("##[")? + 3..];
+            let (info, data) = rest.split_once(']')?;
+            let name = info.split(' ').next().unwrap();
+            known(name).then(|| (name.to_owned(), data.to_owned()))
+        };
+        let Some((name, data)) = v2.or_else(v1) else { continue };
+        match &stopped {
+            Some(token) if name.eq_ignore_ascii_case(token) => stopped = None,
+            Some(_) => {}
+            None if name == "stop-commands" => stopped = Some(data),
+            None => obeyed.push(format!("{name} {line}")),
+        }
+    }
+    obeyed
+}
+
+#[test]
+fn nothing_a_pull_request_names_is_obeyed_as_a_workflow_command() {
+    let temp = tempfile::tempdir().unwrap();
+    let (main, pr) = main_and_pr(temp.path());
+    // Benchmark ids and gate names come from the pull request: make them commands.
+    let hostile = |path: &Path| {
+        let text = std::fs::read_to_string(path)
+            .unwrap()
+            .replace("\"sort/insertion/256\"", r#""sort/insertion/256 ##[add-mask]ms""#)
+            .replace("\"adler32_4k\"", r#""adler32_4k\n::set-output name=verdict::pass""#);
+        std::fs::write(path, text).unwrap();
+    };
+    hostile(&pr);
+    hostile(&main);
+    let config = temp.path().join("hostile-config.json");
+    let gates = std::fs::read_to_string(fixture("configs/gates.json"))
+        .unwrap()
+        .replace("Checksum under 1 ms", r"Checksum\n##[error]forged gate ##[add-mask]ms")
+        .replace("Distinct p95 under 1 ns", r"::warning::forged at the start");
+    std::fs::write(&config, gates).unwrap();
+    let api = block_on(MockServer::start());
+    let output =
+        gate_with_config(temp.path(), &pr, &api.uri(), main.to_str().unwrap(), &config).arg("--no-comment").output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let out = stdout(&output);
+    for printed in ["##[error]forged gate ##[add-mask]ms", "\n::set-output name=verdict::pass", "::warning::forged"] {
+        assert!(out.contains(printed), "the hostile names are printed as they are: {out}");
+    }
+    let obeyed_out = obeyed_commands(&out);
+    assert!(!obeyed_out.is_empty(), "perf-gate's own annotations still reach the runner:\n{out}");
+    for command in &obeyed_out {
+        assert!(
+            ["error title=perf-gate%3A ", "warning title=perf-gate%3A ", "notice title=perf-gate%3A "]
+                .iter()
+                .any(|ours| command.contains(&format!("::{ours}"))),
+            "obeyed a command perf-gate did not mean to give: {command}\n{out}"
+        );
+    }
+    let obeyed_err = obeyed_commands(&stderr(&output));
+    assert!(obeyed_err.is_empty(), "{obeyed_err:?}");
+    // Stopped from the first line to the last, on both streams.
+    for stream in [out.as_str(), &stderr(&output)] {
+        assert!(stream.starts_with("::stop-commands::"), "{stream}");
+    }
 }

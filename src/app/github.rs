@@ -176,8 +176,7 @@ pub fn publish(github: &GitHub, outcome: &Outcome<'_>, out_dir: &Path, console: 
     let run_url = context.run_url();
     let markdown = outcome.markdown;
     if context.in_actions {
-        print!("{}", outcome.annotations);
-        let _ = std::io::stdout().flush();
+        super::workflow_log::print_commands(outcome.annotations);
         if let Some(path) = &context.step_summary {
             let summary = comment::fit(markdown, "", STEP_SUMMARY_LIMIT, run_url.as_deref());
             if let Err(e) = append(path, &summary) {

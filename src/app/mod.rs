@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 mod github;
 mod interleave;
+mod workflow_log;
 
 pub use interleave::MIN_ROUNDS;
 
@@ -52,6 +53,11 @@ pub fn main() -> ExitCode {
     // Before any thread starts: the benches, commands and services run the pull request's code.
     crate::secrets::take_from_environment(cli.github_token());
     interrupt::install();
+    // What these print holds text a pull request controls: in Actions, none of it may be obeyed
+    // as a workflow command. (`config` and `clean` print nothing of the kind, and `config schema`
+    // is meant to be redirected into a file.)
+    let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    workflow_log::stop(in_actions && !matches!(cli.command, Some(Command::Config(_) | Command::Clean(_))));
     let outcome = match cli.command {
         None => run(cli.run),
         Some(Command::Run(args)) => run(*args),
@@ -61,8 +67,8 @@ pub fn main() -> ExitCode {
         Some(Command::Clean(args)) => clean(args),
         Some(Command::Comment(args)) => github::comment_command(args, &Console { quiet: false }),
     };
-    match outcome {
-        Ok(code) => ExitCode::from(code),
+    let code = match outcome {
+        Ok(code) => code,
         Err(error) => {
             let mut message = error.to_string();
             eprintln!("error: {message}");
@@ -76,9 +82,11 @@ pub fn main() -> ExitCode {
                 }
                 source = cause.source();
             }
-            ExitCode::from(error.exit_code())
+            error.exit_code()
         }
-    }
+    };
+    workflow_log::resume();
+    ExitCode::from(code)
 }
 
 /// Diagnostics and progress on stderr; `quiet` keeps only warnings.
