@@ -3,8 +3,13 @@
 # the directory the binary is cached in.
 set -euo pipefail
 
+# The message is escaped as a workflow command's (%, CR, LF), so that a value in it cannot end
+# the annotation and start a command of its own.
 fail() {
-  echo "::error title=cargo-perf-gate action::$1"
+  local message="${1//\%/%25}"
+  message="${message//$'\r'/%0D}"
+  message="${message//$'\n'/%0A}"
+  echo "::error title=cargo-perf-gate action::$message"
   exit 2
 }
 
@@ -22,6 +27,13 @@ case "$INPUT_COMMENT" in
 esac
 if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge && ! "$INPUT_SHARD" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]; then
   fail "input shard: '$INPUT_SHARD' is not K/N (e.g. 2/4) or merge"
+fi
+
+# A release's version, nothing else: it becomes a line of GITHUB_OUTPUT and part of the
+# release URL.
+semver='^v?[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$'
+if [[ -n "$INPUT_VERSION" && ! "$INPUT_VERSION" =~ $semver ]]; then
+  fail "input version: '$INPUT_VERSION' is not a version (e.g. 0.1.0)"
 fi
 
 version="$INPUT_VERSION"

@@ -427,12 +427,23 @@ fn bad_inputs_stop_the_action_with_an_annotation() {
         ("fail-on", "sometimes", "input fail-on: 'sometimes' is not blocking, warning or never"),
         ("comment", "yes", "input comment: 'yes' is not true or false"),
         ("shard", "3", "input shard: '3' is not K/N (e.g. 2/4) or merge"),
+        // A newline would write a GITHUB_OUTPUT line of its own, `../` reach another release.
+        ("version", "0.1.0\nfoo=bar", "input version: '0.1.0%0Afoo=bar' is not a version (e.g. 0.1.0)"),
+        (
+            "version",
+            "../../evil/repo/releases/download/v1",
+            "input version: '../../evil/repo/releases/download/v1' is not a version (e.g. 0.1.0)",
+        ),
+        ("version", "1.2", "input version: '1.2' is not a version (e.g. 0.1.0)"),
     ] {
         let mut runner = Runner::new(temp.path(), &[(input, value)], &env);
         runner.run_steps();
         let (step, code, log) = runner.failed.expect("the action fails");
         assert_eq!((step.as_str(), code), ("setup", 2));
         assert!(log.contains(&format!("::error title=cargo-perf-gate action::{message}")), "{log}");
+        assert!(!log.lines().any(|line| line.starts_with("foo=bar")), "{log}");
+        let outputs = std::fs::read_to_string(temp.path().join("output-setup")).unwrap();
+        assert_eq!(outputs, "", "setup wrote GITHUB_OUTPUT lines for {input} {value:?}");
     }
 }
 
