@@ -203,6 +203,11 @@ pub struct GitHubConnection {
     /// Tells this gate's PR comment apart from other jobs' [default: the config file's path].
     #[arg(long, value_name = "ID")]
     pub comment_id: Option<String>,
+    /// The account the token writes as; only its comments are ever updated [default: the
+    /// token's `/user`, or github-actions[bot] for an Actions token]. Set it for a GitHub App's
+    /// token: APP-SLUG[bot].
+    #[arg(long, value_name = "LOGIN")]
+    pub comment_author: Option<String>,
 }
 
 /// GitHub options of `run` and `check`.
@@ -274,10 +279,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Options of `comment`.
 #[derive(Debug, Args)]
 pub struct CommentArgs {
-    /// The comment body: the `comment.md` a gate run wrote to its out dir.
+    /// The comment body: the `comment.md` a gate run wrote to its out dir. Untrusted: at most
+    /// 1 MiB, its @mentions and perf-gate markers are neutralised.
     #[arg(long, value_name = "FILE")]
     pub body: PathBuf,
-    /// The pull request [default: from the pull_request event].
+    /// The pull request [default: from the pull_request event; in a workflow_run job, the open
+    /// pull request whose head the triggering run built]. In a workflow_run job the comment is
+    /// posted only when N's head is the commit and repository that run built.
     #[arg(long, value_name = "N")]
     pub pr: Option<u64>,
     #[command(flatten)]

@@ -28,10 +28,17 @@ fn artifact(id: u64, created_at: &str, branch: &str, head_repository_id: u64, ex
     entry
 }
 
+/// A comment of GitHub's documented list, written by the Actions token's bot.
 fn comment(id: u64, body: &str) -> Value {
+    comment_by(id, body, "github-actions[bot]", "Bot")
+}
+
+fn comment_by(id: u64, body: &str, login: &str, kind: &str) -> Value {
     let mut entry = github_json("issue-comment-list.json")[0].clone();
     entry["id"] = json!(id);
     entry["body"] = json!(body);
+    entry["user"]["login"] = json!(login);
+    entry["user"]["type"] = json!(kind);
     entry
 }
 
@@ -263,8 +270,10 @@ fn a_fork_gets_403_keeps_its_exit_code_and_the_second_workflow_posts_the_body() 
     let comments = format!("/repos/{REPO}/issues/7/comments");
     answer(&writer, "GET", &comments, ok_json(200, github_json("issue-comment-list.json")), None);
     answer(&writer, "POST", &comments, ok_json(201, github_json("issue-comment.json")), Some(1));
-    let posted =
-        comment_command(temp.path(), &body_file, "7", &writer).args(["--github-token", TOKEN]).output().unwrap();
+    let posted = comment_command(temp.path(), &body_file, "7", &writer)
+        .args(["--github-token", TOKEN, "--comment-id", "linux"])
+        .output()
+        .unwrap();
     assert_eq!(posted.status.code(), Some(0), "{}", stderr(&posted));
     assert!(stderr(&posted).contains("Commented on #7"));
     let request = requests(&writer).into_iter().find(|r| r.method.as_str() == "POST").unwrap();
@@ -286,7 +295,8 @@ fn server_errors_are_retried_then_only_warned_about() {
     assert!(
         stderr(&output).contains("warning: cannot comment on the pull request: listing the comments of #2: HTTP 502")
     );
-    assert_eq!(requests(&api).len(), 3, "three attempts, then give up");
+    let listings = requests(&api).into_iter().filter(|r| r.url.path().ends_with("/issues/2/comments")).count();
+    assert_eq!(listings, 3, "three attempts, then give up");
 
     let required =
         gate(temp.path(), &pr, &api.uri(), main.to_str().unwrap()).arg("--require-comment").output().unwrap();
@@ -316,7 +326,8 @@ fn a_rate_limit_is_waited_out() {
     let output = comment_command(temp.path(), &body, "3", &api).env("GITHUB_TOKEN", TOKEN).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("Updated the comment on #3 (comment 5)"));
-    assert_eq!(requests(&api).iter().filter(|r| r.method.as_str() == "GET").count(), 2);
+    let listings = requests(&api).into_iter().filter(|r| r.method.as_str() == "GET" && r.url.path() == comments);
+    assert_eq!(listings.count(), 2, "one 429, then the listing");
     block_on(api.verify());
 }
 
@@ -347,8 +358,21 @@ fn github_setup_mistakes_are_exit_2_with_the_fix() {
 /// in a line, and `stop-commands` suspending everything until its token comes back.
 fn obeyed_commands(stream: &str) -> Vec<String> {
     const REGISTERED: &[&str] = &[
-        "add-mask", "add-matcher", "add-path", "debug", "echo", "endgroup", "error", "group", "notice",
-        "remove-matcher", "save-state", "set-env", "set-output", "stop-commands", "warning",
+        "add-mask",
+        "add-matcher",
+        "add-path",
+        "debug",
+        "echo",
+        "endgroup",
+        "error",
+        "group",
+        "notice",
+        "remove-matcher",
+        "save-state",
+        "set-env",
+        "set-output",
+        "stop-commands",
+        "warning",
     ];
     let mut stopped: Option<String> = None;
     let mut obeyed = Vec::new();
@@ -400,8 +424,10 @@ fn nothing_a_pull_request_names_is_obeyed_as_a_workflow_command() {
         .replace("Distinct p95 under 1 ns", r"::warning::forged at the start");
     std::fs::write(&config, gates).unwrap();
     let api = block_on(MockServer::start());
-    let output =
-        gate_with_config(temp.path(), &pr, &api.uri(), main.to_str().unwrap(), &config).arg("--no-comment").output().unwrap();
+    let output = gate_with_config(temp.path(), &pr, &api.uri(), main.to_str().unwrap(), &config)
+        .arg("--no-comment")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let out = stdout(&output);
     for printed in ["##[error]forged gate ##[add-mask]ms", "\n::set-output name=verdict::pass", "::warning::forged"] {

@@ -14,7 +14,9 @@ use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
 use crate::github::client::{Client, RetryPolicy};
 use crate::github::comment::{self, Posted, COMMENT_LIMIT, STEP_SUMMARY_LIMIT};
-use crate::github::{Context, GitHubError, Overrides};
+use crate::github::context::TriggeringRun;
+use crate::github::pull::{self, Binding};
+use crate::github::{Context, GitHubError, Overrides, Repository};
 use crate::model::Results;
 use crate::report::{Origin, Report};
 use crate::{exit_code, output};
@@ -197,7 +199,8 @@ pub fn publish(github: &GitHub, outcome: &Outcome<'_>, out_dir: &Path, console: 
     if github.options.no_comment {
         return Ok(());
     }
-    let body = comment::fit(markdown, &github.marker, COMMENT_LIMIT, run_url.as_deref());
+    // Benchmark ids and gate names are the pull request's: no @mention or marker of theirs counts.
+    let body = comment::fit(&comment::neutralize(markdown), &github.marker, COMMENT_LIMIT, run_url.as_deref());
     let body_path = out_dir.join(COMMENT_FILE);
     output::write_atomic(&body_path, body.as_bytes())?;
     match post(github, pr, &body) {
@@ -251,7 +254,24 @@ fn step_outputs(outcome: &Outcome<'_>, out_dir: &Path) -> String {
 fn post(github: &GitHub, pr: u64, body: &str) -> Result<Posted, GitHubError> {
     let repository = github.context.require_repository()?;
     github.context.require_token()?;
-    comment::upsert(&github.client()?, repository, pr, &github.marker, body)
+    let client = github.client()?;
+    post_with(&client, repository, &github.options.connection, pr, &github.marker, body)
+}
+
+/// Posts or updates the comment, as the account the token writes as.
+fn post_with(
+    client: &Client,
+    repository: &Repository,
+    connection: &GitHubConnection,
+    pr: u64,
+    marker: &str,
+    body: &str,
+) -> Result<Posted, GitHubError> {
+    let author = match &connection.comment_author {
+        Some(login) => login.clone(),
+        None => comment::author(client)?,
+    };
+    comment::upsert(client, repository, pr, &comment::Comment { author: &author, marker, body })
 }
 
 fn describe_posted(posted: Posted, pr: u64) -> String {
@@ -281,38 +301,115 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The most a comment body file may hold: four times what GitHub accepts in characters covers
+/// any UTF-8 body perf-gate writes; anything larger did not come from a gate run.
+const MAX_BODY_BYTES: u64 = 4 * COMMENT_LIMIT as u64;
+
 /// `cargo perf-gate comment --body FILE [--pr N]`: posts a prepared body, updating the comment
-/// that carries the same marker.
+/// that carries this gate's marker. The body is untrusted (a fork's run wrote it): it is read
+/// with a size cap and neutralised, its own marker is ignored, and in a `workflow_run` job the
+/// pull request must be the one the triggering run built.
 pub fn comment_command(args: CommentArgs, console: &Console) -> Result<u8, Error> {
     let context = detect_context(&args.connection, args.pr)?;
-    let text = std::fs::read_to_string(&args.body)
-        .map_err(|e| Error::Input { path: args.body.clone(), message: format!("cannot read the comment body: {e}") })?;
-    let pr = context.pull_request.as_ref().map(|pr| pr.number).ok_or_else(|| {
-        Error::Usage("no pull request: pass --pr N (the fork setup reads it from the uploaded event)".to_owned())
-    })?;
-    // The body written by a gate run ends with its marker; an explicit id wins.
-    let marker = match (&args.connection.comment_id, trailing_marker(&text)) {
-        (Some(id), _) => comment::marker(id),
-        (None, Some(marker)) => marker,
-        (None, None) => comment::marker(&comment_id_of(Path::new(crate::config::DEFAULT_CONFIG_FILE))),
-    };
+    let text = read_body(&args.body)?;
+    let id = args.connection.comment_id.clone().unwrap_or_else(|| comment::DEFAULT_COMMENT_ID.to_owned());
+    let marker = comment::marker(&id);
+    let ours = comment::sanitize_id(&id);
+    if let Some(other) = trailing_marker_id(&text).filter(|other| *other != ours) {
+        console.warn(&format!(
+            "{} ends with the marker of comment id `{other}`, but this posts under `{ours}`: pass --comment-id {other} if the gate job used that id",
+            args.body.display()
+        ));
+    }
     let without_marker = text.trim_end().strip_suffix(marker.as_str()).unwrap_or(&text);
-    let body = comment::fit(without_marker, &marker, COMMENT_LIMIT, context.run_url().as_deref());
-    let github = GitHub { context, options: GitHubArgs::default(), marker };
-    match post(&github, pr, &body) {
-        Ok(posted) => {
-            console.status(&describe_posted(posted, pr));
-            Ok(exit_code::OK)
+    let body = comment::fit(&comment::neutralize(without_marker), &marker, COMMENT_LIMIT, context.run_url().as_deref());
+    let repository = context.require_repository().map_err(Error::GitHubSetup)?;
+    context.require_token().map_err(Error::GitHubSetup)?;
+    let failed = |error: GitHubError| match error {
+        GitHubError::Setup(message) => Error::Usage(message),
+        error => Error::Publish(error.to_string()),
+    };
+    let client = Client::new(&context.api_url, context.token.as_ref(), RetryPolicy::default()).map_err(failed)?;
+    let requested = context.pull_request.as_ref().map(|pr| pr.number);
+    let pr = match &context.triggering_run {
+        Some(run) => match pull_request_of_run(&client, repository, run, requested, console).map_err(failed)? {
+            Some(pr) => pr,
+            None => return Ok(exit_code::OK),
+        },
+        None => requested.ok_or_else(|| {
+            Error::Usage(
+                "no pull request: pass --pr N (the fork setup reads it from the uploaded pr-number)".to_owned(),
+            )
+        })?,
+    };
+    let posted = post_with(&client, repository, &args.connection, pr, &marker, &body).map_err(failed)?;
+    console.status(&describe_posted(posted, pr));
+    Ok(exit_code::OK)
+}
+
+/// The body file, refused when it is larger than any body perf-gate writes or not UTF-8.
+fn read_body(path: &Path) -> Result<String, Error> {
+    use std::io::Read;
+    let input = |message: String| Error::Input { path: path.to_owned(), message };
+    let file = std::fs::File::open(path).map_err(|e| input(format!("cannot read the comment body: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BODY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| input(format!("cannot read the comment body: {e}")))?;
+    if bytes.len() as u64 > MAX_BODY_BYTES {
+        return Err(input(format!(
+            "the comment body is larger than {MAX_BODY_BYTES} bytes, which no gate run writes; refusing to post it"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| input("the comment body is not UTF-8 text; refusing to post it".to_owned()))
+}
+
+/// The pull request a `workflow_run` job may comment on: `requested` when its head is what
+/// `run` built, else the one open pull request that is. `None` when the pull request has moved
+/// on since (the newer run will comment); an error when it is someone else's.
+fn pull_request_of_run(
+    client: &Client,
+    repository: &Repository,
+    run: &TriggeringRun,
+    requested: Option<u64>,
+    console: &Console,
+) -> Result<Option<u64>, GitHubError> {
+    let refuse = |why: String| {
+        GitHubError::Setup(format!(
+            "refusing to comment: {why}; a comment goes only to the pull request whose head the triggering run built"
+        ))
+    };
+    let Some(number) = requested else {
+        return match pull::find_for_run(client, repository, run)?.as_slice() {
+            [number] => Ok(Some(*number)),
+            [] => {
+                Err(refuse(format!("no open pull request of {repository} has run {}'s head {}", run.id, run.head_sha)))
+            }
+            several => Err(refuse(format!(
+                "{} open pull requests have run {}'s head ({}); pass --pr N",
+                several.len(),
+                run.id,
+                several.iter().map(|n| format!("#{n}")).collect::<Vec<_>>().join(", ")
+            ))),
+        };
+    };
+    match pull::bind(&pull::fetch(client, repository, number)?, run) {
+        Binding::Matches => Ok(Some(number)),
+        Binding::MovedOn { now } => {
+            console.warn(&format!(
+                "not commenting on #{number}: its head moved on to {now} after run {} built {}; the run of the new head comments",
+                run.id, run.head_sha
+            ));
+            Ok(None)
         }
-        Err(GitHubError::Setup(message)) => Err(Error::Usage(message)),
-        Err(error) => Err(Error::Publish(error.to_string())),
+        Binding::Foreign(why) => Err(refuse(format!("#{number} is not the pull request run {} built: {why}", run.id))),
     }
 }
 
-/// The perf-gate marker a body ends with, if any.
-fn trailing_marker(text: &str) -> Option<String> {
+/// The id of the perf-gate marker a body ends with, sanitised (it is only ever shown).
+fn trailing_marker_id(text: &str) -> Option<String> {
     let trimmed = text.trim_end();
     let start = trimmed.rfind("<!-- cargo-perf-gate:")?;
-    let marker = &trimmed[start..];
-    (marker.ends_with("-->") && !marker.contains('\n')).then(|| marker.to_owned())
+    let id = trimmed[start + "<!-- cargo-perf-gate:".len()..].strip_suffix("-->")?;
+    (!id.contains('\n')).then(|| comment::sanitize_id(id.trim()))
 }

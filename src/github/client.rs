@@ -310,7 +310,10 @@ mod tests {
         let error = client.get_json::<serde_json::Value>("listing", "http://api.github.com/page2").unwrap_err();
         assert!(error.to_string().contains("refusing to follow a link to http://api.github.com"), "{error}");
         // The same origin in other letters is the same origin; nothing is sent for this test.
-        assert_eq!(origin(&"HTTPS://API.github.com/x".parse().unwrap()), origin(&"https://api.github.com".parse().unwrap()));
+        assert_eq!(
+            origin(&"HTTPS://API.github.com/x".parse().unwrap()),
+            origin(&"https://api.github.com".parse().unwrap())
+        );
     }
 
     #[test]

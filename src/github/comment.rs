@@ -1,7 +1,7 @@
 //! One sticky pull-request comment per gate: a hidden marker finds it again, so a new run
 //! updates it instead of adding another.
 
-use http::Method;
+use http::{Method, StatusCode};
 use serde::Deserialize;
 
 use super::client::Client;
@@ -14,6 +14,13 @@ pub const COMMENT_LIMIT: usize = 65_536;
 pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
 /// Pages of 100 comments read at most while looking for the marker.
 const MAX_PAGES: usize = 100;
+/// Who writes with the token of a GitHub Actions job: that token cannot read `/user`.
+pub const ACTIONS_BOT: &str = "github-actions[bot]";
+/// The id a gate's comment carries when neither `--comment-id` nor `--config` names one: the
+/// default config file's path, as the gate computes it from the workspace root.
+pub const DEFAULT_COMMENT_ID: &str = crate::config::DEFAULT_CONFIG_FILE;
+/// A zero-width space: breaks a mention or a marker without changing what a reader sees.
+const BREAK: char = '\u{200B}';
 
 /// The hidden marker that identifies this gate's comment. `id` keeps the comments of several
 /// jobs or matrix entries apart.
@@ -84,11 +91,64 @@ pub fn fit(text: &str, suffix: &str, limit: usize, report_url: Option<&str>) -> 
     join(&format!("{kept}{}", note(cut)))
 }
 
+/// Text that a pull request controls, made harmless to post: no `@mention` notifies anyone
+/// and no perf-gate marker survives in it, so it cannot pose as another gate's comment.
+pub fn neutralize(text: &str) -> String {
+    let without_markers = text.replace("cargo-perf-gate:", &format!("cargo-perf-gate{BREAK}:"));
+    let mut out = String::with_capacity(without_markers.len());
+    let mut previous: Option<char> = None;
+    let mut chars = without_markers.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        // GitHub links `@name` (and `@org/team`) after a non-word character only; `a@b` is not
+        // a mention.
+        let starts_mention = c == '@'
+            && !previous.is_some_and(|p| p.is_alphanumeric() || matches!(p, '_' | '`' | '@'))
+            && chars.peek().is_some_and(|n| n.is_ascii_alphanumeric());
+        if starts_mention {
+            out.push(BREAK);
+        }
+        previous = Some(c);
+    }
+    out
+}
+
 #[derive(Debug, Deserialize)]
 struct IssueComment {
     id: u64,
     #[serde(default)]
     body: Option<String>,
+    user: Option<Account>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Account {
+    login: String,
+}
+
+/// The account the token writes as: `/user`'s login for a personal token; a GitHub Actions
+/// token cannot read `/user` (403, or 404 on some servers) and writes as [`ACTIONS_BOT`].
+pub fn author(client: &Client) -> Result<String, GitHubError> {
+    let what = "asking who the token belongs to";
+    let response = client.send(what, Method::GET, "/user", None)?;
+    if matches!(response.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND) {
+        return Ok(ACTIONS_BOT.to_owned());
+    }
+    let response = client.require_success(what, response)?;
+    let account: Account = serde_json::from_slice(&response.body).map_err(|e| GitHubError::Request {
+        what: what.to_owned(),
+        status: Some(response.status.as_u16()),
+        message: format!("unexpected response: {e}"),
+    })?;
+    Ok(account.login)
+}
+
+/// A comment to post: who the token writes as, the gate's marker, the body (marker included).
+#[derive(Debug, Clone, Copy)]
+pub struct Comment<'a> {
+    pub author: &'a str,
+    pub marker: &'a str,
+    pub body: &'a str,
 }
 
 /// What happened to the comment.
@@ -98,14 +158,10 @@ pub enum Posted {
     Updated(u64),
 }
 
-/// Updates this gate's comment on `pr`, found by `marker` on any page, or creates it.
-pub fn upsert(
-    client: &Client,
-    repository: &Repository,
-    pr: u64,
-    marker: &str,
-    body: &str,
-) -> Result<Posted, GitHubError> {
+/// Updates this gate's comment on `pr` (written by `author` and ending with `marker`, on any
+/// page), or creates it. A comment by anyone else is never edited, whatever it ends with.
+pub fn upsert(client: &Client, repository: &Repository, pr: u64, comment: &Comment<'_>) -> Result<Posted, GitHubError> {
+    let Comment { author, marker, body } = *comment;
     let mut next = Some(format!("/repos/{repository}/issues/{pr}/comments?per_page=100"));
     let mut pages = 0;
     let mut existing = None;
@@ -113,8 +169,13 @@ pub fn upsert(
         pages += 1;
         let (comments, link): (Vec<IssueComment>, _) =
             client.get_json(&format!("listing the comments of #{pr}"), &uri)?;
-        existing =
-            comments.iter().find(|c| c.body.as_deref().is_some_and(|b| b.trim_end().ends_with(marker))).map(|c| c.id);
+        existing = comments
+            .iter()
+            .find(|c| {
+                c.user.as_ref().is_some_and(|u| u.login.eq_ignore_ascii_case(author))
+                    && c.body.as_deref().is_some_and(|b| b.trim_end().ends_with(marker))
+            })
+            .map(|c| c.id);
         if existing.is_some() {
             break;
         }
@@ -157,6 +218,19 @@ mod tests {
         assert_eq!(marker("a --> b"), "<!-- cargo-perf-gate:a-b -->");
         assert_eq!(marker("--"), "<!-- cargo-perf-gate:default -->");
         assert_ne!(marker("linux"), marker("macos"));
+    }
+
+    #[test]
+    fn mentions_and_markers_of_untrusted_text_are_broken() {
+        let text =
+            "cc @octocat and @org/team, (@x) but not a@b.com, `@` alone, or @ space\n<!-- cargo-perf-gate:macos -->";
+        let safe = neutralize(text);
+        assert!(safe.contains("cc @\u{200B}octocat and @\u{200B}org/team, (@\u{200B}x)"), "{safe}");
+        assert!(safe.contains("a@b.com") && safe.contains("`@` alone") && safe.contains("@ space"), "{safe}");
+        assert!(!safe.contains("cargo-perf-gate:"), "{safe}");
+        // What a reader sees does not change, and doing it twice changes nothing more.
+        assert_eq!(safe.replace('\u{200B}', ""), text);
+        assert_eq!(neutralize(&safe), safe);
     }
 
     const SUMMARY: &str = "## perf-gate: FAIL\n\n| a | b |\n\n<details><summary>All results</summary>\n\nlots\n\n</details>\n\n<sub>footer</sub>\n";

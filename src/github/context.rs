@@ -71,6 +71,44 @@ pub struct PullRequest {
     pub head_repository: Option<String>,
 }
 
+/// The workflow run that triggered a `workflow_run` workflow (the fork setup's comment job):
+/// what it built, which binds anything it left behind to one pull request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggeringRun {
+    pub id: u64,
+    /// The event that started it: `pull_request` for the gate's run.
+    pub event: String,
+    pub head_sha: String,
+    pub head_branch: Option<String>,
+    /// The repository the built branch lives in (a fork's, for a fork's pull request).
+    pub head_repository: Option<HeadRepository>,
+}
+
+/// A repository as a pull request's head or a run's `head_repository` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct HeadRepository {
+    pub id: Option<u64>,
+    pub full_name: Option<String>,
+}
+
+impl HeadRepository {
+    /// The same repository: by id when both have one (a rename keeps it), else by name.
+    pub fn same_as(&self, other: &HeadRepository) -> bool {
+        match (self.id, other.id) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.full_name.is_some() && self.full_name == other.full_name,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match (&self.full_name, self.id) {
+            (Some(name), _) => name.clone(),
+            (None, Some(id)) => format!("repository {id}"),
+            (None, None) => "an unknown repository".to_owned(),
+        }
+    }
+}
+
 /// Values given on the command line; each wins over the environment.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -91,6 +129,10 @@ pub struct Context {
     pub run_id: Option<String>,
     pub event_name: Option<String>,
     pub pull_request: Option<PullRequest>,
+    /// On a `workflow_run` event: the run that triggered this one.
+    pub triggering_run: Option<TriggeringRun>,
+    /// This run's workflow file (`.github/workflows/perf-gate.yml`), from `GITHUB_WORKFLOW_REF`.
+    pub workflow_path: Option<String>,
     pub token: Option<Token>,
     /// `GITHUB_STEP_SUMMARY`: the file a step appends its summary to.
     pub step_summary: Option<PathBuf>,
@@ -121,6 +163,21 @@ struct EventRef {
 #[derive(Deserialize)]
 struct EventRepo {
     full_name: Option<String>,
+}
+
+/// The parts of a `workflow_run` event payload perf-gate reads.
+#[derive(Deserialize)]
+struct WorkflowRunEvent {
+    workflow_run: Option<EventWorkflowRun>,
+}
+
+#[derive(Deserialize)]
+struct EventWorkflowRun {
+    id: Option<u64>,
+    event: Option<String>,
+    head_sha: Option<String>,
+    head_branch: Option<String>,
+    head_repository: Option<HeadRepository>,
 }
 
 impl Context {
@@ -155,13 +212,19 @@ impl Context {
             setup(format!("{}: {message}", if overrides.api_url.is_some() { "--api-url" } else { "GITHUB_API_URL" }))
         })?;
         let event_name = env("GITHUB_EVENT_NAME");
-        let from_event = match (&event_name, env("GITHUB_EVENT_PATH")) {
+        let event_file = |path: &str| {
+            read_file(path).map_err(|e| setup(format!("GITHUB_EVENT_PATH {path}: cannot read the event file: {e}")))
+        };
+        let (from_event, triggering_run) = match (event_name.as_deref(), env("GITHUB_EVENT_PATH")) {
             (Some(name), Some(path)) if name.starts_with("pull_request") => {
-                let text = read_file(&path)
-                    .map_err(|e| setup(format!("GITHUB_EVENT_PATH {path}: cannot read the event file: {e}")))?;
-                pull_request_of_event(&text).map_err(|message| setup(format!("GITHUB_EVENT_PATH {path}: {message}")))?
+                let event = pull_request_of_event(&event_file(&path)?);
+                (event.map_err(|message| setup(format!("GITHUB_EVENT_PATH {path}: {message}")))?, None)
             }
-            _ => None,
+            (Some("workflow_run"), Some(path)) => {
+                let run = triggering_run_of_event(&event_file(&path)?);
+                (None, Some(run.map_err(|message| setup(format!("GITHUB_EVENT_PATH {path}: {message}")))?))
+            }
+            _ => (None, None),
         };
         let pull_request = match (overrides.pull_request, from_event) {
             (Some(number), Some(event)) if event.number == number => Some(event),
@@ -176,6 +239,8 @@ impl Context {
             run_id: env("GITHUB_RUN_ID"),
             event_name,
             pull_request,
+            triggering_run,
+            workflow_path: env("GITHUB_WORKFLOW_REF").and_then(|r| workflow_path_of_ref(&r)),
             token: overrides.token.clone().or_else(|| env("GITHUB_TOKEN")).and_then(Token::new),
             step_summary: env("GITHUB_STEP_SUMMARY").map(PathBuf::from),
             step_outputs: env("GITHUB_OUTPUT").map(PathBuf::from),
@@ -214,6 +279,27 @@ fn check_url(url: &str) -> Result<(), String> {
         Ok(uri) if matches!(uri.scheme_str(), Some("http" | "https")) && uri.authority().is_some() => Ok(()),
         _ => Err(format!("`{url}` is not an http(s) URL, e.g. https://api.github.com or https://HOST/api/v3")),
     }
+}
+
+/// `.github/workflows/x.yml` of `owner/repo/.github/workflows/x.yml@refs/heads/main`.
+fn workflow_path_of_ref(workflow_ref: &str) -> Option<String> {
+    let path = workflow_ref.split('@').next()?;
+    let start = path.find(".github/")?;
+    Some(path[start..].to_owned())
+}
+
+fn triggering_run_of_event(text: &str) -> Result<TriggeringRun, String> {
+    let event: WorkflowRunEvent =
+        serde_json::from_str(text).map_err(|e| format!("not a GitHub workflow_run event payload: {e}"))?;
+    let run = event.workflow_run.ok_or("the workflow_run event names no workflow_run")?;
+    let missing = |field: &str| format!("the workflow_run event has no workflow_run.{field}");
+    Ok(TriggeringRun {
+        id: run.id.ok_or_else(|| missing("id"))?,
+        event: run.event.ok_or_else(|| missing("event"))?,
+        head_sha: run.head_sha.ok_or_else(|| missing("head_sha"))?,
+        head_branch: run.head_branch,
+        head_repository: run.head_repository,
+    })
 }
 
 fn pull_request_of_event(text: &str) -> Result<Option<PullRequest>, String> {
@@ -301,6 +387,39 @@ mod tests {
         assert!(ctx.run_url().is_none());
         assert!(ctx.require_token().unwrap_err().to_string().contains("--github-token"));
         assert!(ctx.require_repository().unwrap_err().to_string().contains("--repo"));
+    }
+
+    #[test]
+    fn a_workflow_run_event_names_the_run_that_triggered_it() {
+        let event = include_str!("../../tests/fixtures/github/workflow_run_event.json");
+        let vars: HashMap<String, String> = [
+            ("GITHUB_EVENT_NAME", "workflow_run"),
+            ("GITHUB_EVENT_PATH", "/run.json"),
+            ("GITHUB_WORKFLOW_REF", "octo-org/octo-repo/.github/workflows/perf-gate-comment.yml@refs/heads/main"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let ctx = Context::from_lookup(|name| vars.get(name).cloned(), &Overrides::default(), |_| Ok(event.to_owned()))
+            .unwrap();
+        let run = ctx.triggering_run.unwrap();
+        assert_eq!((run.id, run.event.as_str()), (30433642, "pull_request"));
+        assert_eq!(run.head_sha, "6dcb09b5b57875f334f61aebed695e2e4193db5e");
+        let head = run.head_repository.unwrap();
+        assert_eq!((head.id, head.full_name.as_deref()), (Some(1296269), Some("octocat/Hello-World")));
+        assert!(ctx.pull_request.is_none());
+        assert_eq!(ctx.workflow_path.as_deref(), Some(".github/workflows/perf-gate-comment.yml"));
+        let broken = Context::from_lookup(|name| vars.get(name).cloned(), &Overrides::default(), |_| Ok("{}".into()));
+        assert!(broken.unwrap_err().to_string().contains("names no workflow_run"));
+    }
+
+    #[test]
+    fn repositories_are_the_same_by_id_else_by_name() {
+        let repo = |id: Option<u64>, name: Option<&str>| HeadRepository { id, full_name: name.map(str::to_owned) };
+        assert!(repo(Some(1), Some("a/b")).same_as(&repo(Some(1), Some("a/renamed"))));
+        assert!(!repo(Some(1), Some("a/b")).same_as(&repo(Some(2), Some("a/b"))));
+        assert!(repo(None, Some("a/b")).same_as(&repo(Some(2), Some("a/b"))));
+        assert!(!repo(None, None).same_as(&repo(None, None)));
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod artifact;
 pub mod client;
 pub mod comment;
 pub mod context;
+pub mod pull;
 
 pub use context::{Context, Overrides, PullRequest, Repository, Token};
 
