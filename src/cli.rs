@@ -223,6 +223,10 @@ pub struct GitHubArgs {
     /// perf-gate-baseline].
     #[arg(long, value_name = "NAME")]
     pub artifact_name: Option<String>,
+    /// The workflow file whose runs upload the baseline artifact [default: the config's
+    /// `github.baseline_workflow`, else this run's workflow].
+    #[arg(long, value_name = "FILE")]
+    pub baseline_workflow: Option<String>,
     /// Fail (exit 2) when no baseline can be had, instead of skipping the regression check.
     #[arg(long)]
     pub require_baseline: bool,

@@ -302,11 +302,16 @@ pub struct GitHubSettings {
     /// Name of the workflow artifact that holds the main branch's `results.json`.
     #[serde(default = "default_artifact_name")]
     pub artifact_name: String,
+    /// The workflow file whose runs upload the baseline (`perf-gate.yml` or
+    /// `.github/workflows/perf-gate.yml`); an artifact of that name uploaded by any other
+    /// workflow is not taken. Default: the workflow of the run that fetches it.
+    #[serde(default)]
+    pub baseline_workflow: Option<String>,
 }
 
 impl Default for GitHubSettings {
     fn default() -> Self {
-        GitHubSettings { artifact_name: default_artifact_name() }
+        GitHubSettings { artifact_name: default_artifact_name(), baseline_workflow: None }
     }
 }
 
@@ -729,6 +734,12 @@ impl Config {
             .collect();
         if self.github.artifact_name.trim().is_empty() {
             return Err(invalid("github.artifact_name", "must not be empty".to_owned()));
+        }
+        if self.github.baseline_workflow.as_deref().is_some_and(|w| w.trim().is_empty() || w.contains('@')) {
+            return Err(invalid(
+                "github.baseline_workflow",
+                "must name a workflow file, e.g. perf-gate.yml or .github/workflows/perf-gate.yml (no @ref)".to_owned(),
+            ));
         }
         for (index, gate) in self.gates.iter().enumerate() {
             let invalid = |field: &str, message: String| ConfigProblem::Invalid {

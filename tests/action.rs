@@ -306,16 +306,7 @@ fn baseline_then_gate_run_like_on_github() {
             ("GITHUB_RUN_ID", "555".to_owned()),
             ("GITHUB_STEP_SUMMARY", temp.join("step-summary.md").display().to_string()),
         ];
-        for cargo_var in ["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
-            if let Ok(value) = std::env::var(cargo_var) {
-                env.push((cargo_var, value));
-            }
-        }
-        // cargo and rustup live under the real home when CARGO_HOME is not set.
-        if std::env::var("CARGO_HOME").is_err() {
-            env.push(("CARGO_HOME", format!("{}/.cargo", std::env::var("HOME").unwrap())));
-            env.push(("RUSTUP_HOME", format!("{}/.rustup", std::env::var("HOME").unwrap())));
-        }
+        env.extend(cargo_env());
         env.extend(extra.iter().cloned());
         env
     };
@@ -363,6 +354,16 @@ fn baseline_then_gate_run_like_on_github() {
         "GET",
         "/repos/octo-org/octo-repo/actions/artifacts/31/zip",
         ResponseTemplate::new(200).set_body_bytes(zip_with_results(&results)),
+        None,
+    );
+    // The run that uploaded it: a push to main of the workflow.
+    let mut run = github_json("workflow-run-list.full.json")["workflow_runs"][0].clone();
+    run["id"] = json!(900);
+    answer(
+        &api,
+        "GET",
+        "/repos/octo-org/octo-repo/actions/runs/900",
+        ResponseTemplate::new(200).set_body_json(run),
         None,
     );
     answer(

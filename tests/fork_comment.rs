@@ -58,15 +58,6 @@ fn pull_request(number: u64, sha: &str, repo: (u64, &str)) -> Value {
     pr
 }
 
-fn comment_by(id: u64, body: &str, login: &str, kind: &str) -> Value {
-    let mut entry = github_json("issue-comment-list.json")[0].clone();
-    entry["id"] = json!(id);
-    entry["body"] = json!(body);
-    entry["user"]["login"] = json!(login);
-    entry["user"]["type"] = json!(kind);
-    entry
-}
-
 fn writes(api: &MockServer) -> Vec<Request> {
     block_on(api.received_requests()).unwrap().into_iter().filter(|r| r.method.as_str() != "GET").collect()
 }

@@ -28,18 +28,29 @@ fn artifact(id: u64, created_at: &str, branch: &str, head_repository_id: u64, ex
     entry
 }
 
+/// GitHub's documented workflow run, as run `id` of workflow file `path` triggered by `event`.
+fn run_of(id: u64, path: &str, event: &str) -> Value {
+    let mut run = github_json("workflow-run-list.full.json")["workflow_runs"][0].clone();
+    run["id"] = json!(id);
+    run["path"] = json!(path);
+    run["event"] = json!(event);
+    run["head_branch"] = json!("main");
+    run
+}
+
+/// Answers `GET .../actions/runs/{id}` on `api` under `base` for each run.
+fn runs(api: &MockServer, base: &str, runs: &[(u64, &str, &str)]) {
+    for (id, path, event) in runs {
+        answer(api, "GET", &format!("{base}/actions/runs/{id}"), ok_json(200, run_of(*id, path, event)), None);
+    }
+}
+
+/// The gate's own workflow, as `GITHUB_WORKFLOW_REF` names it in `gate`.
+const WORKFLOW: &str = ".github/workflows/perf-gate.yml";
+
 /// A comment of GitHub's documented list, written by the Actions token's bot.
 fn comment(id: u64, body: &str) -> Value {
     comment_by(id, body, "github-actions[bot]", "Bot")
-}
-
-fn comment_by(id: u64, body: &str, login: &str, kind: &str) -> Value {
-    let mut entry = github_json("issue-comment-list.json")[0].clone();
-    entry["id"] = json!(id);
-    entry["body"] = json!(body);
-    entry["user"]["login"] = json!(login);
-    entry["user"]["type"] = json!(kind);
-    entry
 }
 
 /// The fixture's `main` and `pr` runs collected into `temp`.
@@ -66,6 +77,7 @@ fn gate_with_config(temp: &Path, pr: &Path, api: &str, baseline: &str, config: &
         .env("GITHUB_API_URL", api)
         .env("GITHUB_SERVER_URL", "https://github.example")
         .env("GITHUB_RUN_ID", "777")
+        .env("GITHUB_WORKFLOW_REF", format!("{REPO}/{WORKFLOW}@refs/pull/{PR}/merge"))
         .env("GITHUB_EVENT_NAME", "pull_request")
         .env("GITHUB_EVENT_PATH", fixture("github/pull_request_event.min.json"))
         .env("GITHUB_STEP_SUMMARY", temp.join("step-summary.md"))
@@ -119,6 +131,9 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
             // A fork's branch named main, newer: must never become the baseline.
             artifact(3, "2026-11-25T10:00:00Z", "main", 4242, false),
             artifact(4, "2026-11-26T10:00:00Z", "main", 1296269, true),
+            // Newer, from main, but uploaded by another workflow, and by a run a comment started.
+            artifact(5, "2026-11-27T10:00:00Z", "main", 1296269, false),
+            artifact(6, "2026-11-28T10:00:00Z", "main", 1296269, false),
         ]
     });
     block_on(
@@ -128,6 +143,12 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
             .respond_with(ok_json(200, listed))
             .expect(1)
             .mount(&api),
+    );
+    let at_main = format!("{WORKFLOW}@main");
+    runs(
+        &api,
+        &base,
+        &[(1002, &at_main, "push"), (1005, ".github/workflows/other.yml", "push"), (1006, WORKFLOW, "issue_comment")],
     );
     // The download redirects to another origin, as GitHub's signed blob URLs do.
     let redirect = ResponseTemplate::new(302).insert_header("location", format!("{}/blob/2", blobs.uri()));
@@ -222,6 +243,7 @@ fn an_expired_artifact_skips_the_regression_check_and_says_why() {
     let api = block_on(MockServer::start());
     let listed = json!({"total_count": 1, "artifacts": [artifact(5, "2026-11-20T10:00:00Z", "main", 1296269, false)]});
     answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
+    runs(&api, &format!("/repos/{REPO}"), &[(1005, WORKFLOW, "schedule")]);
     // Expired between listing and download: GitHub answers 410 with a JSON body.
     let gone =
         ok_json(410, json!({"message": "Artifact has expired", "documentation_url": "https://docs.github.com/rest"}));
@@ -243,6 +265,35 @@ fn an_expired_artifact_skips_the_regression_check_and_says_why() {
     let required = gate(temp.path(), &pr, &api.uri(), "main").arg("--require-baseline").output().unwrap();
     assert_eq!(required.status.code(), Some(2));
     assert!(stderr(&required).contains("no usable baseline (--require-baseline)"), "{}", stderr(&required));
+}
+
+#[test]
+fn an_artifact_another_workflow_uploaded_is_never_the_baseline() {
+    let temp = tempfile::tempdir().unwrap();
+    let (main, pr) = main_and_pr(temp.path());
+    let api = block_on(MockServer::start());
+    let listed = json!({"total_count": 1, "artifacts": [artifact(8, "2026-11-20T10:00:00Z", "main", 1296269, false)]});
+    answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
+    // Any workflow on main may upload an artifact of that name: this one is not the gate's.
+    runs(&api, &format!("/repos/{REPO}"), &[(1008, ".github/workflows/nightly-experiments.yml@main", "push")]);
+    let zip = ResponseTemplate::new(200).set_body_bytes(zip_with_results(&main));
+    answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts/8/zip"), zip, None);
+    let output = gate(temp.path(), &pr, &api.uri(), "main").arg("--no-comment").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(temp.path().join("out/report.json")).unwrap()).unwrap();
+    let skipped = report["comparison_skipped"].as_str().unwrap();
+    assert!(
+        skipped.contains("artifact 8: run 1008 is of workflow `.github/workflows/nightly-experiments.yml`, not `.github/workflows/perf-gate.yml`"),
+        "{skipped}"
+    );
+    // Named explicitly, that workflow is the baseline's.
+    let named = gate(temp.path(), &pr, &api.uri(), "main")
+        .args(["--no-comment", "--baseline-workflow", "nightly-experiments.yml"])
+        .output()
+        .unwrap();
+    assert_eq!(named.status.code(), Some(1), "the regression against it decides: {}", stderr(&named));
+    assert!(stderr(&named).contains("Baseline: artifact perf-gate-baseline (id 8) of run 1008 on main"));
 }
 
 #[test]

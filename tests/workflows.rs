@@ -530,18 +530,7 @@ fn base_env(temp: &Path, api: &str) -> Vec<(&'static str, String)> {
         // Only the payload builds (if anything does): its own target dir, in the temp dir.
         ("CARGO_TARGET_DIR", temp.join("cargo-target").display().to_string()),
     ];
-    for name in ["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
-        if let Ok(value) = std::env::var(name) {
-            env.push((name, value));
-        }
-    }
-    // cargo and rustup live under the real home when CARGO_HOME is not set.
-    if std::env::var("CARGO_HOME").is_err() {
-        env.push(("CARGO_HOME", format!("{}/.cargo", std::env::var("HOME").unwrap())));
-        if std::env::var("RUSTUP_HOME").is_err() {
-            env.push(("RUSTUP_HOME", format!("{}/.rustup", std::env::var("HOME").unwrap())));
-        }
-    }
+    env.extend(cargo_env());
     env
 }
 

@@ -116,25 +116,27 @@ pub fn load_baseline(
         }
         None => value.to_owned(),
     };
+    let expected_workflow = github
+        .options
+        .baseline_workflow
+        .as_deref()
+        .or(config.github.baseline_workflow.as_deref())
+        .or(github.context.workflow_path.as_deref());
     console.status(&format!("Fetching the baseline: newest `{artifact_name}` artifact from branch `{branch}`"));
     let fetched = github.context.require_repository().map_err(Unavailable::from).and_then(|repository| {
         let client = github.client()?;
-        artifact::fetch_baseline(&client, repository, artifact_name, &branch)
+        artifact::fetch_baseline(&client, repository, artifact_name, &branch, expected_workflow)
     });
     match fetched {
         Ok(fetched) => {
             let artifact = &fetched.artifact;
-            let run = artifact.workflow_run.as_ref();
-            let run_id = run.and_then(|r| r.id);
-            let source = match run_id {
-                Some(run_id) => format!("artifact {} (id {}) of run {run_id} on {branch}", artifact.name, artifact.id),
-                None => format!("artifact {} (id {}) on {branch}", artifact.name, artifact.id),
-            };
-            let url = run_id.zip(github.context.repository.as_ref()).map(|(run_id, repository)| {
+            let run_id = fetched.run.id;
+            let source = format!("artifact {} (id {}) of run {run_id} on {branch}", artifact.name, artifact.id);
+            let url = github.context.repository.as_ref().map(|repository| {
                 format!("{}/{repository}/actions/runs/{run_id}", github.context.server_url.trim_end_matches('/'))
             });
             let age_seconds = artifact.created_at.as_deref().and_then(age_seconds);
-            console.status(&format!("Baseline: {source}"));
+            console.status(&format!("Baseline: {source} ({}, {})", fetched.run.workflow(), fetched.run.event));
             Ok(Baseline {
                 results: Some(fetched.results),
                 origin: Some(Origin { source, url, age_seconds }),

@@ -6,7 +6,7 @@ use std::io::Read;
 use http::{Method, StatusCode};
 use serde::Deserialize;
 
-use super::client::Client;
+use super::client::{encode_query, Client};
 use super::context::Repository;
 use super::GitHubError;
 use crate::model::Results;
@@ -17,6 +17,8 @@ pub const RESULTS_FILE_NAME: &str = "results.json";
 pub const MAX_RESULTS_BYTES: u64 = 256 * 1024 * 1024;
 /// Pages of 100 artifacts read at most while looking for the newest usable one.
 const MAX_PAGES: usize = 50;
+/// Runs looked up at most while looking for the newest artifact of a trusted run.
+const MAX_RUN_LOOKUPS: usize = 20;
 
 /// An artifact as `GET /repos/{o}/{r}/actions/artifacts` lists it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -44,17 +46,10 @@ struct ArtifactPage {
     artifacts: Vec<Artifact>,
 }
 
-/// The artifact chosen, or why none could be.
-#[derive(Debug, PartialEq)]
-pub enum Choice<'a> {
-    Chosen(&'a Artifact),
-    /// One line saying what was found and why none of it serves.
-    NoneUsable(String),
-}
-
-/// The newest unexpired artifact named `name` whose run built `branch` of this repository.
-/// A fork's branch of the same name is never taken: its run's head repository differs.
-pub fn choose<'a>(artifacts: &'a [Artifact], name: &str, branch: &str) -> Choice<'a> {
+/// The artifacts that may serve as the baseline, newest first: named `name`, unexpired, from a
+/// run that built `branch` of this repository (a fork's branch of the same name never counts:
+/// its run's head repository differs). One line saying why when none may.
+pub fn candidates<'a>(artifacts: &'a [Artifact], name: &str, branch: &str) -> Result<Vec<&'a Artifact>, String> {
     let named: Vec<&Artifact> = artifacts.iter().filter(|a| a.name == name).collect();
     let on_branch: Vec<&Artifact> = named
         .iter()
@@ -70,11 +65,12 @@ pub fn choose<'a>(artifacts: &'a [Artifact], name: &str, branch: &str) -> Choice
                 .is_some_and(|r| r.head_repository_id.is_some() && r.head_repository_id == r.repository_id)
         })
         .collect();
-    let live: Vec<&Artifact> = own.iter().copied().filter(|a| !a.expired).collect();
-    if let Some(newest) = live.iter().copied().max_by(|a, b| created(a).cmp(&created(b)).then(a.id.cmp(&b.id))) {
-        return Choice::Chosen(newest);
+    let mut live: Vec<&Artifact> = own.iter().copied().filter(|a| !a.expired).collect();
+    if !live.is_empty() {
+        live.sort_by(|a, b| created(b).cmp(&created(a)).then(b.id.cmp(&a.id)));
+        return Ok(live);
     }
-    Choice::NoneUsable(if named.is_empty() {
+    Err(if named.is_empty() {
         format!("no artifact named `{name}` in the repository (has a push to `{branch}` uploaded one yet?)")
     } else if on_branch.is_empty() {
         format!("{} artifact(s) named `{name}`, none from a run on branch `{branch}`", named.len())
@@ -88,6 +84,50 @@ pub fn choose<'a>(artifacts: &'a [Artifact], name: &str, branch: &str) -> Choice
             "every artifact named `{name}` from branch `{branch}` has expired (raise `retention-days` of the baseline upload)"
         )
     })
+}
+
+/// A workflow run as `GET /repos/{o}/{r}/actions/runs/{id}` returns it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct WorkflowRun {
+    pub id: u64,
+    /// The workflow file, `.github/workflows/x.yml`, sometimes followed by `@ref`.
+    pub path: Option<String>,
+    /// What triggered it: `push`, `schedule`, `pull_request`, `issue_comment`, ...
+    pub event: String,
+}
+
+impl WorkflowRun {
+    /// The workflow file without an `@ref` suffix.
+    pub fn workflow(&self) -> &str {
+        self.path.as_deref().map_or("", |p| p.split('@').next().unwrap_or(p))
+    }
+}
+
+/// Events whose runs build the branch's own code as its maintainers pushed it. Another run on
+/// the branch (`issue_comment`, `workflow_run`, `pull_request_target`, ...) may have handled a
+/// pull request's code or files, and what it uploads is no baseline.
+pub const TRUSTED_EVENTS: &[&str] = &["push", "schedule", "workflow_dispatch"];
+
+/// Whether `run` may have produced the baseline: triggered by one of [`TRUSTED_EVENTS`], and of
+/// the `expected` workflow file when one is known (a bare file name matches it in any directory).
+pub fn check_producer(run: &WorkflowRun, expected: Option<&str>) -> Result<(), String> {
+    if !TRUSTED_EVENTS.contains(&run.event.as_str()) {
+        return Err(format!(
+            "run {} was triggered by `{}`; a baseline comes only from `push`, `schedule` or `workflow_dispatch` runs",
+            run.id, run.event
+        ));
+    }
+    let Some(expected) = expected.map(|e| e.trim_start_matches("./")) else { return Ok(()) };
+    let workflow = run.workflow();
+    let matches =
+        if expected.contains('/') { workflow == expected } else { workflow.rsplit('/').next() == Some(expected) };
+    if matches {
+        return Ok(());
+    }
+    Err(format!(
+        "run {} is of workflow `{workflow}`, not `{expected}` (if another workflow uploads the baseline, name it in `github.baseline_workflow` or --baseline-workflow)",
+        run.id
+    ))
 }
 
 /// Creation time as seconds since the epoch; unknown or unparsable sorts oldest.
@@ -153,6 +193,8 @@ pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> 
 pub struct Fetched {
     pub results: Results,
     pub artifact: Artifact,
+    /// The run that uploaded it.
+    pub run: WorkflowRun,
 }
 
 /// Why no baseline came from the artifacts; the gates still run.
@@ -166,17 +208,17 @@ pub enum Unavailable {
     Failed(#[from] GitHubError),
 }
 
-/// Lists the repository's artifacts named `name`, picks the newest usable one from `branch`,
-/// downloads it and reads its results file.
+/// Lists the repository's artifacts named `name`, picks the newest usable one from `branch`
+/// uploaded by a trusted run of the `expected_workflow`, downloads it and reads its results.
 pub fn fetch_baseline(
     client: &Client,
     repository: &Repository,
     name: &str,
     branch: &str,
+    expected_workflow: Option<&str>,
 ) -> Result<Fetched, Unavailable> {
     let mut artifacts = Vec::new();
-    let mut next =
-        Some(format!("/repos/{repository}/actions/artifacts?name={}&per_page=100", percent_encode_query(name)));
+    let mut next = Some(format!("/repos/{repository}/actions/artifacts?name={}&per_page=100", encode_query(name)));
     let mut pages = 0;
     while let Some(uri) = next.take() {
         pages += 1;
@@ -184,10 +226,8 @@ pub fn fetch_baseline(
         artifacts.extend(page.artifacts);
         next = link.filter(|_| pages < MAX_PAGES);
     }
-    let artifact = match choose(&artifacts, name, branch) {
-        Choice::Chosen(artifact) => artifact.clone(),
-        Choice::NoneUsable(reason) => return Err(Unavailable::NotFound(reason)),
-    };
+    let candidates = candidates(&artifacts, name, branch).map_err(Unavailable::NotFound)?;
+    let (artifact, run) = trusted_candidate(client, repository, &candidates, expected_workflow)?;
     let what = format!("downloading baseline artifact {} (`{}`)", artifact.id, artifact.name);
     let response =
         client.send(&what, Method::GET, &format!("/repos/{repository}/actions/artifacts/{}/zip", artifact.id), None)?;
@@ -203,17 +243,35 @@ pub fn fetch_baseline(
     let bytes = extract_results(&response.body, MAX_RESULTS_BYTES).map_err(invalid)?;
     let text = String::from_utf8(bytes).map_err(|_| invalid(format!("`{RESULTS_FILE_NAME}` is not UTF-8 text")))?;
     let results = Results::parse(&text).map_err(|message| invalid(format!("`{RESULTS_FILE_NAME}`: {message}")))?;
-    Ok(Fetched { results, artifact })
+    Ok(Fetched { results, artifact: artifact.clone(), run })
 }
 
-/// Artifact names are free text; keep the query string intact.
-fn percent_encode_query(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+/// The newest candidate whose run passes [`check_producer`], with that run.
+fn trusted_candidate<'a>(
+    client: &Client,
+    repository: &Repository,
+    candidates: &[&'a Artifact],
+    expected_workflow: Option<&str>,
+) -> Result<(&'a Artifact, WorkflowRun), Unavailable> {
+    let mut refused: Vec<(u64, String)> = Vec::new();
+    for artifact in candidates.iter().take(MAX_RUN_LOOKUPS) {
+        let Some(run_id) = artifact.workflow_run.as_ref().and_then(|r| r.id) else {
+            refused.push((artifact.id, "the run that uploaded it is not named".to_owned()));
+            continue;
+        };
+        let what = format!("reading run {run_id}, which uploaded artifact {}", artifact.id);
+        let (run, _): (WorkflowRun, _) =
+            client.get_json(&what, &format!("/repos/{repository}/actions/runs/{run_id}"))?;
+        match check_producer(&run, expected_workflow) {
+            Ok(()) => return Ok((artifact, run)),
+            Err(reason) => refused.push((artifact.id, reason)),
+        }
+    }
+    let (newest, why) = refused.first().cloned().unwrap_or_default();
+    Err(Unavailable::NotFound(format!(
+        "none of the {} newest artifact(s) on the branch was uploaded by a run that may produce the baseline; artifact {newest}: {why}",
+        refused.len()
+    )))
 }
 
 #[cfg(test)]
@@ -252,7 +310,7 @@ mod tests {
         let artifacts = listed();
         assert_eq!(artifacts.len(), 2);
         assert_eq!(artifacts[0].workflow_run.as_ref().unwrap().head_branch.as_deref(), Some("main"));
-        assert_eq!(choose(&artifacts, "Rails", "main"), Choice::Chosen(&artifacts[0]));
+        assert_eq!(candidates(&artifacts, "Rails", "main").unwrap(), vec![&artifacts[0]]);
     }
 
     #[test]
@@ -265,15 +323,14 @@ mod tests {
             artifact(5, "2026-06-01T00:00:00Z", "feature", 1, false),
             artifact(6, "2026-02-01T00:00:00Z", "main", 1, false),
         ];
-        assert_eq!(choose(&artifacts, "perf-gate-baseline", "main"), Choice::Chosen(&artifacts[1]));
+        let ids: Vec<u64> =
+            candidates(&artifacts, "perf-gate-baseline", "main").unwrap().iter().map(|a| a.id).collect();
+        assert_eq!(ids, [2, 6, 1], "newest first; no fork's, expired or other branch's");
     }
 
     #[test]
     fn each_reason_for_no_baseline_is_said() {
-        let reason = |artifacts: &[Artifact]| match choose(artifacts, "perf-gate-baseline", "main") {
-            Choice::NoneUsable(reason) => reason,
-            Choice::Chosen(a) => panic!("chose {a:?}"),
-        };
+        let reason = |artifacts: &[Artifact]| candidates(artifacts, "perf-gate-baseline", "main").unwrap_err();
         assert!(reason(&[]).contains("no artifact named `perf-gate-baseline`"));
         assert!(reason(&[artifact(1, "2026-01-01T00:00:00Z", "dev", 1, false)])
             .contains("none from a run on branch `main`"));
@@ -317,8 +374,28 @@ mod tests {
         assert!(error.contains("more than"), "{error}");
     }
 
+    const RUNS: &str = include_str!("../../tests/fixtures/github/workflow-run-list.full.json");
+
+    fn run(event: &str, path: &str) -> WorkflowRun {
+        WorkflowRun { id: 7, path: Some(path.to_owned()), event: event.to_owned() }
+    }
+
     #[test]
-    fn artifact_names_are_encoded_in_the_query() {
-        assert_eq!(percent_encode_query("perf gate&x"), "perf%20gate%26x");
+    fn only_trusted_runs_of_the_expected_workflow_produce_the_baseline() {
+        let runs: serde_json::Value = serde_json::from_str(RUNS).unwrap();
+        let documented: WorkflowRun = serde_json::from_value(runs["workflow_runs"][0].clone()).unwrap();
+        assert_eq!((documented.workflow(), documented.event.as_str()), (".github/workflows/build.yml", "push"));
+        assert_eq!(check_producer(&documented, None), Ok(()));
+        assert_eq!(check_producer(&documented, Some("build.yml")), Ok(()));
+        assert_eq!(check_producer(&documented, Some(".github/workflows/build.yml")), Ok(()));
+        let other = check_producer(&documented, Some(".github/workflows/perf-gate.yml")).unwrap_err();
+        assert!(other.contains("of workflow `.github/workflows/build.yml`, not `.github/workflows/perf-gate.yml`"));
+        for event in ["schedule", "workflow_dispatch"] {
+            assert_eq!(check_producer(&run(event, ".github/workflows/perf-gate.yml"), Some("perf-gate.yml")), Ok(()));
+        }
+        for event in ["issue_comment", "workflow_run", "pull_request_target", "pull_request"] {
+            let refused = check_producer(&run(event, ".github/workflows/perf-gate.yml"), Some("perf-gate.yml"));
+            assert!(refused.unwrap_err().contains(&format!("triggered by `{event}`")));
+        }
     }
 }

@@ -224,6 +224,18 @@ impl Client {
     }
 }
 
+/// Percent-encodes all but RFC 3986's unreserved characters, for a query string value (artifact
+/// names are free text; a branch may hold `&`, `#` or `+`).
+pub fn encode_query(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// `scheme://authority` of an absolute URI, lower-cased; `None` for a path.
 fn origin(uri: &http::Uri) -> Option<String> {
     let authority = uri.authority()?;
@@ -302,6 +314,12 @@ mod tests {
         let client = Client::new("http://127.0.0.1:9/api/v3", None, RetryPolicy::default()).unwrap();
         let error = client.get_json::<serde_json::Value>("listing", "https://elsewhere.example/page2").unwrap_err();
         assert!(error.to_string().contains("refusing to follow a link to https://elsewhere.example"), "{error}");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode_query("perf gate&x"), "perf%20gate%26x");
+        assert_eq!(encode_query("octo-cat:feature/a&b=c#d+e"), "octo-cat%3Afeature%2Fa%26b%3Dc%23d%2Be");
     }
 
     #[test]

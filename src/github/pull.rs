@@ -7,7 +7,7 @@
 
 use serde::Deserialize;
 
-use super::client::Client;
+use super::client::{encode_query, Client};
 use super::context::{HeadRepository, Repository, TriggeringRun};
 use super::GitHubError;
 
@@ -104,21 +104,10 @@ pub fn find_for_run(client: &Client, repository: &Repository, run: &TriggeringRu
     };
     let uri = format!(
         "/repos/{repository}/pulls?state=open&per_page=100&head={}",
-        encode_query_value(&format!("{owner}:{branch}"))
+        encode_query(&format!("{owner}:{branch}"))
     );
     let (prs, _): (Vec<PullRequest>, _) = client.get_json(&what, &uri)?;
     Ok(prs.iter().filter(|pr| bind(pr, run) == Binding::Matches).map(|pr| pr.number).collect())
-}
-
-/// Percent-encodes all but RFC 3986's unreserved characters (a branch may hold `&`, `#`, `+`).
-fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -169,10 +158,5 @@ mod tests {
         assert!(
             matches!(bind(&pr("aaa", "topic", Some(fork)), &push), Binding::Foreign(why) if why.contains("`push` run"))
         );
-    }
-
-    #[test]
-    fn query_values_are_percent_encoded() {
-        assert_eq!(encode_query_value("octo-cat:feature/a&b=c#d+e"), "octo-cat%3Afeature%2Fa%26b%3Dc%23d%2Be");
     }
 }

@@ -160,3 +160,33 @@ pub fn answer(
         None => mock.mount(server),
     });
 }
+
+/// The variables cargo and rustup need in an environment built from scratch: as set here, else
+/// their homes under the real home.
+pub fn cargo_env() -> Vec<(&'static str, String)> {
+    let mut env = Vec::new();
+    for name in ["CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
+        if let Ok(value) = std::env::var(name) {
+            env.push((name, value));
+        }
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    if std::env::var("CARGO_HOME").is_err() {
+        env.push(("CARGO_HOME", format!("{home}/.cargo")));
+    }
+    if std::env::var("RUSTUP_HOME").is_err() {
+        env.push(("RUSTUP_HOME", format!("{home}/.rustup")));
+    }
+    env
+}
+
+/// A comment of GitHub's documented list, re-aimed: its id, body, and author (`login`, `kind`
+/// `User` or `Bot`).
+pub fn comment_by(id: u64, body: &str, login: &str, kind: &str) -> serde_json::Value {
+    let mut entry = github_json("issue-comment-list.json")[0].clone();
+    entry["id"] = serde_json::json!(id);
+    entry["body"] = serde_json::json!(body);
+    entry["user"]["login"] = serde_json::json!(login);
+    entry["user"]["type"] = serde_json::json!(kind);
+    entry
+}
