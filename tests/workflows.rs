@@ -380,16 +380,7 @@ impl Job<'_> {
     }
 
     fn substitute(&self, text: &str) -> String {
-        let mut out = String::new();
-        let mut rest = text;
-        while let Some(start) = rest.find("${{") {
-            out.push_str(&rest[..start]);
-            let end = rest[start..].find("}}").unwrap() + start;
-            out.push_str(&self.lookup(rest[start + 3..end].trim()));
-            rest = &rest[end + 2..];
-        }
-        out.push_str(rest);
-        out
+        substitute_expressions(text, |expression| self.lookup(expression))
     }
 
     /// `if:` as these workflows write it: terms joined by `&&`, each `always()`, `X == 'v'`,

@@ -190,3 +190,17 @@ pub fn comment_by(id: u64, body: &str, login: &str, kind: &str) -> serde_json::V
     entry["user"]["type"] = serde_json::json!(kind);
     entry
 }
+
+/// `text` with every `${{ expression }}` replaced by `lookup(expression)`, as the runner does.
+pub fn substitute_expressions(text: &str, lookup: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").unwrap() + start;
+        out.push_str(&lookup(rest[start + 3..end].trim()));
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
