@@ -175,24 +175,7 @@ impl Runner {
     /// `X != 'v'`. Without `always()`, a step runs only while nothing failed.
     fn condition(&self, condition: Option<&str>) -> bool {
         let Some(condition) = condition else { return self.failed.is_none() };
-        let mut always = false;
-        let mut holds = true;
-        for term in condition.split("&&").map(str::trim) {
-            if term == "always()" {
-                always = true;
-                continue;
-            }
-            let (left, negate, right) = match term.split_once("==") {
-                Some((l, r)) => (l, false, r),
-                None => {
-                    let (l, r) = term.split_once("!=").unwrap_or_else(|| panic!("condition `{term}` not modelled"));
-                    (l, true, r)
-                }
-            };
-            let literal = right.trim().trim_matches('\'');
-            holds &= (self.lookup(left.trim()) == literal) != negate;
-        }
-        holds && (always || self.failed.is_none())
+        evaluate_condition(condition, self.failed.is_some(), |left| self.lookup(left))
     }
 
     fn run_steps(&mut self) {

@@ -387,23 +387,8 @@ impl Job<'_> {
     /// `X != 'v'`, or `hashFiles('p') != ''` (which, like the runner's, sees only the
     /// workspace).
     fn condition(&self, condition: &str, failed: bool) -> bool {
-        let condition = condition.trim().trim_start_matches("${{").trim_end_matches("}}");
-        let mut always = false;
-        let mut holds = true;
-        for term in condition.split("&&").map(str::trim) {
-            if term == "always()" {
-                always = true;
-                continue;
-            }
-            let (left, negate, right) = match term.split_once("==") {
-                Some((l, r)) => (l.trim(), false, r),
-                None => {
-                    let (l, r) = term.split_once("!=").unwrap_or_else(|| panic!("condition `{term}` not modelled"));
-                    (l.trim(), true, r)
-                }
-            };
-            let literal = right.trim().trim_matches('\'');
-            let value = match left.strip_prefix("hashFiles('").and_then(|l| l.strip_suffix("')")) {
+        evaluate_condition(condition, failed, |left| {
+            match left.strip_prefix("hashFiles('").and_then(|l| l.strip_suffix("')")) {
                 Some(pattern) => {
                     assert!(!pattern.contains('*'), "hashFiles pattern `{pattern}` not modelled");
                     if self.workspace.join(pattern).is_file() {
@@ -413,10 +398,8 @@ impl Job<'_> {
                     }
                 }
                 None => self.lookup(left),
-            };
-            holds &= (value == literal) != negate;
-        }
-        holds && (always || !failed)
+            }
+        })
     }
 
     /// Runs `job`'s steps, with `artifact` (file name, contents) as the pull request's run's

@@ -204,3 +204,27 @@ pub fn substitute_expressions(text: &str, lookup: impl Fn(&str) -> String) -> St
     out.push_str(rest);
     out
 }
+
+/// An `if:` as these workflows write it: terms joined by `&&`, each `always()`, `X == 'v'` or
+/// `X != 'v'`, with `value_of` giving X. Without `always()` it holds only while nothing `failed`.
+pub fn evaluate_condition(condition: &str, failed: bool, value_of: impl Fn(&str) -> String) -> bool {
+    let condition = condition.trim().trim_start_matches("${{").trim_end_matches("}}");
+    let mut always = false;
+    let mut holds = true;
+    for term in condition.split("&&").map(str::trim) {
+        if term == "always()" {
+            always = true;
+            continue;
+        }
+        let (left, negate, right) = match term.split_once("==") {
+            Some((l, r)) => (l, false, r),
+            None => {
+                let (l, r) = term.split_once("!=").unwrap_or_else(|| panic!("condition `{term}` not modelled"));
+                (l, true, r)
+            }
+        };
+        let literal = right.trim().trim_matches('\'');
+        holds &= (value_of(left.trim()) == literal) != negate;
+    }
+    holds && (always || !failed)
+}
