@@ -471,7 +471,7 @@ fn nothing_a_pull_request_names_is_obeyed_as_a_workflow_command() {
     let config = temp.path().join("hostile-config.json");
     let gates = std::fs::read_to_string(fixture("configs/gates.json"))
         .unwrap()
-        .replace("Checksum under 1 ms", r"Checksum\n##[error]forged gate ##[add-mask]ms")
+        .replace("Checksum under 1 ms", r"Checksum\n##[error]forged gate ##[add-mask]ms\u001b]0;title\u0007")
         .replace("Distinct p95 under 1 ns", r"::warning::forged at the start");
     std::fs::write(&config, gates).unwrap();
     let api = block_on(MockServer::start());
@@ -484,6 +484,8 @@ fn nothing_a_pull_request_names_is_obeyed_as_a_workflow_command() {
     for printed in ["##[error]forged gate ##[add-mask]ms", "\n::set-output name=verdict::pass", "::warning::forged"] {
         assert!(out.contains(printed), "the hostile names are printed as they are: {out}");
     }
+    // Nor does any of it reach a terminal as an escape sequence.
+    assert!(!out.contains('\u{1b}') && out.contains(r"\u{1b}]0;title\u{7}"), "{out}");
     let obeyed_out = obeyed_commands(&out);
     assert!(!obeyed_out.is_empty(), "perf-gate's own annotations still reach the runner:\n{out}");
     for command in &obeyed_out {

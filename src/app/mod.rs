@@ -71,13 +71,13 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             let mut message = error.to_string();
-            eprintln!("error: {message}");
+            eprintln!("error: {}", render::terminal_safe(&message));
             let mut source = std::error::Error::source(&error);
             while let Some(cause) = source {
                 // Most messages already end with their cause; repeating it adds nothing.
                 let cause_text = cause.to_string();
                 if !message.contains(&cause_text) {
-                    eprintln!("  caused by: {cause_text}");
+                    eprintln!("  caused by: {}", render::terminal_safe(&cause_text));
                     message = cause_text;
                 }
                 source = cause.source();
@@ -97,12 +97,12 @@ struct Console {
 impl Console {
     fn status(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{message}");
+            eprintln!("{}", render::terminal_safe(message));
         }
     }
 
     fn warn(&self, message: &str) {
-        eprintln!("warning: {message}");
+        eprintln!("warning: {}", render::terminal_safe(message));
     }
 }
 

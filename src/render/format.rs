@@ -336,6 +336,14 @@ pub fn html_with_code_spans(text: &str) -> String {
     out
 }
 
+/// Control characters other than line breaks and tabs shown as `\u{1b}`: an id or message the
+/// pull request chose cannot drive the reader's terminal (colours, titles, the clipboard).
+pub fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
+}
+
 /// `text` left-aligned in `width` characters, for terminal columns.
 pub fn pad_right(text: &str, width: usize) -> String {
     let fill = width.saturating_sub(text.chars().count());
@@ -456,6 +464,12 @@ mod tests {
         assert_eq!(measurement(118_643_370.0, "bytes"), "113 MiB");
         assert_eq!(measurement(512.0, "bytes"), "512 B");
         assert_eq!(gate_threshold(150_000_000.0, "bytes"), "150000000 bytes");
+    }
+
+    #[test]
+    fn terminal_text_cannot_carry_escape_sequences() {
+        let hostile = "bench\u{1b}]52;c;cGF5bG9hZA==\u{7}\r\u{1b}[2Jend\n\tnext";
+        assert_eq!(terminal_safe(hostile), "bench\\u{1b}]52;c;cGF5bG9hZA==\\u{7}\\u{d}\\u{1b}[2Jend\n\tnext");
     }
 
     #[test]

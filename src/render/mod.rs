@@ -13,6 +13,7 @@ mod view;
 mod snapshot_tests;
 
 pub use chart::{ChangeScale, Dot, IntervalMark, Mark, Plot, PlotRow, Tick};
+pub use format::terminal_safe;
 pub use templates::{annotations, html, json, markdown, terminal, RenderError};
 pub use view::{
     view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, SuiteShiftView,

@@ -40,13 +40,13 @@ pub fn html(view: &View) -> Result<String, RenderError> {
 
 /// The plain-text summary printed to stdout: aligned columns, no colour codes.
 pub fn terminal(view: &View) -> Result<String, RenderError> {
-    render(TERMINAL, view)
+    render(TERMINAL, view).map(|text| format::terminal_safe(&text))
 }
 
 /// GitHub Actions workflow commands (`::error`, `::warning`, `::notice`) for the failed gates,
 /// the regressions, a suite shift and a skipped comparison; empty when there is nothing to say.
 pub fn annotations(view: &View) -> Result<String, RenderError> {
-    render(ANNOTATIONS, view)
+    render(ANNOTATIONS, view).map(|text| format::terminal_safe(&text))
 }
 
 /// `report.json`: the report as pretty JSON, with a trailing newline.
