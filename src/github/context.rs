@@ -224,6 +224,12 @@ impl Context {
                 let run = triggering_run_of_event(&event_file(&path)?);
                 (None, Some(run.map_err(|message| setup(format!("GITHUB_EVENT_PATH {path}: {message}")))?))
             }
+            // What a workflow_run job may post is bound to its event: never go on without it.
+            (Some("workflow_run"), None) => {
+                return Err(setup(
+                    "GITHUB_EVENT_NAME is workflow_run but GITHUB_EVENT_PATH is not set: the triggering run cannot be checked".to_owned(),
+                ))
+            }
             _ => (None, None),
         };
         let pull_request = match (overrides.pull_request, from_event) {
@@ -411,6 +417,9 @@ mod tests {
         assert_eq!(ctx.workflow_path.as_deref(), Some(".github/workflows/perf-gate-comment.yml"));
         let broken = Context::from_lookup(|name| vars.get(name).cloned(), &Overrides::default(), |_| Ok("{}".into()));
         assert!(broken.unwrap_err().to_string().contains("names no workflow_run"));
+        let no_file = |name: &str| (name == "GITHUB_EVENT_NAME").then(|| "workflow_run".to_owned());
+        let missing = Context::from_lookup(no_file, &Overrides::default(), |_| Ok(event.to_owned()));
+        assert!(missing.unwrap_err().to_string().contains("GITHUB_EVENT_PATH is not set"));
     }
 
     #[test]
