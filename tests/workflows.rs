@@ -295,6 +295,24 @@ fn fork_comment_workflows_never_let_the_artifact_choose_what_runs() {
     assert!(found.is_empty(), "{} violation(s):\n{}", found.len(), found.join("\n"));
 }
 
+/// A gate job runs the pull request's code: a checkout that persists the job's token in
+/// `.git/config` hands it to that code. Every documented and shipped checkout keeps none.
+#[test]
+fn no_checkout_leaves_the_token_in_git_config() {
+    let mut persisting = Vec::new();
+    for workflow in workflows() {
+        for (job_name, job) in jobs(&workflow.yaml) {
+            for (index, step) in steps(job).iter().enumerate() {
+                let keeps_none = step["with"]["persist-credentials"].as_bool() == Some(false);
+                if uses(step).starts_with("actions/checkout@") && !keeps_none {
+                    persisting.push(format!("{}: job `{job_name}`, step {}", workflow.origin, describe(index, step)));
+                }
+            }
+        }
+    }
+    assert!(persisting.is_empty(), "checkouts without `persist-credentials: false`:\n{}", persisting.join("\n"));
+}
+
 #[test]
 fn the_rules_catch_each_unsafe_shape() {
     let check = |yaml: &str| {
