@@ -116,6 +116,18 @@ pub fn load_baseline(
         }
         None => value.to_owned(),
     };
+    fetch_artifact_baseline(github, config, artifact_name, &branch, console)
+}
+
+/// The newest usable baseline artifact of `branch`, or why there is none (an error only with
+/// `--require-baseline`).
+fn fetch_artifact_baseline(
+    github: &GitHub,
+    config: &Config,
+    artifact_name: &str,
+    branch: &str,
+    console: &Console,
+) -> Result<Baseline, Error> {
     let expected_workflow = github
         .options
         .baseline_workflow
@@ -125,7 +137,7 @@ pub fn load_baseline(
     console.status(&format!("Fetching the baseline: newest `{artifact_name}` artifact from branch `{branch}`"));
     let fetched = github.context.require_repository().map_err(Unavailable::from).and_then(|repository| {
         let client = github.client()?;
-        artifact::fetch_baseline(&client, repository, artifact_name, &branch, expected_workflow)
+        artifact::fetch_baseline(&client, repository, artifact_name, branch, expected_workflow)
     });
     match fetched {
         Ok(fetched) => {
