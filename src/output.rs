@@ -4,6 +4,7 @@
 //! is atomic on POSIX file systems: an interrupted run leaves the old file or the new one.
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -29,7 +30,17 @@ impl Staged {
         let error = |source| WriteError { path: path.to_owned(), source };
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(error)?;
-        let mut file = tempfile::Builder::new().prefix(".perf-gate-").tempfile_in(dir).map_err(error)?;
+        // The temporary file's mode survives the rename: a new file gets what any program's
+        // would, 0666 less the umask (which the kernel applies), not tempfile's private 0600; a
+        // replaced file keeps the mode it had.
+        let mut file = tempfile::Builder::new()
+            .prefix(".perf-gate-")
+            .permissions(std::fs::Permissions::from_mode(0o666))
+            .tempfile_in(dir)
+            .map_err(error)?;
+        if let Ok(existing) = std::fs::metadata(path) {
+            file.as_file().set_permissions(existing.permissions()).map_err(error)?;
+        }
         file.write_all(contents).map_err(error)?;
         file.as_file().sync_all().map_err(error)?;
         self.files.push((file, path.to_owned()));

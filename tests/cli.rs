@@ -395,3 +395,49 @@ fn run_with_a_baseline_file_checks_for_regressions() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("missing.json: cannot read the results file"), "{}", stderr(&output));
 }
+
+/// The binary under a given umask, as a shell would start it.
+fn with_umask(cwd: &Path, umask: &str, args: &str) -> std::process::Output {
+    let binary = env!("CARGO_BIN_EXE_cargo-perf-gate");
+    std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec '{binary}' perf-gate {args}"))
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn new_files_follow_the_umask_and_replaced_ones_keep_their_mode() {
+    let temp = tempfile::tempdir().unwrap();
+    let created = with_umask(temp.path(), "022", "config init cfg.json");
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert_eq!(mode(&temp.path().join("cfg.json")), 0o644);
+    // A config the user made group-readable stays so when it is replaced.
+    std::fs::set_permissions(temp.path().join("cfg.json"), std::os::unix::fs::PermissionsExt::from_mode(0o640))
+        .unwrap();
+    let replaced = with_umask(temp.path(), "077", "config init --force cfg.json");
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+    assert_eq!(mode(&temp.path().join("cfg.json")), 0o640);
+    // Reports and results of a run: what the umask allows, for a later step running as another user.
+    let criterion = fixture("criterion");
+    let config = fixture("configs/gates.json");
+    let run = with_umask(
+        temp.path(),
+        "027",
+        &format!(
+            "run --no-run --quiet --criterion-dir '{}' --config '{}' --out-dir out",
+            criterion.display(),
+            config.display()
+        ),
+    );
+    assert!(run.status.code().is_some_and(|c| c <= 1), "{}", stderr(&run));
+    for file in ["results.json", "report.json", "summary.md", "report.html"] {
+        assert_eq!(mode(&temp.path().join("out").join(file)), 0o640, "{file}");
+    }
+}
