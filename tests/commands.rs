@@ -123,6 +123,22 @@ fn a_command_failing_every_run_is_exit_3_with_its_output() {
 }
 
 #[test]
+fn a_failing_command_with_one_huge_line_gives_a_short_message() {
+    // 20 MB on one line, a byte that is not UTF-8, then the line that says what went wrong.
+    let script =
+        "import sys; sys.stdout.buffer.write(b'x' * 20_000_000 + b'\\\\xff\\\\nthe real error\\\\n'); sys.exit(1)";
+    let config = format!(
+        r#"{{"commands": [{{"name": "noisy", "command": ["python3", "-c", "{script}"], "runs": 2, "warmup": 0, "min_time_s": 0}}]}}"#
+    );
+    let project = project(&config);
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", &stderr(&output)[..2000.min(output.stderr.len())]);
+    let err = stderr(&output);
+    assert!(err.len() < 20_000, "stderr is {} bytes", err.len());
+    assert!(err.contains("the real error") && err.contains("characters…]"), "{err}");
+}
+
+#[test]
 fn a_run_past_its_timeout_is_killed_with_its_children() {
     let marker = format!("perf-gate-timeout-{}", std::process::id());
     let config = format!(

@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -502,7 +502,7 @@ fn run_to_end(mut command: Command, what: &str, sink: &mut OutputSink) -> Result
     .map(|stream| {
         let sender = sender.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            for line in super::lossy_lines(BufReader::new(stream)) {
                 if sender.send(line).is_err() {
                     break;
                 }
@@ -574,7 +574,7 @@ impl OutputSink {
         if tail.len() == TAIL_LINES {
             tail.pop_front();
         }
-        tail.push_back(line);
+        tail.push_back(super::clip(&line));
     }
 }
 
