@@ -12,6 +12,7 @@ pub mod exit_code;
 pub mod gates;
 pub mod github;
 pub mod interrupt;
+pub mod json_number;
 pub mod model;
 pub mod output;
 pub mod render;

@@ -53,6 +53,7 @@ pub struct Interleaving {
     /// Rounds each side ran; `rounds[i]` of a metric is round `i`.
     pub rounds: usize,
     /// Criterion's measurement time per benchmark and round, in seconds.
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub measurement_time_s: f64,
 }
 
@@ -154,6 +155,7 @@ pub struct Canary {
     /// Unit of the checkpoints: `ns` per iteration of the workload.
     pub unit: String,
     /// One value per checkpoint, in run order: the median of a few timings of the workload.
+    #[serde(deserialize_with = "crate::json_number::nan_if_null_each")]
     pub checkpoints: Vec<f64>,
 }
 
@@ -274,6 +276,7 @@ pub struct ServiceSource {
     /// `open` (a fixed or ramping arrival rate) or `closed` (users).
     pub model: String,
     pub rounds: usize,
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub round_seconds: f64,
     /// Requests sent over all measured rounds.
     pub requests: u64,
@@ -367,16 +370,25 @@ pub struct Metric {
     pub compared: bool,
     /// The raw samples; for criterion, per-iteration values `times[i] / iters[i]`; for a
     /// command, one value per run.
+    #[serde(deserialize_with = "crate::json_number::nan_if_null_each")]
     pub samples: Vec<f64>,
     /// Summary statistics of `samples`.
     pub summary: Summary,
     /// The one value a gate on this metric's own name reads, when it is not the mean of the
     /// samples: the largest for a peak, the total for a count.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json_number::some_nan_if_null"
+    )]
     pub value: Option<f64>,
     /// In an interleaved run, one summary per round (the median of that round's samples);
     /// the paired test reads these.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::json_number::some_nan_if_null_each"
+    )]
     pub rounds: Option<Vec<f64>>,
 }
 

@@ -18,24 +18,20 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub n: usize,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub mean: f64,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub median: f64,
     /// Sample standard deviation (n - 1 denominator); 0 for a single sample.
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub std_dev: f64,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub min: f64,
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub max: f64,
     /// 95th percentile, linear interpolation between closest ranks (Hyndman and Fan type 7).
-    #[serde(deserialize_with = "nan_if_null")]
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
     pub p95: f64,
-}
-
-fn nan_if_null<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 impl Summary {
