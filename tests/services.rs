@@ -148,6 +148,21 @@ fn ctrl_c_during_load_stops_the_service_and_leaves_no_report() {
 }
 
 #[test]
+fn a_round_without_one_successful_response_is_a_failed_benchmark() {
+    // python's http.server answers 501 to every POST.
+    let refusing = project(
+        r#"{"name": "refusing", "start": {"command": ["python3", "-m", "http.server", "{port}", "--bind", "127.0.0.1"], "ready": {"tcp": "127.0.0.1:{port}"}},
+            "scenarios": [{"name": "post", "rate_per_sec": 20, "duration_s": 0.5, "warmup_s": 0, "rounds": 2, "connections": 1,
+                           "requests": [{"method": "POST", "url": "http://127.0.0.1:{port}/", "body": "x"}]}]}"#,
+    );
+    let output = run(refusing.path());
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("service `refusing` scenario `post`: round 1 of 2 had no successful response (10 sent: 10 answered with a status that is not a success"), "{err}");
+    assert!(!refusing.path().join("out/results.json").exists(), "no results that look usable");
+}
+
+#[test]
 fn a_service_that_cannot_serve_is_exit_3_with_its_log() {
     let exits = project(
         r#"{"name": "broken", "start": {"command": ["sh", "-c", "echo 'missing setting DATABASE_URL' >&2; exit 7"], "ready": {"tcp": "127.0.0.1:{port}"}},

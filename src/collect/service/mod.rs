@@ -140,6 +140,7 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
             Stop::Exited(status) => failed(format!("exited during scenario `{}` ({status})", scenario.name)),
             Stop::Invalid(message) => setup(message),
             Stop::Hook(message) => failed(format!("scenario `{}`: its hook {message}", scenario.name)),
+            Stop::NoSuccess(message) => failed(format!("scenario `{}`: {message}", scenario.name)),
         })?;
         benchmarks.push(benchmark);
         notes.extend(note);
@@ -153,6 +154,9 @@ enum Stop {
     Exited(String),
     Invalid(String),
     Hook(String),
+    /// A measured round in which not one request succeeded: it measured no latency, so the
+    /// benchmark failed, as a command whose every run fails does.
+    NoSuccess(String),
 }
 
 /// Where a scenario's hook runs and writes.
@@ -307,10 +311,20 @@ fn run_scenario(
         round(scenario.warmup_s)?;
     }
     let mut rounds = Vec::new();
-    for _ in 0..scenario.rounds {
+    for index in 0..scenario.rounds {
         running.sample_now();
         let first = running.sample_count();
         let stats = round(seconds)?;
+        if stats.successes == 0 {
+            return Err(Stop::NoSuccess(format!(
+                "round {} of {} had no successful response ({} sent: {} answered with a status that is not a success or failed to connect, {} timed out); check the requests' URLs and `success_statuses`",
+                index + 1,
+                scenario.rounds,
+                stats.attempts,
+                stats.errors,
+                stats.timeouts
+            )));
+        }
         running.sample_now();
         if let Some(status) = running.exited() {
             return Err(Stop::Exited(status));
