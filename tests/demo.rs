@@ -136,6 +136,21 @@ fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
         .unwrap();
     assert_eq!(ids(), ["adler32_4k"]);
     assert_eq!(output.status.code(), Some(1), "the demo's sort gate now matches nothing: {}", stderr(&output));
+    // A filter that matches nothing is the user's mistake, said as such, with the nearest ids.
+    let output = perf_gate_in_copy(demo.path())
+        .args(["--quiet", "--out-dir"])
+        .arg(&out)
+        .args(quick)
+        .arg("adler33_4k")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("the filter `adler33_4k` after `--` matches none of the 5 benchmarks of the selected bench targets; nearest: adler32_4k"),
+        "{err}"
+    );
+    assert!(!err.contains("harness = false"), "{err}");
 }
 
 #[test]

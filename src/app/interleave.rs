@@ -15,7 +15,7 @@ use super::{
 use crate::cli::RunArgs;
 use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{
-    exact_filter, Cargo, Executable, Features, OutputSink, Selection, Workspace, WorkspaceError,
+    exact_filter, split_filter, Cargo, Executable, Features, OutputSink, Selection, Workspace, WorkspaceError,
 };
 use crate::collect::{command, environment, service, worktree, Place};
 use crate::config::{CommandBench, ServiceBench};
@@ -462,7 +462,7 @@ pub(super) fn measure(
     if whole_seconds {
         notes.push("criterion 0.3 takes whole seconds: each measurement was rounded up to at least 1 s.".to_owned());
     }
-    let mut bench_args = without_filter(&args.bench_args);
+    let mut bench_args = split_filter(&args.bench_args).0;
     let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
     bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
     for place in sides.iter_mut().filter_map(|side| side.others.as_mut()) {
@@ -783,42 +783,6 @@ fn run_benchmark(
     side.collected.add(round, side.name, benchmark)
 }
 
-/// The user's bench arguments without criterion's positional filter: the benchmarks it selects
-/// were listed with it, and each run selects one of them with a filter of its own.
-fn without_filter(bench_args: &[String]) -> Vec<String> {
-    let mut options = Vec::new();
-    let mut takes_value = false;
-    for arg in bench_args {
-        if takes_value || arg.starts_with('-') {
-            takes_value = !takes_value && !arg.contains('=') && CRITERION_VALUE_OPTIONS.contains(&arg.as_str());
-            options.push(arg.clone());
-        }
-    }
-    options
-}
-
-/// Criterion's options that take a value (`src/lib.rs`, `configure_from_args`).
-const CRITERION_VALUE_OPTIONS: [&str; 18] = [
-    "-s",
-    "--save-baseline",
-    "-b",
-    "--baseline",
-    "--baseline-lenient",
-    "--load-baseline",
-    "--sample-size",
-    "--warm-up-time",
-    "--measurement-time",
-    "--nresamples",
-    "--noise-threshold",
-    "--confidence-level",
-    "--significance-level",
-    "--plotting-backend",
-    "--output-format",
-    "--profile-time",
-    "-c",
-    "--color",
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,16 +834,6 @@ mod tests {
         assert!(error.contains("and the services and commands"), "{error}");
         let only_others = Plan::derive(None, None, 0, 2, others).unwrap();
         assert_eq!(only_others.estimate(), Duration::from_secs(2 * (3 + 16 * 2)));
-    }
-
-    #[test]
-    fn the_users_filter_is_dropped_and_options_kept() {
-        let args: Vec<String> =
-            ["--noise-threshold", "0.05", "sort", "--noplot", "--color=never", "-c", "always", "parse"]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect();
-        assert_eq!(without_filter(&args), ["--noise-threshold", "0.05", "--noplot", "--color=never", "-c", "always"]);
     }
 
     #[test]

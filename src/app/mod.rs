@@ -15,7 +15,7 @@ pub use interleave::MIN_ROUNDS;
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{
-    exact_filter, BenchTarget, Cargo, Features, OutputSink, Selection, Workspace, WorkspaceError,
+    exact_filter, split_filter, BenchTarget, Cargo, Features, OutputSink, Selection, Workspace, WorkspaceError,
 };
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
@@ -374,8 +374,14 @@ fn run_benches(
         // A target that wrote nothing is said below, and an error only if no target wrote anything.
         let written = collect_written(criterion_home, &args.criterion_baseline, started, target)?;
         if written.is_empty() {
+            let filter = split_filter(&args.bench_args).1;
+            let why = if filter.is_empty() {
+                "is it a criterion bench with `harness = false`?".to_owned()
+            } else {
+                format!("does the filter `{}` after `--` match any of its benchmarks?", filter.join(" "))
+            };
             let note = format!(
-                "Bench `{}` of package `{}` wrote no criterion results under {}: is it a criterion bench with `harness = false`?",
+                "Bench `{}` of package `{}` wrote no criterion results under {}: {why}",
                 target.name,
                 target.package,
                 criterion_home.display()
@@ -400,10 +406,39 @@ fn run_benches(
     }
     // A shard may be dealt nothing when there are more shards than benchmarks.
     if benchmarks.is_empty() && args.shard.is_none() {
-        return Err(Error::NothingWritten { home: criterion_home.to_owned() });
+        return Err(nothing_selected(&cargo, &plan, &args.bench_args, &mut sink)?
+            .unwrap_or_else(|| Error::NothingWritten { home: criterion_home.to_owned() }));
     }
     benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((benchmarks, canary.finish()))
+}
+
+/// When the user's filter after `--` is why nothing ran: the targets do hold benchmarks, none
+/// of which it matches. The error names the filter and the nearest benchmark ids.
+fn nothing_selected(
+    cargo: &Cargo<'_>,
+    plan: &[(&BenchTarget, Vec<String>)],
+    bench_args: &[String],
+    sink: &mut OutputSink,
+) -> Result<Option<Error>, Error> {
+    let (options, filter) = split_filter(bench_args);
+    if filter.is_empty() {
+        return Ok(None);
+    }
+    let mut ids = Vec::new();
+    for (target, _) in plan {
+        ids.extend(cargo.list(target, &options, sink)?);
+    }
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let filter = filter.join(" ");
+    let nearest = crate::gates::nearest(&filter, ids.iter().map(String::as_str), 5);
+    Ok(Some(Error::Usage(format!(
+        "the filter `{filter}` after `--` matches none of the {} benchmarks of the selected bench targets; nearest: {}",
+        ids.len(),
+        nearest.join(", ")
+    ))))
 }
 
 /// What `target` wrote under `criterion_home` since `started`, attributed to it; nothing when it

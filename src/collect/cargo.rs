@@ -419,6 +419,45 @@ fn list_with(command: Command, bench: &BenchTarget, sink: &mut OutputSink) -> Re
 /// How cargo's JSON messages begin: they are parsed, never shown.
 const CARGO_MESSAGE: &str = "{\"reason\":";
 
+/// The user's bench arguments split into criterion's options (with their values) and its
+/// positional filter words: the interleaved mode and the sharded run select benchmarks with
+/// filters of their own, and an empty run names the filter that selected nothing.
+pub fn split_filter(bench_args: &[String]) -> (Vec<String>, Vec<String>) {
+    let (mut options, mut filter) = (Vec::new(), Vec::new());
+    let mut takes_value = false;
+    for arg in bench_args {
+        if takes_value || arg.starts_with('-') {
+            takes_value = !takes_value && !arg.contains('=') && CRITERION_VALUE_OPTIONS.contains(&arg.as_str());
+            options.push(arg.clone());
+        } else {
+            filter.push(arg.clone());
+        }
+    }
+    (options, filter)
+}
+
+/// Criterion's options that take a value (`src/lib.rs`, `configure_from_args`).
+const CRITERION_VALUE_OPTIONS: [&str; 18] = [
+    "-s",
+    "--save-baseline",
+    "-b",
+    "--baseline",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--sample-size",
+    "--warm-up-time",
+    "--measurement-time",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--plotting-backend",
+    "--output-format",
+    "--profile-time",
+    "-c",
+    "--color",
+];
+
 /// A criterion filter (a regex over full ids) that matches exactly `ids`.
 pub fn exact_filter(ids: &[String]) -> String {
     let escaped: Vec<String> = ids
@@ -665,6 +704,18 @@ mod tests {
         let error = run_to_end(command, "the thing", &mut sink()).unwrap_err().to_string();
         assert!(error.starts_with("the thing failed (exit status: 7)"), "{error}");
         assert!(error.contains("    first") && error.contains("    oops"), "{error}");
+    }
+
+    #[test]
+    fn the_users_filter_is_split_from_the_options() {
+        let args: Vec<String> =
+            ["--noise-threshold", "0.05", "sort", "--noplot", "--color=never", "-c", "always", "parse"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect();
+        let (options, filter) = split_filter(&args);
+        assert_eq!(options, ["--noise-threshold", "0.05", "--noplot", "--color=never", "-c", "always"]);
+        assert_eq!(filter, ["sort", "parse"]);
     }
 
     #[test]
