@@ -57,6 +57,27 @@ impl Staged {
     }
 }
 
+/// Removes the files `names` that an earlier run left in `dir`, except those in `keep` (this
+/// run's inputs), so that a run that fails (a bad config, a bench that does not build, Ctrl-C, a
+/// full disk) leaves nothing that passes for its own result.
+pub fn clear_earlier(dir: &Path, names: &[&str], keep: &[&Path]) -> Result<(), WriteError> {
+    let kept: Vec<PathBuf> = keep.iter().filter_map(|path| std::fs::canonicalize(path).ok()).collect();
+    for name in names {
+        let path = dir.join(name);
+        let is_kept = std::fs::canonicalize(&path).is_ok_and(|real| kept.contains(&real));
+        if is_kept {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(WriteError { path, source: error });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// Writes one file atomically.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
     let mut staged = Staged::default();

@@ -186,3 +186,90 @@ fn project_with_missing_program() -> tempfile::TempDir {
         r#"{"commands": [{"name": "ghost", "command": ["no-such-program-perf-gate"], "runs": 2, "min_time_s": 0}]}"#,
     )
 }
+
+const OUTPUTS: [&str; 5] = ["results.json", "report.json", "summary.md", "report.html", "comment.md"];
+
+/// An out dir holding what a passing run left last week.
+fn stale_out_dir(project: &Path) {
+    std::fs::create_dir_all(project.join("out")).unwrap();
+    for file in OUTPUTS {
+        std::fs::write(project.join("out").join(file), r#"{"verdict": "pass", "stale": true}"#).unwrap();
+    }
+}
+
+fn leftovers(project: &Path) -> Vec<String> {
+    let out = project.join("out");
+    std::fs::read_dir(&out)
+        .map(|entries| entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect::<Vec<String>>())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|name: &String| OUTPUTS.contains(&name.as_str()) || name.starts_with(".perf-gate-"))
+        .collect()
+}
+
+#[test]
+fn a_failed_run_leaves_no_earlier_result_that_looks_like_its_own() {
+    // Exit 3: every run of the command fails.
+    let failing = project(r#"{"commands": [{"name": "broken", "command": ["false"], "runs": 2, "min_time_s": 0}]}"#);
+    stale_out_dir(failing.path());
+    assert_eq!(run(failing.path(), &[]).status.code(), Some(3));
+    assert_eq!(leftovers(failing.path()), Vec::<String>::new());
+
+    // Exit 2: a config with a typo.
+    let typo = project(r#"{"comands": []}"#);
+    stale_out_dir(typo.path());
+    assert_eq!(run(typo.path(), &[]).status.code(), Some(2));
+    assert_eq!(leftovers(typo.path()), Vec::<String>::new());
+
+    // Exit 130: interrupted while the command runs.
+    let marker = format!("perf-gate-stale-{}", std::process::id());
+    let slow = project(&format!(
+        r#"{{"commands": [{{"name": "slow", "shell": true, "command": ["touch started; sleep 30 # {marker}"], "runs": 2, "warmup": 0, "min_time_s": 0}}]}}"#
+    ));
+    stale_out_dir(slow.path());
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--out-dir", "out"])
+        .current_dir(slow.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !slow.path().join("started").exists() {
+        assert!(std::time::Instant::now() < deadline, "the command never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    assert_eq!(leftovers(slow.path()), Vec::<String>::new());
+}
+
+#[test]
+fn a_full_disk_leaves_no_earlier_result_and_no_half_written_file() {
+    let project =
+        project(r#"{"commands": [{"name": "quick", "command": ["true"], "runs": 2, "warmup": 0, "min_time_s": 0}]}"#);
+    let out = project.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // Six 4 KiB pages: the five stale files fit, this run's results and reports (seven pages,
+    // report.html alone four) do not.
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=24k", "tmpfs"])
+        .arg(&out)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a small tmpfs here (needs root and mount(8)); ENOSPC is not tested");
+        return;
+    }
+    let unmount = || {
+        let _ = std::process::Command::new("umount").arg(&out).status();
+    };
+    stale_out_dir(project.path());
+    let output = run(project.path(), &[]);
+    let left = leftovers(project.path());
+    unmount();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("No space left on device"), "{}", stderr(&output));
+    assert_eq!(left, Vec::<String>::new(), "nothing stale, nothing half-written");
+}

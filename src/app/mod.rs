@@ -33,6 +33,9 @@ pub const REPORT_JSON_FILE: &str = "report.json";
 pub const SUMMARY_MD_FILE: &str = "summary.md";
 pub const REPORT_HTML_FILE: &str = "report.html";
 pub const BENCH_LOG_FILE: &str = "bench.log";
+/// What a run leaves in the out dir as its result, results first; cleared when a run starts.
+const RUN_OUTPUTS: [&str; 5] =
+    [RESULTS_FILE, REPORT_JSON_FILE, SUMMARY_MD_FILE, REPORT_HTML_FILE, github::COMMENT_FILE];
 /// Said when a workspace without bench targets runs only its config's commands and services.
 const ONLY_OTHERS_NOTE: &str = "No criterion bench targets: only the configured commands and services ran.";
 
@@ -134,6 +137,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         (None, Some(ws)) => ws.target_dir.join("perf-gate"),
         (None, None) => criterion_home.parent().unwrap_or(Path::new(".")).join("perf-gate"),
     };
+    let baseline_file = args.baseline.as_deref().map(Path::new).filter(|p| p.is_file());
+    output::clear_earlier(&out_dir, &RUN_OUTPUTS, &baseline_file.into_iter().collect::<Vec<_>>())?;
     let mut notes = Vec::new();
     // Inputs are checked before benchmarking: a typo should not cost a whole bench run.
     let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
@@ -223,16 +228,20 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         return Err(Error::Interrupted);
     }
     let results_path = out_dir.join(RESULTS_FILE);
-    output::write_atomic(&results_path, &to_json(&current))?;
+    // Results and reports become visible together: a run that fails to write its reports (a
+    // full disk) leaves neither.
+    let mut staged = Staged::default();
+    staged.stage(&results_path, &to_json(&current))?;
     console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
     if let Some(shard) = args.shard {
+        staged.commit()?;
         // Gates and comparisons judge the whole suite: they run on the merged file.
         console.status(&format!(
             "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`, then `cargo perf-gate check --results results.json`."
         ));
         return Ok(exit_code::OK);
     }
-    let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline };
+    let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline, staged };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
@@ -529,16 +538,26 @@ fn run_stamp(out_dir: &Path) -> Result<SystemTime, Error> {
 
 fn check(args: CheckArgs) -> Result<u8, Error> {
     let console = Console { quiet: false };
+    let out_dir = args.out_dir.clone().unwrap_or_else(|| {
+        args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
+    });
+    // `check` writes no results file: the one there is its input, or someone else's.
+    let baseline_file = args.baseline.as_deref().map(Path::new).filter(|p| p.is_file());
+    let keep: Vec<&Path> = std::iter::once(args.results.as_path()).chain(baseline_file).collect();
+    output::clear_earlier(&out_dir, &RUN_OUTPUTS[1..], &keep)?;
     let current = load_results(&args.results)?;
     let mut notes = Vec::new();
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, None, &console)?;
-    let out_dir = args.out_dir.clone().unwrap_or_else(|| {
-        args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
-    });
-    let checked = Checked { config: &config, current: &current, results_path: &args.results, baseline };
+    let checked = Checked {
+        config: &config,
+        current: &current,
+        results_path: &args.results,
+        baseline,
+        staged: Staged::default(),
+    };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
@@ -593,6 +612,8 @@ struct Checked<'a> {
     current: &'a Results,
     results_path: &'a Path,
     baseline: github::Baseline,
+    /// What the caller already staged (`run`: the results file), committed with the reports.
+    staged: Staged,
 }
 
 fn evaluate_and_report(
@@ -603,7 +624,7 @@ fn evaluate_and_report(
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let Checked { config, current, results_path, baseline } = checked;
+    let Checked { config, current, results_path, baseline, mut staged } = checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -622,7 +643,6 @@ fn evaluate_and_report(
         (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| markdown.clone())),
         (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| render::html(&view)).transpose()?),
     ];
-    let mut staged = Staged::default();
     let mut written = Vec::new();
     for (enabled, name, contents) in &files {
         let path = out_dir.join(name);
