@@ -217,7 +217,7 @@ pub struct GitHubArgs {
     #[command(flatten)]
     pub connection: GitHubConnection,
     /// The pull request to comment on [default: from the pull_request event].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub pr: Option<u64>,
     /// Name of the baseline artifact [default: the config's `github.artifact_name`, else
     /// perf-gate-baseline].
@@ -290,7 +290,7 @@ pub struct CommentArgs {
     /// The pull request [default: from the pull_request event; in a workflow_run job, the open
     /// pull request whose head the triggering run built]. In a workflow_run job the comment is
     /// posted only when N's head is the commit and repository that run built.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub pr: Option<u64>,
     #[command(flatten)]
     pub connection: GitHubConnection,

@@ -650,13 +650,25 @@ impl Config {
 
     /// Parses and validates config text.
     pub fn parse(text: &str) -> Result<Config, ConfigProblem> {
+        // RFC 8259 lets a parser ignore a byte order mark; editors on Windows write one.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let start = text.trim_start();
+        if !start.is_empty() && !start.starts_with('{') && !starts_comment(start) {
+            let (line, column) = position_of(text, text.len() - start.len());
+            return Err(ConfigProblem::Syntax {
+                at: String::new(),
+                line,
+                column,
+                message: format!("a config is one JSON object, `{{ ... }}`, not `{}`", snippet(start)),
+            });
+        }
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let at = e.path().to_string();
             let inner = e.into_inner();
-            describe_serde_error(at, &inner)
+            describe_serde_error(at, &inner, text)
         })?;
-        deserializer.end().map_err(|e| describe_serde_error(String::new(), &e))?;
+        deserializer.end().map_err(|e| describe_serde_error(String::new(), &e, text))?;
         config.validate()?;
         Ok(config)
     }
@@ -988,7 +1000,48 @@ fn add_operator_aliases(schema: &mut serde_json::Value) {
     }
 }
 
-fn describe_serde_error(at: String, error: &serde_json::Error) -> ConfigProblem {
+/// The line and column (1-based, in characters) of byte `offset` of `text`.
+fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+/// The start of `text`, for a message.
+fn snippet(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    let cut: String = line.chars().take(24).collect();
+    if cut.len() < line.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}
+
+fn starts_comment(text: &str) -> bool {
+    text.starts_with("//") || text.starts_with("/*")
+}
+
+/// What the text holds at serde_json's 1-based `line` and `column` (a byte column).
+fn text_at(text: &str, line: usize, column: usize) -> &str {
+    let Some(row) = text.split('\n').nth(line.saturating_sub(1)) else { return "" };
+    let start = column.saturating_sub(1).min(row.len());
+    row.get(start..).unwrap_or("").trim_start()
+}
+
+fn describe_serde_error(at: String, error: &serde_json::Error, text: &str) -> ConfigProblem {
+    // serde_path_to_error names a position it cannot place `?` (after a trailing comma, say).
+    let at = at.split('.').filter(|segment| *segment != "?").collect::<Vec<_>>().join(".");
+    let found = text_at(text, error.line(), error.column());
+    if starts_comment(found) {
+        return ConfigProblem::Syntax {
+            at,
+            line: error.line(),
+            column: error.column(),
+            message: "JSON has no comments: write notes in a `\"$comment\"` key (the top level, each gate and each regression rule take one)".to_owned(),
+        };
+    }
     let message = error.to_string();
     if let Some(unknown) = parse_unknown_field(&message) {
         let suggestion = gates::closest(&unknown.key, unknown.expected.iter().map(String::as_str));
@@ -1001,6 +1054,14 @@ fn describe_serde_error(at: String, error: &serde_json::Error) -> ConfigProblem 
         None => message,
     };
     let message = improve_variant_message(message);
+    // serde_json says no more than this when a name (an operator, a severity, a choice) is
+    // given as a number, a list or an object.
+    let message = if message == "expected value" && !at.is_empty() && !found.starts_with(['}', ']', ',']) {
+        let token: String = found.chars().take_while(|c| !matches!(c, ',' | '}' | ']' | '\n')).collect();
+        format!("expected a name in quotes here, found `{}`", snippet(token.trim_end()))
+    } else {
+        message
+    };
     ConfigProblem::Syntax { at, line: error.line(), column: error.column(), message }
 }
 

@@ -57,11 +57,29 @@ pub struct Interleaving {
     pub measurement_time_s: f64,
 }
 
-/// Shard `index` of `count`, 1-based: `2/4`.
+/// Shard `index` of `count`, 1-based: `2/4`. A file's shard is checked as `--shard` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "ShardFields")]
 pub struct Shard {
     pub index: u32,
     pub count: u32,
+}
+
+#[derive(Deserialize)]
+struct ShardFields {
+    index: u32,
+    count: u32,
+}
+
+impl TryFrom<ShardFields> for Shard {
+    type Error = String;
+
+    fn try_from(ShardFields { index, count }: ShardFields) -> Result<Shard, String> {
+        if index == 0 || index > count {
+            return Err(format!("shard {index}/{count} is not a shard: expected 1 <= index <= count"));
+        }
+        Ok(Shard { index, count })
+    }
 }
 
 impl Shard {
@@ -425,7 +443,13 @@ impl Results {
     pub fn parse(text: &str) -> Result<Results, String> {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("not a JSON results file: {e}"))?;
-        match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+        let version = value.get("schema_version");
+        if let Some(version) = version.filter(|v| !v.is_u64()) {
+            return Err(format!(
+                "`schema_version` is {version}, not a whole number: this is not a results file cargo-perf-gate wrote"
+            ));
+        }
+        match version.and_then(serde_json::Value::as_u64) {
             None => {
                 return Err(
                     "not a perf-gate results file (no `schema_version`); pass the results.json that `cargo perf-gate run` wrote"

@@ -441,3 +441,71 @@ fn new_files_follow_the_umask_and_replaced_ones_keep_their_mode() {
         assert_eq!(mode(&temp.path().join("out").join(file)), 0o640, "{file}");
     }
 }
+
+/// `config validate` of `text`: its exit code and what it said.
+fn validate(temp: &Path, text: &[u8]) -> (Option<i32>, String) {
+    std::fs::write(temp.join("c.json"), text).unwrap();
+    let output = perf_gate(temp).args(["config", "validate", "c.json"]).output().unwrap();
+    (output.status.code(), format!("{}{}", stdout(&output), stderr(&output)))
+}
+
+#[test]
+fn config_edges_say_what_is_wrong() {
+    let temp = tempfile::tempdir().unwrap();
+    let cases: [(&[u8], Option<i32>, &str); 6] = [
+        (b"[]", Some(2), "line 1, column 1: a config is one JSON object, `{ ... }`, not `[]`"),
+        (b"// the gates\n{}", Some(2), "JSON has no comments: write notes in a `\"$comment\"` key"),
+        (b"\xef\xbb\xbf{\"gates\": []}", Some(0), "c.json is valid"),
+        (
+            br#"{"gates":[{"metric":"a.mean_ns","operator":5,"threshold":1}]}"#,
+            Some(2),
+            "(at `gates[0].operator`): expected a name in quotes here, found `5`",
+        ),
+        (
+            br#"{"gates":[{"metric":"a.mean_ns","operator":"<","threshold":1,}]}"#,
+            Some(2),
+            "(at `gates[0]`): trailing comma",
+        ),
+        (br#"{"gates":[],}"#, Some(2), "line 1, column 13: trailing comma"),
+    ];
+    for (text, code, says) in cases {
+        let (got, said) = validate(temp.path(), text);
+        assert_eq!(got, code, "{said}");
+        assert!(said.contains(says), "{}: {said}", String::from_utf8_lossy(text));
+        assert!(!said.contains(".?") && !said.contains("`?`"), "{said}");
+    }
+}
+
+#[test]
+fn results_and_flag_edges_are_refused_clearly() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("main"));
+    let text = std::fs::read_to_string(&results).unwrap();
+    let check = |name: &str, contents: &str| {
+        let path = temp.path().join(name);
+        std::fs::write(&path, contents).unwrap();
+        perf_gate(temp.path()).args(["check", "--results"]).arg(&path).output().unwrap()
+    };
+    let quoted = check("quoted.json", &text.replacen("\"schema_version\": 1", "\"schema_version\": \"1\"", 1));
+    assert_eq!(quoted.status.code(), Some(2));
+    assert!(stderr(&quoted).contains("`schema_version` is \"1\", not a whole number"), "{}", stderr(&quoted));
+    let shard = text.replacen(
+        "\"schema_version\": 1,",
+        "\"schema_version\": 1,\n  \"shard\": {\"index\": 0, \"count\": 0},",
+        1,
+    );
+    let zero = check("zero-shard.json", &shard);
+    assert_eq!(zero.status.code(), Some(2));
+    assert!(stderr(&zero).contains("shard 0/0 is not a shard"), "{}", stderr(&zero));
+    let merged = perf_gate(temp.path())
+        .args(["merge"])
+        .arg(temp.path().join("zero-shard.json"))
+        .args(["-o", "m.json"])
+        .output()
+        .unwrap();
+    assert_eq!(merged.status.code(), Some(2), "{}", stderr(&merged));
+    let pr_zero =
+        perf_gate(temp.path()).args(["check", "--results"]).arg(&results).args(["--pr", "0"]).output().unwrap();
+    assert_eq!(pr_zero.status.code(), Some(2));
+    assert!(stderr(&pr_zero).contains("--pr"), "{}", stderr(&pr_zero));
+}

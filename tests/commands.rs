@@ -148,7 +148,7 @@ fn a_run_past_its_timeout_is_killed_with_its_children() {
     let output = run(project.path(), &[]);
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("every one of its 2 runs failed (last: killed by signal 9)"),
+        stderr(&output).contains("every one of its 2 runs failed (last: timed out after 0.5 s, and was killed)"),
         "{}",
         stderr(&output)
     );

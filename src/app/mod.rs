@@ -547,6 +547,14 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     output::clear_earlier(&out_dir, &RUN_OUTPUTS[1..], &keep)?;
     let current = load_results(&args.results)?;
     let mut notes = Vec::new();
+    if let Some(shard) = current.shard {
+        let note = format!(
+            "{} holds shard {shard} only: the gates and the regression check see part of the suite (a gate on a benchmark of another shard fails); merge every shard first (`cargo perf-gate merge`)",
+            args.results.display()
+        );
+        console.warn(&note);
+        notes.push(note);
+    }
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;

@@ -49,6 +49,9 @@ pub struct RunUsage {
     pub exit_code: Option<i32>,
     /// The signal that ended it, when one did.
     pub signal: Option<i32>,
+    /// Set when perf-gate killed it at its `timeout_s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timed_out_after_s: Option<f64>,
 }
 
 impl RunUsage {
@@ -57,6 +60,9 @@ impl RunUsage {
     }
 
     fn describe_failure(&self) -> String {
+        if let Some(seconds) = self.timed_out_after_s {
+            return format!("timed out after {seconds} s, and was killed");
+        }
         match (self.exit_code, self.signal) {
             (Some(code), _) => format!("exit code {code}"),
             (None, Some(signal)) => format!("killed by signal {signal}"),
@@ -99,6 +105,7 @@ pub fn launcher(args: &[std::ffi::OsString]) -> ExitCode {
         max_rss_bytes: usage.ru_maxrss as f64 * 1024.0,
         exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
         signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+        timed_out_after_s: None,
     };
     match std::fs::write(report, serde_json::to_vec(&run).unwrap_or_default()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -265,6 +272,7 @@ fn run_once(item: &mut Measured<'_>, place: &Place<'_>, timed: bool) -> Result<(
             max_rss_bytes: 0.0,
             exit_code: None,
             signal: Some(libc::SIGKILL),
+            timed_out_after_s: Some(bench.timeout_s),
         },
         Some(status) if status.success() => {
             let text = std::fs::read(&report).map_err(|e| spawn_error(bench, "the launcher's report", &e))?;
@@ -348,6 +356,7 @@ mod tests {
                 max_rss_bytes: 0.0,
                 exit_code: Some(0),
                 signal: None,
+                timed_out_after_s: None,
             })
             .collect()
     }

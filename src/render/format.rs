@@ -339,8 +339,18 @@ pub fn html_with_code_spans(text: &str) -> String {
 /// Control characters other than line breaks and tabs shown as `\u{1b}`: an id or message the
 /// pull request chose cannot drive the reader's terminal (colours, titles, the clipboard).
 pub fn terminal_safe(text: &str) -> String {
+    escape_controls(text, |c| c == '\n' || c == '\t')
+}
+
+/// A value of the terminal summary on one line: its newlines shown escaped as well, so that an
+/// id cannot start a line of its own that reads like perf-gate's.
+pub fn single_line(text: &str) -> String {
+    escape_controls(text, |_| false)
+}
+
+fn escape_controls(text: &str, keep: impl Fn(char) -> bool) -> String {
     text.chars()
-        .map(|c| if c.is_control() && c != '\n' && c != '\t' { c.escape_unicode().to_string() } else { c.to_string() })
+        .map(|c| if c.is_control() && !keep(c) { c.escape_unicode().to_string() } else { c.to_string() })
         .collect()
 }
 
@@ -464,6 +474,11 @@ mod tests {
         assert_eq!(measurement(118_643_370.0, "bytes"), "113 MiB");
         assert_eq!(measurement(512.0, "bytes"), "512 B");
         assert_eq!(gate_threshold(150_000_000.0, "bytes"), "150000000 bytes");
+    }
+
+    #[test]
+    fn single_line_values_show_their_line_breaks() {
+        assert_eq!(single_line("a\nb\r\tc"), "a\\u{a}b\\u{d}\\u{9}c");
     }
 
     #[test]

@@ -81,6 +81,13 @@ fn render((name, source): Template, view: &View) -> Result<String, RenderError> 
     env.add_filter("width", column_width);
     env.add_filter("wc_data", |text: &str| format::workflow_command_data(text));
     env.add_filter("wc_prop", |text: &str| format::workflow_command_property(text));
+    if name == TERMINAL.0 {
+        // Every value printed on one line, whatever it holds (ids and names are the PR's).
+        env.set_formatter(|out, state, value| match value.as_str() {
+            Some(text) => out.write_str(&format::single_line(text)).map_err(Error::from),
+            None => minijinja::escape_formatter(out, state, value),
+        });
+    }
     env.add_template(name, source).map_err(fail)?;
     env.get_template(name).map_err(fail)?.render(Value::from(Serde(view))).map_err(fail)
 }
