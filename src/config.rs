@@ -15,6 +15,37 @@ use crate::gates::{self, compile_glob, MetricPath};
 /// The default config file name, looked up at the workspace root.
 pub const DEFAULT_CONFIG_FILE: &str = "benchmark-config.json";
 
+// Upper bounds of the numbers that size a run: past them a value is a typo or a unit mistake
+// (milliseconds where seconds were meant), and taken at its word it would abort on an
+// allocation, panic on a `Duration`, or hold the job for weeks. Each error names its bound.
+
+/// The highest request rate of the open model (`rate_per_sec` and a stage's rate). One load
+/// generator on loopback sends at most a few hundred thousand HTTP/1.1 requests a second (wrk,
+/// in C, does about that per core); at 10^6/s the schedule could not be kept, only reported late.
+pub const MAX_RATE_PER_SEC: f64 = 1_000_000.0;
+/// The longest round, warm-up, ramp-up, stage, timeout or wait, in seconds: 24 hours. A CI job
+/// that runs longer is stopped anyway (GitHub's hosted runners stop after 6 hours).
+pub const MAX_SECONDS: f64 = 86_400.0;
+/// The longest think time, in milliseconds: `MAX_SECONDS`.
+pub const MAX_THINK_TIME_MS: f64 = MAX_SECONDS * 1000.0;
+/// The longest request timeout, in milliseconds: 1 hour, the longest latency the histogram
+/// records.
+pub const MAX_TIMEOUT_MS: f64 = 3_600_000.0;
+/// The most connections (open model) or users (closed model) of a scenario. Each is a socket,
+/// a file descriptor, and a task with its buffers; 10,000 is already past the default limit of
+/// open files (1,024 on most Linux systems: raise it with `ulimit -n` to use this many).
+pub const MAX_CONNECTIONS: usize = 10_000;
+/// The most measured rounds of a scenario. Rounds are the samples the regression check
+/// compares; past a few dozen they add time, not power.
+pub const MAX_ROUNDS: usize = 1_000;
+/// The most the weights of a scenario's requests may add up to: the load generator keeps one
+/// cycle of the interleaved mix, one entry per unit of weight. Divide the weights by a common
+/// factor to keep the same mix.
+pub const MAX_MIX_WEIGHT: u32 = 10_000;
+/// The most runs of a command (`runs`, `max_runs`, `warmup`): each run starts a process and keeps
+/// its numbers, and 100,000 runs of a 1 ms command already take minutes.
+pub const MAX_COMMAND_RUNS: usize = 100_000;
+
 /// The whole config file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,8 +103,9 @@ pub struct ServiceBench {
     pub name: String,
     pub start: ServiceStart,
     pub scenarios: Vec<Scenario>,
-    /// Seconds between SIGTERM and SIGKILL when stopping it.
+    /// Seconds between SIGTERM and SIGKILL when stopping it; > 0, at most 86400.
     #[serde(default = "default_stop_grace_s")]
+    #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
     pub stop_grace_s: f64,
     /// RSS growing more than this, in percent over the scenario's rounds, is a warning.
     #[serde(default = "default_rss_growth_limit")]
@@ -106,7 +138,9 @@ pub struct Readiness {
     /// `host:port`.
     #[serde(default)]
     pub tcp: Option<String>,
+    /// Seconds to wait for readiness; > 0, at most 86400.
     #[serde(default = "default_ready_timeout_s")]
+    #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
     pub timeout_s: f64,
 }
 
@@ -116,35 +150,46 @@ pub struct Readiness {
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
-    /// Open model: requests per second, scheduled whatever the responses do.
+    /// Open model: requests per second (> 0, at most 1000000), scheduled whatever the responses
+    /// do.
     #[serde(default)]
+    #[schemars(range(max = MAX_RATE_PER_SEC), extend("exclusiveMinimum" = 0))]
     pub rate_per_sec: Option<f64>,
     /// Open model with a changing rate: each stage ramps linearly to its rate over its duration.
     #[serde(default)]
     pub stages: Vec<Stage>,
-    /// Closed model: this many users, each sending its next request after the last response.
+    /// Closed model: this many users, each sending its next request after the last response;
+    /// 1 to 10000.
     #[serde(default)]
+    #[schemars(range(min = 1, max = MAX_CONNECTIONS))]
     pub users: Option<usize>,
-    /// Closed model: users start evenly spread over this many seconds.
+    /// Closed model: users start evenly spread over this many seconds; at most 86400.
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_SECONDS))]
     pub ramp_up_s: f64,
-    /// Closed model: a user's pause between a response and its next request.
+    /// Closed model: a user's pause between a response and its next request; at most 86400000.
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_THINK_TIME_MS))]
     pub think_time_ms: f64,
-    /// Seconds a round lasts (with `stages`: their total, unless given).
+    /// Seconds a round lasts (with `stages`: their total, unless given); > 0, at most 86400.
     #[serde(default)]
+    #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
     pub duration_s: Option<f64>,
-    /// Seconds of load before the first round, not measured.
+    /// Seconds of load before the first round, not measured; at most 86400.
     #[serde(default = "default_warmup_s")]
+    #[schemars(range(min = 0, max = MAX_SECONDS))]
     pub warmup_s: f64,
-    /// Measured rounds: the samples the regression check compares.
+    /// Measured rounds: the samples the regression check compares; 2 to 1000.
     #[serde(default = "default_rounds")]
+    #[schemars(range(min = 2, max = MAX_ROUNDS))]
     pub rounds: usize,
-    /// Connections of the open model (kept alive).
+    /// Connections of the open model (kept alive); 1 to 10000.
     #[serde(default = "default_connections")]
+    #[schemars(range(min = 1, max = MAX_CONNECTIONS))]
     pub connections: usize,
-    /// A request without a response this long counts as a timeout.
+    /// A request without a response this long counts as a timeout; > 0, at most 3600000 (1 h).
     #[serde(default = "default_timeout_ms")]
+    #[schemars(range(max = MAX_TIMEOUT_MS), extend("exclusiveMinimum" = 0))]
     pub timeout_ms: f64,
     /// Statuses that count as success; default any 2xx or 3xx.
     #[serde(default)]
@@ -164,7 +209,11 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Stage {
+    /// Seconds the stage lasts; > 0, at most 86400.
+    #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
     pub duration_s: f64,
+    /// The rate reached at the stage's end; 0 (a ramp down) to 1000000.
+    #[schemars(range(min = 0, max = MAX_RATE_PER_SEC))]
     pub rate_per_sec: f64,
 }
 
@@ -179,8 +228,10 @@ pub struct RequestSpec {
     pub headers: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub body: Option<String>,
-    /// Share of the mix, relative to the other requests' weights.
+    /// Share of the mix, relative to the other requests' weights; at least 1, and a scenario's
+    /// weights add up to at most 10000.
     #[serde(default = "default_weight")]
+    #[schemars(range(min = 1, max = MAX_MIX_WEIGHT))]
     pub weight: u32,
 }
 
@@ -232,17 +283,22 @@ pub struct CommandBench {
     /// Run `command` through `sh -c` (its single element is the script).
     #[serde(default)]
     pub shell: bool,
-    /// The fewest timed runs.
+    /// The fewest timed runs; 2 to 100000.
     #[serde(default = "default_runs")]
+    #[schemars(range(min = 2, max = MAX_COMMAND_RUNS))]
     pub runs: usize,
-    /// Keep adding runs until the timed runs took this long in all, up to `max_runs`.
+    /// Keep adding runs until the timed runs took this long in all, up to `max_runs`; at most
+    /// 86400.
     #[serde(default = "default_min_time_s")]
+    #[schemars(range(min = 0, max = MAX_SECONDS))]
     pub min_time_s: f64,
-    /// The most timed runs.
+    /// The most timed runs; at least `runs`, at most 100000.
     #[serde(default = "default_max_runs")]
+    #[schemars(range(min = 2, max = MAX_COMMAND_RUNS))]
     pub max_runs: usize,
-    /// Untimed runs before the timed ones.
+    /// Untimed runs before the timed ones; at most 100000.
     #[serde(default = "default_warmup")]
+    #[schemars(range(min = 0, max = MAX_COMMAND_RUNS))]
     pub warmup: usize,
     /// Program and arguments run before every run (warm-up runs too), untimed; no shell.
     #[serde(default)]
@@ -253,8 +309,9 @@ pub struct CommandBench {
     /// Extra environment variables.
     #[serde(default)]
     pub env: std::collections::BTreeMap<String, String>,
-    /// A run taking longer is killed and counts as failed.
+    /// A run taking longer is killed and counts as failed; > 0, at most 86400.
     #[serde(default = "default_command_timeout_s")]
+    #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
     pub timeout_s: f64,
     /// Metrics the command reports itself, as a JSON object written to the file named by
     /// `PERF_GATE_METRICS`: their unit and, for the regression check, which way is better.
@@ -800,15 +857,16 @@ impl Config {
                     format!("must be at least 2 (a spread needs two runs), got {}", command.runs),
                 ));
             }
+            for (field, runs) in [("runs", command.runs), ("max_runs", command.max_runs), ("warmup", command.warmup)] {
+                at_most(runs, MAX_COMMAND_RUNS, RUNS_WHY).map_err(|message| invalid(field, message))?;
+            }
             if command.max_runs < command.runs {
                 return Err(invalid("max_runs", format!("{} is below runs ({})", command.max_runs, command.runs)));
             }
-            if !command.min_time_s.is_finite() || command.min_time_s < 0.0 {
-                return Err(invalid("min_time_s", format!("must be a finite number >= 0, got {}", command.min_time_s)));
-            }
-            if !command.timeout_s.is_finite() || command.timeout_s <= 0.0 {
-                return Err(invalid("timeout_s", format!("must be a finite number > 0, got {}", command.timeout_s)));
-            }
+            within(command.min_time_s, Low::AtLeastZero, MAX_SECONDS, SECONDS_WHY)
+                .map_err(|message| invalid("min_time_s", message))?;
+            within(command.timeout_s, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)
+                .map_err(|message| invalid("timeout_s", message))?;
             check_custom_metrics(&command.metrics).map_err(|message| invalid("metrics", message))?;
         }
         Ok(())
@@ -824,6 +882,9 @@ impl Config {
             let positive = |field: &str, value: f64| {
                 (!value.is_finite() || value <= 0.0)
                     .then(|| invalid(field.to_owned(), format!("must be a finite number > 0, got {value}")))
+            };
+            let bounded = |field: &str, value: f64, low: Low, max: f64, why: &str| {
+                within(value, low, max, why).map_err(|message| invalid(field.to_owned(), message))
             };
             if service.name.trim().is_empty()
                 || service.name.contains(char::is_whitespace)
@@ -850,14 +911,10 @@ impl Config {
             if let Some(url) = &ready.http {
                 check_http_url(url).map_err(|message| invalid("start.ready.http".into(), message))?;
             }
-            for (field, value) in [
-                ("start.ready.timeout_s", ready.timeout_s),
-                ("stop_grace_s", service.stop_grace_s),
-                ("rss_growth_limit_percent", service.rss_growth_limit_percent),
-            ] {
-                if let Some(problem) = positive(field, value) {
-                    return Err(problem);
-                }
+            bounded("start.ready.timeout_s", ready.timeout_s, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)?;
+            bounded("stop_grace_s", service.stop_grace_s, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)?;
+            if let Some(problem) = positive("rss_growth_limit_percent", service.rss_growth_limit_percent) {
+                return Err(problem);
             }
             if service.scenarios.is_empty() {
                 return Err(invalid("scenarios".into(), "is empty: give at least one scenario".to_owned()));
@@ -882,31 +939,38 @@ impl Config {
                             .to_owned(),
                     ));
                 }
-                if let Some(problem) = scenario.rate_per_sec.and_then(|r| positive(&field("rate_per_sec"), r)) {
-                    return Err(problem);
+                if let Some(rate) = scenario.rate_per_sec {
+                    bounded(&field("rate_per_sec"), rate, Low::AboveZero, MAX_RATE_PER_SEC, RATE_WHY)?;
                 }
                 for (s, stage) in scenario.stages.iter().enumerate() {
-                    if let Some(problem) = positive(&field(&format!("stages[{s}].duration_s")), stage.duration_s) {
-                        return Err(problem);
-                    }
-                    if !stage.rate_per_sec.is_finite() || stage.rate_per_sec < 0.0 {
-                        return Err(invalid(
-                            field(&format!("stages[{s}].rate_per_sec")),
-                            format!("must be a finite number >= 0, got {}", stage.rate_per_sec),
-                        ));
-                    }
+                    let at = |name: &str| field(&format!("stages[{s}].{name}"));
+                    bounded(&at("duration_s"), stage.duration_s, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)?;
+                    // A stage may ramp down to 0.
+                    bounded(&at("rate_per_sec"), stage.rate_per_sec, Low::AtLeastZero, MAX_RATE_PER_SEC, RATE_WHY)?;
                 }
-                if scenario.users == Some(0) {
-                    return Err(invalid(field("users"), "must be at least 1".to_owned()));
+                if let Some(users) = scenario.users {
+                    if users == 0 {
+                        return Err(invalid(field("users"), "must be at least 1".to_owned()));
+                    }
+                    at_most(users, MAX_CONNECTIONS, CONNECTIONS_WHY)
+                        .map_err(|message| invalid(field("users"), message))?;
                 }
-                let duration = scenario.duration_s.or_else(|| {
-                    (!scenario.stages.is_empty()).then(|| scenario.stages.iter().map(|s| s.duration_s).sum())
-                });
-                match duration {
-                    None => return Err(invalid(field("duration_s"), "is required: how long a round lasts".to_owned())),
-                    Some(d) => {
-                        if let Some(problem) = positive(&field("duration_s"), d) {
-                            return Err(problem);
+                match (scenario.duration_s, scenario.stages.is_empty()) {
+                    (None, true) => {
+                        return Err(invalid(field("duration_s"), "is required: how long a round lasts".to_owned()))
+                    }
+                    (Some(seconds), _) => {
+                        bounded(&field("duration_s"), seconds, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)?;
+                    }
+                    (None, false) => {
+                        let seconds: f64 = scenario.stages.iter().map(|s| s.duration_s).sum();
+                        if seconds > MAX_SECONDS {
+                            return Err(invalid(
+                                field("stages"),
+                                format!(
+                                    "last {seconds} s in all, more than a round's {MAX_SECONDS} ({SECONDS_WHY}); shorten them, or give a shorter duration_s"
+                                ),
+                            ));
                         }
                     }
                 }
@@ -918,27 +982,29 @@ impl Config {
                         ));
                     }
                 }
-                if let Some(problem) = positive(&field("timeout_ms"), scenario.timeout_ms) {
-                    return Err(problem);
-                }
-                for (name, value) in [
-                    ("warmup_s", scenario.warmup_s),
-                    ("ramp_up_s", scenario.ramp_up_s),
-                    ("think_time_ms", scenario.think_time_ms),
-                ] {
-                    if !value.is_finite() || value < 0.0 {
-                        return Err(invalid(field(name), format!("must be a finite number >= 0, got {value}")));
-                    }
-                }
+                bounded(&field("timeout_ms"), scenario.timeout_ms, Low::AboveZero, MAX_TIMEOUT_MS, TIMEOUT_WHY)?;
+                bounded(&field("warmup_s"), scenario.warmup_s, Low::AtLeastZero, MAX_SECONDS, SECONDS_WHY)?;
+                bounded(&field("ramp_up_s"), scenario.ramp_up_s, Low::AtLeastZero, MAX_SECONDS, SECONDS_WHY)?;
+                bounded(
+                    &field("think_time_ms"),
+                    scenario.think_time_ms,
+                    Low::AtLeastZero,
+                    MAX_THINK_TIME_MS,
+                    SECONDS_WHY,
+                )?;
                 if scenario.rounds < 2 {
                     return Err(invalid(
                         field("rounds"),
                         format!("must be at least 2 (rounds are the samples compared), got {}", scenario.rounds),
                     ));
                 }
+                at_most(scenario.rounds, MAX_ROUNDS, ROUNDS_WHY)
+                    .map_err(|message| invalid(field("rounds"), message))?;
                 if scenario.connections == 0 {
                     return Err(invalid(field("connections"), "must be at least 1".to_owned()));
                 }
+                at_most(scenario.connections, MAX_CONNECTIONS, CONNECTIONS_WHY)
+                    .map_err(|message| invalid(field("connections"), message))?;
                 if scenario.hook.as_ref().is_some_and(|h| h.is_empty() || h[0].trim().is_empty()) {
                     return Err(invalid(
                         field("hook"),
@@ -950,6 +1016,7 @@ impl Config {
                     return Err(invalid(field("requests"), "is empty: give at least one request".to_owned()));
                 }
                 let mut authority = None;
+                let mut weights = 0_u64;
                 for (r, request) in scenario.requests.iter().enumerate() {
                     let at = field(&format!("requests[{r}]"));
                     let origin =
@@ -973,6 +1040,15 @@ impl Config {
                         return Err(invalid(
                             format!("{at}.weight"),
                             "must be at least 1 (remove the request to leave it out)".to_owned(),
+                        ));
+                    }
+                    weights += u64::from(request.weight);
+                    if weights > u64::from(MAX_MIX_WEIGHT) {
+                        return Err(invalid(
+                            format!("{at}.weight"),
+                            format!(
+                                "brings the scenario's weights to {weights}, more than {MAX_MIX_WEIGHT} ({MIX_WHY})"
+                            ),
                         ));
                     }
                 }
@@ -1152,6 +1228,50 @@ fn check_http_url(url: &str) -> Result<String, String> {
     }
 }
 
+/// Why a rate is bounded, for the error message.
+const RATE_WHY: &str = "the most one load generator can send on loopback; more is most likely a typo";
+/// Why a time is bounded.
+const SECONDS_WHY: &str = "24 hours; longer is most likely a unit mistake";
+/// Why a request timeout is bounded.
+const TIMEOUT_WHY: &str = "1 hour, the longest latency perf-gate records";
+/// Why connections and users are bounded.
+const CONNECTIONS_WHY: &str = "each is an open socket and a task; mind `ulimit -n` too";
+/// Why rounds are bounded.
+const ROUNDS_WHY: &str = "rounds are the samples compared; more add time, not power";
+/// Why the mix's weights are bounded.
+const MIX_WHY: &str = "the mix keeps one entry per unit of weight; divide the weights by a common factor";
+/// Why a command's runs are bounded.
+const RUNS_WHY: &str = "each run is a process started and its numbers kept";
+
+/// The lower end of a number's range.
+#[derive(Clone, Copy)]
+enum Low {
+    AboveZero,
+    AtLeastZero,
+}
+
+/// A finite number above (or at) zero and at most `max`; the error names the bound and `why`.
+fn within(value: f64, low: Low, max: f64, why: &str) -> Result<(), String> {
+    let (above_low, relation) = match low {
+        Low::AboveZero => (value > 0.0, "> 0"),
+        Low::AtLeastZero => (value >= 0.0, ">= 0"),
+    };
+    if value.is_finite() && above_low && value <= max {
+        Ok(())
+    } else {
+        Err(format!("must be a finite number {relation} and at most {max} ({why}), got {value}"))
+    }
+}
+
+/// A count at most `max`; the error names the bound and `why`.
+fn at_most(value: usize, max: usize, why: &str) -> Result<(), String> {
+    if value <= max {
+        Ok(())
+    } else {
+        Err(format!("must be at most {max} ({why}), got {value}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1302,6 +1422,105 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ramp.services[0].scenarios[0].rounds, 5);
+    }
+
+    #[test]
+    fn numbers_that_size_a_run_are_bounded_with_the_field_the_limit_and_why() {
+        let service = |scenario: &str, service: &str| {
+            format!(
+                r#"{{"services": [{{"name": "api", "start": {{"command": ["srv"], "ready": {{"tcp": "127.0.0.1:1"}}}}{service},
+                    "scenarios": [{{"name": "a", "users": 1, "duration_s": 1, "requests": [{{"url": "http://127.0.0.1:1/"}}]}},
+                                  {{"name": "s", "requests": [{{"url": "http://127.0.0.1:1/"}}]{scenario}}}]}}]}}"#
+            )
+        };
+        let scenario = |fields: &str| problem(&service(fields, ""));
+        let rate = scenario(r#", "duration_s": 1, "rate_per_sec": 1e12"#);
+        assert_eq!(
+            rate,
+            "`services[0].scenarios[1].rate_per_sec`: must be a finite number > 0 and at most 1000000 (the most one load generator can send on loopback; more is most likely a typo), got 1000000000000"
+        );
+        for (fields, expected) in [
+            (r#", "duration_s": 1, "rate_per_sec": -5"#, "scenarios[1].rate_per_sec`: must be a finite number > 0"),
+            (r#", "duration_s": 86401, "rate_per_sec": 5"#, "scenarios[1].duration_s`: must be a finite number > 0 and at most 86400 (24 hours"),
+            (r#", "stages": [{"duration_s": 1, "rate_per_sec": 2e6}]"#, "scenarios[1].stages[0].rate_per_sec`: must be a finite number >= 0 and at most 1000000"),
+            (r#", "stages": [{"duration_s": 1e9, "rate_per_sec": 5}]"#, "scenarios[1].stages[0].duration_s`: must be a finite number > 0 and at most 86400"),
+            (r#", "stages": [{"duration_s": 50000, "rate_per_sec": 5}, {"duration_s": 50000, "rate_per_sec": 5}]"#, "scenarios[1].stages`: last 100000 s in all, more than a round's 86400"),
+            (r#", "duration_s": 1, "rate_per_sec": 5, "warmup_s": 1e7"#, "scenarios[1].warmup_s`: must be a finite number >= 0 and at most 86400"),
+            (r#", "duration_s": 1, "rate_per_sec": 5, "timeout_ms": 1e30"#, "scenarios[1].timeout_ms`: must be a finite number > 0 and at most 3600000 (1 hour, the longest latency"),
+            (r#", "duration_s": 1, "rate_per_sec": 5, "connections": 10001"#, "scenarios[1].connections`: must be at most 10000 (each is an open socket"),
+            (r#", "duration_s": 1, "rate_per_sec": 5, "rounds": 1001"#, "scenarios[1].rounds`: must be at most 1000 (rounds are the samples compared"),
+            (r#", "duration_s": 1, "users": 1000000"#, "scenarios[1].users`: must be at most 10000"),
+            (r#", "duration_s": 1, "users": 2, "ramp_up_s": 1e20"#, "scenarios[1].ramp_up_s`: must be a finite number >= 0 and at most 86400"),
+            (r#", "duration_s": 1, "users": 2, "think_time_ms": 1e20"#, "scenarios[1].think_time_ms`: must be a finite number >= 0 and at most 86400000"),
+        ] {
+            let message = scenario(fields);
+            assert!(message.contains(expected), "{fields}: {message}");
+        }
+        let heavy = problem(&service("", "").replace(
+            r#""requests": [{"url": "http://127.0.0.1:1/"}]}]"#,
+            r#""requests": [{"url": "http://127.0.0.1:1/", "weight": 6000}, {"url": "http://127.0.0.1:1/b", "weight": 4001}], "users": 1, "duration_s": 1}]"#,
+        ));
+        assert!(
+            heavy.contains("`services[0].scenarios[1].requests[1].weight`: brings the scenario's weights to 10001, more than 10000 (the mix keeps one entry per unit of weight"),
+            "{heavy}"
+        );
+        let grace = problem(&service("", r#", "stop_grace_s": 1e300"#));
+        assert!(grace.contains("`services[0].stop_grace_s`: must be a finite number > 0 and at most 86400"), "{grace}");
+        let ready = problem(
+            &service("", "").replace(r#""tcp": "127.0.0.1:1"}"#, r#""tcp": "127.0.0.1:1", "timeout_s": 1e20}"#),
+        );
+        assert!(
+            ready.contains("`services[0].start.ready.timeout_s`: must be a finite number > 0 and at most"),
+            "{ready}"
+        );
+        // At the bounds, everything loads.
+        let most = service(
+            r#", "rate_per_sec": 1e6, "duration_s": 86400, "warmup_s": 86400, "timeout_ms": 3600000, "connections": 10000, "rounds": 1000"#,
+            r#", "stop_grace_s": 86400"#,
+        );
+        Config::parse(&most).unwrap();
+        let command =
+            |fields: &str| problem(&format!(r#"{{"commands": [{{"name": "c", "command": ["true"]{fields}}}]}}"#));
+        for (fields, expected) in [
+            (
+                r#", "runs": 100001, "max_runs": 100001"#,
+                "`commands[0].runs`: must be at most 100000 (each run is a process",
+            ),
+            (r#", "runs": 200000"#, "`commands[0].runs`: must be at most 100000"),
+            (r#", "max_runs": 1e6"#, "commands[0].max_runs"),
+            (r#", "max_runs": 1000000"#, "`commands[0].max_runs`: must be at most 100000"),
+            (r#", "warmup": 1000000"#, "`commands[0].warmup`: must be at most 100000"),
+            (r#", "min_time_s": 1e20"#, "`commands[0].min_time_s`: must be a finite number >= 0 and at most 86400"),
+            (r#", "timeout_s": 1e300"#, "`commands[0].timeout_s`: must be a finite number > 0 and at most 86400"),
+        ] {
+            let message = command(fields);
+            assert!(message.contains(expected), "{fields}: {message}");
+        }
+    }
+
+    #[test]
+    fn the_schema_carries_the_bounds() {
+        let schema = Config::json_schema();
+        let scenario = &schema["$defs"]["Scenario"]["properties"];
+        assert_eq!(scenario["rate_per_sec"]["maximum"], serde_json::json!(MAX_RATE_PER_SEC));
+        assert_eq!(scenario["rate_per_sec"]["exclusiveMinimum"], serde_json::json!(0));
+        assert_eq!(scenario["connections"]["maximum"], serde_json::json!(MAX_CONNECTIONS));
+        assert_eq!(scenario["connections"]["minimum"], serde_json::json!(1));
+        assert_eq!(scenario["users"]["maximum"], serde_json::json!(MAX_CONNECTIONS));
+        assert_eq!(scenario["rounds"]["maximum"], serde_json::json!(MAX_ROUNDS));
+        assert_eq!(scenario["duration_s"]["maximum"], serde_json::json!(MAX_SECONDS));
+        assert_eq!(scenario["timeout_ms"]["maximum"], serde_json::json!(MAX_TIMEOUT_MS));
+        let stage = &schema["$defs"]["Stage"]["properties"];
+        assert_eq!(stage["rate_per_sec"]["maximum"], serde_json::json!(MAX_RATE_PER_SEC));
+        assert_eq!(
+            schema["$defs"]["RequestSpec"]["properties"]["weight"]["maximum"],
+            serde_json::json!(MAX_MIX_WEIGHT)
+        );
+        assert_eq!(
+            schema["$defs"]["CommandBench"]["properties"]["max_runs"]["maximum"],
+            serde_json::json!(MAX_COMMAND_RUNS)
+        );
+        assert!(scenario["rate_per_sec"]["description"].as_str().unwrap().contains("at most 1000000"));
     }
 
     #[test]

@@ -19,3 +19,5 @@ pub mod render;
 pub mod report;
 pub mod secrets;
 pub mod stats;
+#[cfg(test)]
+mod test_alloc;

@@ -321,6 +321,26 @@ fn config_init_validate_and_schema() {
 }
 
 #[test]
+fn a_rate_no_load_generator_can_send_is_refused_before_the_service_starts() {
+    // `rate_per_sec: 1e12` once passed validation, and `run` then aborted (exit 134) trying to lay
+    // out 10^12 send times in advance, leaving the service running.
+    let project = crate_without_benches(
+        r#"{"services": [{"name": "api",
+            "start": {"command": ["sleep", "30"], "ready": {"tcp": "127.0.0.1:{port}", "timeout_s": 1}},
+            "scenarios": [{"name": "flood", "rate_per_sec": 1e12, "duration_s": 8,
+              "requests": [{"url": "http://127.0.0.1:{port}/"}]}]}]}"#,
+    );
+    let expected = "benchmark-config.json: `services[0].scenarios[0].rate_per_sec`: must be a finite number > 0 and at most 1000000 (the most one load generator can send on loopback";
+    let output = perf_gate(project.path()).args(["config", "validate"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    let output = perf_gate(project.path()).args(["--quiet", "--out-dir", "out"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    assert!(!project.path().join("out/service-api.log").exists(), "the service was started");
+}
+
+#[test]
 fn runs_under_both_names_and_documents_exit_codes() {
     let temp = tempfile::tempdir().unwrap();
     let mut direct = assert_cmd::Command::cargo_bin("cargo-perf-gate").unwrap();

@@ -99,7 +99,7 @@ fn service_with_helper(marker: &str, rounds: usize) -> String {
     let script = format!("sh -c 'sleep 300; :' {marker} & exec {} --port {{port}}", demo_server().display());
     format!(
         r#"{{"name": "demo", "start": {{"command": ["sh", "-c", "{script}"], "ready": {{"tcp": "127.0.0.1:{{port}}"}}}},
-           "scenarios": [{{"name": "load", "rate_per_sec": 50, "duration_s": 1, "rounds": {rounds}, "requests": [{{"url": "http://127.0.0.1:{{port}}/"}}]}}]}}"#
+           "scenarios": [{{"name": "load", "rate_per_sec": 50, "duration_s": 1, "rounds": {rounds}, "requests": [{{"url": "http://127.0.0.1:{{port}}/health"}}]}}]}}"#
     )
 }
 
@@ -160,6 +160,49 @@ fn a_round_without_one_successful_response_is_a_failed_benchmark() {
     let err = stderr(&output);
     assert!(err.contains("service `refusing` scenario `post`: round 1 of 2 had no successful response (10 sent: 10 answered with a status that is not a success"), "{err}");
     assert!(!refusing.path().join("out/results.json").exists(), "no results that look usable");
+}
+
+#[test]
+fn the_highest_rate_for_a_day_long_round_loads_without_a_schedule_laid_out_in_advance() {
+    // 10^6/s for 24 h is 8.64 * 10^10 sends: laid out in advance, 691 GB, and perf-gate aborted
+    // (exit 134) as soon as the service was ready, leaving it running. Computed send by send, the
+    // load starts, and Ctrl-C ends the run and the service as usual.
+    let marker = format!("perf-gate-highest-rate-{}", std::process::id());
+    let script = format!("sh -c 'sleep 300; :' {marker} & exec {} --port {{port}}", demo_server().display());
+    let project = project(&format!(
+        r#"{{"name": "demo", "start": {{"command": ["sh", "-c", "{script}"], "ready": {{"tcp": "127.0.0.1:{{port}}"}}}},
+           "scenarios": [{{"name": "flood", "rate_per_sec": 1000000, "duration_s": 86400, "warmup_s": 0, "rounds": 2,
+             "connections": 4, "requests": [{{"url": "http://127.0.0.1:{{port}}/health"}}]}}]}}"#
+    ));
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--out-dir", "out"])
+        .current_dir(project.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let log = project.path().join("out/service-demo.log");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("listening")) {
+        assert!(Instant::now() < deadline, "the service never started");
+        assert!(child.try_wait().unwrap().is_none(), "perf-gate ended early");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Readiness, then the load: give it time to start sending (or, as it did, to abort).
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(child.try_wait().unwrap(), None, "perf-gate ended under load");
+    // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "perf-gate did not stop within 30 s of SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert!(!running(&marker), "the service survived the run");
 }
 
 #[test]

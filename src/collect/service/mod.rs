@@ -14,10 +14,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use self::load::{Load, Prepared, RoundStats, Target, Tls};
+use self::load::{Counts, Load, OpenSchedule, Prepared, RoundStats, Target, Tls};
 use self::process::{Probe, Running, Sample, StartFailure};
 use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
-use crate::config::{RequestSpec, Scenario, ServiceBench};
+use crate::config::{RequestSpec, Scenario, ServiceBench, MAX_MIX_WEIGHT};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
 
@@ -223,6 +223,7 @@ fn origin_address(url: &str) -> Result<String, String> {
 
 /// The scenario's requests as the load generator sends them, each repeated by its weight and
 /// interleaved (smooth weighted round-robin), so every stretch of sends has the configured mix.
+/// The cycle holds one index per unit of weight, at most `MAX_MIX_WEIGHT` of them.
 fn target_of(requests: &[RequestSpec]) -> Result<Target, String> {
     let first = &requests[0].url;
     let uri: http::Uri = first.parse().map_err(|e| format!("`{first}`: {e}"))?;
@@ -250,7 +251,11 @@ fn target_of(requests: &[RequestSpec]) -> Result<Target, String> {
             },
         ));
     }
-    let total: i64 = prepared.iter().map(|(w, _)| i64::from(*w)).sum();
+    let total: u64 = prepared.iter().map(|(w, _)| u64::from(*w)).sum();
+    if total > u64::from(MAX_MIX_WEIGHT) {
+        return Err(format!("the requests' weights add up to {total}, more than {MAX_MIX_WEIGHT}"));
+    }
+    let total = total as i64;
     let mut current = vec![0_i64; prepared.len()];
     let mut mix = Vec::with_capacity(total as usize);
     for _ in 0..total {
@@ -259,9 +264,10 @@ fn target_of(requests: &[RequestSpec]) -> Result<Target, String> {
         }
         let (pick, _) = current.iter().enumerate().max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i))).unwrap_or((0, &0));
         current[pick] -= total;
-        mix.push(prepared[pick].1.clone());
+        mix.push(pick);
     }
-    Ok(Target { address: origin_address(first)?, host, tls, mix })
+    let requests = prepared.into_iter().map(|(_, request)| request).collect();
+    Ok(Target { address: origin_address(first)?, host, tls, requests, mix })
 }
 
 fn round_seconds(scenario: &Scenario) -> f64 {
@@ -291,7 +297,6 @@ fn run_scenario(
     let seconds = round_seconds(scenario);
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let round = |duration: f64| -> Result<RoundStats, Stop> {
-        let schedule = if scenario.users.is_none() { load::open_schedule(scenario, duration) } else { Vec::new() };
         let load = match scenario.users {
             Some(users) => Load::Closed {
                 users,
@@ -299,9 +304,12 @@ fn run_scenario(
                 think: Duration::from_secs_f64(scenario.think_time_ms / 1000.0),
                 duration: Duration::from_secs_f64(duration),
             },
-            None => Load::Open { schedule: &schedule, connections: scenario.connections },
+            None => Load::Open {
+                schedule: Arc::new(OpenSchedule::new(scenario, duration)),
+                connections: scenario.connections,
+            },
         };
-        let stats = load::run_round(&target, load, timeout, &success, threads);
+        let stats = load::run_round(&target, &load, timeout, &success, threads);
         if interrupt::requested() {
             return Err(Stop::Interrupted);
         }
@@ -311,18 +319,21 @@ fn run_scenario(
         round(scenario.warmup_s)?;
     }
     let mut rounds = Vec::new();
+    // The rounds' latencies, merged as they come: each round keeps its percentiles, not its
+    // histogram (about 190 kB), so memory does not grow with the rounds.
+    let mut merged = load::new_histogram();
     for index in 0..scenario.rounds {
         running.sample_now();
         let first = running.sample_count();
         let stats = round(seconds)?;
-        if stats.successes == 0 {
+        if stats.counts.successes == 0 {
             return Err(Stop::NoSuccess(format!(
                 "round {} of {} had no successful response ({} sent: {} answered with a status that is not a success or failed to connect, {} timed out); check the requests' URLs and `success_statuses`",
                 index + 1,
                 scenario.rounds,
-                stats.attempts,
-                stats.errors,
-                stats.timeouts
+                stats.counts.attempts,
+                stats.counts.errors,
+                stats.counts.timeouts
             )));
         }
         running.sample_now();
@@ -334,14 +345,41 @@ fn run_scenario(
             Some(command) => hook.run(command)?,
             None => Vec::new(),
         };
-        rounds.push(Round { stats, samples, reported });
+        // Both histograms share bounds, so adding cannot fail.
+        let _ = merged.add(&stats.latency_us);
+        let latency_ms = LATENCIES.map(|(_, quantile, _)| latency_ms(&stats.latency_us, quantile));
+        rounds.push(Round { counts: stats.counts, latency_ms, samples, reported });
     }
-    Ok(into_benchmark(service, scenario, seconds, &rounds))
+    Ok(into_benchmark(service, scenario, seconds, &rounds, &merged))
 }
 
-/// One measured round: the load's numbers, the resource samples, and what the hook reported.
+/// The latency metrics: name, quantile (`None`: the mean), and whether the regression check
+/// compares them.
+const LATENCIES: [(&str, Option<f64>, bool); 6] = [
+    ("p50_ms", Some(0.5), true),
+    ("p90_ms", Some(0.9), false),
+    ("p95_ms", Some(0.95), false),
+    ("p99_ms", Some(0.99), true),
+    ("max_ms", Some(1.0), false),
+    ("mean_ms", None, false),
+];
+
+/// A latency statistic in milliseconds; NaN when nothing was answered.
+fn latency_ms(histogram: &hdrhistogram::Histogram<u64>, quantile: Option<f64>) -> f64 {
+    if histogram.is_empty() {
+        return f64::NAN;
+    }
+    match quantile {
+        Some(q) => histogram.value_at_quantile(q) as f64 / 1000.0,
+        None => histogram.mean() / 1000.0,
+    }
+}
+
+/// One measured round: the load's counts and latencies (in `LATENCIES`' order), the resource
+/// samples, and what the hook reported.
 struct Round {
-    stats: RoundStats,
+    counts: Counts,
+    latency_ms: [f64; LATENCIES.len()],
     samples: Vec<Sample>,
     reported: Vec<(String, f64)>,
 }
@@ -373,43 +411,24 @@ fn into_benchmark(
     scenario: &Scenario,
     seconds: f64,
     rounds: &[Round],
+    merged: &hdrhistogram::Histogram<u64>,
 ) -> (Benchmark, Option<String>) {
     let closed = scenario.users.is_some();
-    let mut merged = rounds[0].stats.latency_us.clone();
-    for round in &rounds[1..] {
-        let _ = merged.add(&round.stats.latency_us);
-    }
-    let ms = |histogram: &hdrhistogram::Histogram<u64>, q: Option<f64>| -> f64 {
-        if histogram.is_empty() {
-            return f64::NAN;
-        }
-        match q {
-            Some(q) => histogram.value_at_quantile(q) as f64 / 1000.0,
-            None => histogram.mean() / 1000.0,
-        }
-    };
     let mut metrics = BTreeMap::new();
     let mut add = |name: &str, unit: &str, better: Better, compared: bool, samples: Vec<f64>, value: Option<f64>| {
         let mut metric = Metric::from_samples(unit, better, compared, samples);
         metric.value = value;
         metrics.insert(name.to_owned(), metric);
     };
-    for (name, quantile, compared) in [
-        ("p50_ms", Some(0.5), true),
-        ("p90_ms", Some(0.9), false),
-        ("p95_ms", Some(0.95), false),
-        ("p99_ms", Some(0.99), true),
-        ("max_ms", Some(1.0), false),
-        ("mean_ms", None, false),
-    ] {
-        let per_round = rounds.iter().map(|r| ms(&r.stats.latency_us, quantile)).collect();
-        add(name, "ms", Better::Lower, compared, per_round, Some(ms(&merged, quantile)));
+    for (index, (name, quantile, compared)) in LATENCIES.into_iter().enumerate() {
+        let per_round = rounds.iter().map(|r| r.latency_ms[index]).collect();
+        add(name, "ms", Better::Lower, compared, per_round, Some(latency_ms(merged, quantile)));
     }
-    let sum = |f: fn(&RoundStats) -> u64| rounds.iter().map(|r| f(&r.stats)).sum::<u64>();
-    let attempts = |s: &RoundStats| s.attempts;
-    let per_round = |f: &dyn Fn(&RoundStats) -> f64| rounds.iter().map(|r| f(&r.stats)).collect::<Vec<f64>>();
-    let rate = |s: &RoundStats| s.completed as f64 / s.elapsed.as_secs_f64().max(1e-9);
-    let elapsed: f64 = rounds.iter().map(|r| r.stats.elapsed.as_secs_f64()).sum();
+    let sum = |f: fn(&Counts) -> u64| rounds.iter().map(|r| f(&r.counts)).sum::<u64>();
+    let attempts = |s: &Counts| s.attempts;
+    let per_round = |f: &dyn Fn(&Counts) -> f64| rounds.iter().map(|r| f(&r.counts)).collect::<Vec<f64>>();
+    let rate = |s: &Counts| s.completed as f64 / s.elapsed.as_secs_f64().max(1e-9);
+    let elapsed: f64 = rounds.iter().map(|r| r.counts.elapsed.as_secs_f64()).sum();
     add(
         "rps",
         "req/s",
@@ -418,7 +437,7 @@ fn into_benchmark(
         per_round(&rate),
         Some(sum(|s| s.completed) as f64 / elapsed.max(1e-9)),
     );
-    let success = |s: &RoundStats| {
+    let success = |s: &Counts| {
         let tried = attempts(s);
         if tried == 0 {
             f64::NAN
@@ -426,13 +445,13 @@ fn into_benchmark(
             s.successes as f64 / tried as f64 * 100.0
         }
     };
-    let total_tried: u64 = rounds.iter().map(|r| attempts(&r.stats)).sum();
+    let total_tried: u64 = rounds.iter().map(|r| attempts(&r.counts)).sum();
     let overall = if total_tried == 0 { f64::NAN } else { sum(|s| s.successes) as f64 / total_tried as f64 * 100.0 };
     add("success_rate", "%", Better::Higher, true, per_round(&success), Some(overall));
     for (name, count) in [
-        ("error_count", (|s: &RoundStats| s.errors) as fn(&RoundStats) -> u64),
-        ("timeout_count", |s: &RoundStats| s.timeouts),
-        ("late_count", |s: &RoundStats| s.late),
+        ("error_count", (|s: &Counts| s.errors) as fn(&Counts) -> u64),
+        ("timeout_count", |s: &Counts| s.timeouts),
+        ("late_count", |s: &Counts| s.late),
     ] {
         add(name, "requests", Better::Lower, false, per_round(&|s| count(s) as f64), Some(sum(count) as f64));
     }
@@ -479,7 +498,7 @@ fn into_benchmark(
             model: if closed { "closed" } else { "open" }.to_owned(),
             rounds: rounds.len(),
             round_seconds: seconds,
-            requests: rounds.iter().map(|r| attempts(&r.stats)).sum(),
+            requests: rounds.iter().map(|r| attempts(&r.counts)).sum(),
         }),
         metrics,
     };
@@ -496,9 +515,24 @@ mod tests {
             {"url": "http://127.0.0.1:9/a", "weight": 3}, {"url": "http://127.0.0.1:9/b", "weight": 1}]}"#;
         let scenario: Scenario = serde_json::from_str(text).unwrap();
         let target = target_of(&scenario.requests).unwrap();
-        let paths: Vec<&str> = target.mix.iter().map(|p| p.target.as_str()).collect();
-        assert_eq!(paths, ["/a", "/a", "/b", "/a"]);
+        let paths: Vec<&str> = (0..8).map(|k| target.request(k).target.as_str()).collect();
+        assert_eq!(paths, ["/a", "/a", "/b", "/a", "/a", "/a", "/b", "/a"]);
+        assert_eq!(target.requests.len(), 2, "each request is prepared once");
         assert_eq!((target.address.as_str(), target.host.as_str()), ("127.0.0.1:9", "127.0.0.1:9"));
+    }
+
+    #[test]
+    fn a_mix_heavier_than_the_bound_is_refused_not_laid_out() {
+        let request = |weight: u32| RequestSpec {
+            method: "GET".to_owned(),
+            url: "http://127.0.0.1:9/".to_owned(),
+            headers: BTreeMap::new(),
+            body: None,
+            weight,
+        };
+        let error = target_of(&[request(u32::MAX), request(u32::MAX)]).err().unwrap();
+        assert_eq!(error, "the requests' weights add up to 8589934590, more than 10000");
+        assert_eq!(target_of(&[request(MAX_MIX_WEIGHT)]).unwrap().mix.len(), 10_000);
     }
 
     #[test]
