@@ -10,15 +10,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::model::Shard;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0    everything passed (Warning gates may have failed)
-  1    a Blocking gate failed or a regression was found (with --strict, warnings too)
-  2    bad usage, config or input file
-  3    a benchmark could not be built or run
-  4    the PR comment could not be posted (with --require-comment, or by `comment`)
-  130  interrupted (Ctrl-C), after cleaning up";
-
 /// `cargo`, as cargo invokes us.
 #[derive(Debug, Parser)]
 #[command(name = "cargo", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
@@ -32,7 +23,7 @@ pub enum Cargo {
     name = "perf-gate",
     version,
     args_conflicts_with_subcommands = true,
-    after_help = EXIT_CODES,
+    after_help = crate::exit_code::help(),
     max_term_width = 100
 )]
 pub struct PerfGate {
@@ -60,10 +51,10 @@ impl PerfGate {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build and run the benches, write results.json, then check it (the default).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = crate::exit_code::help())]
     Run(Box<RunArgs>),
     /// Evaluate gates and regressions on an existing results file and write the reports.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = crate::exit_code::help())]
     Check(CheckArgs),
     /// Create, validate or describe benchmark-config.json.
     #[command(subcommand)]
@@ -71,11 +62,11 @@ pub enum Command {
     /// Remove the baseline worktree (`run --baseline REF`) and what was measured in it.
     Clean(CleanArgs),
     /// Merge the results files of a sharded run (`run --shard K/N`) into one.
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = crate::exit_code::help())]
     Merge(MergeArgs),
     /// Post a prepared comment body to a pull request, updating this gate's earlier comment
     /// (the second workflow of the fork setup).
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = crate::exit_code::help())]
     Comment(CommentArgs),
 }
 

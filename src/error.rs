@@ -6,6 +6,7 @@ use crate::collect::cargo::{BenchError, WorkspaceError};
 use crate::collect::command::CommandError;
 use crate::collect::criterion::CriterionError;
 use crate::collect::service::ServiceError;
+use crate::collect::worktree::WorktreeError;
 use crate::config::ConfigError;
 use crate::exit_code;
 use crate::github::GitHubError;
@@ -41,8 +42,15 @@ pub enum Error {
     /// The benches ran but none of them wrote criterion results.
     #[error("the benches ran but wrote no criterion results under {}: are they criterion benches with `harness = false`, and does criterion write to this directory (CRITERION_HOME, Criterion::output_directory)?", home.display())]
     NothingWritten { home: PathBuf },
-    #[error("cannot render the reports: {0}")]
+    /// A template failed to render: a bug in perf-gate, not the user's input.
+    #[error("cannot render the reports (a bug in cargo-perf-gate; please report it): {0}")]
     Render(#[from] RenderError),
+    /// Resolving `--baseline REF` or preparing perf-gate's worktree of it.
+    #[error(transparent)]
+    Worktree(#[from] WorktreeError),
+    /// A benchmark that `--list` names wrote nothing in a round of the interleaved mode.
+    #[error("benchmark `{id}` of bench `{bench}` ({side} side) wrote no criterion results in round {round}, though `--list` names it: is it a criterion bench with `harness = false`?")]
+    RoundWroteNothing { id: String, bench: String, side: String, round: usize },
     /// GitHub settings (repository, token, API URL, event file) that cannot be used.
     #[error(transparent)]
     GitHubSetup(GitHubError),
@@ -65,7 +73,7 @@ impl Error {
             | Error::Collect(_)
             | Error::Input { .. }
             | Error::Write(_)
-            | Error::Render(_)
+            | Error::Worktree(WorktreeError::Input(_))
             | Error::GitHubSetup(_)
             | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
             Error::Publish(_) => exit_code::PUBLISH_FAILED,
@@ -74,7 +82,35 @@ impl Error {
             | Error::Service(ServiceError::Interrupted)
             | Error::Interrupted => exit_code::INTERRUPTED,
             Error::Command(_) | Error::Service(_) => exit_code::BENCHMARK_FAILED,
-            Error::Bench(_) | Error::BenchOutput(_) | Error::NothingWritten { .. } => exit_code::BENCHMARK_FAILED,
+            Error::Bench(_)
+            | Error::BenchOutput(_)
+            | Error::NothingWritten { .. }
+            | Error::RoundWroteNothing { .. } => exit_code::BENCHMARK_FAILED,
+            // Failures at run time that no change of input fixes.
+            Error::Render(_) | Error::Worktree(WorktreeError::Git(_)) => exit_code::BENCHMARK_FAILED,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_failures_are_not_blamed_on_the_input() {
+        let round = Error::RoundWroteNothing { id: "a".into(), bench: "b".into(), side: "baseline".into(), round: 3 };
+        assert_eq!(round.exit_code(), exit_code::BENCHMARK_FAILED);
+        assert!(round.to_string().contains("in round 3"));
+        assert_eq!(
+            Error::Worktree(WorktreeError::Git("cannot create".into())).exit_code(),
+            exit_code::BENCHMARK_FAILED
+        );
+        assert_eq!(Error::Worktree(WorktreeError::Input("no such ref".into())).exit_code(), exit_code::INVALID_INPUT);
+        let template = minijinja::Error::new(minijinja::ErrorKind::UndefinedError, "x");
+        let render = Error::Render(RenderError::Template { template: "summary.md", error: template });
+        assert_eq!(render.exit_code(), exit_code::BENCHMARK_FAILED);
+        assert_eq!(Error::Publish("x".into()).exit_code(), exit_code::PUBLISH_FAILED);
+        assert_eq!(Error::Interrupted.exit_code(), exit_code::INTERRUPTED);
+        assert_eq!(Error::Usage("x".into()).exit_code(), exit_code::INVALID_INPUT);
     }
 }

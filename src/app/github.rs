@@ -108,7 +108,7 @@ pub fn load_baseline(
                     "--baseline {value}: no such results file. `check` compares files; to measure `{name}` on this machine, run `cargo perf-gate run --baseline {name}`"
                 )));
             };
-            let resolved = worktree::resolve(repo, name).map_err(|e| Error::Usage(e.to_string()))?;
+            let resolved = worktree::resolve(repo, name)?;
             if let Some(note) = &resolved.note {
                 console.warn(note);
             }

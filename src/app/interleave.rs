@@ -356,7 +356,7 @@ pub(super) fn measure(
     };
     skipped_notes(&current_selection, "", console, notes);
     // A config outside the repository has no counterpart in the worktree.
-    let top = worktree::toplevel(&workspace.root).map_err(|e| Error::Usage(e.to_string()))?;
+    let top = worktree::toplevel(&workspace.root)?;
     let config_dir = std::path::absolute(others.config_dir).unwrap_or_else(|_| others.config_dir.to_owned());
     let config_in_repo = config_dir.strip_prefix(&top).ok().map(Path::to_owned);
     let others_measured = has_others && config_in_repo.is_some();
@@ -586,13 +586,12 @@ fn baseline_workspace(
     out_dir: &Path,
     console: &Console,
 ) -> Result<Workspace, Error> {
-    let usage = |e: worktree::WorktreeError| Error::Usage(e.to_string());
     let short = &resolved.commit[..12.min(resolved.commit.len())];
     console.status(&format!("Preparing the baseline: {} ({short}) in a worktree", resolved.name));
     let manifest = workspace.manifest_path.clone().unwrap_or_else(|| workspace.root.join("Cargo.toml"));
     let manifest = std::path::absolute(&manifest).unwrap_or(manifest);
     let relative = manifest.strip_prefix(top).unwrap_or(Path::new("Cargo.toml")).to_owned();
-    let dir = worktree::prepare(top, out_dir, &resolved.commit).map_err(usage)?;
+    let dir = worktree::prepare(top, out_dir, &resolved.commit)?;
     let mut base = Workspace::load(Some(&dir.join(&relative))).map_err(|e| {
         Error::Usage(format!("the baseline `{}` ({short}) cannot be read as a cargo workspace: {e}", resolved.name))
     })?;
@@ -773,12 +772,12 @@ fn run_benchmark(
     side.cargo.run_executable(executable, &args, sink)?;
     let written = collect_written(side.cargo.criterion_home, "new", started, &executable.target)?;
     let Some(benchmark) = written.into_iter().find(|b| b.id == id) else {
-        return Err(Error::Usage(format!(
-            "benchmark `{id}` of bench `{}` ({} side) wrote no criterion results in round {}, though `--list` names it: is it a criterion bench with `harness = false`?",
-            executable.target.name,
-            side.name,
-            round + 1
-        )));
+        return Err(Error::RoundWroteNothing {
+            id: id.to_owned(),
+            bench: executable.target.name.clone(),
+            side: side.name.to_owned(),
+            round: round + 1,
+        });
     };
     side.collected.add(round, side.name, benchmark)
 }

@@ -249,8 +249,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
 fn clean(args: cli::CleanArgs) -> Result<u8, Error> {
     let workspace = Workspace::load(args.manifest_path.as_deref())?;
     let out_dir = args.out_dir.unwrap_or_else(|| workspace.target_dir.join("perf-gate"));
-    let top = worktree::toplevel(&workspace.root).map_err(|e| Error::Usage(e.to_string()))?;
-    let removed = worktree::remove(&top, &out_dir).map_err(|e| Error::Usage(e.to_string()))?;
+    let top = worktree::toplevel(&workspace.root)?;
+    let removed = worktree::remove(&top, &out_dir)?;
     for dir in ["baseline", "baseline-target", "baseline-criterion"] {
         let path = out_dir.join(dir);
         if path.exists() {

@@ -15,10 +15,15 @@ pub struct Resolved {
     pub note: Option<String>,
 }
 
-/// A git problem: bad input (an unknown ref, not a repository) or git failing.
+/// A git problem: the user's input (an unknown ref, not a repository), or git failing at run time
+/// on perf-gate's own worktree, which no change of input fixes.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct WorktreeError(pub String);
+pub enum WorktreeError {
+    #[error("{0}")]
+    Input(String),
+    #[error("{0}")]
+    Git(String),
+}
 
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let output = Command::new("git")
@@ -43,7 +48,7 @@ fn commit_of(dir: &Path, name: &str) -> Option<String> {
 /// on `origin` is taken from there, and the note says so.
 pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
     git(root, &["rev-parse", "--git-dir"]).map_err(|e| {
-        WorktreeError(format!("--baseline {name}: {} is not in a git repository ({e})", root.display()))
+        WorktreeError::Input(format!("--baseline {name}: {} is not in a git repository ({e})", root.display()))
     })?;
     if let Some(commit) = commit_of(root, name) {
         return Ok(Resolved { commit, name: name.to_owned(), note: None });
@@ -57,7 +62,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
     let refs = git(root, &["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags", "refs/remotes"])
         .unwrap_or_default();
     let nearest = crate::gates::nearest(name, refs.lines(), 5);
-    Err(WorktreeError(format!(
+    Err(WorktreeError::Input(format!(
         "--baseline {name}: no such branch, tag or commit{}",
         if nearest.is_empty() { String::new() } else { format!("; nearest: {}", nearest.join(", ")) }
     )))
@@ -67,7 +72,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
 pub fn toplevel(dir: &Path) -> Result<PathBuf, WorktreeError> {
     git(dir, &["rev-parse", "--show-toplevel"])
         .map(PathBuf::from)
-        .map_err(|e| WorktreeError(format!("{} is not in a git repository: {e}", dir.display())))
+        .map_err(|e| WorktreeError::Input(format!("{} is not in a git repository: {e}", dir.display())))
 }
 
 /// The worktree directory under the out dir.
@@ -78,8 +83,9 @@ pub fn directory(out_dir: &Path) -> PathBuf {
 /// Checks `commit` out, detached, in perf-gate's worktree (made on first use, reused after).
 pub fn prepare(root: &Path, out_dir: &Path, commit: &str) -> Result<PathBuf, WorktreeError> {
     let dir = directory(out_dir);
-    let fail =
-        |what: &str, e: String| WorktreeError(format!("cannot {what} the baseline worktree {}: {e}", dir.display()));
+    let fail = |what: &str, e: String| {
+        WorktreeError::Git(format!("cannot {what} the baseline worktree {}: {e}", dir.display()))
+    };
     // A worktree whose directory was deleted by hand is still registered until pruned.
     git(root, &["worktree", "prune"]).map_err(|e| fail("prune", e))?;
     let registered = git(root, &["worktree", "list", "--porcelain"]).map_err(|e| fail("list", e))?;
@@ -110,9 +116,9 @@ pub fn remove(root: &Path, out_dir: &Path) -> Result<bool, WorktreeError> {
         let path = std::path::absolute(&dir).unwrap_or_else(|_| dir.clone());
         if git(root, &["worktree", "remove", "--force", &path.to_string_lossy()]).is_err() {
             std::fs::remove_dir_all(&dir)
-                .map_err(|e| WorktreeError(format!("cannot remove {}: {e}", dir.display())))?;
+                .map_err(|e| WorktreeError::Git(format!("cannot remove {}: {e}", dir.display())))?;
         }
     }
-    git(root, &["worktree", "prune"]).map_err(|e| WorktreeError(format!("git worktree prune: {e}")))?;
+    git(root, &["worktree", "prune"]).map_err(|e| WorktreeError::Git(format!("git worktree prune: {e}")))?;
     Ok(existed)
 }
