@@ -100,6 +100,13 @@ impl Shard {
     pub fn takes(&self, position: usize) -> bool {
         position % self.count as usize == (self.index - 1) as usize
     }
+
+    /// Whether the `position`-th item of a second list (the config's services and commands) is
+    /// this shard's. It is dealt from the last shard down: the first list's remainder went to the
+    /// first shards, so the two together still differ by one at most.
+    pub fn takes_from_end(&self, position: usize) -> bool {
+        position % self.count as usize == (self.count - self.index) as usize
+    }
 }
 
 impl std::fmt::Display for Shard {
@@ -517,6 +524,25 @@ pub(crate) mod fixtures {
 mod tests {
     use super::fixtures::{benchmark, results};
     use super::*;
+
+    #[test]
+    fn two_lists_dealt_from_both_ends_differ_by_one_at_most() {
+        for count in 1..=6u32 {
+            for first in 0..14usize {
+                for second in 0..14usize {
+                    let sizes: Vec<usize> = (1..=count)
+                        .map(|index| {
+                            let shard = Shard { index, count };
+                            (0..first).filter(|i| shard.takes(*i)).count()
+                                + (0..second).filter(|i| shard.takes_from_end(*i)).count()
+                        })
+                        .collect();
+                    let spread = sizes.iter().max().unwrap() - sizes.iter().min().unwrap();
+                    assert!(spread <= 1, "{first} + {second} over {count} shards: {sizes:?}");
+                }
+            }
+        }
+    }
 
     fn part(shard: Option<&str>, ids: &[&str]) -> Results {
         let mut part = results(ids.iter().map(|id| benchmark(id, Better::Lower, &[1.0, 2.0])).collect());

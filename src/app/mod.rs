@@ -153,8 +153,19 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         ));
     }
 
-    let commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, &args)?;
-    let services = select_named(&config.services, |s| s.name.as_str(), "--service", &args.service, &args)?;
+    let mut commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, &args)?;
+    let mut services = select_named(&config.services, |s| s.name.as_str(), "--service", &args.service, &args)?;
+    if let Some(shard) = args.shard {
+        // Services, then commands, as one list, dealt from the last shard down (see Shard).
+        let first_command = services.len();
+        services = services.into_iter().enumerate().filter(|(i, _)| shard.takes_from_end(*i)).map(|(_, s)| s).collect();
+        commands = commands
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| shard.takes_from_end(first_command + i))
+            .map(|(_, c)| c)
+            .collect();
+    }
     // Naming only commands or services runs only those; a workspace without bench targets runs
     // what its config holds.
     let run_criterion = (args.command.is_empty() && args.service.is_empty()) || !args.bench.is_empty();
@@ -297,9 +308,9 @@ fn run_services_and_commands(
     Ok(measured)
 }
 
-/// The entries of a config list that `--command` or `--service` names select: all of them when
-/// nothing at all is named, else the named ones; with `--shard`, every N-th by name. An unknown
-/// name is an error listing the known ones.
+/// The entries of a config list that `--command` or `--service` names select, sorted by name:
+/// all of them when nothing at all is named, else the named ones. An unknown name is an error
+/// listing the known ones.
 fn select_named<'a, T>(
     entries: &'a [T],
     name_of: impl Fn(&T) -> &str,
@@ -321,9 +332,6 @@ fn select_named<'a, T>(
     let mut selected: Vec<&T> =
         entries.iter().filter(|e| nothing_named || named.iter().any(|n| n == name_of(e))).collect();
     selected.sort_by(|a, b| name_of(a).cmp(name_of(b)));
-    if let Some(shard) = args.shard {
-        selected = selected.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, e)| e).collect();
-    }
     Ok(selected)
 }
 
