@@ -136,7 +136,7 @@ impl Workspace {
         if let Some(path) = manifest_path {
             command.manifest_path(path);
         }
-        let metadata = command.exec().map_err(|e| WorkspaceError::Metadata {
+        let metadata = metadata(&command).map_err(|e| WorkspaceError::Metadata {
             manifest: manifest_path.map(Path::to_owned),
             message: metadata_message(&e),
         })?;
@@ -246,6 +246,18 @@ impl Workspace {
         }
         Ok(selection)
     }
+}
+
+/// `cargo metadata`, run as [`MetadataCommand::exec`] runs it but dying with perf-gate.
+fn metadata(command: &MetadataCommand) -> Result<Metadata, cargo_metadata::Error> {
+    let mut cargo = command.cargo_command();
+    descendants::die_with_parent(&mut cargo);
+    let output = cargo.output()?;
+    if !output.status.success() {
+        return Err(cargo_metadata::Error::CargoMetadata { stderr: String::from_utf8(output.stderr)? });
+    }
+    let stdout = std::str::from_utf8(&output.stdout)?;
+    MetadataCommand::parse(stdout.lines().find(|line| line.starts_with('{')).ok_or(cargo_metadata::Error::NoJson)?)
 }
 
 /// cargo's own error text is the useful part of a metadata failure.
