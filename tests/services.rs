@@ -301,7 +301,8 @@ fn sigkill_of_perf_gate_takes_the_service_with_it() {
     child.wait().unwrap();
     assert!(service.gone_within(Duration::from_secs(10)), "the service {} outlived perf-gate's SIGKILL", service.pid);
     // Not asserted: the daemon was perf-gate's adopted orphan, and went on to init (or the next
-    // subreaper) when perf-gate died; nothing of perf-gate is left to end it (ARCHITECTURE.md,
-    // "No child process outlives perf-gate"). Dropping `daemon` kills it.
+    // subreaper) when perf-gate died; nothing of perf-gate is left to end it, the documented
+    // limit (ARCHITECTURE.md, "No child process outlives the run that started it, nor
+    // perf-gate"). Dropping `daemon` kills it.
     drop(daemon);
 }
