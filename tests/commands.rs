@@ -273,3 +273,71 @@ fn a_full_disk_leaves_no_earlier_result_and_no_half_written_file() {
     assert!(stderr(&output).contains("No space left on device"), "{}", stderr(&output));
     assert_eq!(left, Vec::<String>::new(), "nothing stale, nothing half-written");
 }
+
+/// A command that daemonizes a grandchild (`setsid` in a subshell that exits at once: the
+/// double fork, out of the run's process group and session) recording itself in a
+/// `daemon-*.pid` file of its own, and waits for that file. Before that, it notes in
+/// `survivors` any earlier run's daemon that is still running.
+const DAEMONIZING_COMMAND: &str = r#". ./record.sh
+for earlier in daemon-*.pid; do
+  [ -e "$earlier" ] && alive "$earlier" && echo "$earlier" >> survivors
+done
+f=$(mktemp -u daemon-XXXXXX).pid
+( setsid sh -c '. ./record.sh; record "$1"; exec sleep 300' daemon "$f" & )
+while [ ! -e "$f" ]; do sleep 0.01; done
+"#;
+
+#[test]
+fn a_daemon_a_command_started_is_gone_when_its_run_ends() {
+    let project = project(
+        r#"{"commands": [{"name": "daemonizing", "command": ["sh", "daemonize.sh"], "runs": 3, "warmup": 0, "min_time_s": 0}]}"#,
+    );
+    std::fs::write(project.path().join("record.sh"), RECORD_SH).unwrap();
+    std::fs::write(project.path().join("daemonize.sh"), DAEMONIZING_COMMAND).unwrap();
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let daemons: Vec<Watched> = std::fs::read_dir(project.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.file_name().unwrap().to_string_lossy().starts_with("daemon-"))
+        .map(|path| Watched::recorded(&path))
+        .collect();
+    assert_eq!(daemons.len(), 3, "one daemon per run");
+    let survivors = std::fs::read_to_string(project.path().join("survivors")).unwrap_or_default();
+    assert_eq!(survivors, "", "daemons of earlier runs were still running when a later run started");
+    for daemon in &daemons {
+        assert!(daemon.gone_within(std::time::Duration::from_secs(10)), "daemon {} outlived the run", daemon.pid);
+    }
+}
+
+#[test]
+fn sigkill_of_perf_gate_takes_the_launcher_the_command_and_its_daemon_with_it() {
+    // The command daemonizes a grandchild as above, records itself, and runs on for minutes.
+    let script = DAEMONIZING_COMMAND.replace("$(mktemp -u daemon-XXXXXX).pid", "daemon.pid")
+        + "record command.pid\nexec sleep 300\n";
+    let project = project(
+        r#"{"commands": [{"name": "long", "command": ["sh", "daemonize.sh"], "runs": 2, "warmup": 0, "min_time_s": 0}]}"#,
+    );
+    std::fs::write(project.path().join("record.sh"), RECORD_SH).unwrap();
+    std::fs::write(project.path().join("daemonize.sh"), script).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--out-dir", "out"])
+        .current_dir(project.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let limit = std::time::Duration::from_secs(60);
+    let mut running = || child.try_wait().unwrap().is_none();
+    let daemon = Watched::wait_recorded(&project.path().join("daemon.pid"), limit, &mut running);
+    let command = Watched::wait_recorded(&project.path().join("command.pid"), limit, &mut running);
+    let launcher = Watched::new(command.parent().unwrap());
+    assert_eq!(launcher.parent(), Some(child.id() as i32), "the command runs under perf-gate's launcher");
+    // SAFETY: SIGKILL to the child we spawned: nothing of perf-gate runs after this.
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    let limit = std::time::Duration::from_secs(10);
+    assert!(launcher.gone_within(limit), "the launcher {} outlived perf-gate's SIGKILL", launcher.pid);
+    assert!(command.gone_within(limit), "the command {} outlived perf-gate's SIGKILL", command.pid);
+    assert!(daemon.gone_within(limit), "the command's daemon {} outlived perf-gate's SIGKILL", daemon.pid);
+}

@@ -19,7 +19,7 @@ use crate::collect::cargo::{
 };
 use crate::collect::criterion::{self, CriterionError};
 use crate::collect::environment;
-use crate::collect::{command, service, worktree, Place};
+use crate::collect::{command, descendants, service, worktree, Place};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
@@ -41,6 +41,9 @@ const ONLY_OTHERS_NOTE: &str = "No criterion bench targets: only the configured 
 
 /// Entry point of the binary: parses `std::env::args_os()` and runs the command.
 pub fn main() -> ExitCode {
+    // First, for the command launcher too: what a benchmark, command or service daemonizes is
+    // reparented to this process, which ends it when the run that started it is torn down.
+    descendants::become_subreaper();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The launcher of command runs does nothing else, so that it stays small.
     if args.get(1).is_some_and(|a| a == command::LAUNCHER_ARG) {
@@ -88,6 +91,8 @@ pub fn main() -> ExitCode {
             error.exit_code()
         }
     };
+    // Every teardown sweeps already; this is the last word, for whatever a path did not end.
+    descendants::sweep(descendants::ORPHAN_GRACE);
     workflow_log::resume();
     ExitCode::from(code)
 }

@@ -8,15 +8,15 @@
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use cargo_metadata::{Metadata, MetadataCommand, TargetKind};
 
-use super::tail_text;
+use super::{descendants, tail_text};
 use crate::interrupt;
 
 /// The parts of a cargo workspace perf-gate needs.
@@ -136,7 +136,7 @@ impl Workspace {
         if let Some(path) = manifest_path {
             command.manifest_path(path);
         }
-        let metadata = command.exec().map_err(|e| WorkspaceError::Metadata {
+        let metadata = metadata(&command).map_err(|e| WorkspaceError::Metadata {
             manifest: manifest_path.map(Path::to_owned),
             message: metadata_message(&e),
         })?;
@@ -246,6 +246,18 @@ impl Workspace {
         }
         Ok(selection)
     }
+}
+
+/// `cargo metadata`, run as [`MetadataCommand::exec`] runs it but dying with perf-gate.
+fn metadata(command: &MetadataCommand) -> Result<Metadata, cargo_metadata::Error> {
+    let mut cargo = command.cargo_command();
+    descendants::die_with_parent(&mut cargo);
+    let output = cargo.output()?;
+    if !output.status.success() {
+        return Err(cargo_metadata::Error::CargoMetadata { stderr: String::from_utf8(output.stderr)? });
+    }
+    let stdout = std::str::from_utf8(&output.stdout)?;
+    MetadataCommand::parse(stdout.lines().find(|line| line.starts_with('{')).ok_or(cargo_metadata::Error::NoJson)?)
 }
 
 /// cargo's own error text is the useful part of a metadata failure.
@@ -474,10 +486,10 @@ pub fn exact_filter(ids: &[String]) -> String {
     format!("^(?:{})$", escaped.join("|"))
 }
 
-/// Kills the child's whole process group when dropped, so that neither an error, a panic nor
-/// an interrupt leaves a bench process running.
+/// Kills the child's whole process group when dropped, and sweeps what it daemonized, so that
+/// neither an error, a panic nor an interrupt leaves a bench process running.
 struct GroupGuard {
-    child: Child,
+    child: descendants::Child,
 }
 
 impl GroupGuard {
@@ -507,7 +519,7 @@ impl GroupGuard {
         }
         #[cfg(unix)]
         self.signal(libc::SIGKILL);
-        let _ = self.child.kill();
+        self.child.kill();
         let _ = self.child.wait();
     }
 }
@@ -517,8 +529,9 @@ impl Drop for GroupGuard {
         // Also reaps stray grandchildren once the direct child has exited normally.
         #[cfg(unix)]
         self.signal(libc::SIGKILL);
-        let _ = self.child.kill();
+        self.child.kill();
         let _ = self.child.wait();
+        descendants::sweep(descendants::ORPHAN_GRACE);
     }
 }
 
@@ -527,28 +540,24 @@ const TAIL_LINES: usize = 30;
 /// Runs `command` to completion, sending its output to `sink`.
 fn run_to_end(mut command: Command, what: &str, sink: &mut OutputSink) -> Result<(), BenchError> {
     command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let display = format!("{command:?}");
-    let mut child = command.spawn().map_err(|source| BenchError::Spawn { command: display, source })?;
+    let mut child = descendants::Child::spawn_in_group(&mut command)
+        .map_err(|source| BenchError::Spawn { command: display, source })?;
     let (sender, lines) = mpsc::channel::<String>();
-    let readers: Vec<_> = [
-        child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-        child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|stream| {
-        let sender = sender.clone();
-        std::thread::spawn(move || {
-            for line in super::lossy_lines(BufReader::new(stream)) {
-                if sender.send(line).is_err() {
-                    break;
+    let readers: Vec<_> = child
+        .take_output()
+        .into_iter()
+        .map(|stream| {
+            let sender = sender.clone();
+            std::thread::spawn(move || {
+                for line in super::lossy_lines(BufReader::new(stream)) {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
+            })
         })
-    })
-    .collect();
+        .collect();
     drop(sender);
     let mut guard = GroupGuard { child };
     let mut tail = VecDeque::with_capacity(TAIL_LINES);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
+use super::{descendants, last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
 use crate::config::CommandBench;
 use crate::model::{Benchmark, Better, CommandSource, Metric, Source, TIME_METRIC};
 
@@ -79,6 +79,8 @@ pub fn launcher(args: &[std::ffi::OsString]) -> ExitCode {
         eprintln!("perf-gate launcher: expected REPORT PROGRAM [ARGS...]");
         return ExitCode::from(2);
     };
+    // Before the command exists: from here on, perf-gate's death ends the command too.
+    descendants::on_parent_death();
     let started = Instant::now();
     let child = match Command::new(program).args(rest).spawn() {
         Ok(child) => child,
@@ -88,6 +90,7 @@ pub fn launcher(args: &[std::ffi::OsString]) -> ExitCode {
         }
     };
     let Ok(pid) = i32::try_from(child.id()) else { return ExitCode::from(2) };
+    descendants::kill_on_parent_death(pid);
     let (status, usage) = match wait4(pid) {
         Ok(result) => result,
         Err(error) => {
@@ -95,10 +98,30 @@ pub fn launcher(args: &[std::ffi::OsString]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let wall_ns = started.elapsed().as_nanos() as f64;
+    let run = run_usage(started.elapsed(), status, &usage);
+    if descendants::parent_died() {
+        // Nobody reads the report; nothing of the run may stay.
+        descendants::sweep(Duration::ZERO);
+        eprintln!("perf-gate launcher: perf-gate ended (or SIGTERM came): the command was killed");
+        return ExitCode::from(2);
+    }
+    // The launcher is a subreaper (`app::main`): what the command daemonized is its child now,
+    // and ends with the run, before the next one starts.
+    descendants::sweep(descendants::ORPHAN_GRACE);
+    match std::fs::write(report, serde_json::to_vec(&run).unwrap_or_default()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("perf-gate launcher: cannot write {}: {error}", report.to_string_lossy());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What `wait4` said about a run that took `wall`.
+fn run_usage(wall: Duration, status: i32, usage: &libc::rusage) -> RunUsage {
     let time_ns = |t: libc::timeval| t.tv_sec as f64 * 1e9 + t.tv_usec as f64 * 1e3;
-    let run = RunUsage {
-        wall_ns,
+    RunUsage {
+        wall_ns: wall.as_nanos() as f64,
         user_ns: time_ns(usage.ru_utime),
         sys_ns: time_ns(usage.ru_stime),
         // Linux reports ru_maxrss in KiB.
@@ -106,13 +129,6 @@ pub fn launcher(args: &[std::ffi::OsString]) -> ExitCode {
         exit_code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
         signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
         timed_out_after_s: None,
-    };
-    match std::fs::write(report, serde_json::to_vec(&run).unwrap_or_default()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("perf-gate launcher: cannot write {}: {error}", report.to_string_lossy());
-            ExitCode::from(2)
-        }
     }
 }
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use super::descendants;
 use crate::model::{Environment, GitInfo};
 
 /// The fingerprint of this machine and toolchain. `rustc -V` runs in `workspace_root` so that a
@@ -40,19 +41,16 @@ pub fn git_info(dir: &Path) -> Option<GitInfo> {
     let git = |args: &[&str]| output_line(Command::new("git").arg("-C").arg(dir).args(args));
     let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"])?;
     let branch = git(&["symbolic-ref", "--quiet", "--short", "HEAD"]);
-    let status = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["status", "--porcelain", "--untracked-files=normal"])
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())?;
+    let mut status = Command::new("git");
+    status.arg("-C").arg(dir).args(["status", "--porcelain", "--untracked-files=normal"]).stderr(Stdio::null());
+    descendants::die_with_parent(&mut status);
+    let status = status.output().ok().filter(|o| o.status.success())?;
     Some(GitInfo { commit, branch, dirty: !status.stdout.is_empty() })
 }
 
 /// The first line of a successful command's stdout.
 fn output_line(command: &mut Command) -> Option<String> {
+    descendants::die_with_parent(command);
     let output = command.stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
     if !output.status.success() {
         return None;

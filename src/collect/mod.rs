@@ -4,6 +4,7 @@ pub mod canary;
 pub mod cargo;
 pub mod command;
 pub mod criterion;
+pub mod descendants;
 pub mod environment;
 pub mod service;
 pub mod worktree;
@@ -157,19 +158,27 @@ pub enum Waited {
     Spawn(std::io::Error),
 }
 
-/// Runs `command` in its own process group; `None` when it was killed at `timeout_s`.
+/// Runs `command` in its own process group; `None` when it was killed at `timeout_s`. What it
+/// daemonized is swept when it ends, unless a service it belongs to still runs (a hook).
 pub fn run_in_group(mut command: Command, timeout_s: f64) -> Result<Option<std::process::ExitStatus>, Waited> {
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(Waited::Spawn)?;
-    let deadline = Instant::now() + Duration::from_secs_f64(timeout_s);
-    let kill_group = |child: &mut std::process::Child| {
+    let mut child = descendants::Child::spawn_in_group(&mut command).map_err(Waited::Spawn)?;
+    let outcome = wait_or_kill(&mut child, Duration::from_secs_f64(timeout_s));
+    drop(child);
+    descendants::sweep(descendants::ORPHAN_GRACE);
+    outcome
+}
+
+/// Waits for `child`, killing its group at `timeout` or on interrupt.
+fn wait_or_kill(child: &mut descendants::Child, timeout: Duration) -> Result<Option<std::process::ExitStatus>, Waited> {
+    let deadline = Instant::now() + timeout;
+    let kill_group = |child: &mut descendants::Child| {
         if let Ok(pid) = i32::try_from(child.id()) {
             // SAFETY: kill(2) on a process group we created; no memory is shared.
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
             }
         }
-        let _ = child.kill();
+        child.kill();
         let _ = child.wait();
     };
     loop {
@@ -177,11 +186,11 @@ pub fn run_in_group(mut command: Command, timeout_s: f64) -> Result<Option<std::
             return Ok(Some(status));
         }
         if interrupt::requested() {
-            kill_group(&mut child);
+            kill_group(child);
             return Err(Waited::Interrupted);
         }
         if Instant::now() >= deadline {
-            kill_group(&mut child);
+            kill_group(child);
             return Ok(None);
         }
         std::thread::sleep(Duration::from_millis(2));

@@ -228,3 +228,94 @@ pub fn evaluate_condition(condition: &str, failed: bool, value_of: impl Fn(&str)
     }
     holds && (always || !failed)
 }
+
+/// Shell functions the process-lifetime tests' scripts source (`. ./record.sh`):
+/// `record FILE` writes "PID START" of the calling shell's process to FILE, whole (a temp file
+/// renamed into place), START being field 22 of /proc/PID/stat, so that a test tells the
+/// process from a later one reusing its pid; `alive FILE` says whether that process still runs.
+/// (The command names in those stat lines are one word here, so fields split on blanks.)
+pub const RECORD_SH: &str = r#"record() {
+  read -r stat < /proc/$$/stat
+  set -- "$1" $stat
+  echo "$$ ${23}" > "$1.tmp" && mv "$1.tmp" "$1"
+}
+alive() {
+  read -r pid start < "$1"
+  read -r stat 2>/dev/null < /proc/$pid/stat || return 1
+  set -- $stat
+  [ "${22}" = "$start" ] && [ "$3" != Z ]
+}
+"#;
+
+/// A process a test knows by pid and start time (field 22 of /proc/PID/stat), so that another
+/// process reusing the pid later is not mistaken for it. Killed on drop if still alive: a
+/// failing test leaves nothing running behind it.
+pub struct Watched {
+    pub pid: i32,
+    started: String,
+}
+
+/// The fields of /proc/PID/stat after the command name (state first, then the parent's pid).
+fn stat_fields(pid: i32) -> Option<Vec<String>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    Some(rest.split_whitespace().map(str::to_owned).collect())
+}
+
+impl Watched {
+    /// The live process `pid`; panics if there is none.
+    pub fn new(pid: i32) -> Watched {
+        let fields = stat_fields(pid).unwrap_or_else(|| panic!("no process {pid}"));
+        Watched { pid, started: fields[19].clone() }
+    }
+
+    /// The process `record` wrote to `file`, alive or not.
+    pub fn recorded(file: &Path) -> Watched {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let (pid, started) = text.trim().split_once(' ').unwrap();
+        Watched { pid: pid.parse().unwrap(), started: started.to_owned() }
+    }
+
+    /// The process `record` writes to `file`, polled for up to `limit` while `running()` holds
+    /// (whatever should write it has not ended).
+    pub fn wait_recorded(file: &Path, limit: std::time::Duration, mut running: impl FnMut() -> bool) -> Watched {
+        let deadline = std::time::Instant::now() + limit;
+        while !file.exists() {
+            assert!(std::time::Instant::now() < deadline, "{} not written within {limit:?}", file.display());
+            assert!(running(), "ended before {} was written", file.display());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Watched::recorded(file)
+    }
+
+    /// Its parent's pid, while it is alive.
+    pub fn parent(&self) -> Option<i32> {
+        stat_fields(self.pid).filter(|f| f[19] == self.started)?[1].parse().ok()
+    }
+
+    /// Still running: the same process (same start time), and not a zombie awaiting its reaper.
+    pub fn alive(&self) -> bool {
+        stat_fields(self.pid).is_some_and(|f| f[19] == self.started && f[0] != "Z" && f[0] != "X")
+    }
+
+    /// Whether it is gone within `limit`, polled.
+    pub fn gone_within(&self, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while self.alive() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        true
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if self.alive() {
+            // SAFETY: kill(2) of a process this test started, identified by its start time.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) };
+        }
+    }
+}

@@ -447,17 +447,26 @@ async fn send(target: &Target, request: &Prepared, connection: &mut Option<Conne
             }
             Ok::<u16, String>(status)
         };
+        tokio::pin!(work);
         tokio::select! {
             biased;
-            outcome = work => outcome,
-            ended = driver => Err(match ended {
-                Ok(()) => "the server closed the connection".to_owned(),
-                Err(e) => e.to_string(),
-            }),
+            outcome = &mut work => outcome.map(|status| (status, false)),
+            ended = driver => match ended {
+                // The server closed the connection after its answer (HTTP/1.0, `Connection:
+                // close`): the answer is complete and still to be read; the next request needs
+                // a new connection.
+                Ok(()) => work.await.map(|status| (status, true)).map_err(|e| format!("the server closed the connection: {e}")),
+                Err(e) => Err(e.to_string()),
+            },
         }
     };
     match tokio::time::timeout(timeout, exchange).await {
-        Ok(Ok(status)) => Outcome::Answered(status),
+        Ok(Ok((status, closed))) => {
+            if closed {
+                *connection = None;
+            }
+            Outcome::Answered(status)
+        }
         Ok(Err(error)) => {
             *connection = None;
             Outcome::Failed(error)

@@ -16,7 +16,7 @@ use bytes::Bytes;
 
 use self::load::{Counts, Load, OpenSchedule, Prepared, RoundStats, Target, Tls};
 use self::process::{Probe, Running, Sample, StartFailure};
-use super::{last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
+use super::{descendants, last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
 use crate::config::{RequestSpec, Scenario, ServiceBench, MAX_MIX_WEIGHT};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
@@ -92,15 +92,16 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
     if let Some(prepare) = &service.start.prepare {
         let output = File::options().append(true).open(&log).map_err(|e| setup(e.to_string()))?;
         let errors = output.try_clone().map_err(|e| setup(e.to_string()))?;
-        let status = Command::new(&prepare[0])
-            .args(&prepare[1..])
-            .current_dir(&cwd)
-            .envs(&service.start.env)
+        let mut command = Command::new(&prepare[0]);
+        command.args(&prepare[1..]).current_dir(&cwd).envs(&service.start.env);
+        descendants::die_with_parent(&mut command);
+        let status = command
             .stdin(Stdio::null())
             .stdout(output)
             .stderr(errors)
             .status()
             .map_err(|e| setup(format!("cannot start its prepare command `{}`: {e}", prepare[0])))?;
+        descendants::sweep(descendants::ORPHAN_GRACE);
         if !status.success() {
             return Err(failed(format!("could not be prepared: `{}` failed ({status})", prepare.join(" "))));
         }

@@ -1,16 +1,18 @@
 //! A started service: its own process group, output to a log file, readiness, resource
-//! sampling from /proc, and a stop (SIGTERM, a grace period, SIGKILL to the whole group) that
-//! also runs on drop, so no error, panic or interrupt leaves it running.
+//! sampling from /proc, and a stop (SIGTERM, a grace period, SIGKILL to the whole group, then
+//! the same for what it daemonized) that also runs on drop, so no error, panic or interrupt
+//! leaves it running.
 
 use std::fs::File;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::load::{self, Target};
+use crate::collect::descendants::{self, Child};
 use crate::interrupt;
 
 /// A running service.
@@ -39,8 +41,7 @@ impl Running {
         let out = File::options().create(true).append(true).open(log).map_err(StartFailure::Spawn)?;
         let err = out.try_clone().map_err(StartFailure::Spawn)?;
         command.stdin(Stdio::null()).stdout(out).stderr(err);
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command.spawn().map_err(StartFailure::Spawn)?;
+        let child = Child::spawn_in_group(&mut command).map_err(StartFailure::Spawn)?;
         let pgid = i32::try_from(child.id()).unwrap_or(0);
         Ok(Running { child, pgid, grace, sampler: None, stopped: false })
     }
@@ -107,8 +108,9 @@ impl Running {
         }
     }
 
-    /// SIGTERM to the group, up to the grace period, then SIGKILL to whatever is left. Once:
-    /// a group id is free for reuse after that, and must not be signalled again.
+    /// SIGTERM to the group, up to the grace period, then SIGKILL to whatever is left; then the
+    /// same for the daemons it left to perf-gate, after the group: they may serve it until it
+    /// ends. Once: a group id is free for reuse after that, and must not be signalled again.
     pub fn stop(&mut self) {
         if self.stopped {
             return;
@@ -124,8 +126,9 @@ impl Running {
             std::thread::sleep(Duration::from_millis(20));
         }
         self.signal(libc::SIGKILL);
-        let _ = self.child.kill();
+        self.child.kill();
         let _ = self.child.wait();
+        descendants::sweep(self.grace);
     }
 }
 
