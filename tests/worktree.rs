@@ -85,7 +85,7 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
         .env("CRITERION_HOME", repo.join("criterion"))
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{}\n{}", stdout(&output), stderr(&output));
     assert_eq!(repository_state(repo), before, "the user's tree, HEAD, stash and branches are untouched");
 
     let report: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("out/report.json")).unwrap()).unwrap();
