@@ -197,14 +197,16 @@ pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &Compa
         let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
         pairs.push(Pending { id, name, base, current, threshold_percent, severity, paired });
     };
+    let (baseline_by_id, current_by_id) = (baseline.by_id(), current.by_id());
     for benchmark in &current.benchmarks {
         for (name, metric) in benchmark.metrics.iter().filter(|(_, m)| m.compared) {
-            let base = baseline.benchmark(&benchmark.id).and_then(|b| b.metrics.get(name));
+            let base = baseline_by_id.get(benchmark.id.as_str()).and_then(|b| b.metrics.get(name));
             add(&benchmark.id, name, base, Some(metric));
         }
     }
     for benchmark in &baseline.benchmarks {
-        let in_current = |name: &String| current.benchmark(&benchmark.id).is_some_and(|b| b.metrics.contains_key(name));
+        let in_current =
+            |name: &String| current_by_id.get(benchmark.id.as_str()).is_some_and(|b| b.metrics.contains_key(name));
         for (name, metric) in benchmark.metrics.iter().filter(|(n, m)| m.compared && !in_current(n)) {
             add(&benchmark.id, name, Some(metric), None);
         }

@@ -484,6 +484,12 @@ impl Results {
     pub fn benchmark(&self, id: &str) -> Option<&Benchmark> {
         self.benchmarks.iter().find(|b| b.id == id)
     }
+
+    /// Every benchmark by id, for lookups across a whole suite: [`Results::benchmark`] searches
+    /// the list, which over 10,000 benchmarks looked up one by one is quadratic.
+    pub fn by_id(&self) -> std::collections::HashMap<&str, &Benchmark> {
+        self.benchmarks.iter().map(|b| (b.id.as_str(), b)).collect()
+    }
 }
 
 impl CriterionSource {

@@ -482,7 +482,8 @@ fn nothing_a_pull_request_names_is_obeyed_as_a_workflow_command() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let out = stdout(&output);
     // The names are printed (their line breaks shown escaped, so none starts a line of its own).
-    for printed in ["##[error]forged gate ##[add-mask]ms", "\\u{a}::set-output name=verdict::pass", "::warning::forged"] {
+    for printed in ["##[error]forged gate ##[add-mask]ms", "\\u{a}::set-output name=verdict::pass", "::warning::forged"]
+    {
         assert!(out.contains(printed), "the hostile names are printed: {out}");
     }
     // Nor does any of it reach a terminal as an escape sequence.

@@ -3,14 +3,14 @@
 //! Everything a reader sees is decided here: order, wording, formatted numbers and chart
 //! coordinates. Templates only lay it out, so markdown, HTML and terminal cannot disagree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
 use crate::compare::{ChangeVerdict, Comparison, Scale, TRIM};
 use crate::config::{Correction, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
-use crate::model::{Better, Environment, GitInfo, Metric, Results};
+use crate::model::{Better, Environment, GitInfo, Results};
 use crate::report::{Report, RunInfo, Verdict};
 
 use super::chart::{self, ChangeAxis, ChangeScale, IntervalMark, Plot, Side};
@@ -61,9 +61,16 @@ pub struct View {
     pub change_scale: Option<ChangeScale>,
     /// What the interval plots show, in words.
     pub change_legend: String,
-    /// One strip plot per compared metric, in benchmark order.
+    /// One strip plot per compared metric, in benchmark order; at most [`MAX_CHARTS`], those
+    /// that changed first.
     pub charts: Vec<Chart>,
+    /// Said when there were more metrics than charts: how many were left out.
+    pub charts_note: Option<String>,
 }
+
+/// Strip plots a report shows at most: a chart is about 6 KB of SVG, and thousands of them make
+/// a page no browser scrolls; the tables and report.json still hold every metric.
+pub const MAX_CHARTS: usize = 200;
 
 /// The overall verdict, worded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -235,7 +242,7 @@ pub struct LegendItem {
 /// Builds the view of `report`. `current` and `baseline` are the results it was evaluated on;
 /// they supply the raw samples for the charts.
 pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> View {
-    let charts = charts(report, current, baseline);
+    let (charts, charts_note) = charts(report, current, baseline);
     let anchors: BTreeMap<(&str, &str), &str> =
         charts.iter().map(|c| ((c.benchmark.as_str(), c.metric.as_str()), c.anchor.as_str())).collect();
     let intervals = || report.comparisons.iter().filter_map(|c| c.change_interval_percent);
@@ -299,6 +306,7 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> V
         comparisons: report.comparisons.iter().map(row).collect(),
         noisy: report.comparisons.iter().filter(|c| too_noisy(c)).map(row).collect(),
         charts,
+        charts_note,
     }
 }
 
@@ -672,10 +680,11 @@ fn verdict_label(c: &Comparison) -> (String, String) {
     }
 }
 
-/// One chart per compared metric: those of the comparisons, or without a baseline those of the
-/// current results, so a first run still shows its distributions.
-fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> Vec<Chart> {
-    let keys: Vec<(&str, &str)> = if report.comparisons.is_empty() {
+/// One chart per compared metric, at most [`MAX_CHARTS`]: those of the comparisons (the ones
+/// that did not come out unchanged first), or without a baseline those of the current results,
+/// so a first run still shows its distributions. The note says how many were left out.
+fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> (Vec<Chart>, Option<String>) {
+    let mut keys: Vec<(&str, &str)> = if report.comparisons.is_empty() {
         current
             .benchmarks
             .iter()
@@ -684,12 +693,24 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> Vec
     } else {
         report.comparisons.iter().map(|c| (c.id.as_str(), c.metric.as_str())).collect()
     };
+    let comparisons: HashMap<(&str, &str), &Comparison> =
+        report.comparisons.iter().map(|c| ((c.id.as_str(), c.metric.as_str()), c)).collect();
+    let total = keys.len();
+    if total > MAX_CHARTS {
+        let unchanged = |key: &(&str, &str)| comparisons.get(key).is_none_or(|c| c.verdict == ChangeVerdict::Unchanged);
+        // A stable sort keeps benchmark order within each part.
+        keys.sort_by_key(unchanged);
+        keys.truncate(MAX_CHARTS);
+        keys.sort();
+    }
+    let (now_by_id, before_by_id) = (current.by_id(), baseline.map(Results::by_id).unwrap_or_default());
     let mut charts = Vec::new();
     for (id, name) in keys {
-        let now = find_metric(Some(current), id, name);
-        let Some(unit) = now.or(find_metric(baseline, id, name)).map(|m| m.unit.as_str()) else { continue };
+        let now = now_by_id.get(id).and_then(|b| b.metrics.get(name));
+        let then = before_by_id.get(id).and_then(|b| b.metrics.get(name));
+        let Some(unit) = now.or(then).map(|m| m.unit.as_str()) else { continue };
         // Samples in another unit cannot share the axis; the comparison already says the unit changed.
-        let before = find_metric(baseline, id, name).filter(|m| m.unit == unit);
+        let before = then.filter(|m| m.unit == unit);
         let sides: Vec<Side<'_>> = [("baseline", before), ("current", now)]
             .into_iter()
             .filter_map(|(name, m)| m.map(|m| Side { name, samples: &m.samples, median: m.summary.median }))
@@ -711,7 +732,7 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> Vec
                 }
             })
             .collect();
-        let comparison = report.comparisons.iter().find(|c| c.id == id && c.metric == name);
+        let comparison = comparisons.get(&(id, name)).copied();
         let (label, class) = match comparison.map(verdict_label) {
             Some((label, class)) => (Some(label), class),
             None => (None, "neutral".to_owned()),
@@ -727,9 +748,10 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> Vec
             plot,
         });
     }
-    charts
-}
-
-fn find_metric<'a>(results: Option<&'a Results>, id: &str, name: &str) -> Option<&'a Metric> {
-    results.and_then(|r| r.benchmark(id)).and_then(|b| b.metrics.get(name))
+    let note = (total > MAX_CHARTS).then(|| {
+        format!(
+            "Charts of {MAX_CHARTS} of the {total} metrics: every one that changed or could not be judged first, then in benchmark order. The tables above and report.json hold them all."
+        )
+    });
+    (charts, note)
 }
