@@ -36,16 +36,28 @@ fn cpu_model() -> Option<String> {
         .filter(|value| !value.is_empty())
 }
 
-/// The git state of the checkout containing `dir`, or `None` outside git.
+/// The git state of the checkout containing `dir`, or `None` outside git (or before its first
+/// commit). One `git status --porcelain=v2 --branch` gives all three: `# branch.oid`, `# branch.head`
+/// (`(detached)` without a branch) and one line per changed or untracked path.
 pub fn git_info(dir: &Path) -> Option<GitInfo> {
-    let git = |args: &[&str]| output_line(Command::new("git").arg("-C").arg(dir).args(args));
-    let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"])?;
-    let branch = git(&["symbolic-ref", "--quiet", "--short", "HEAD"]);
     let mut status = Command::new("git");
-    status.arg("-C").arg(dir).args(["status", "--porcelain", "--untracked-files=normal"]).stderr(Stdio::null());
+    status
+        .arg("-C")
+        .arg(dir)
+        .args(["status", "--porcelain=v2", "--branch", "--untracked-files=normal"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
     descendants::die_with_parent(&mut status);
-    let status = status.output().ok().filter(|o| o.status.success())?;
-    Some(GitInfo { commit, branch, dirty: !status.stdout.is_empty() })
+    let output = status.output().ok().filter(|o| o.status.success())?;
+    parse_status(&String::from_utf8_lossy(&output.stdout))
+}
+
+fn parse_status(text: &str) -> Option<GitInfo> {
+    let header = |key: &str| text.lines().find_map(|l| l.strip_prefix(key)).map(str::trim);
+    let commit = header("# branch.oid ").filter(|oid| oid.len() >= 40 && oid.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let branch = header("# branch.head ").filter(|head| *head != "(detached)").map(str::to_owned);
+    let dirty = text.lines().any(|l| !l.starts_with('#') && !l.is_empty());
+    Some(GitInfo { commit: commit.to_owned(), branch, dirty })
 }
 
 /// The first line of a successful command's stdout.
@@ -83,6 +95,19 @@ mod tests {
             .status()
             .unwrap();
         assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn status_headers_give_commit_branch_and_dirty() {
+        let oid = "36afaef2afdf0ce794d7e4663e7f327664aaa4d7";
+        let clean = format!("# branch.oid {oid}\n# branch.head main\n");
+        assert_eq!(
+            parse_status(&clean),
+            Some(GitInfo { commit: oid.into(), branch: Some("main".into()), dirty: false })
+        );
+        let detached = format!("# branch.oid {oid}\n# branch.head (detached)\n? notes.txt\n");
+        assert_eq!(parse_status(&detached), Some(GitInfo { commit: oid.into(), branch: None, dirty: true }));
+        assert_eq!(parse_status("# branch.oid (initial)\n# branch.head main\n"), None);
     }
 
     #[test]
