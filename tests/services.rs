@@ -114,6 +114,20 @@ fn the_service_and_its_children_are_gone_after_a_run() {
     assert!(log.contains("demo_server listening on http://127.0.0.1:"), "{log}");
 }
 
+/// SIGINT to perf-gate, as a terminal's Ctrl-C would send it, and how it ended.
+fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SAFETY: kill(2) to the child we spawned; no memory is shared.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "perf-gate did not stop within 30 s of SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 #[test]
 fn ctrl_c_during_load_stops_the_service_and_leaves_no_report() {
     let marker = format!("perf-gate-interrupt-{}", std::process::id());
@@ -132,17 +146,7 @@ fn ctrl_c_during_load_stops_the_service_and_leaves_no_report() {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "perf-gate did not stop within 30 s of SIGINT");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(interrupt(&mut child).code(), Some(130));
     assert!(!running(&marker), "the service survived the interrupt");
     assert!(!project.path().join("out/results.json").exists());
 }
@@ -192,17 +196,7 @@ fn the_highest_rate_for_a_day_long_round_loads_without_a_schedule_laid_out_in_ad
     // milliseconds of readiness). Kept short: the flood takes both cores from other tests.
     std::thread::sleep(Duration::from_millis(600));
     assert_eq!(child.try_wait().unwrap(), None, "perf-gate ended under load");
-    // SAFETY: SIGINT to the child we spawned, as a terminal's Ctrl-C would.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "perf-gate did not stop within 30 s of SIGINT");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(interrupt(&mut child).code(), Some(130));
     assert!(!running(&marker), "the service survived the run");
 }
 
