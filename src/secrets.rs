@@ -22,6 +22,9 @@ pub const SECRET_VARIABLES: &[&str] = &[
     "ACTIONS_ID_TOKEN_REQUEST_URL",
 ];
 
+/// Shorter values are not searched for in other variables.
+const MIN_TOKEN_LENGTH: usize = 16;
+
 /// `GITHUB_TOKEN` as it was when perf-gate started; set once by [`take_from_environment`].
 static GITHUB_TOKEN: OnceLock<Option<String>> = OnceLock::new();
 
@@ -32,7 +35,13 @@ static GITHUB_TOKEN: OnceLock<Option<String>> = OnceLock::new();
 /// another thread reads it is undefined behaviour on some platforms.
 pub fn take_from_environment(flag_token: Option<&str>) {
     let env_token = std::env::var("GITHUB_TOKEN").ok();
-    let in_use = flag_token.or(env_token.as_deref()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    // Only a value long enough to be a credential (GitHub's are 40 characters and more) is looked
+    // for in other variables: a token of `true` must not take `CI=true` away.
+    let in_use = flag_token
+        .or(env_token.as_deref())
+        .map(str::trim)
+        .filter(|t| t.len() >= MIN_TOKEN_LENGTH)
+        .map(str::to_owned);
     let doomed: Vec<std::ffi::OsString> = std::env::vars_os()
         .filter(|(name, value)| {
             SECRET_VARIABLES.iter().any(|secret| name == secret)
