@@ -37,11 +37,8 @@ pub fn take_from_environment(flag_token: Option<&str>) {
     let env_token = std::env::var("GITHUB_TOKEN").ok();
     // Only a value long enough to be a credential (GitHub's are 40 characters and more) is looked
     // for in other variables: a token of `true` must not take `CI=true` away.
-    let in_use = flag_token
-        .or(env_token.as_deref())
-        .map(str::trim)
-        .filter(|t| t.len() >= MIN_TOKEN_LENGTH)
-        .map(str::to_owned);
+    let in_use =
+        flag_token.or(env_token.as_deref()).map(str::trim).filter(|t| t.len() >= MIN_TOKEN_LENGTH).map(str::to_owned);
     let doomed: Vec<std::ffi::OsString> = std::env::vars_os()
         .filter(|(name, value)| {
             SECRET_VARIABLES.iter().any(|secret| name == secret)
