@@ -227,13 +227,7 @@ fn a_failed_run_leaves_no_earlier_result_that_looks_like_its_own() {
         r#"{{"commands": [{{"name": "slow", "shell": true, "command": ["touch started; sleep 30 # {marker}"], "runs": 2, "warmup": 0, "min_time_s": 0}}]}}"#
     ));
     stale_out_dir(slow.path());
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
-        .args(["perf-gate", "--quiet", "--out-dir", "out"])
-        .current_dir(slow.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(slow.path());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !slow.path().join("started").exists() {
         assert!(std::time::Instant::now() < deadline, "the command never started");
@@ -320,13 +314,7 @@ fn sigkill_of_perf_gate_takes_the_launcher_the_command_and_its_daemon_with_it() 
     );
     std::fs::write(project.path().join("record.sh"), RECORD_SH).unwrap();
     std::fs::write(project.path().join("daemonize.sh"), script).unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
-        .args(["perf-gate", "--quiet", "--out-dir", "out"])
-        .current_dir(project.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(project.path());
     let limit = std::time::Duration::from_secs(60);
     let mut running = || child.try_wait().unwrap().is_none();
     let daemon = Watched::wait_recorded(&project.path().join("daemon.pid"), limit, &mut running);

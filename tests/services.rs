@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -132,13 +131,7 @@ fn interrupt(child: &mut std::process::Child) -> std::process::ExitStatus {
 fn ctrl_c_during_load_stops_the_service_and_leaves_no_report() {
     let marker = format!("perf-gate-interrupt-{}", std::process::id());
     let project = project(&service_with_helper(&marker, 1000));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
-        .args(["perf-gate", "--quiet", "--out-dir", "out"])
-        .current_dir(project.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(project.path());
     let deadline = Instant::now() + Duration::from_secs(120);
     while !running(&marker) {
         assert!(Instant::now() < deadline, "the service never started");
@@ -178,13 +171,7 @@ fn the_highest_rate_for_a_day_long_round_loads_without_a_schedule_laid_out_in_ad
            "scenarios": [{{"name": "flood", "rate_per_sec": 1000000, "duration_s": 86400, "warmup_s": 0, "rounds": 2,
              "connections": 4, "requests": [{{"url": "http://127.0.0.1:{{port}}/health"}}]}}]}}"#
     ));
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
-        .args(["perf-gate", "--quiet", "--out-dir", "out"])
-        .current_dir(project.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(project.path());
     let log = project.path().join("out/service-demo.log");
     let deadline = Instant::now() + Duration::from_secs(120);
     while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("listening")) {
@@ -331,13 +318,7 @@ fn a_daemon_the_service_started_is_gone_after_the_run() {
 #[test]
 fn sigkill_of_perf_gate_takes_the_service_with_it() {
     let project = daemonizing_project(1000);
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
-        .args(["perf-gate", "--quiet", "--out-dir", "out"])
-        .current_dir(project.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_run(project.path());
     let mut running = || child.try_wait().unwrap().is_none();
     let service = Watched::wait_recorded(&project.path().join("service.pid"), Duration::from_secs(60), &mut running);
     let daemon = Watched::wait_recorded(&project.path().join("daemon.pid"), Duration::from_secs(60), &mut running);

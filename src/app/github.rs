@@ -12,7 +12,7 @@ use crate::collect::worktree::{self, Resolved};
 use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
-use crate::github::client::{Client, RetryPolicy};
+use crate::github::client::Client;
 use crate::github::comment::{self, Posted, COMMENT_LIMIT, STEP_SUMMARY_LIMIT};
 use crate::github::context::TriggeringRun;
 use crate::github::pull::{self, Binding};
@@ -42,7 +42,7 @@ impl GitHub {
     }
 
     fn client(&self) -> Result<Client, GitHubError> {
-        Client::new(&self.context.api_url, self.context.token.as_ref(), RetryPolicy::default())
+        Client::for_context(&self.context)
     }
 }
 
@@ -343,7 +343,7 @@ pub fn comment_command(args: CommentArgs, console: &Console) -> Result<u8, Error
         GitHubError::Setup(message) => Error::Usage(message),
         error => Error::Publish(error.to_string()),
     };
-    let client = Client::new(&context.api_url, context.token.as_ref(), RetryPolicy::default()).map_err(failed)?;
+    let client = Client::for_context(&context).map_err(failed)?;
     let requested = context.pull_request.as_ref().map(|pr| pr.number);
     let pr = match &context.triggering_run {
         Some(run) => match pull_request_of_run(&client, repository, run, requested, console).map_err(failed)? {

@@ -163,13 +163,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     if let Some(shard) = args.shard {
         // Services, then commands, as one list, dealt from the last shard down (see Shard).
         let first_command = services.len();
-        services = services.into_iter().enumerate().filter(|(i, _)| shard.takes_from_end(*i)).map(|(_, s)| s).collect();
-        commands = commands
-            .into_iter()
-            .enumerate()
-            .filter(|(i, _)| shard.takes_from_end(first_command + i))
-            .map(|(_, c)| c)
-            .collect();
+        services = dealt_from_end(shard, 0, services);
+        commands = dealt_from_end(shard, first_command, commands);
     }
     // Naming only commands or services runs only those; a workspace without bench targets runs
     // what its config holds.
@@ -313,6 +308,12 @@ fn run_services_and_commands(
     Ok(measured)
 }
 
+/// The items of `list`, positions `first..` of the list a shard deals from its end, that fall
+/// to `shard`.
+fn dealt_from_end<T>(shard: Shard, first: usize, list: Vec<T>) -> Vec<T> {
+    list.into_iter().enumerate().filter(|(i, _)| shard.takes_from_end(first + i)).map(|(_, item)| item).collect()
+}
+
 /// The entries of a config list that `--command` or `--service` names select, sorted by name:
 /// all of them when nothing at all is named, else the named ones. An unknown name is an error
 /// listing the known ones.
@@ -396,18 +397,7 @@ fn run_benches(
         // A target that wrote nothing is said below, and an error only if no target wrote anything.
         let written = collect_written(criterion_home, &args.criterion_baseline, started, target)?;
         if written.is_empty() {
-            let filter = split_filter(&args.bench_args).1;
-            let why = if filter.is_empty() {
-                "is it a criterion bench with `harness = false`?".to_owned()
-            } else {
-                format!("does the filter `{}` after `--` match any of its benchmarks?", filter.join(" "))
-            };
-            let note = format!(
-                "Bench `{}` of package `{}` wrote no criterion results under {}: {why}",
-                target.name,
-                target.package,
-                criterion_home.display()
-            );
+            let note = wrote_nothing_note(target, criterion_home, &args.bench_args);
             console.warn(&note);
             notes.push(note);
         }
@@ -433,6 +423,23 @@ fn run_benches(
     }
     benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok((benchmarks, canary.finish()))
+}
+
+/// What is said of a bench target that wrote no criterion results: with a filter after `--`,
+/// the filter is the likely cause; without one, the harness.
+fn wrote_nothing_note(target: &BenchTarget, criterion_home: &Path, bench_args: &[String]) -> String {
+    let filter = split_filter(bench_args).1;
+    let why = if filter.is_empty() {
+        "is it a criterion bench with `harness = false`?".to_owned()
+    } else {
+        format!("does the filter `{}` after `--` match any of its benchmarks?", filter.join(" "))
+    };
+    format!(
+        "Bench `{}` of package `{}` wrote no criterion results under {}: {why}",
+        target.name,
+        target.package,
+        criterion_home.display()
+    )
 }
 
 /// When the user's filter after `--` is why nothing ran: the targets do hold benchmarks, none

@@ -9,7 +9,7 @@ use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 
-use super::context::Token;
+use super::context::{Context, Token};
 use super::GitHubError;
 
 /// How hard to try before giving up.
@@ -106,6 +106,11 @@ impl Client {
             .and_then(|uri| origin(&uri))
             .ok_or_else(|| GitHubError::Setup(format!("invalid API URL `{api_url}`: it names no host")))?;
         Ok(Client { crab, api_origin, runtime, retry, token: token.cloned() })
+    }
+
+    /// A client for `context`'s API and token, with the default retries.
+    pub fn for_context(context: &Context) -> Result<Client, GitHubError> {
+        Client::new(&context.api_url, context.token.as_ref(), RetryPolicy::default())
     }
 
     /// GET a JSON document; `what` names the operation in errors.

@@ -319,3 +319,15 @@ impl Drop for Watched {
         }
     }
 }
+
+/// `cargo perf-gate --quiet --out-dir out` started in `project` in the background, output
+/// discarded, for tests that signal it.
+pub fn spawn_run(project: &Path) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+        .args(["perf-gate", "--quiet", "--out-dir", "out"])
+        .current_dir(project)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
