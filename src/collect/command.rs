@@ -59,6 +59,19 @@ impl RunUsage {
         self.exit_code == Some(0)
     }
 
+    /// A run perf-gate killed at its timeout.
+    fn timed_out(timeout_s: f64) -> RunUsage {
+        RunUsage {
+            wall_ns: timeout_s * 1e9,
+            user_ns: 0.0,
+            sys_ns: 0.0,
+            max_rss_bytes: 0.0,
+            exit_code: None,
+            signal: Some(libc::SIGKILL),
+            timed_out_after_s: Some(timeout_s),
+        }
+    }
+
     fn describe_failure(&self) -> String {
         if let Some(seconds) = self.timed_out_after_s {
             return format!("timed out after {seconds} s, and was killed");
@@ -230,38 +243,42 @@ fn spawn_error(bench: &CommandBench, what: &str, error: &dyn std::fmt::Display) 
     CommandError::Spawn { name: bench.name.clone(), what: what.to_owned(), message: error.to_string() }
 }
 
+/// The run's stdout and stderr, both appended to its log.
+fn log_stdio(bench: &CommandBench, log: &Path) -> Result<(Stdio, Stdio), CommandError> {
+    let open = || std::fs::OpenOptions::new().append(true).open(log);
+    let out = open().map_err(|e| spawn_error(bench, "its log", &e))?;
+    let err = open().map_err(|e| spawn_error(bench, "its log", &e))?;
+    Ok((Stdio::from(out), Stdio::from(err)))
+}
+
+/// The command's `prepare`, untimed; its failure ends the benchmark.
+fn run_prepare(bench: &CommandBench, prepare: &[String], cwd: &Path, log: &Path) -> Result<(), CommandError> {
+    let (out, err) = log_stdio(bench, log)?;
+    let mut command = Command::new(&prepare[0]);
+    command.args(&prepare[1..]).current_dir(cwd).envs(&bench.env).stdin(Stdio::null()).stdout(out).stderr(err);
+    let status = run_in_group(command, bench.timeout_s).map_err(|e| match e {
+        Waited::Interrupted => CommandError::Interrupted,
+        Waited::Spawn(e) => spawn_error(bench, &format!("prepare `{}`", prepare[0]), &e),
+    })?;
+    if status.is_some_and(|s| s.success()) {
+        return Ok(());
+    }
+    let status = status.map_or_else(|| format!("timed out after {} s", bench.timeout_s), |s| s.to_string());
+    Err(CommandError::PrepareFailed { name: bench.name.clone(), status, log: last_lines(log, TAIL_LINES) })
+}
+
 /// One run: prepare, then the command through the launcher, killed at its timeout.
 fn run_once(item: &mut Measured<'_>, place: &Place<'_>, timed: bool) -> Result<(), CommandError> {
     let bench = item.bench;
     let cwd = place.cwd(bench.cwd.as_deref());
     let scratch = tempfile::tempdir().map_err(|e| spawn_error(bench, "a scratch directory", &e))?;
-    let output = |log: &Path| -> Result<(Stdio, Stdio), CommandError> {
-        let open = || std::fs::OpenOptions::new().append(true).open(log);
-        let out = open().map_err(|e| spawn_error(bench, "its log", &e))?;
-        let err = open().map_err(|e| spawn_error(bench, "its log", &e))?;
-        Ok((Stdio::from(out), Stdio::from(err)))
-    };
     if let Some(prepare) = &bench.prepare {
-        let (out, err) = output(&item.log)?;
-        let mut command = Command::new(&prepare[0]);
-        command.args(&prepare[1..]).current_dir(&cwd).envs(&bench.env).stdin(Stdio::null()).stdout(out).stderr(err);
-        let status = run_in_group(command, bench.timeout_s).map_err(|e| match e {
-            Waited::Interrupted => CommandError::Interrupted,
-            Waited::Spawn(e) => spawn_error(bench, &format!("prepare `{}`", prepare[0]), &e),
-        })?;
-        if !status.is_some_and(|s| s.success()) {
-            let status = status.map_or_else(|| format!("timed out after {} s", bench.timeout_s), |s| s.to_string());
-            return Err(CommandError::PrepareFailed {
-                name: bench.name.clone(),
-                status,
-                log: last_lines(&item.log, TAIL_LINES),
-            });
-        }
+        run_prepare(bench, prepare, &cwd, &item.log)?;
     }
     let report = scratch.path().join("usage.json");
     let metrics_file = scratch.path().join("metrics.json");
     let launcher = std::env::current_exe().map_err(|e| spawn_error(bench, "the launcher", &e))?;
-    let (out, err) = output(&item.log)?;
+    let (out, err) = log_stdio(bench, &item.log)?;
     let mut command = Command::new(launcher);
     command.arg(LAUNCHER_ARG).arg(&report);
     if bench.shell {
@@ -281,15 +298,7 @@ fn run_once(item: &mut Measured<'_>, place: &Place<'_>, timed: bool) -> Result<(
         Waited::Spawn(e) => spawn_error(bench, "the launcher", &e),
     })?;
     let usage = match status {
-        None => RunUsage {
-            wall_ns: bench.timeout_s * 1e9,
-            user_ns: 0.0,
-            sys_ns: 0.0,
-            max_rss_bytes: 0.0,
-            exit_code: None,
-            signal: Some(libc::SIGKILL),
-            timed_out_after_s: Some(bench.timeout_s),
-        },
+        None => RunUsage::timed_out(bench.timeout_s),
         Some(status) if status.success() => {
             let text = std::fs::read(&report).map_err(|e| spawn_error(bench, "the launcher's report", &e))?;
             serde_json::from_slice(&text).map_err(|e| spawn_error(bench, "the launcher's report", &e))?
