@@ -86,8 +86,12 @@ fn bench_pipeline(c: &mut Criterion) {
     c.bench_function("render/view/200_benchmarks", |b| {
         b.iter(|| render::view(black_box(&report), &current, Some(&baseline)))
     });
-    c.bench_function("render/markdown/200_benchmarks", |b| b.iter(|| render::markdown(black_box(&view))));
-    c.bench_function("render/html/200_benchmarks", |b| b.iter(|| render::html(black_box(&view))));
+    c.bench_function("render/convert/200_benchmarks", |b| {
+        b.iter(|| render::Renderer::new(black_box(&view)).expect("templates compile"))
+    });
+    let renderer = render::Renderer::new(&view).expect("templates compile");
+    c.bench_function("render/markdown/200_benchmarks", |b| b.iter(|| black_box(&renderer).markdown()));
+    c.bench_function("render/html/200_benchmarks", |b| b.iter(|| black_box(&renderer).html()));
 
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/criterion");
     c.bench_function("collect/criterion_fixture", |b| {

@@ -80,3 +80,40 @@ cd "$repo"
 measure "collect 78 x 100 + check against 78 (in a cargo workspace)" \
   "$binary" perf-gate run --no-run --quiet --criterion-dir "$root/pr-78" \
   --baseline "$root/baseline-78/results.json" --out-dir "$plain/in-workspace"
+
+# The 78-benchmark case against critcmp, where hyperfine and critcmp are installed
+# (`cargo install critcmp hyperfine`): GNU time's 10 ms resolution is too coarse there.
+if command -v hyperfine >/dev/null && command -v critcmp >/dev/null; then
+  pair="$root/critcmp-78"
+  if [[ ! -d "$pair" ]]; then
+    # critcmp reads each baseline's estimates.json too: point estimates from the samples.
+    python3 - "$root" "$pair" <<'PY'
+import json, os, shutil, statistics, sys
+root, out = sys.argv[1], sys.argv[2]
+for side in ("main", "pr"):
+    home = os.path.join(root, f"{side}-78")
+    for group in os.listdir(home):
+        for function in os.listdir(os.path.join(home, group)):
+            source, target = os.path.join(home, group, function, "new"), os.path.join(out, group, function, side)
+            os.makedirs(target)
+            for name in ("benchmark.json", "sample.json"):
+                shutil.copy(os.path.join(source, name), target)
+            sample = json.load(open(os.path.join(source, "sample.json")))
+            per_iter = [t / n for t, n in zip(sample["times"], sample["iters"])]
+            def estimate(value):
+                return {"point_estimate": value, "standard_error": 0.0,
+                        "confidence_interval": {"confidence_level": 0.95, "lower_bound": value, "upper_bound": value}}
+            mean, spread = statistics.mean(per_iter), statistics.stdev(per_iter)
+            json.dump({"mean": estimate(mean), "median": estimate(statistics.median(per_iter)),
+                       "median_abs_dev": estimate(spread), "slope": estimate(mean), "std_dev": estimate(spread)},
+                      open(os.path.join(target, "estimates.json"), "w"))
+PY
+  fi
+  # critcmp looks for <target-dir>/criterion.
+  mkdir -p "$plain/critcmp" && ln -sfn "$pair" "$plain/critcmp/criterion"
+  run78=(perf-gate run --no-run --quiet --criterion-dir "$root/pr-78" --baseline "$root/baseline-78/results.json")
+  (cd "$plain" && hyperfine -N -i -w 3 -r 30 --style basic -n "critcmp main pr" "critcmp --target-dir $plain/critcmp main pr" \
+    -n "perf-gate, plain dir" "$binary ${run78[*]} --out-dir $plain/hf-plain")
+  # A gate of this repository's config fails on the synthetic ids (exit 1): -i.
+  hyperfine -N -i -w 3 -r 30 --style basic -n "perf-gate, in a cargo workspace" "$binary ${run78[*]} --out-dir $plain/hf-ws"
+fi

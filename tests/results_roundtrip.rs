@@ -103,10 +103,11 @@ fn check(current: &Results, baseline: Option<&Results>) {
         notes: Vec::new(),
     });
     let view = render::view(&report, current, baseline);
-    render::markdown(&view).unwrap();
-    render::html(&view).unwrap();
-    render::terminal(&view).unwrap();
-    render::annotations(&view).unwrap();
+    let renderer = render::Renderer::new(&view).unwrap();
+    renderer.markdown().unwrap();
+    renderer.html().unwrap();
+    renderer.terminal().unwrap();
+    renderer.annotations().unwrap();
     let json = render::json(&report);
     assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "report.json is JSON");
 }

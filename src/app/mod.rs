@@ -116,9 +116,15 @@ impl Console {
 
 fn run(args: RunArgs) -> Result<u8, Error> {
     let console = Console { quiet: args.quiet };
-    // A criterion directory given with --no-run needs no workspace; anything else does.
-    let workspace = if args.no_run && args.criterion_dir.is_some() && args.manifest_path.is_none() {
-        Workspace::load(None).ok()
+    // A criterion directory given with --no-run needs no workspace (one around it still gives
+    // the config, the out dir and criterion's version); anything else does.
+    let reading_only = args.no_run && args.criterion_dir.is_some() && args.manifest_path.is_none();
+    // Nothing is measured here, so git and rustc may run alongside reading the workspace and
+    // the results. From the current directory they see the checkout and the toolchain (rustup
+    // looks for rust-toolchain.toml upwards from there) that `cargo bench` run here used.
+    let early_probe = reading_only.then(|| environment::Probe::start(PathBuf::from(".")));
+    let workspace = if reading_only {
+        Workspace::around_current_dir()
     } else {
         Some(Workspace::load(args.manifest_path.as_deref())?)
     };
@@ -226,12 +232,10 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         }
         benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     }
-    let mut current = Results::new(
-        environment::now_rfc3339(),
-        environment::git_info(&root),
-        environment::fingerprint(&root, workspace.as_ref().and_then(|ws| ws.criterion.clone())),
-        benchmarks,
-    );
+    let (git, machine) = early_probe
+        .unwrap_or_else(|| environment::Probe::start(root))
+        .finish(workspace.as_ref().and_then(|ws| ws.criterion.clone()));
+    let mut current = Results::new(environment::now_rfc3339(), git, machine, benchmarks);
     current.canary = canary;
     current.shard = args.shard;
     current.interleaved = interleaving;
@@ -665,11 +669,12 @@ fn evaluate_and_report(
     let view = render::view(&report, current, baseline.results.as_ref());
     let reporting = &config.reporting;
     // Rendered even when summary.md is off: it is also the PR comment and the step summary.
-    let markdown = render::markdown(&view)?;
+    let renderer = render::Renderer::new(&view)?;
+    let markdown = renderer.markdown()?;
     let files: [(bool, &str, Option<String>); 3] = [
         (reporting.json, REPORT_JSON_FILE, reporting.json.then(|| render::json(&report))),
         (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| markdown.clone())),
-        (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| render::html(&view)).transpose()?),
+        (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| renderer.html()).transpose()?),
     ];
     let mut written = Vec::new();
     for (enabled, name, contents) in &files {
@@ -690,7 +695,7 @@ fn evaluate_and_report(
         return Err(Error::Interrupted);
     }
     staged.commit()?;
-    print_stdout(&render::terminal(&view)?);
+    print_stdout(&renderer.terminal()?);
     if !written.is_empty() {
         let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
         console.status(&format!("Reports: {}", list.join(", ")));
@@ -699,7 +704,7 @@ fn evaluate_and_report(
     let outcome = github::Outcome {
         report: &report,
         markdown: &markdown,
-        annotations: &render::annotations(&view)?,
+        annotations: &renderer.annotations()?,
         summary_path: reporting.markdown.then_some(summary_path.as_path()),
         results_path,
         update_baseline: !config.update_baseline_on_success || !report.fails(),

@@ -130,11 +130,28 @@ pub enum BenchError {
 
 impl Workspace {
     /// Reads the workspace with `cargo metadata`. Dependencies are resolved (the lock file
-    /// says which criterion is used), which needs no network once they are fetched.
+    /// says which criterion is used, and is written here when missing), which needs no network
+    /// once they are fetched.
     pub fn load(manifest_path: Option<&Path>) -> Result<Workspace, WorkspaceError> {
+        Workspace::read(manifest_path, false)
+    }
+
+    /// The workspace around the current directory, if there is one, for reading results only:
+    /// nothing is built, so dependencies are not resolved (`cargo metadata --no-deps`, a tenth of
+    /// the time) and criterion's version comes from an existing lock file. Outside any package
+    /// no cargo runs at all.
+    pub fn around_current_dir() -> Option<Workspace> {
+        let cwd = std::env::current_dir().ok()?;
+        cwd.ancestors().any(|dir| dir.join("Cargo.toml").is_file()).then(|| Workspace::read(None, true).ok())?
+    }
+
+    fn read(manifest_path: Option<&Path>, no_deps: bool) -> Result<Workspace, WorkspaceError> {
         let mut command = MetadataCommand::new();
         if let Some(path) = manifest_path {
             command.manifest_path(path);
+        }
+        if no_deps {
+            command.no_deps();
         }
         let metadata = metadata(&command).map_err(|e| WorkspaceError::Metadata {
             manifest: manifest_path.map(Path::to_owned),
@@ -173,21 +190,16 @@ impl Workspace {
             }
             None => members.iter().map(|p| p.name.clone()).collect(),
         };
-        let mut criterion: Vec<String> = metadata
-            .packages
-            .iter()
-            .filter(|p| p.name.as_str() == "criterion")
-            .map(|p| p.version.to_string())
-            .collect();
-        criterion.sort();
-        criterion.dedup();
+        let root = metadata.workspace_root.clone().into_std_path_buf();
+        // The lock file, not the resolved packages, so that `--no-deps` knows it too.
+        let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap_or_default();
         Workspace {
-            root: metadata.workspace_root.clone().into_std_path_buf(),
+            criterion: locked_versions(&lock, "criterion"),
+            root,
             target_dir: metadata.target_directory.clone().into_std_path_buf(),
             manifest_path: manifest_path.map(Path::to_owned),
             members,
             default_members,
-            criterion: (!criterion.is_empty()).then(|| criterion.join(", ")),
         }
     }
 
@@ -246,6 +258,30 @@ impl Workspace {
         }
         Ok(selection)
     }
+}
+
+/// The versions of package `name` in a `Cargo.lock`, sorted and joined (`0.5.1, 0.8.2`), or
+/// `None` when it has none. Lock files list each package as a `[[package]]` table whose
+/// `name` and `version` lines come first (every lock file version cargo has written).
+fn locked_versions(lock: &str, name: &str) -> Option<String> {
+    let quoted = |line: &str, key: &str| {
+        let value = line.strip_prefix(key)?.trim_start().strip_prefix('=')?.trim();
+        value.strip_prefix('"')?.strip_suffix('"').map(str::to_owned)
+    };
+    let mut versions = Vec::new();
+    let mut current: Option<String> = None;
+    for line in lock.lines().map(str::trim) {
+        if line.starts_with('[') {
+            current = None;
+        } else if let Some(package) = quoted(line, "name") {
+            current = Some(package);
+        } else if let Some(version) = quoted(line, "version").filter(|_| current.as_deref() == Some(name)) {
+            versions.push(version);
+        }
+    }
+    versions.sort();
+    versions.dedup();
+    (!versions.is_empty()).then(|| versions.join(", "))
 }
 
 /// `cargo metadata`, run as [`MetadataCommand::exec`] runs it but dying with perf-gate.
@@ -659,6 +695,17 @@ mod tests {
             default_members: vec!["core".to_owned()],
             criterion: None,
         }
+    }
+
+    #[test]
+    fn criterion_versions_come_from_the_lock_file() {
+        let v4 = "version = 4\n\n[[package]]\nname = \"criterion\"\nversion = \"0.8.2\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\ndependencies = [\n \"criterion-plot\",\n]\n\n[[package]]\nname = \"criterion-plot\"\nversion = \"0.8.2\"\n\n[[package]]\nname = \"criterion\"\nversion = \"0.5.1\"\n";
+        assert_eq!(locked_versions(v4, "criterion").as_deref(), Some("0.5.1, 0.8.2"));
+        // Lock file version 1 ends with a [metadata] table of checksums naming packages too.
+        let v1 = "[[package]]\nname = \"criterion\"\nversion = \"0.3.6\"\n\n[metadata]\n\"checksum criterion 0.3.6 (registry+x)\" = \"ab\"\n";
+        assert_eq!(locked_versions(v1, "criterion").as_deref(), Some("0.3.6"));
+        assert_eq!(locked_versions(v1, "serde"), None);
+        assert_eq!(locked_versions("", "criterion"), None);
     }
 
     fn names(selection: &Selection) -> Vec<String> {

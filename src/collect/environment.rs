@@ -3,7 +3,7 @@
 //! Every probe here is best effort: a missing git or rustc yields `None`, never an error,
 //! because the numbers are still worth gating on.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::descendants;
@@ -20,6 +20,25 @@ pub fn fingerprint(workspace_root: &Path, criterion: Option<String>) -> Environm
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         rustc: output_line(Command::new(rustc).arg("-V").current_dir(workspace_root)),
         criterion,
+    }
+}
+
+/// The git state and the fingerprint, probed on a thread of their own: the processes they
+/// start (git, and rustc through rustup's proxy) then overlap reading the workspace and the
+/// results. Start one only while nothing is being measured.
+pub struct Probe(std::thread::JoinHandle<(Option<GitInfo>, Environment)>);
+
+impl Probe {
+    /// Probes the checkout and toolchain of `dir`; the criterion version is filled in by
+    /// [`Probe::finish`], since it comes from the workspace read meanwhile.
+    pub fn start(dir: PathBuf) -> Probe {
+        Probe(std::thread::spawn(move || (git_info(&dir), fingerprint(&dir, None))))
+    }
+
+    pub fn finish(self, criterion: Option<String>) -> (Option<GitInfo>, Environment) {
+        // The probes return `None` rather than fail; a panic there is a bug worth its message.
+        let (git, machine) = self.0.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (git, Environment { criterion, ..machine })
     }
 }
 

@@ -4,6 +4,8 @@
 //! so the template only places them. Deterministic: jitter comes from the sample index, and
 //! large sample sets are thinned by quantiles, never at random.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use super::format;
@@ -67,21 +69,15 @@ pub struct PlotRow {
     pub band_y: String,
     pub band_height: String,
     pub label_y: String,
-    /// The template draws these as one SVG path of zero-length segments with round caps: a
-    /// dot costs ~14 bytes instead of ~40 for a `<circle>`, which keeps large reports small.
-    pub dots: Vec<Dot>,
+    /// The dots as the data of one SVG path (`M{x} {y}h0` per dot): zero-length segments drawn
+    /// with round caps. A dot costs ~14 bytes instead of ~40 for a `<circle>`, which keeps large
+    /// reports small, and one string instead of a list keeps rendering them cheap.
+    pub dots: String,
     pub median: Option<Mark>,
     /// Finite samples the row stands for.
     pub samples: usize,
     /// Dots drawn: `samples`, or [`MAX_DOTS`] when thinned.
     pub shown: usize,
-}
-
-/// A dot's centre.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Dot {
-    pub cx: String,
-    pub cy: String,
 }
 
 /// A vertical marker spanning a row.
@@ -93,9 +89,16 @@ pub struct Mark {
 }
 
 fn coordinate(x: f64) -> String {
-    // `{:.1}` prints -0.0 as "-0.0"; coordinates are never meaningfully negative.
-    let x = if x.abs() < 0.05 { 0.0 } else { x };
-    format!("{x:.1}")
+    format!("{:.1}", not_negative_zero(x))
+}
+
+/// `{:.1}` prints -0.0 as "-0.0"; coordinates are never meaningfully negative.
+fn not_negative_zero(x: f64) -> f64 {
+    if x.abs() < 0.05 {
+        0.0
+    } else {
+        x
+    }
 }
 
 /// Lays out `sides` on one axis in `unit`. `None` when no side has a finite sample.
@@ -140,11 +143,12 @@ fn row(index: usize, side: &Side<'_>, samples: &[f64], axis: &Axis) -> PlotRow {
     let band_y = TOP + index as f64 * ROW_PITCH + (ROW_PITCH - ROW_HEIGHT) / 2.0;
     let centre = band_y + ROW_HEIGHT / 2.0;
     let shown = thin(samples, MAX_DOTS);
-    let dots = shown
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| Dot { cx: coordinate(axis.x(v)), cy: coordinate(centre + jitter(i) * JITTER_HEIGHT) })
-        .collect();
+    let mut dots = String::with_capacity(shown.len() * 16);
+    for (i, &v) in shown.iter().enumerate() {
+        let (x, y) = (not_negative_zero(axis.x(v)), not_negative_zero(centre + jitter(i) * JITTER_HEIGHT));
+        // Writing to a String cannot fail.
+        let _ = write!(dots, "M{x:.1} {y:.1}h0");
+    }
     let median = side.median.is_finite().then(|| Mark {
         x: coordinate(axis.x(side.median)),
         y1: coordinate(band_y + 2.0),
@@ -382,23 +386,35 @@ mod tests {
         text.parse().unwrap()
     }
 
+    /// The (x, y) text of each dot in a row's path data, `M{x} {y}h0` per dot.
+    fn dots(row: &PlotRow) -> Vec<(&str, &str)> {
+        let segments: Vec<&str> = row.dots.split('M').skip(1).collect();
+        assert_eq!(row.dots.split('M').next(), Some(""), "path data starts with M: {}", row.dots);
+        segments
+            .iter()
+            .map(|segment| segment.strip_suffix("h0").and_then(|xy| xy.split_once(' ')).expect("M{x} {y}h0"))
+            .collect()
+    }
+
     #[test]
     fn both_sides_share_one_axis_inside_the_plot_area() {
         let p = plot(&[100.0, 110.0, 120.0], &[200.0, 210.0, 220.0]);
         assert_eq!(p.rows.len(), 2);
-        let all: Vec<f64> = p.rows.iter().flat_map(|r| r.dots.iter().map(|d| x(&d.cx))).collect();
+        let all: Vec<f64> = p.rows.iter().flat_map(|r| dots(r).into_iter().map(|(cx, _)| x(cx))).collect();
         assert!(all.iter().all(|&cx| (PLOT_LEFT..=PLOT_RIGHT).contains(&cx)), "{all:?}");
         // The smallest baseline dot is left of the smallest current dot.
-        assert!(x(&p.rows[0].dots[0].cx) < x(&p.rows[1].dots[0].cx));
+        assert!(x(dots(&p.rows[0])[0].0) < x(dots(&p.rows[1])[0].0));
         assert!(x(&p.rows[0].median.as_ref().unwrap().x) < x(&p.rows[1].median.as_ref().unwrap().x));
     }
 
     #[test]
     fn coordinates_have_one_decimal() {
         let p = plot(&[1.0, 2.0, 3.0], &[1.5, 2.5, 3.5]);
-        for dot in &p.rows[0].dots {
-            assert_eq!(dot.cx.split('.').nth(1).map(str::len), Some(1), "{}", dot.cx);
-            assert_eq!(dot.cy.split('.').nth(1).map(str::len), Some(1), "{}", dot.cy);
+        let row = dots(&p.rows[0]);
+        assert_eq!(row.len(), 3);
+        for (cx, cy) in row {
+            assert_eq!(cx.split('.').nth(1).map(str::len), Some(1), "{cx}");
+            assert_eq!(cy.split('.').nth(1).map(str::len), Some(1), "{cy}");
         }
     }
 
@@ -426,7 +442,7 @@ mod tests {
         assert_eq!(thinned.last(), Some(&999.0));
         assert!(thinned.windows(2).all(|w| w[0] <= w[1]));
         let p = plot(&samples, &samples);
-        assert_eq!((p.rows[0].samples, p.rows[0].shown, p.rows[0].dots.len()), (1000, MAX_DOTS, MAX_DOTS));
+        assert_eq!((p.rows[0].samples, p.rows[0].shown, dots(&p.rows[0]).len()), (1000, MAX_DOTS, MAX_DOTS));
     }
 
     #[test]
@@ -438,7 +454,7 @@ mod tests {
     fn identical_samples_and_missing_sides_still_draw() {
         let p = strip_plot(&[Side { name: "current", samples: &[5.0, 5.0], median: 5.0 }], "ns").unwrap();
         assert_eq!(p.rows.len(), 1);
-        let cx = x(&p.rows[0].dots[0].cx);
+        let cx = x(dots(&p.rows[0])[0].0);
         assert!(cx > PLOT_LEFT && cx < PLOT_RIGHT, "{cx}");
         assert!(!p.ticks.is_empty());
     }

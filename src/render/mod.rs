@@ -2,7 +2,7 @@
 //! `report.json`.
 //!
 //! [`view`] turns a [`crate::report::Report`] and its results into a [`View`] (pure, no I/O, no
-//! clock); [`markdown`], [`html`] and [`terminal`] lay that view out through embedded templates.
+//! clock); a [`Renderer`] lays that view out through embedded templates.
 
 mod chart;
 mod format;
@@ -12,9 +12,9 @@ mod view;
 #[cfg(test)]
 mod snapshot_tests;
 
-pub use chart::{ChangeScale, Dot, IntervalMark, Mark, Plot, PlotRow, Tick};
+pub use chart::{ChangeScale, IntervalMark, Mark, Plot, PlotRow, Tick};
 pub use format::terminal_safe;
-pub use templates::{annotations, html, json, markdown, terminal, RenderError};
+pub use templates::{json, RenderError, Renderer};
 pub use view::{
     view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, SuiteShiftView,
     VerdictView, View,

@@ -14,7 +14,19 @@ use crate::model::{
 use crate::report::{self, Counts, Inputs, Origin, Report, RunInfo, Settings, Verdict};
 use crate::stats::{Summary, TTest};
 
-use super::{html, json, markdown, terminal, view};
+use super::{json, view, RenderError, Renderer, View};
+
+fn markdown(view: &View) -> Result<String, RenderError> {
+    Renderer::new(view)?.markdown()
+}
+
+fn html(view: &View) -> Result<String, RenderError> {
+    Renderer::new(view)?.html()
+}
+
+fn terminal(view: &View) -> Result<String, RenderError> {
+    Renderer::new(view)?.terminal()
+}
 
 const CURRENT_SHA: &str = "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b";
 const BASELINE_SHA: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a098765432";
