@@ -1,35 +1,27 @@
-//! The GitHub edge of the commands: the baseline from a file or the main branch's artifact, and
-//! publishing the verdict (annotations, step summary, the sticky PR comment).
+//! The GitHub edge of the commands: publishing the verdict (annotations, step summary, the
+//! sticky PR comment) and the `comment` command of the fork setup.
 
 use std::io::Write;
 use std::path::Path;
-use std::time::SystemTime;
 
-use super::{load_results, Console};
+use super::Console;
 use crate::cli::{CommentArgs, GitHubArgs, GitHubConnection};
-use crate::collect::environment;
-use crate::collect::worktree::{self, Resolved};
-use crate::config::Config;
 use crate::error::Error;
-use crate::github::artifact::{self, Unavailable};
 use crate::github::client::Client;
 use crate::github::comment::{self, Posted, COMMENT_LIMIT, STEP_SUMMARY_LIMIT};
 use crate::github::context::TriggeringRun;
 use crate::github::pull::{self, Binding};
 use crate::github::{Context, GitHubError, Overrides, Repository};
-use crate::model::Results;
-use crate::report::{Origin, Report};
+use crate::report::Report;
 use crate::{exit_code, output};
 
 /// The comment body a gate run leaves in its out dir for a later `cargo perf-gate comment`.
 pub const COMMENT_FILE: &str = "comment.md";
-const ARTIFACT_PREFIX: &str = "artifact:";
-const WORKTREE_PREFIX: &str = "worktree:";
 
 /// What a command knows about GitHub, read once.
 pub struct GitHub {
     pub context: Context,
-    options: GitHubArgs,
+    pub(super) options: GitHubArgs,
     marker: String,
 }
 
@@ -41,7 +33,7 @@ impl GitHub {
         Ok(GitHub { context, options: options.clone(), marker: comment::marker(&id) })
     }
 
-    fn client(&self) -> Result<Client, GitHubError> {
+    pub(super) fn client(&self) -> Result<Client, GitHubError> {
         Client::for_context(&self.context)
     }
 }
@@ -63,125 +55,6 @@ fn comment_id_of(config_path: &Path) -> String {
         .and_then(|cwd| config_path.strip_prefix(cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| config_path.to_path_buf());
     relative.to_string_lossy().into_owned()
-}
-
-/// The baseline to compare against, or why there is none.
-#[derive(Default)]
-pub struct Baseline {
-    pub results: Option<Results>,
-    pub origin: Option<Origin>,
-    pub missing_reason: Option<String>,
-    /// A git ref to measure in a worktree, on this machine, before the current tree.
-    pub worktree: Option<Resolved>,
-}
-
-/// Resolves `--baseline`: a results file, or a branch whose artifact to fetch (`artifact:BRANCH`,
-/// or a plain name inside GitHub Actions). A bad file is an error; an artifact that cannot be
-/// had skips the regression check with the reason, unless `--require-baseline`.
-///
-/// Outside GitHub Actions (or with `worktree:REF`) a value that is no file is a git ref of the
-/// repository at `repo` to measure locally; `repo` is `None` where nothing is measured (`check`).
-pub fn load_baseline(
-    value: Option<&str>,
-    github: &GitHub,
-    config: &Config,
-    repo: Option<&Path>,
-    console: &Console,
-) -> Result<Baseline, Error> {
-    let artifact_name = github.options.artifact_name.as_deref().unwrap_or(&config.github.artifact_name);
-    let Some(value) = value else {
-        if github.options.require_baseline {
-            return Err(Error::BaselineRequired("no --baseline given".to_owned()));
-        }
-        return Ok(Baseline::default());
-    };
-    let branch = match value.strip_prefix(ARTIFACT_PREFIX) {
-        Some(branch) if branch.trim().is_empty() => {
-            return Err(Error::Usage("--baseline artifact:BRANCH needs a branch name, e.g. artifact:main".to_owned()))
-        }
-        Some(branch) => branch.to_owned(),
-        None if Path::new(value).is_file() || value.ends_with(".json") => return load_file_baseline(Path::new(value)),
-        None if !github.context.in_actions || value.starts_with(WORKTREE_PREFIX) => {
-            let name = value.strip_prefix(WORKTREE_PREFIX).unwrap_or(value);
-            let Some(repo) = repo else {
-                return Err(Error::Usage(format!(
-                    "--baseline {value}: no such results file. `check` compares files; to measure `{name}` on this machine, run `cargo perf-gate run --baseline {name}`"
-                )));
-            };
-            let resolved = worktree::resolve(repo, name)?;
-            if let Some(note) = &resolved.note {
-                console.warn(note);
-            }
-            return Ok(Baseline { worktree: Some(resolved), ..Baseline::default() });
-        }
-        None => value.to_owned(),
-    };
-    fetch_artifact_baseline(github, config, artifact_name, &branch, console)
-}
-
-/// The newest usable baseline artifact of `branch`, or why there is none (an error only with
-/// `--require-baseline`).
-fn fetch_artifact_baseline(
-    github: &GitHub,
-    config: &Config,
-    artifact_name: &str,
-    branch: &str,
-    console: &Console,
-) -> Result<Baseline, Error> {
-    let expected_workflow = github
-        .options
-        .baseline_workflow
-        .as_deref()
-        .or(config.github.baseline_workflow.as_deref())
-        .or(github.context.workflow_path.as_deref());
-    console.status(&format!("Fetching the baseline: newest `{artifact_name}` artifact from branch `{branch}`"));
-    let fetched = github.context.require_repository().map_err(Unavailable::from).and_then(|repository| {
-        let client = github.client()?;
-        artifact::fetch_baseline(&client, repository, artifact_name, branch, expected_workflow)
-    });
-    match fetched {
-        Ok(fetched) => {
-            let artifact = &fetched.artifact;
-            let run_id = fetched.run.id;
-            let source = format!("artifact {} (id {}) of run {run_id} on {branch}", artifact.name, artifact.id);
-            let url = github.context.repository.as_ref().map(|repository| {
-                format!("{}/{repository}/actions/runs/{run_id}", github.context.server_url.trim_end_matches('/'))
-            });
-            let age_seconds = artifact.created_at.as_deref().and_then(age_seconds);
-            console.status(&format!("Baseline: {source} ({}, {})", fetched.run.workflow(), fetched.run.event));
-            Ok(Baseline {
-                results: Some(fetched.results),
-                origin: Some(Origin { source, url, age_seconds }),
-                missing_reason: None,
-                worktree: None,
-            })
-        }
-        Err(unavailable) => {
-            let reason = format!("no usable baseline from branch `{branch}`: {unavailable}");
-            if github.options.require_baseline {
-                return Err(Error::BaselineRequired(reason));
-            }
-            console.warn(&format!("{reason}; the gates still run, the regression check is skipped"));
-            Ok(Baseline { missing_reason: Some(reason), ..Baseline::default() })
-        }
-    }
-}
-
-fn load_file_baseline(path: &Path) -> Result<Baseline, Error> {
-    let results = load_results(path)?;
-    let age_seconds = age_seconds(&results.created_at);
-    Ok(Baseline {
-        origin: Some(Origin { source: format!("file {}", path.display()), url: None, age_seconds }),
-        results: Some(results),
-        missing_reason: None,
-        worktree: None,
-    })
-}
-
-/// Seconds since an RFC 3339 UTC time; `None` when unparsable or in the future.
-fn age_seconds(rfc3339: &str) -> Option<u64> {
-    let then = environment::parse_rfc3339(rfc3339)?;
-    SystemTime::now().duration_since(then).ok().map(|d| d.as_secs())
 }
 
 /// Tells GitHub: annotations and the step summary inside Actions; on a pull request, the

@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    collect_written, github, run_stamp, skipped_notes, to_json, Console, BENCH_LOG_FILE, ONLY_OTHERS_NOTE, RESULTS_FILE,
+    baseline, collect_written, run_stamp, skipped_notes, to_json, Console, BENCH_LOG_FILE, ONLY_OTHERS_NOTE,
+    RESULTS_FILE,
 };
 use crate::cli::RunArgs;
 use crate::collect::canary::CanaryRecorder;
@@ -309,7 +310,7 @@ fn missing_rounds(side: &str, id: &str, seen: usize, rounds: usize) -> Error {
 
 /// Both sides measured, or the baseline taken from the cache and the current side measured.
 pub(super) struct Measured {
-    pub baseline: github::Baseline,
+    pub baseline: baseline::Baseline,
     pub current: Vec<Benchmark>,
     pub canary: Option<Canary>,
     pub interleaving: Interleaving,
@@ -494,7 +495,7 @@ pub(super) fn measure(
                 "--baseline-cache: the baseline `{}` was reused from {} instead of being measured again; the comparison is unpaired and less trustworthy than an interleaved run.",
                 resolved.name, results.created_at
             ));
-            github::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
+            baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
         }
         None => {
             let benchmarks = measured.remove("baseline").unwrap_or_default();
@@ -521,7 +522,7 @@ pub(super) fn measure(
                 "worktree of {} ({short}), measured here in {} rounds alternating with the current tree",
                 resolved.name, plan.rounds
             );
-            github::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
+            baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
         }
     };
     Ok(Measured { baseline, current, canary, interleaving, others_measured })

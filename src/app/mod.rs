@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
+mod baseline;
 mod github;
 mod interleave;
 mod workflow_log;
@@ -26,6 +27,7 @@ use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
 use crate::{exit_code, interrupt, render};
+use baseline::BaselineSpec;
 use github::GitHub;
 
 pub const RESULTS_FILE: &str = "results.json";
@@ -148,15 +150,16 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         (None, Some(ws)) => ws.target_dir.join("perf-gate"),
         (None, None) => criterion_home.parent().unwrap_or(Path::new(".")).join("perf-gate"),
     };
-    let baseline_file = args.baseline.as_deref().map(Path::new).filter(|p| p.is_file());
-    output::clear_earlier(&out_dir, &RUN_OUTPUTS, &baseline_file.into_iter().collect::<Vec<_>>())?;
+    let in_actions = crate::github::in_actions();
+    let spec = args.baseline.as_deref().map(|value| BaselineSpec::parse(value, in_actions)).transpose()?;
+    output::clear_earlier(&out_dir, &RUN_OUTPUTS, &spec.iter().filter_map(BaselineSpec::file).collect::<Vec<_>>())?;
     let mut notes = Vec::new();
     // Inputs are checked before benchmarking: a typo should not cost a whole bench run.
     let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let repo = workspace.as_ref().map(|ws| ws.root.as_path());
-    let mut baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, repo, &console)?;
+    let mut baseline = baseline::load(spec.as_ref(), &github, &config, repo, &console)?;
     let resolved = baseline.worktree.take();
     if resolved.is_none() && (args.rounds.is_some() || args.time_budget.is_some() || args.baseline_cache) {
         return Err(Error::Usage(
@@ -566,8 +569,10 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });
     // `check` writes no results file: the one there is its input, or someone else's.
-    let baseline_file = args.baseline.as_deref().map(Path::new).filter(|p| p.is_file());
-    let keep: Vec<&Path> = std::iter::once(args.results.as_path()).chain(baseline_file).collect();
+    let spec =
+        args.baseline.as_deref().map(|value| BaselineSpec::parse(value, crate::github::in_actions())).transpose()?;
+    let keep: Vec<&Path> =
+        std::iter::once(args.results.as_path()).chain(spec.iter().filter_map(BaselineSpec::file)).collect();
     output::clear_earlier(&out_dir, &RUN_OUTPUTS[1..], &keep)?;
     let current = load_results(&args.results)?;
     let mut notes = Vec::new();
@@ -582,7 +587,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
-    let baseline = github::load_baseline(args.baseline.as_deref(), &github, &config, None, &console)?;
+    let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let checked = Checked {
         config: &config,
         current: &current,
@@ -643,7 +648,7 @@ struct Checked<'a> {
     config: &'a Config,
     current: &'a Results,
     results_path: &'a Path,
-    baseline: github::Baseline,
+    baseline: baseline::Baseline,
     /// What the caller already staged (`run`: the results file), committed with the reports.
     staged: Staged,
 }

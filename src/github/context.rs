@@ -118,6 +118,16 @@ pub struct Overrides {
     pub token: Option<String>,
 }
 
+/// Whether this process runs in a GitHub Actions job, as [`Context::detect`] decides it; for
+/// choices made before the context is read.
+pub fn in_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| actions_flag(&v))
+}
+
+fn actions_flag(value: &str) -> bool {
+    value == "true"
+}
+
 /// Everything perf-gate knows about its GitHub surroundings.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -238,7 +248,7 @@ impl Context {
             (None, event) => event,
         };
         Ok(Context {
-            in_actions: env("GITHUB_ACTIONS").is_some_and(|v| v == "true"),
+            in_actions: env("GITHUB_ACTIONS").is_some_and(|v| actions_flag(&v)),
             repository,
             api_url: api_url.trim_end_matches('/').to_owned(),
             server_url: env("GITHUB_SERVER_URL").unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned()),

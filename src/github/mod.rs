@@ -8,7 +8,7 @@ pub mod comment;
 pub mod context;
 pub mod pull;
 
-pub use context::{Context, Overrides, PullRequest, Repository, Token};
+pub use context::{in_actions, Context, Overrides, PullRequest, Repository, Token};
 
 /// A GitHub operation that failed. Messages never contain the token.
 #[derive(Debug, thiserror::Error)]

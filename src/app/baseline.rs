@@ -1,0 +1,235 @@
+//! Where the comparison's other side comes from: `--baseline` parsed once into a
+//! [`BaselineSpec`], and loaded from a results file, the newest artifact of a branch, or a git
+//! ref to measure here.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::github::GitHub;
+use super::{load_results, Console};
+use crate::collect::environment;
+use crate::collect::worktree::{self, Resolved};
+use crate::config::Config;
+use crate::error::Error;
+use crate::github::artifact::{self, Unavailable};
+use crate::model::Results;
+use crate::report::Origin;
+
+const ARTIFACT_PREFIX: &str = "artifact:";
+const WORKTREE_PREFIX: &str = "worktree:";
+
+/// What `--baseline` names, decided once where it is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineSpec {
+    /// A `results.json` from an earlier run.
+    File(PathBuf),
+    /// The newest baseline artifact of a branch: `artifact:BRANCH`, or a bare name inside
+    /// GitHub Actions.
+    Artifact(String),
+    /// A git ref (branch, tag, SHA) measured here in alternating rounds with the current tree:
+    /// `worktree:REF`, or a bare name outside GitHub Actions.
+    Worktree(String),
+}
+
+impl BaselineSpec {
+    /// Reads `--baseline VALUE`. A value that is a file, or ends in `.json`, is a results file;
+    /// a bare name is an artifact's branch inside GitHub Actions (where main's artifact is the
+    /// usual baseline) and a git ref elsewhere.
+    pub fn parse(value: &str, in_actions: bool) -> Result<BaselineSpec, Error> {
+        let named = |prefix: &str, what: &str, example: &str| {
+            value.strip_prefix(prefix).map(|rest| match rest.trim() {
+                "" => Err(Error::Usage(format!("--baseline {prefix}{what} needs {what}, e.g. {prefix}{example}"))),
+                name => Ok(name.to_owned()),
+            })
+        };
+        if let Some(branch) = named(ARTIFACT_PREFIX, "BRANCH", "main") {
+            return branch.map(BaselineSpec::Artifact);
+        }
+        if let Some(name) = named(WORKTREE_PREFIX, "REF", "main") {
+            return name.map(BaselineSpec::Worktree);
+        }
+        if value.trim().is_empty() {
+            return Err(Error::Usage(
+                "--baseline needs a value: a results.json, a git ref, or artifact:BRANCH".to_owned(),
+            ));
+        }
+        Ok(if Path::new(value).is_file() || value.ends_with(".json") {
+            BaselineSpec::File(PathBuf::from(value))
+        } else if in_actions {
+            BaselineSpec::Artifact(value.to_owned())
+        } else {
+            BaselineSpec::Worktree(value.to_owned())
+        })
+    }
+
+    /// The results file it names, which a run must not clear from its out dir.
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            BaselineSpec::File(path) => Some(path),
+            _ => None,
+        }
+    }
+}
+
+/// The baseline to compare against, or why there is none.
+#[derive(Default)]
+pub struct Baseline {
+    pub results: Option<Results>,
+    pub origin: Option<Origin>,
+    pub missing_reason: Option<String>,
+    /// A git ref to measure in a worktree, on this machine, before the current tree.
+    pub worktree: Option<Resolved>,
+}
+
+/// Loads what `spec` names: a results file (a bad one is an error), the newest artifact of a
+/// branch (one that cannot be had skips the regression check with the reason, unless
+/// `--require-baseline`), or a git ref of the repository at `repo` to measure here, resolved
+/// and fetched when a shallow clone lacks it; `repo` is `None` where nothing is measured
+/// (`check`).
+pub fn load(
+    spec: Option<&BaselineSpec>,
+    github: &GitHub,
+    config: &Config,
+    repo: Option<&Path>,
+    console: &Console,
+) -> Result<Baseline, Error> {
+    let Some(spec) = spec else {
+        if github.options.require_baseline {
+            return Err(Error::BaselineRequired("no --baseline given".to_owned()));
+        }
+        return Ok(Baseline::default());
+    };
+    match spec {
+        BaselineSpec::File(path) => load_file_baseline(path),
+        BaselineSpec::Artifact(branch) => {
+            let artifact_name = github.options.artifact_name.as_deref().unwrap_or(&config.github.artifact_name);
+            fetch_artifact_baseline(github, config, artifact_name, branch, console)
+        }
+        BaselineSpec::Worktree(name) => {
+            let Some(repo) = repo else {
+                return Err(Error::Usage(format!(
+                    "--baseline {name}: no such results file. `check` compares files; to measure `{name}` on this machine, run `cargo perf-gate run --baseline {name}`"
+                )));
+            };
+            let resolved = worktree::resolve(repo, name)?;
+            if let Some(note) = &resolved.note {
+                console.warn(note);
+            }
+            Ok(Baseline { worktree: Some(resolved), ..Baseline::default() })
+        }
+    }
+}
+
+/// The newest usable baseline artifact of `branch`, or why there is none (an error only with
+/// `--require-baseline`).
+fn fetch_artifact_baseline(
+    github: &GitHub,
+    config: &Config,
+    artifact_name: &str,
+    branch: &str,
+    console: &Console,
+) -> Result<Baseline, Error> {
+    let expected_workflow = github
+        .options
+        .baseline_workflow
+        .as_deref()
+        .or(config.github.baseline_workflow.as_deref())
+        .or(github.context.workflow_path.as_deref());
+    console.status(&format!("Fetching the baseline: newest `{artifact_name}` artifact from branch `{branch}`"));
+    let fetched = github.context.require_repository().map_err(Unavailable::from).and_then(|repository| {
+        let client = github.client()?;
+        artifact::fetch_baseline(&client, repository, artifact_name, branch, expected_workflow)
+    });
+    match fetched {
+        Ok(fetched) => {
+            let artifact = &fetched.artifact;
+            let run_id = fetched.run.id;
+            let source = format!("artifact {} (id {}) of run {run_id} on {branch}", artifact.name, artifact.id);
+            let url = github.context.repository.as_ref().map(|repository| {
+                format!("{}/{repository}/actions/runs/{run_id}", github.context.server_url.trim_end_matches('/'))
+            });
+            let age_seconds = artifact.created_at.as_deref().and_then(age_seconds);
+            console.status(&format!("Baseline: {source} ({}, {})", fetched.run.workflow(), fetched.run.event));
+            Ok(Baseline {
+                results: Some(fetched.results),
+                origin: Some(Origin { source, url, age_seconds }),
+                missing_reason: None,
+                worktree: None,
+            })
+        }
+        Err(unavailable) => {
+            let reason = format!("no usable baseline from branch `{branch}`: {unavailable}");
+            if github.options.require_baseline {
+                return Err(Error::BaselineRequired(reason));
+            }
+            console.warn(&format!("{reason}; the gates still run, the regression check is skipped"));
+            Ok(Baseline { missing_reason: Some(reason), ..Baseline::default() })
+        }
+    }
+}
+
+fn load_file_baseline(path: &Path) -> Result<Baseline, Error> {
+    let results = load_results(path)?;
+    let age_seconds = age_seconds(&results.created_at);
+    Ok(Baseline {
+        origin: Some(Origin { source: format!("file {}", path.display()), url: None, age_seconds }),
+        results: Some(results),
+        missing_reason: None,
+        worktree: None,
+    })
+}
+
+/// Seconds since an RFC 3339 UTC time; `None` when unparsable or in the future.
+fn age_seconds(rfc3339: &str) -> Option<u64> {
+    let then = environment::parse_rfc3339(rfc3339)?;
+    SystemTime::now().duration_since(then).ok().map(|d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(value: &str, in_actions: bool) -> BaselineSpec {
+        BaselineSpec::parse(value, in_actions).unwrap()
+    }
+
+    #[test]
+    fn a_bare_name_is_an_artifact_in_actions_and_a_git_ref_elsewhere() {
+        assert_eq!(parse("main", true), BaselineSpec::Artifact("main".into()));
+        assert_eq!(parse("main", false), BaselineSpec::Worktree("main".into()));
+        assert_eq!(parse("v1.2.0", false), BaselineSpec::Worktree("v1.2.0".into()));
+    }
+
+    #[test]
+    fn prefixes_say_which_whatever_the_place() {
+        for in_actions in [false, true] {
+            assert_eq!(parse("artifact:main", in_actions), BaselineSpec::Artifact("main".into()));
+            assert_eq!(parse("worktree:main", in_actions), BaselineSpec::Worktree("main".into()));
+            assert_eq!(parse("worktree:0123abc", in_actions), BaselineSpec::Worktree("0123abc".into()));
+        }
+    }
+
+    #[test]
+    fn a_json_name_or_an_existing_file_is_a_results_file() {
+        assert_eq!(parse("old/results.json", true), BaselineSpec::File("old/results.json".into()));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("baseline");
+        std::fs::write(&file, "{}").unwrap();
+        let value = file.to_str().unwrap();
+        assert_eq!(parse(value, true), BaselineSpec::File(file.clone()));
+        assert_eq!(parse(value, true).file(), Some(file.as_path()));
+        assert_eq!(parse("main", false).file(), None);
+    }
+
+    #[test]
+    fn an_empty_name_says_what_is_missing() {
+        for (value, expected) in [
+            ("artifact:", "artifact:BRANCH needs BRANCH"),
+            ("worktree: ", "worktree:REF needs REF"),
+            ("", "needs a value"),
+        ] {
+            let message = BaselineSpec::parse(value, false).unwrap_err().to_string();
+            assert!(message.contains(expected), "{value:?}: {message}");
+        }
+    }
+}
