@@ -63,10 +63,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
             format!("There is no local `{name}`: the baseline is `{remote}` ({}).", &commit[..12.min(commit.len())]);
         return Ok(Resolved { commit, name: remote, note: Some(note) });
     }
-    let fetched = match fetch_remote(root) {
-        Some(remote) => Some(fetch(root, &remote, name).map(|commit| (remote, commit))),
-        None => None,
-    };
+    let fetched = fetch_remote(root).map(|remote| fetch(root, &remote, name).map(|commit| (remote, commit)));
     match fetched {
         Some(Ok((remote, commit))) => {
             let note = format!(
