@@ -27,11 +27,16 @@ else
 fi
 # Split on whitespace, like a command line without quotes.
 read -r -a extra <<<"$INPUT_ARGS"
+# Where the other side comes from; a shard measures its part alone and the merge checks files.
+compare=()
+if [[ "$INPUT_COMMAND" == gate ]]; then
+  compare=(--compare "$INPUT_COMPARE" --time-limit "$INPUT_TIME_BUDGET")
+fi
 
 set +e
 case "$INPUT_SHARD" in
   "")
-    cargo-perf-gate perf-gate run "${common[@]}" "${check[@]}" "${extra[@]}"
+    cargo-perf-gate perf-gate run "${common[@]}" "${check[@]}" "${compare[@]}" "${extra[@]}"
     ;;
   merge)
     mapfile -t shards < <(find "$PERF_GATE_SHARDS" -name results.json | sort)

@@ -25,6 +25,14 @@ case "$INPUT_COMMENT" in
   true | false) ;;
   *) fail "input comment: '$INPUT_COMMENT' is not true or false" ;;
 esac
+case "$INPUT_COMPARE" in
+  auto | paired | artifact) ;;
+  *) fail "input compare: '$INPUT_COMPARE' is not auto, paired or artifact" ;;
+esac
+# What cargo-perf-gate's --time-limit takes: a number and a unit, e.g. 20m, 90s, 1h30m.
+if [[ ! "$INPUT_TIME_BUDGET" =~ ^([0-9]+[a-z]+[[:space:]]*)+$ ]]; then
+  fail "input time-budget: '$INPUT_TIME_BUDGET' is not a duration (e.g. 20m, 90s, 1h30m)"
+fi
 if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge && ! "$INPUT_SHARD" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]; then
   fail "input shard: '$INPUT_SHARD' is not K/N (e.g. 2/4) or merge"
 fi

@@ -10,6 +10,17 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::model::Shard;
 
+/// Where `run --compare` gets the regression check's other side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompareMode {
+    /// Paired when the base commit can be had and the plan fits the time limit, else the artifact.
+    Auto,
+    /// The base commit, measured here in alternating rounds with the current tree.
+    Paired,
+    /// The stored baseline: a branch's artifact, or a results file.
+    Artifact,
+}
+
 /// `cargo`, as cargo invokes us.
 #[derive(Debug, Parser)]
 #[command(name = "cargo", bin_name = "cargo", version, styles = clap::builder::Styles::plain())]
@@ -114,18 +125,32 @@ pub struct RunArgs {
     /// baseline artifact to fetch (`main`, or `artifact:main`; `worktree:main` measures instead).
     #[arg(long, value_name = "FILE|REF")]
     pub baseline: Option<String>,
-    /// With `--baseline REF`: rounds each side runs, alternating [default: 16, or what
-    /// --time-budget affords].
-    #[arg(long, value_name = "N", value_parser = parse_rounds, requires = "baseline")]
+    /// Where the regression check's other side comes from. `paired`: the base commit, measured
+    /// here in alternating rounds with this tree (on a pull_request event the pull request's
+    /// base, else --baseline as a git ref). `artifact`: the stored baseline --baseline names (a
+    /// branch's artifact, or a file). `auto`: paired when the base commit can be had and the
+    /// default plan fits --time-limit, else the artifact; the report says which and why
+    /// [default: what --baseline names].
+    #[arg(long, value_enum, value_name = "MODE", conflicts_with = "shard")]
+    pub compare: Option<CompareMode>,
+    /// When a git ref is measured here: rounds each side runs, alternating [default: 16, or
+    /// what --time-budget affords].
+    #[arg(long, value_name = "N", value_parser = parse_rounds)]
     pub rounds: Option<u32>,
-    /// With `--baseline REF`: about how long the alternating rounds may take (`90s`, `5m`);
-    /// sets the rounds (unless --rounds does) and criterion's measurement time per round.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "baseline")]
+    /// When a git ref is measured here: about how long the alternating rounds may take (`90s`,
+    /// `5m`); sets the rounds (unless --rounds does) and criterion's measurement time per round
+    /// to fill it.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub time_budget: Option<Duration>,
-    /// With `--baseline REF`: reuse the baseline's last results when its commit, the toolchain,
-    /// features, selection and machine are the same, instead of measuring it again. Faster but
-    /// unpaired: drift since then is not cancelled, and the report says so.
-    #[arg(long, requires = "baseline")]
+    /// When a git ref is measured here: the most the alternating rounds may take (`20m`). The
+    /// default plan runs when it fits, else fewer and shorter rounds that do; with `--compare
+    /// auto`, pairing is chosen only when the default plan fits.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with = "time_budget")]
+    pub time_limit: Option<Duration>,
+    /// When a git ref is measured here: reuse the baseline's last results when its commit, the
+    /// toolchain, features, selection and machine are the same, instead of measuring it again.
+    /// Faster but unpaired: drift since then is not cancelled, and the report says so.
+    #[arg(long)]
     pub baseline_cache: bool,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
@@ -256,7 +281,7 @@ fn parse_shard(text: &str) -> Result<Shard, String> {
 }
 
 fn parse_rounds(text: &str) -> Result<u32, String> {
-    let minimum = crate::app::MIN_ROUNDS;
+    let minimum = crate::plan::MIN_ROUNDS;
     match text.parse::<u32>() {
         Ok(n) if n as usize >= minimum => Ok(n),
         _ => Err(format!("`{text}` is not a round count: expected a whole number of at least {minimum}, e.g. 10")),
@@ -266,7 +291,7 @@ fn parse_rounds(text: &str) -> Result<u32, String> {
 fn parse_duration(text: &str) -> Result<Duration, String> {
     match humantime::parse_duration(text) {
         Ok(duration) if !duration.is_zero() => Ok(duration),
-        Ok(_) => Err("the time budget must be more than zero, e.g. 90s or 5m".to_owned()),
+        Ok(_) => Err("a duration must be more than zero, e.g. 90s or 5m".to_owned()),
         Err(error) => Err(format!("`{text}` is not a duration ({error}): e.g. 90s, 5m or 1h30m")),
     }
 }

@@ -15,6 +15,7 @@ pub mod interrupt;
 pub mod json_number;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod render;
 pub mod report;
 pub mod secrets;

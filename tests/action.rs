@@ -375,6 +375,16 @@ fn baseline_then_gate_run_like_on_github() {
     let regressions = counts["regressed"].as_u64().unwrap() + counts["regressed_warning"].as_u64().unwrap();
     assert_eq!(gate.action_output("regressions"), regressions.to_string());
     assert_eq!(report["baseline"]["origin"]["source"], "artifact perf-gate-baseline (id 31) of run 900 on main");
+    // `compare: auto`, the default: this checkout is no git repository, so the pull request's
+    // base cannot be measured here and the artifact decides, as the report says first.
+    let first_note = report["notes"][0].as_str().unwrap();
+    assert!(
+        first_note.starts_with("compare auto: --baseline ea6cd405a443e34aca1f57485ee151fb15a34729: ")
+            && first_note.ends_with(
+                "compared against the stored baseline of `main` instead (unpaired: measured in another job)"
+            ),
+        "{first_note}"
+    );
     assert_eq!(gate.action_output("summary-path"), report_dir.join("summary.md").display().to_string());
     assert!(std::fs::read_to_string(temp.join("step-summary.md")).unwrap().contains("perf-gate: "));
     assert!(
@@ -402,6 +412,9 @@ fn bad_inputs_stop_the_action_with_an_annotation() {
         ("fail-on", "sometimes", "input fail-on: 'sometimes' is not blocking, warning or never"),
         ("comment", "yes", "input comment: 'yes' is not true or false"),
         ("shard", "3", "input shard: '3' is not K/N (e.g. 2/4) or merge"),
+        ("compare", "confirmed", "input compare: 'confirmed' is not auto, paired or artifact"),
+        ("time-budget", "soon", "input time-budget: 'soon' is not a duration (e.g. 20m, 90s, 1h30m)"),
+        ("time-budget", "20", "input time-budget: '20' is not a duration (e.g. 20m, 90s, 1h30m)"),
         // A newline would write a GITHUB_OUTPUT line of its own, `../` reach another release.
         ("version", "0.1.0\nfoo=bar", "input version: '0.1.0%0Afoo=bar' is not a version (e.g. 0.1.0)"),
         (
@@ -491,4 +504,144 @@ fn merging_without_shards_fails_the_job_as_bad_input() {
     assert!(runner.log().contains("no shard results under"), "{}", runner.log());
     let (_, code, _) = runner.failed.expect("the last step fails the job");
     assert_eq!(code, 2);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// `compare: paired` on a pull_request event, as GitHub runs it: the origin holds main and the
+/// pull request's merge ref; the job's checkout is that merge commit alone (depth 1, as
+/// actions/checkout fetches it), so the base commit must be fetched before it is measured.
+#[test]
+fn paired_on_a_pull_request_measures_the_base_commit_a_shallow_checkout_lacks() {
+    let temp = tempfile::tempdir().unwrap();
+    let source = demo_copy("paired", |dir| {
+        without_services(dir);
+        // Only changes far beyond run-to-run noise count here: this test is about the plumbing.
+        let path = dir.join("benchmark-config.json");
+        let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        config["regression_threshold_percent"] = json!(50.0);
+        config["statistics"] = json!({"unstable_run_downgrades": false});
+        std::fs::write(&path, config.to_string()).unwrap();
+        std::fs::write(dir.join(".gitignore"), "target/\n").unwrap();
+    });
+    let source = source.path();
+    git(source, &["init", "--quiet", "--initial-branch", "main"]);
+    git(source, &["add", "-A"]);
+    git(source, &["commit", "--quiet", "-m", "main"]);
+    let base = git(source, &["rev-parse", "HEAD"]);
+    git(source, &["checkout", "--quiet", "-b", "feature"]);
+    slower_parse_numbers(source);
+    git(source, &["commit", "--quiet", "-am", "parse three times"]);
+    let head = git(source, &["rev-parse", "HEAD"]);
+    // GitHub's merge ref: the pull request merged into its base, base first.
+    git(source, &["checkout", "--quiet", "--detach", &base]);
+    git(source, &["merge", "--quiet", "--no-ff", "-m", "Merge feature into main", "feature"]);
+    let merge = git(source, &["rev-parse", "HEAD"]);
+    let origin = temp.path().join("origin.git");
+    git(temp.path(), &["clone", "--quiet", "--bare", source.to_str().unwrap(), origin.to_str().unwrap()]);
+    git(&origin, &["update-ref", "refs/pull/2/merge", &merge]);
+
+    // actions/checkout on pull_request: init, fetch the merge ref at depth 1, check it out.
+    let checkout = temp.path().join("ci");
+    std::fs::create_dir(&checkout).unwrap();
+    git(&checkout, &["init", "--quiet"]);
+    git(&checkout, &["remote", "add", "origin", &format!("file://{}", origin.display())]);
+    git(
+        &checkout,
+        &["fetch", "--quiet", "--no-tags", "--depth=1", "origin", "+refs/pull/2/merge:refs/remotes/pull/2/merge"],
+    );
+    git(&checkout, &["checkout", "--quiet", "--detach", "refs/remotes/pull/2/merge"]);
+    assert_eq!(git(&checkout, &["rev-parse", "--is-shallow-repository"]), "true");
+    assert!(
+        Command::new("git").arg("-C").arg(&checkout).args(["cat-file", "-e", &base]).status().unwrap().code()
+            != Some(0)
+    );
+
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("github/pull_request_event.min.json")).unwrap()).unwrap();
+    event["pull_request"]["base"]["sha"] = json!(base);
+    event["pull_request"]["base"]["ref"] = json!("main");
+    event["pull_request"]["head"]["sha"] = json!(head);
+    let event_path = temp.path().join("event.json");
+    std::fs::write(&event_path, event.to_string()).unwrap();
+
+    let api = block_on(MockServer::start());
+    answer(
+        &api,
+        "GET",
+        "/repos/octo-org/octo-repo/issues/2/comments",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+        None,
+    );
+    answer(
+        &api,
+        "POST",
+        "/repos/octo-org/octo-repo/issues/2/comments",
+        ResponseTemplate::new(201).set_body_json(github_json("issue-comment.json")),
+        None,
+    );
+    let mut env = vec![
+        ("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap())),
+        ("CARGO_TARGET_DIR", shared_target_dir().display().to_string()),
+        ("CRITERION_HOME", temp.path().join("criterion").display().to_string()),
+        ("GITHUB_REPOSITORY", "octo-org/octo-repo".to_owned()),
+        ("GITHUB_RUN_ID", "556".to_owned()),
+        ("GITHUB_STEP_SUMMARY", temp.path().join("step-summary.md").display().to_string()),
+        ("GITHUB_EVENT_NAME", "pull_request".to_owned()),
+        ("GITHUB_EVENT_PATH", event_path.display().to_string()),
+        ("GITHUB_API_URL", api.uri()),
+    ];
+    env.extend(cargo_env());
+    let mut gate = Runner::new(
+        temp.path(),
+        &[
+            ("command", "gate"),
+            ("compare", "paired"),
+            ("time-budget", "30s"),
+            ("working-directory", "ci"),
+            ("args", "--quiet --rounds 4"),
+            ("comment-id", "paired"),
+        ],
+        &env,
+    );
+    gate.run_steps();
+    // The slower parse fails the job, after the reports and the comment.
+    let (step, code, _) = gate.failed.clone().expect("a regression fails the job");
+    assert_eq!((step.as_str(), code), ("step8", 1), "{}", gate.log());
+    assert_eq!(gate.action_output("verdict"), "fail", "{}", gate.log());
+    let report_dir = PathBuf::from(gate.action_output("report-dir"));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(report_dir.join("report.json")).unwrap()).unwrap();
+    let verdict = |id: &str| {
+        report["comparisons"].as_array().unwrap().iter().find(|c| c["id"] == id && c["metric"] == "time").unwrap()
+            ["verdict"]
+            .clone()
+    };
+    assert_eq!(verdict("parse/numbers"), "regressed", "{report}");
+    assert_eq!(verdict("adler32_4k"), "unchanged", "{report}");
+    assert_eq!(report["baseline"]["git"]["commit"], base.as_str(), "the base side is the pull request's base");
+    assert_eq!(report["current"]["git"]["commit"], merge.as_str(), "the current side is the merge commit");
+    let notes: Vec<&str> = report["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+    assert!(
+        notes[0].starts_with(&format!("compare paired: the pull request's base commit {}", &base[..12])),
+        "{notes:?}"
+    );
+    assert!(gate.log().contains("fetched just that commit"), "{}", gate.log());
+    let requests = block_on(api.received_requests()).unwrap();
+    let post = requests.iter().find(|r| r.method.as_str() == "POST").expect("the comment was posted");
+    let body: Value = serde_json::from_slice(&post.body).unwrap();
+    assert!(body["body"].as_str().unwrap().contains("parse/numbers"), "{body}");
+    // No artifact was looked for: paired needs none.
+    assert!(requests.iter().all(|r| !r.url.path().contains("/artifacts")), "{requests:?}");
+    assert_eq!(git(&checkout, &["rev-parse", "--is-shallow-repository"]), "true");
 }

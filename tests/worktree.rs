@@ -52,14 +52,7 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
     git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
     git(repo, &["checkout", "--quiet", "-b", "feature"]);
     // The working tree, uncommitted: parse_numbers does its work three times.
-    let lib = repo.join("src/lib.rs");
-    let text = std::fs::read_to_string(&lib).unwrap();
-    let slower = text.replacen(
-        "pub fn parse_numbers(input: &[u8]) -> Option<Vec<u32>> {",
-        "pub fn parse_numbers(input: &[u8]) -> Option<Vec<u32>> {\n    let _ = std::hint::black_box(parse_numbers_once(input));\n    let _ = std::hint::black_box(parse_numbers_once(input));\n    parse_numbers_once(input)\n}\n\nfn parse_numbers_once(input: &[u8]) -> Option<Vec<u32>> {",
-        1,
-    );
-    std::fs::write(&lib, slower).unwrap();
+    slower_parse_numbers(repo);
     std::fs::write(repo.join("notes.txt"), "untracked").unwrap();
     git(
         repo,
@@ -180,7 +173,10 @@ fn interleaving_options_are_checked_before_anything_is_built() {
     let criterion = fixture("criterion");
     perf_gate(repo).args(["--no-run", "--out-dir", "prior", "--criterion-dir"]).arg(&criterion).output().unwrap();
     assert!(repo.join("prior/results.json").is_file());
-    refused(&["--baseline", "prior/results.json", "--baseline-cache"], "apply when --baseline names a git ref");
+    refused(&["--baseline", "prior/results.json", "--baseline-cache"], "apply when a git ref is measured here");
+    refused(&["--baseline", "prior/results.json", "--time-limit", "5m"], "apply when a git ref is measured here");
+    refused(&["--compare", "paired", "--baseline", "prior/results.json"], "use --compare artifact");
+    refused(&["--compare", "paired"], "--compare paired needs a base commit");
 }
 
 #[test]

@@ -7,8 +7,9 @@ use std::time::SystemTime;
 
 use super::github::GitHub;
 use super::{load_results, Console};
+use crate::cli::CompareMode;
 use crate::collect::environment;
-use crate::collect::worktree::{self, Resolved};
+use crate::collect::worktree::{self, Resolved, WorktreeError};
 use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
@@ -71,6 +72,77 @@ impl BaselineSpec {
     }
 }
 
+/// What `--compare` made of `--baseline` and the event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub spec: Option<BaselineSpec>,
+    /// With `auto`: what to compare against instead when the base commit cannot be had here or
+    /// pairing does not fit the time limit.
+    pub fallback: Option<BaselineSpec>,
+    /// Which mode was chosen and why, for the report; `None` without `--compare`.
+    pub why: Option<String>,
+}
+
+/// Decides where the other side comes from. `spec` is `--baseline`; `pr_base` the base commit
+/// of the pull request this run checks, from the event. Pure: loading comes after.
+pub fn choose(mode: Option<CompareMode>, spec: Option<BaselineSpec>, pr_base: Option<&str>) -> Result<Choice, Error> {
+    let Some(mode) = mode else { return Ok(Choice { spec, fallback: None, why: None }) };
+    // A branch is a branch to pair with or to take the artifact of, whichever the mode wants.
+    let branch = match &spec {
+        Some(BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name)) => Some(name.clone()),
+        _ => None,
+    };
+    let base = match (pr_base, &branch) {
+        (Some(sha), _) => Some((sha.to_owned(), format!("the pull request's base commit {}", short(sha)))),
+        (None, Some(name)) => Some((name.clone(), format!("`{name}`"))),
+        (None, None) => None,
+    };
+    let paired = |(commit, what): (String, String), mode: &str| Choice {
+        spec: Some(BaselineSpec::Worktree(commit)),
+        fallback: None,
+        why: Some(format!("compare {mode}: {what}, measured here in rounds alternating with this tree")),
+    };
+    match (mode, spec) {
+        (CompareMode::Paired, Some(BaselineSpec::File(path))) => Err(Error::Usage(format!(
+            "--compare paired measures a git ref here, but --baseline {} is a results file: use --compare artifact, or name a branch",
+            path.display()
+        ))),
+        (CompareMode::Paired, _) => base.map(|base| paired(base, "paired")).ok_or_else(|| {
+            Error::Usage("--compare paired needs a base commit: run it on a pull_request event, or name the ref with --baseline REF".to_owned())
+        }),
+        (CompareMode::Artifact, Some(BaselineSpec::File(path))) => Ok(Choice {
+            why: Some(format!("compare artifact: the results file {}", path.display())),
+            spec: Some(BaselineSpec::File(path)),
+            fallback: None,
+        }),
+        (CompareMode::Artifact, _) => match branch {
+            Some(name) => Ok(Choice {
+                why: Some(format!("compare artifact: the stored baseline of `{name}`, measured in another job")),
+                spec: Some(BaselineSpec::Artifact(name)),
+                fallback: None,
+            }),
+            None => Err(Error::Usage("--compare artifact needs --baseline BRANCH (whose artifact) or FILE".to_owned())),
+        },
+        (CompareMode::Auto, Some(BaselineSpec::File(path))) => Ok(Choice {
+            why: Some(format!("compare auto: the results file {} (a file has no commit to pair with)", path.display())),
+            spec: Some(BaselineSpec::File(path)),
+            fallback: None,
+        }),
+        (CompareMode::Auto, _) => Ok(match base {
+            Some(base) => Choice { fallback: branch.map(BaselineSpec::Artifact), ..paired(base, "auto") },
+            None => Choice {
+                spec: None,
+                fallback: None,
+                why: Some("compare auto: no base commit (not a pull_request event) and no --baseline: nothing to compare against".to_owned()),
+            },
+        }),
+    }
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..12.min(commit.len())]
+}
+
 /// The baseline to compare against, or why there is none.
 #[derive(Default)]
 pub struct Baseline {
@@ -118,6 +190,50 @@ pub fn load(
             Ok(Baseline { worktree: Some(resolved), ..Baseline::default() })
         }
     }
+}
+
+/// Loads what `choice` names, and says which mode decided and why (for the report). With
+/// `auto`, a base commit that cannot be had here falls back to the artifact.
+pub fn load_choice(
+    choice: &Choice,
+    github: &GitHub,
+    config: &Config,
+    repo: Option<&Path>,
+    console: &Console,
+) -> Result<(Baseline, Option<String>), Error> {
+    match load(choice.spec.as_ref(), github, config, repo, console) {
+        Err(Error::Worktree(WorktreeError::Input(reason))) if choice.fallback.is_some() => {
+            fall_back(choice, &reason, github, config, console)
+        }
+        Ok(baseline) => {
+            if let Some(why) = &choice.why {
+                console.status(&format!("Comparing: {why}"));
+            }
+            Ok((baseline, choice.why.clone()))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// `auto` gave up pairing for `reason`: loads the fallback, and says so.
+pub fn fall_back(
+    choice: &Choice,
+    reason: &str,
+    github: &GitHub,
+    config: &Config,
+    console: &Console,
+) -> Result<(Baseline, Option<String>), Error> {
+    let fallback = choice.fallback.as_ref();
+    let instead = match fallback {
+        Some(BaselineSpec::Artifact(branch)) => format!("the stored baseline of `{branch}`"),
+        Some(BaselineSpec::File(path)) => format!("the results file {}", path.display()),
+        Some(BaselineSpec::Worktree(name)) => format!("`{name}`"),
+        None => "nothing".to_owned(),
+    };
+    let why = format!("compare auto: {reason}; compared against {instead} instead (unpaired: measured in another job)");
+    console.warn(&why);
+    let baseline = load(fallback, github, config, None, console)?;
+    Ok((baseline, Some(why)))
 }
 
 /// The newest usable baseline artifact of `branch`, or why there is none (an error only with
@@ -231,5 +347,60 @@ mod tests {
             let message = BaselineSpec::parse(value, false).unwrap_err().to_string();
             assert!(message.contains(expected), "{value:?}: {message}");
         }
+    }
+
+    const BASE: &str = "ea6cd405a443e34aca1f57485ee151fb15a34729";
+
+    fn choose_ok(mode: CompareMode, spec: Option<BaselineSpec>, pr_base: Option<&str>) -> Choice {
+        choose(Some(mode), spec, pr_base).unwrap()
+    }
+
+    #[test]
+    fn without_compare_the_baseline_is_taken_as_named() {
+        let spec = Some(BaselineSpec::Artifact("main".into()));
+        assert_eq!(choose(None, spec.clone(), Some(BASE)).unwrap(), Choice { spec, fallback: None, why: None });
+    }
+
+    #[test]
+    fn paired_measures_the_pull_requests_base_else_the_named_branch() {
+        let artifact = Some(BaselineSpec::Artifact("main".into()));
+        let on_pr = choose_ok(CompareMode::Paired, artifact.clone(), Some(BASE));
+        assert_eq!(on_pr.spec, Some(BaselineSpec::Worktree(BASE.into())));
+        assert!(on_pr.why.unwrap().contains("the pull request's base commit ea6cd405a443"));
+        let elsewhere = choose_ok(CompareMode::Paired, artifact, None);
+        assert_eq!(elsewhere.spec, Some(BaselineSpec::Worktree("main".into())));
+        let message = choose(Some(CompareMode::Paired), None, None).unwrap_err().to_string();
+        assert!(message.contains("needs a base commit"), "{message}");
+        let file = Some(BaselineSpec::File("old.json".into()));
+        assert!(choose(Some(CompareMode::Paired), file, Some(BASE))
+            .unwrap_err()
+            .to_string()
+            .contains("--compare artifact"));
+    }
+
+    #[test]
+    fn artifact_takes_the_branchs_artifact_or_the_file() {
+        for spec in [BaselineSpec::Artifact("main".into()), BaselineSpec::Worktree("main".into())] {
+            let choice = choose_ok(CompareMode::Artifact, Some(spec), Some(BASE));
+            assert_eq!((choice.spec, choice.fallback), (Some(BaselineSpec::Artifact("main".into())), None));
+        }
+        let file = Some(BaselineSpec::File("old.json".into()));
+        assert_eq!(choose_ok(CompareMode::Artifact, file.clone(), None).spec, file);
+        assert!(choose(Some(CompareMode::Artifact), None, Some(BASE)).is_err());
+    }
+
+    #[test]
+    fn auto_pairs_with_the_base_and_keeps_the_artifact_to_fall_back_on() {
+        let choice = choose_ok(CompareMode::Auto, Some(BaselineSpec::Artifact("main".into())), Some(BASE));
+        assert_eq!(choice.spec, Some(BaselineSpec::Worktree(BASE.into())));
+        assert_eq!(choice.fallback, Some(BaselineSpec::Artifact("main".into())));
+        assert!(choice.why.unwrap().starts_with("compare auto: the pull request's base commit"));
+        // On a pull request without --baseline there is nothing to fall back on.
+        assert_eq!(choose_ok(CompareMode::Auto, None, Some(BASE)).fallback, None);
+        let nothing = choose_ok(CompareMode::Auto, None, None);
+        assert_eq!((nothing.spec, nothing.fallback), (None, None));
+        assert!(nothing.why.unwrap().contains("nothing to compare against"));
+        let file = Some(BaselineSpec::File("old.json".into()));
+        assert_eq!(choose_ok(CompareMode::Auto, file.clone(), Some(BASE)).spec, file);
     }
 }

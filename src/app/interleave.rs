@@ -23,160 +23,9 @@ use crate::config::{CommandBench, ServiceBench};
 use crate::error::Error;
 use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results};
 use crate::output;
+use crate::plan::{Budget, OtherCost, Plan, RESERVED_ARGS};
 use crate::report::Origin;
 use crate::stats;
-
-/// Rounds when neither `--rounds` nor `--time-budget` says otherwise.
-const DEFAULT_ROUNDS: usize = 16;
-/// Fewest rounds a paired test can say anything with (3 degrees of freedom).
-pub const MIN_ROUNDS: usize = 4;
-/// Most rounds a time budget is spent on before it lengthens the measurement instead.
-const MAX_DERIVED_ROUNDS: usize = 30;
-/// Short: most of the noise on a shared machine is between processes, not within one, so a
-/// budget buys more from rounds than from longer measurements.
-const DEFAULT_MEASUREMENT: Duration = Duration::from_millis(300);
-/// Below this criterion's per-sample timing gets coarse against the timer's resolution.
-const MIN_MEASUREMENT: Duration = Duration::from_millis(50);
-/// Criterion's own default: a larger budget buys rounds, not longer ones.
-const MAX_MEASUREMENT: Duration = Duration::from_secs(5);
-/// Criterion's analysis and reporting per benchmark and run, on top of its measurement, with
-/// the resampling cut down to [`RESAMPLES`] (measured on the demo: 40-60 ms).
-const OVERHEAD: Duration = Duration::from_millis(50);
-/// Samples per benchmark and round: each round is reduced to its median, so fewer samples of
-/// more iterations each lose nothing.
-const SAMPLE_SIZE: usize = 20;
-/// Criterion's bootstrap only feeds its own report, which perf-gate does not read.
-const RESAMPLES: usize = 1000;
-/// Criterion options each round sets, which the user's bench arguments must leave alone.
-const RESERVED_ARGS: [&str; 4] = ["--measurement-time", "--warm-up-time", "--sample-size", "--nresamples"];
-
-/// How long an interleaved measurement runs.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Plan {
-    pub rounds: usize,
-    /// Criterion's measurement time per benchmark, side and round.
-    pub measurement: Duration,
-    pub warm_up: Duration,
-    pub benchmarks: usize,
-    pub sides: usize,
-    /// What the services and commands cost per side.
-    pub others: OtherCost,
-}
-
-/// What services and commands cost one side: services load for their whole scenarios every
-/// round, commands share their minimum time out over the rounds.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct OtherCost {
-    pub per_round: Duration,
-    pub in_total: Duration,
-}
-
-impl Plan {
-    /// The plan for `benchmarks` benchmarks on `sides` sides: `rounds` as given or
-    /// [`DEFAULT_ROUNDS`]; with a `budget`, the rounds it affords at the default measurement
-    /// time (unless given) and the measurement time that fills it.
-    pub fn derive(
-        rounds: Option<usize>,
-        budget: Option<Duration>,
-        benchmarks: usize,
-        sides: usize,
-        others: OtherCost,
-    ) -> Result<Plan, String> {
-        let with = |rounds: usize, measurement: Duration| Plan {
-            rounds,
-            measurement,
-            warm_up: measurement / 2,
-            benchmarks,
-            sides,
-            others,
-        };
-        let Some(budget) = budget else {
-            return Ok(with(rounds.unwrap_or(DEFAULT_ROUNDS), DEFAULT_MEASUREMENT));
-        };
-        let runs = (benchmarks * sides) as f64;
-        // Warm-up is half the measurement, so one run of one benchmark costs 1.5 x + overhead.
-        let cost = |measurement: f64| 1.5 * measurement + OVERHEAD.as_secs_f64();
-        let sides_f = sides as f64;
-        let per_round_others = others.per_round.as_secs_f64() * sides_f;
-        let for_rounds = budget.as_secs_f64() - others.in_total.as_secs_f64() * sides_f;
-        let affordable = (for_rounds / (runs * cost(DEFAULT_MEASUREMENT.as_secs_f64()) + per_round_others)) as usize;
-        let rounds = rounds.unwrap_or_else(|| affordable.clamp(MIN_ROUNDS, MAX_DERIVED_ROUNDS));
-        let per_round = for_rounds / rounds as f64 - per_round_others;
-        // With nothing but services and commands there is no measurement time to set.
-        let measurement = if benchmarks == 0 {
-            DEFAULT_MEASUREMENT.as_secs_f64()
-        } else {
-            (per_round / runs - OVERHEAD.as_secs_f64()) / 1.5
-        };
-        if measurement < MIN_MEASUREMENT.as_secs_f64() || per_round < 0.0 {
-            let needed = with(rounds, MIN_MEASUREMENT).estimate();
-            return Err(format!(
-                "--time-budget {}: {rounds} rounds of {benchmarks} benchmark{}{} on {sides} side{} need at least {}; raise the budget, lower --rounds, or select fewer benches with --bench",
-                humantime::format_duration(budget),
-                if benchmarks == 1 { "" } else { "s" },
-                if others == OtherCost::default() { "" } else { " (and the services and commands)" },
-                if sides == 1 { "" } else { "s" },
-                humantime::format_duration(Duration::from_secs(needed.as_secs_f64().ceil() as u64)),
-            ));
-        }
-        let measurement = Duration::from_secs_f64(measurement).min(MAX_MEASUREMENT);
-        // Whole milliseconds keep the plan and criterion's arguments readable.
-        Ok(with(rounds, Duration::from_millis(measurement.as_millis() as u64)))
-    }
-
-    /// What the plan should take: every run's measurement, warm-up and overhead, and the
-    /// services' and commands' time on every side.
-    pub fn estimate(&self) -> Duration {
-        let benches = (self.measurement + self.warm_up + OVERHEAD) * (self.rounds * self.benchmarks) as u32;
-        (benches + self.others.per_round * self.rounds as u32 + self.others.in_total) * self.sides as u32
-    }
-
-    /// Which sides run in `round`, in order: A B, then B A, so neither side always goes first.
-    fn order(&self, round: usize) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.sides).collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
-        order
-    }
-
-    /// Criterion's options for one round, after the user's own bench arguments.
-    fn criterion_args(&self, whole_seconds: bool) -> Vec<String> {
-        let seconds = |d: Duration| {
-            if whole_seconds {
-                d.as_secs_f64().ceil().max(1.0).to_string()
-            } else {
-                format!("{}", d.as_secs_f64())
-            }
-        };
-        vec![
-            "--measurement-time".to_owned(),
-            seconds(self.measurement),
-            "--warm-up-time".to_owned(),
-            seconds(self.warm_up),
-            "--sample-size".to_owned(),
-            SAMPLE_SIZE.to_string(),
-            "--nresamples".to_owned(),
-            RESAMPLES.to_string(),
-            "--noplot".to_owned(),
-        ]
-    }
-
-    fn describe(&self) -> String {
-        format!(
-            "{} rounds x {} benchmark{} x {} side{}, {} ms measurement + {} ms warm-up each{}, about {} (--rounds, --time-budget)",
-            self.rounds,
-            self.benchmarks,
-            if self.benchmarks == 1 { "" } else { "s" },
-            self.sides,
-            if self.sides == 1 { "" } else { "s" },
-            self.measurement.as_millis(),
-            self.warm_up.as_millis(),
-            if self.others == OtherCost::default() { "" } else { ", with the services and commands" },
-            humantime::format_duration(Duration::from_secs(self.estimate().as_secs().max(1)))
-        )
-    }
-}
 
 /// Everything that must match for `--baseline-cache` to reuse a baseline measured earlier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -308,6 +157,17 @@ fn missing_rounds(side: &str, id: &str, seen: usize, rounds: usize) -> Error {
     ))
 }
 
+/// What pairing came to.
+pub(super) enum Paired {
+    Measured(Box<Measured>),
+    /// With `may_decline`: the default plan would take `estimate`, over `--time-limit`, so
+    /// nothing was measured.
+    Declined {
+        estimate: Duration,
+        limit: Duration,
+    },
+}
+
 /// Both sides measured, or the baseline taken from the cache and the current side measured.
 pub(super) struct Measured {
     pub baseline: baseline::Baseline,
@@ -320,6 +180,8 @@ pub(super) struct Measured {
 
 /// Measures `resolved` and the current tree in alternating rounds: the criterion benches
 /// unless `run_criterion` is false, and `others` when the config lies inside the repository.
+/// With `may_decline` (`--compare auto`), declines before the rounds when the default plan does
+/// not fit `--time-limit`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn measure(
     workspace: &Workspace,
@@ -329,9 +191,10 @@ pub(super) fn measure(
     others: &Others<'_>,
     criterion_home: &Path,
     out_dir: &Path,
+    may_decline: bool,
     console: &Console,
     notes: &mut Vec<String>,
-) -> Result<Measured, Error> {
+) -> Result<Paired, Error> {
     // Absolute: benches run from their package's directory.
     let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
     let short = &resolved.commit[..12.min(resolved.commit.len())];
@@ -456,7 +319,22 @@ pub(super) fn measure(
     }
     let rounds = args.rounds.map(|n| n as usize);
     let others_time = others_cost(services, commands);
-    let plan = Plan::derive(rounds, args.time_budget, ids.len(), sides.len(), others_time).map_err(Error::Usage)?;
+    let (budget, flag) = match (args.time_budget, args.time_limit) {
+        (Some(budget), _) => (Budget::Fill(budget), "--time-budget"),
+        (None, Some(limit)) => (Budget::Limit(limit), "--time-limit"),
+        (None, None) => (Budget::Default, ""),
+    };
+    if let (Budget::Limit(limit), true) = (budget, may_decline) {
+        let default = Plan::derive(rounds, Budget::Default, ids.len(), sides.len(), others_time)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        if default.estimate() > limit {
+            return Ok(Paired::Declined { estimate: default.estimate(), limit });
+        }
+    }
+    let plan = Plan::derive(rounds, budget, ids.len(), sides.len(), others_time).map_err(|e| {
+        let value = args.time_budget.or(args.time_limit).map(humantime::format_duration);
+        Error::Usage(format!("{flag} {}: {e}", value.map(|v| v.to_string()).unwrap_or_default()))
+    })?;
     console.status(&format!("Plan: {}", plan.describe()));
     // Criterion before 0.4 reads its durations as whole seconds.
     let whole_seconds = workspace.criterion.as_deref().is_some_and(|v| v.starts_with("0.3") || v.starts_with("0.2"));
@@ -525,7 +403,7 @@ pub(super) fn measure(
             baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
         }
     };
-    Ok(Measured { baseline, current, canary, interleaving, others_measured })
+    Ok(Paired::Measured(Box::new(Measured { baseline, current, canary, interleaving, others_measured })))
 }
 
 /// Runs the rounds: in each, every benchmark on every side that has it, one side right after
@@ -786,71 +664,6 @@ fn run_benchmark(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn without_budget_the_defaults_apply() {
-        let plan = Plan::derive(None, None, 5, 2, OtherCost::default()).unwrap();
-        assert_eq!((plan.rounds, plan.measurement, plan.warm_up), (16, DEFAULT_MEASUREMENT, DEFAULT_MEASUREMENT / 2));
-        assert_eq!(Plan::derive(Some(6), None, 5, 2, OtherCost::default()).unwrap().rounds, 6);
-        // 16 rounds x 5 benchmarks x 2 sides x (0.3 + 0.15 + 0.05) s.
-        assert_eq!(plan.estimate(), Duration::from_secs(80));
-    }
-
-    #[test]
-    fn a_budget_sets_rounds_and_measurement_that_fill_it() {
-        let budget = Duration::from_secs(120);
-        let plan = Plan::derive(None, Some(budget), 5, 2, OtherCost::default()).unwrap();
-        assert_eq!(plan.rounds, 24);
-        assert!(plan.estimate() <= budget && plan.estimate() > budget * 9 / 10, "{plan:?}");
-        let fixed = Plan::derive(Some(4), Some(budget), 5, 2, OtherCost::default()).unwrap();
-        assert_eq!(fixed.rounds, 4);
-        assert!(fixed.measurement > plan.measurement);
-        assert!(fixed.estimate() <= budget);
-    }
-
-    #[test]
-    fn a_small_budget_still_runs_the_fewest_rounds_or_says_what_it_needs() {
-        let plan = Plan::derive(None, Some(Duration::from_secs(6)), 2, 2, OtherCost::default()).unwrap();
-        assert_eq!(plan.rounds, MIN_ROUNDS);
-        let error = Plan::derive(None, Some(Duration::from_secs(2)), 5, 2, OtherCost::default()).unwrap_err();
-        assert!(error.contains("--time-budget 2s") && error.contains("need at least 5s"), "{error}");
-    }
-
-    #[test]
-    fn a_large_budget_buys_rounds_then_longer_ones_up_to_criterions_default() {
-        let plan = Plan::derive(None, Some(Duration::from_secs(3600)), 1, 2, OtherCost::default()).unwrap();
-        assert_eq!((plan.rounds, plan.measurement), (MAX_DERIVED_ROUNDS, MAX_MEASUREMENT));
-    }
-
-    #[test]
-    fn services_and_commands_take_their_share_of_the_budget_first() {
-        let others = OtherCost { per_round: Duration::from_secs(2), in_total: Duration::from_secs(3) };
-        let budget = Duration::from_secs(100);
-        let plan = Plan::derive(Some(10), Some(budget), 2, 2, others).unwrap();
-        // 100 s - 2 sides x (3 s + 10 x 2 s) leaves 54 s for 10 x 2 x 2 runs.
-        assert_eq!(plan.measurement, Duration::from_millis(866));
-        assert!(plan.estimate() <= budget && plan.estimate() > budget * 9 / 10, "{plan:?}");
-        let error = Plan::derive(Some(10), Some(Duration::from_secs(40)), 2, 2, others).unwrap_err();
-        assert!(error.contains("and the services and commands"), "{error}");
-        let only_others = Plan::derive(None, None, 0, 2, others).unwrap();
-        assert_eq!(only_others.estimate(), Duration::from_secs(2 * (3 + 16 * 2)));
-    }
-
-    #[test]
-    fn rounds_alternate_which_side_goes_first() {
-        let plan = Plan::derive(Some(4), None, 1, 2, OtherCost::default()).unwrap();
-        let orders: Vec<Vec<usize>> = (0..4).map(|r| plan.order(r)).collect();
-        assert_eq!(orders, vec![vec![0, 1], vec![1, 0], vec![0, 1], vec![1, 0]]);
-        assert_eq!(Plan::derive(Some(4), None, 1, 1, OtherCost::default()).unwrap().order(1), vec![0]);
-    }
-
-    #[test]
-    fn criterion_gets_fractional_or_whole_seconds() {
-        let plan = Plan::derive(Some(4), None, 1, 2, OtherCost::default()).unwrap();
-        let args = plan.criterion_args(false);
-        assert_eq!(args[..4], ["--measurement-time", "0.3", "--warm-up-time", "0.15"]);
-        assert_eq!(plan.criterion_args(true)[..4], ["--measurement-time", "1", "--warm-up-time", "1"]);
-    }
 
     fn benchmark(id: &str, samples: &[f64]) -> Benchmark {
         crate::model::fixtures::benchmark(id, crate::model::Better::Lower, samples)

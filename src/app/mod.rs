@@ -4,14 +4,12 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 mod baseline;
 mod github;
 mod interleave;
 mod workflow_log;
-
-pub use interleave::MIN_ROUNDS;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
@@ -159,11 +157,14 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let repo = workspace.as_ref().map(|ws| ws.root.as_path());
-    let mut baseline = baseline::load(spec.as_ref(), &github, &config, repo, &console)?;
+    let pr_base = github.context.pull_request.as_ref().and_then(|pr| pr.base_sha.as_deref());
+    let choice = baseline::choose(args.compare, spec, pr_base)?;
+    let (mut baseline, mut compared) = baseline::load_choice(&choice, &github, &config, repo, &console)?;
     let resolved = baseline.worktree.take();
-    if resolved.is_none() && (args.rounds.is_some() || args.time_budget.is_some() || args.baseline_cache) {
+    let pairing_flags = args.rounds.is_some() || args.time_budget.is_some() || args.time_limit.is_some();
+    if resolved.is_none() && choice.fallback.is_none() && (pairing_flags || args.baseline_cache) {
         return Err(Error::Usage(
-            "--rounds, --time-budget and --baseline-cache apply when --baseline names a git ref measured here, not a results file or an artifact".to_owned(),
+            "--rounds, --time-budget, --time-limit and --baseline-cache apply when a git ref is measured here (--baseline REF, --compare paired), not to a results file or an artifact".to_owned(),
         ));
     }
 
@@ -191,7 +192,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             )));
         };
         let alongside = interleave::Others { services: &services, commands: &commands, config_dir: base_dir };
-        let measured = interleave::measure(
+        let may_decline = choice.fallback.is_some();
+        let paired = interleave::measure(
             ws,
             &resolved,
             &args,
@@ -199,13 +201,30 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             &alongside,
             &criterion_home,
             &out_dir,
+            may_decline,
             &console,
             &mut notes,
         )?;
-        baseline = measured.baseline;
-        interleaving = Some(measured.interleaving);
-        others_measured = measured.others_measured;
-        measured_here = Some((measured.current, measured.canary));
+        match paired {
+            interleave::Paired::Measured(measured) => {
+                baseline = measured.baseline;
+                interleaving = Some(measured.interleaving);
+                others_measured = measured.others_measured;
+                measured_here = Some((measured.current, measured.canary));
+            }
+            interleave::Paired::Declined { estimate, limit } => {
+                let reason = format!(
+                    "pairing would take about {} with the default plan, over --time-limit {}",
+                    humantime::format_duration(Duration::from_secs(estimate.as_secs().max(1))),
+                    humantime::format_duration(limit)
+                );
+                (baseline, compared) = baseline::fall_back(&choice, &reason, &github, &config, &console)?;
+            }
+        }
+    }
+    // First among the notes: which comparison the report's verdict rests on.
+    if let Some(compared) = compared {
+        notes.insert(0, compared);
     }
     let (mut benchmarks, canary) = match (measured_here, &workspace, args.no_run) {
         (Some(measured), _, _) => measured,

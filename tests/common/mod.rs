@@ -101,6 +101,19 @@ pub fn demo_copy(tag: &str, edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     temp
 }
 
+/// Makes the demo's `parse_numbers` do its work three times: a regression no noise hides.
+pub fn slower_parse_numbers(demo: &Path) {
+    let lib = demo.join("src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let slower = text.replacen(
+        "pub fn parse_numbers(input: &[u8]) -> Option<Vec<u32>> {",
+        "pub fn parse_numbers(input: &[u8]) -> Option<Vec<u32>> {\n    let _ = std::hint::black_box(parse_numbers_once(input));\n    let _ = std::hint::black_box(parse_numbers_once(input));\n    parse_numbers_once(input)\n}\n\nfn parse_numbers_once(input: &[u8]) -> Option<Vec<u32>> {",
+        1,
+    );
+    assert_ne!(slower, text, "the demo's parse_numbers is where the tests expect it");
+    std::fs::write(&lib, slower).unwrap();
+}
+
 /// Drops the demo config's service and the gates on it, for tests about the criterion side.
 pub fn without_services(demo: &Path) {
     let path = demo.join("benchmark-config.json");
