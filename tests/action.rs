@@ -644,4 +644,10 @@ fn paired_on_a_pull_request_measures_the_base_commit_a_shallow_checkout_lacks() 
     // No artifact was looked for: paired needs none.
     assert!(requests.iter().all(|r| !r.url.path().contains("/artifacts")), "{requests:?}");
     assert_eq!(git(&checkout, &["rev-parse", "--is-shallow-repository"]), "true");
+    // The base side's target dir was seeded with the current side's dependencies: of all the
+    // crates criterion pulls in, each side compiled only its own.
+    let log = std::fs::read_to_string(report_dir.join("bench.log")).unwrap();
+    let compiled: Vec<&str> = log.lines().filter(|l| l.trim_start().starts_with("Compiling ")).collect();
+    assert!(compiled.iter().any(|l| l.contains("demo_paired")), "{log}");
+    assert!(compiled.iter().all(|l| l.contains("demo_paired")), "the baseline rebuilt dependencies: {compiled:#?}");
 }

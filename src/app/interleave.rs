@@ -18,7 +18,7 @@ use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{
     exact_filter, split_filter, Cargo, Executable, Features, OutputSink, Selection, Workspace, WorkspaceError,
 };
-use crate::collect::{command, environment, service, worktree, Place};
+use crate::collect::{command, environment, service, target_seed, worktree, Place};
 use crate::config::{CommandBench, ServiceBench};
 use crate::error::Error;
 use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results};
@@ -254,10 +254,23 @@ pub(super) fn measure(
         std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
     let mut sink = OutputSink { stream: false, log: Some(log), progress: None, captured: None };
 
+    // The current side first: the baseline's target dir is then seeded with its dependencies.
+    let mut current =
+        build_side("current", workspace, &features, criterion_home, &current_selection, console, &mut sink)?;
+    current.others = others_measured.then(|| OtherPlace {
+        log_dir: out_dir.to_owned(),
+        config_dir: config_dir.clone(),
+        target_dir: workspace.target_dir.clone(),
+        cargo_target_dir: None,
+        each_round: Default::default(),
+    });
     let base_workspace = match cached {
         Some(_) => None,
         None => Some(baseline_workspace(workspace, &top, resolved, out_dir, console)?),
     };
+    if let Some(base) = &base_workspace {
+        seed_baseline_target(&workspace.target_dir, &base.target_dir, console, notes);
+    }
     let base_home = out_dir.join("baseline-criterion");
     let mut sides: Vec<Side<'_>> = Vec::new();
     if let Some(base) = &base_workspace {
@@ -286,15 +299,6 @@ pub(super) fn measure(
             sides.push(side);
         }
     }
-    let mut current =
-        build_side("current", workspace, &features, criterion_home, &current_selection, console, &mut sink)?;
-    current.others = others_measured.then(|| OtherPlace {
-        log_dir: out_dir.to_owned(),
-        config_dir: config_dir.clone(),
-        target_dir: workspace.target_dir.clone(),
-        cargo_target_dir: None,
-        each_round: Default::default(),
-    });
     sides.push(current);
     // Each benchmark runs on its own, one side right after the other, so that a pair is
     // measured seconds apart rather than a whole suite apart.
@@ -476,6 +480,24 @@ fn baseline_workspace(
     })?;
     base.target_dir = out_dir.join("baseline-target");
     Ok(base)
+}
+
+/// Seeds the baseline's target dir with the current side's compiled dependencies before its
+/// first build (see `target_seed`); a seed that fails costs only time, so it is a warning.
+fn seed_baseline_target(current: &Path, baseline: &Path, console: &Console, notes: &mut Vec<String>) {
+    match target_seed::seed(current, baseline) {
+        Ok(Some(seeded)) => console.status(&format!(
+            "Seeded the baseline's target dir with the current side's compiled dependencies ({} files, {} MB)",
+            seeded.files,
+            seeded.bytes / 1_000_000
+        )),
+        Ok(None) => {}
+        Err(error) => {
+            let warning = format!("{error}: the baseline is built from scratch");
+            console.warn(&warning);
+            notes.push(warning);
+        }
+    }
 }
 
 fn side_origin(source: String) -> Origin {
