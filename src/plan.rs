@@ -40,6 +40,16 @@ pub enum Budget {
     Limit(Duration),
 }
 
+/// A first round this many times longer than planned re-plans the rest.
+const OVERRUN: f64 = 1.5;
+
+/// The rounds to run after the first, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Replan {
+    pub rounds: usize,
+    pub note: String,
+}
+
 /// A budget no plan fits in. The message leaves the budget to the caller, which names the flag.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
@@ -152,6 +162,51 @@ impl Plan {
         (benches + self.others.per_round * self.rounds as u32 + self.others.in_total) * self.sides as u32
     }
 
+    /// After the first round took `observed`: when that is well over what the plan gave a
+    /// round (criterion settings in the benches' code, such as `measurement_time`, override
+    /// the ones perf-gate passes), the rounds that keep to `budget`, never fewer than
+    /// [`MIN_ROUNDS`] nor more than planned, and a note saying so. With no budget, or rounds
+    /// fixed by `--rounds`, the rounds stay and the note gives the new estimate. `None` when
+    /// the round took about what was planned.
+    pub fn after_first_round(&self, observed: Duration, budget: Budget, rounds_fixed: bool) -> Option<Replan> {
+        let planned = self.estimate() / self.rounds.max(1) as u32;
+        if observed.as_secs_f64() <= planned.as_secs_f64() * OVERRUN {
+            return None;
+        }
+        let seconds = |d: Duration| humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string();
+        let why = format!(
+            "round 1 took {} against the {} planned: criterion settings in the benches' code (measurement_time, warm_up_time, sample_size) override the ones perf-gate passes",
+            seconds(observed),
+            seconds(planned)
+        );
+        let limit = match budget {
+            Budget::Fill(limit) | Budget::Limit(limit) if !rounds_fixed => limit,
+            _ => {
+                let total = observed * self.rounds as u32;
+                return Some(Replan {
+                    rounds: self.rounds,
+                    note: format!("{why}; the {} rounds take about {} in all", self.rounds, seconds(total)),
+                });
+            }
+        };
+        let affordable = (limit.as_secs_f64() / observed.as_secs_f64()) as usize;
+        let rounds = affordable.clamp(MIN_ROUNDS, self.rounds);
+        let total = observed * rounds as u32;
+        let keeping = if total <= limit {
+            format!("to keep to the time budget of {}", seconds(limit))
+        } else {
+            format!("the fewest a paired test can use, over the time budget of {}", seconds(limit))
+        };
+        Some(Replan {
+            rounds,
+            note: format!(
+                "{why}; {rounds} rounds instead of {}, {keeping} (about {} in all)",
+                self.rounds,
+                seconds(total)
+            ),
+        })
+    }
+
     /// Which sides run in `round`, in order: A B, then B A, so neither side always goes first.
     pub fn order(&self, round: usize) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.sides).collect();
@@ -185,7 +240,7 @@ impl Plan {
 
     pub fn describe(&self) -> String {
         format!(
-            "{} rounds x {} benchmark{} x {} side{}, {} ms measurement + {} ms warm-up each{}, about {} (--rounds, --time-budget)",
+            "{} rounds x {} benchmark{} x {} side{}, {} ms measurement + {} ms warm-up each{}, about {} (--rounds, --time-budget, --time-limit)",
             self.rounds,
             self.benchmarks,
             if self.benchmarks == 1 { "" } else { "s" },
@@ -286,5 +341,35 @@ mod tests {
         assert!(cut.estimate() <= Duration::from_secs(40), "{cut:?}");
         assert!(cut.rounds >= MIN_ROUNDS);
         assert!(Plan::derive(None, Budget::Limit(Duration::from_secs(2)), 5, 2, OtherCost::default()).is_err());
+    }
+
+    #[test]
+    fn a_first_round_far_over_plan_cuts_the_rounds_to_the_budget() {
+        let plan = Plan::derive(None, Budget::Default, 10, 2, OtherCost::default()).unwrap();
+        // 10 benchmarks x 2 sides x 0.5 s: 10 s a round as planned.
+        assert_eq!(plan.estimate() / 16, Duration::from_secs(10));
+        assert_eq!(
+            plan.after_first_round(Duration::from_secs(14), Budget::Limit(Duration::from_secs(600)), false),
+            None
+        );
+        // measurement_time(3 s) in the benches' code: 70 s a round.
+        let round = Duration::from_secs(70);
+        let cut = plan.after_first_round(round, Budget::Limit(Duration::from_secs(600)), false).unwrap();
+        assert_eq!(cut.rounds, 8);
+        assert!(cut.note.starts_with("round 1 took 1m 10s against the 10s planned"), "{}", cut.note);
+        assert!(
+            cut.note.contains("8 rounds instead of 16, to keep to the time budget of 10m (about 9m 20s in all)"),
+            "{}",
+            cut.note
+        );
+        let floor = plan.after_first_round(round, Budget::Fill(Duration::from_secs(120)), false).unwrap();
+        assert_eq!(floor.rounds, MIN_ROUNDS);
+        assert!(floor.note.contains("the fewest a paired test can use, over the time budget of 2m"), "{}", floor.note);
+        // Without a budget, or with --rounds, the rounds stay and the note says what they cost.
+        for (budget, fixed) in [(Budget::Default, false), (Budget::Limit(Duration::from_secs(600)), true)] {
+            let kept = plan.after_first_round(round, budget, fixed).unwrap();
+            assert_eq!(kept.rounds, 16);
+            assert!(kept.note.ends_with("the 16 rounds take about 18m 40s in all"), "{}", kept.note);
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -335,7 +335,7 @@ pub(super) fn measure(
             return Ok(Paired::Declined { estimate: default.estimate(), limit });
         }
     }
-    let plan = Plan::derive(rounds, budget, ids.len(), sides.len(), others_time).map_err(|e| {
+    let mut plan = Plan::derive(rounds, budget, ids.len(), sides.len(), others_time).map_err(|e| {
         let value = args.time_budget.or(args.time_limit).map(humantime::format_duration);
         Error::Usage(format!("{flag} {}: {e}", value.map(|v| v.to_string()).unwrap_or_default()))
     })?;
@@ -351,7 +351,9 @@ pub(super) fn measure(
     for place in sides.iter_mut().filter_map(|side| side.others.as_mut()) {
         place.each_round = per_round(services, commands, plan.rounds, place.cargo_target_dir.as_deref());
     }
-    let (canary, warnings) = run_rounds(&mut sides, &ids, &plan, &bench_args, out_dir, &mut sink, console)?;
+    let replanning = (budget, args.rounds.is_some());
+    let (canary, warnings) =
+        run_rounds(&mut sides, &ids, &mut plan, replanning, &bench_args, out_dir, &mut sink, console)?;
     for warning in warnings {
         console.warn(&warning);
         notes.push(warning);
@@ -413,10 +415,16 @@ pub(super) fn measure(
 /// Runs the rounds: in each, every benchmark on every side that has it, one side right after
 /// the other in the round's order, then the services and commands; the canary is timed before
 /// the first round and after each. Returns the canary and the services' and commands' warnings.
+///
+/// The first round shows what a round really takes: when the benches' own code makes it much
+/// longer than planned, the rest is re-planned to keep to `budget` (see
+/// [`Plan::after_first_round`]), and the warnings say so.
+#[allow(clippy::too_many_arguments)]
 fn run_rounds(
     sides: &mut [Side<'_>],
     ids: &BTreeSet<String>,
-    plan: &Plan,
+    plan: &mut Plan,
+    (budget, rounds_fixed): (Budget, bool),
     bench_args: &[String],
     out_dir: &Path,
     sink: &mut OutputSink,
@@ -433,7 +441,9 @@ fn run_rounds(
     let mut warnings = BTreeSet::new();
     let mut canary = CanaryRecorder::default();
     canary.checkpoint();
-    for round in 0..plan.rounds {
+    let started = Instant::now();
+    let mut round = 0;
+    while round < plan.rounds {
         let order = plan.order(round);
         if progress.is_none() {
             let names: Vec<&str> = order.iter().map(|&i| sides[i].name).collect();
@@ -453,6 +463,16 @@ fn run_rounds(
             progress.iter().for_each(|bar| bar.inc(1));
         }
         canary.checkpoint();
+        if round == 0 {
+            if let Some(replan) = plan.after_first_round(started.elapsed(), budget, rounds_fixed) {
+                // Said now, while there is time to stop; the caller warns again with the rest.
+                console.status(&format!("Re-planned: {}", replan.note));
+                warnings.insert(replan.note);
+                plan.rounds = replan.rounds;
+                progress.iter().for_each(|bar| bar.set_length((plan.rounds * plan.sides * (ids.len() + 1)) as u64));
+            }
+        }
+        round += 1;
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();

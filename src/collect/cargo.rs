@@ -461,7 +461,17 @@ fn list_with(command: Command, bench: &BenchTarget, sink: &mut OutputSink) -> Re
     sink.stream = stream;
     let lines = sink.captured.take().unwrap_or_default();
     outcome?;
-    Ok(lines.iter().filter_map(|line| line.strip_suffix(": benchmark")).map(str::to_owned).collect())
+    Ok(listed_ids(&lines))
+}
+
+/// The benchmark ids in criterion's `--list` output: `ID: benchmark` since criterion 0.5,
+/// `ID: bench` before (0.3, 0.4).
+fn listed_ids(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter_map(|line| line.strip_suffix(": benchmark").or_else(|| line.strip_suffix(": bench")))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// How cargo's JSON messages begin: they are parsed, never shown.
@@ -695,6 +705,19 @@ mod tests {
             default_members: vec!["core".to_owned()],
             criterion: None,
         }
+    }
+
+    #[test]
+    fn list_output_of_every_criterion_line_gives_the_ids() {
+        let lines = |text: &str| text.lines().map(str::to_owned).collect::<Vec<_>>();
+        // criterion 0.8 (and 0.5 on), then 0.4 (and 0.3), as base64 0.22's benches print it.
+        let new = lines("parse/numbers: benchmark\nsort/insertion/256: benchmark\n\n");
+        assert_eq!(listed_ids(&new), ["parse/numbers", "sort/insertion/256"]);
+        let old = lines("encode_small_input/encode/3: bench\nencode_small_input/encode/50: bench\n");
+        assert_eq!(listed_ids(&old), ["encode_small_input/encode/3", "encode_small_input/encode/50"]);
+        // An id that itself ends in ": bench" keeps it.
+        assert_eq!(listed_ids(&lines("odd: bench: benchmark")), ["odd: bench"]);
+        assert!(listed_ids(&lines("Benchmarking x\nGnuplot not found")).is_empty());
     }
 
     #[test]
