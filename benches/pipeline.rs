@@ -72,6 +72,7 @@ fn bench_pipeline(c: &mut Criterion) {
             baseline_missing_reason: None,
             strict: false,
             notes: Vec::new(),
+            confirmation: None,
         })
     };
 

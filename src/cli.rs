@@ -19,6 +19,8 @@ pub enum CompareMode {
     Paired,
     /// The stored baseline: a branch's artifact, or a results file.
     Artifact,
+    /// Screened against the stored baseline, the suspects re-measured against the base commit.
+    Confirm,
 }
 
 /// `cargo`, as cargo invokes us.
@@ -128,11 +130,18 @@ pub struct RunArgs {
     /// Where the regression check's other side comes from. `paired`: the base commit, measured
     /// here in alternating rounds with this tree (on a pull_request event the pull request's
     /// base, else --baseline as a git ref). `artifact`: the stored baseline --baseline names (a
-    /// branch's artifact, or a file). `auto`: paired when the base commit can be had and the
-    /// default plan fits --time-limit, else the artifact; the report says which and why
-    /// [default: what --baseline names].
+    /// branch's artifact, or a file). `confirm`: screened against that stored baseline, then
+    /// the suspects re-measured against the base commit (or --confirm REF). `auto`: paired when
+    /// the base commit can be had and the default plan fits --time-limit, else confirm, else
+    /// the artifact; the report says which and why [default: what --baseline names].
     #[arg(long, value_enum, value_name = "MODE", conflicts_with = "shard")]
     pub compare: Option<CompareMode>,
+    /// After the check against the stored baseline --baseline names, re-measure its suspects
+    /// (every regressed, improved or inconclusive comparison, every one too noisy to gate, and
+    /// every change near the threshold) against REF in alternating rounds; their paired
+    /// verdicts decide. For suites too large to pair whole.
+    #[arg(long, value_name = "REF", conflicts_with_all = ["shard", "no_run"])]
+    pub confirm: Option<String>,
     /// When a git ref is measured here: rounds each side runs, alternating [default: 16, or
     /// what --time-budget affords].
     #[arg(long, value_name = "N", value_parser = parse_rounds)]

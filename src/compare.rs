@@ -123,6 +123,34 @@ pub struct Comparison {
     pub sensitivity: Option<Sensitivity>,
     /// One line saying why this verdict.
     pub reason: String,
+    /// With `--confirm`: what decided the verdict, the screen against the stored baseline or
+    /// the paired rounds against the base commit. `None` without `--confirm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+    /// With `--confirm`, on a comparison the paired rounds decided: what the screen said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<ScreenFigures>,
+}
+
+/// Which measurement a verdict rests on, when a screen was confirmed (`--confirm`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// The run against the stored baseline: the comparison was cleared there.
+    Screen,
+    /// Alternating rounds against the base commit, after the screen named it a suspect.
+    Paired,
+}
+
+/// What the screen said of a comparison the paired rounds then decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenFigures {
+    pub verdict: ChangeVerdict,
+    pub change_percent: Option<f64>,
+    /// The p-value that entered the screen's correction.
+    pub p_value: Option<f64>,
+    /// Why it was re-measured.
+    pub suspect: String,
 }
 
 /// A change of the whole suite: every benchmark moved together.
@@ -257,6 +285,8 @@ impl Pending<'_> {
             severity: self.severity,
             sensitivity: None,
             reason: String::new(),
+            evidence: None,
+            screen: None,
         };
         let (base, current) = match (self.base, self.current) {
             (Some(base), Some(current)) => (base, current),

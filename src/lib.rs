@@ -7,6 +7,7 @@ pub mod cli;
 pub mod collect;
 pub mod compare;
 pub mod config;
+pub mod confirm;
 pub mod error;
 pub mod exit_code;
 pub mod gates;

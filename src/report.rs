@@ -4,8 +4,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{self, ChangeVerdict, CompareSettings, Comparison, Comparisons, SuiteShift};
+use crate::compare::{
+    self, ChangeVerdict, CompareSettings, Comparison, Comparisons, Evidence, ScreenFigures, SuiteShift,
+};
 use crate::config::{Config, Correction, Severity, Statistics, TestKind};
+use crate::confirm::Suspect;
 use crate::gates::{self, GateOutcome, GateStatus};
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
 use crate::stats;
@@ -179,6 +182,31 @@ pub struct Report {
     pub run_health: Option<RunHealth>,
     /// Things the reader should know that are not verdicts.
     pub notes: Vec<String>,
+    /// With `--confirm`: what the paired rounds re-measured. `None` without `--confirm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<ConfirmationInfo>,
+}
+
+/// What `--confirm` did: the screen's suspects, re-measured against the base commit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConfirmationInfo {
+    /// What the suspects were measured against, in words: `main (0123456789ab) in 8 rounds`.
+    pub against: String,
+    /// Comparisons the screen named suspects.
+    pub suspects: usize,
+    /// Of those, the ones the paired rounds decided.
+    pub decided_by_rounds: usize,
+}
+
+/// The suspects of a screen, re-measured in alternating rounds against the base commit.
+pub struct Confirmation<'a> {
+    /// The base commit's side of the rounds.
+    pub baseline: &'a Results,
+    /// The current tree's side of the same rounds.
+    pub current: &'a Results,
+    pub suspects: &'a [Suspect],
+    /// What the rounds measured against, in words.
+    pub against: String,
 }
 
 /// What to evaluate.
@@ -193,11 +221,25 @@ pub struct Inputs<'a> {
     pub strict: bool,
     /// Notes from collection and loading (e.g. "no config file; no gates").
     pub notes: Vec<String>,
+    /// With `--confirm`: the screen's suspects re-measured; their paired verdicts replace the
+    /// screen's.
+    pub confirmation: Option<Confirmation<'a>>,
+}
+
+/// The regression check's settings, as the config gives them.
+pub fn compare_settings(config: &Config) -> CompareSettings<'_> {
+    CompareSettings {
+        statistics: &config.statistics,
+        threshold_percent: config.regression_threshold_percent,
+        severity: if config.fail_on_regression { Severity::Blocking } else { Severity::Warning },
+        rules: &config.regressions,
+    }
 }
 
 /// Evaluates gates and regressions into a report.
 pub fn evaluate(inputs: Inputs<'_>) -> Report {
-    let Inputs { config, current, baseline, baseline_origin, baseline_missing_reason, strict, mut notes } = inputs;
+    let Inputs { config, current, baseline, baseline_origin, baseline_missing_reason, strict, mut notes, confirmation } =
+        inputs;
     let statistics = &config.statistics;
     let settings = Settings {
         alpha: statistics.alpha,
@@ -211,14 +253,15 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         strict,
     };
     let gates = gates::evaluate(&config.gates, current);
-    let compare_settings = CompareSettings {
-        statistics,
-        threshold_percent: config.regression_threshold_percent,
-        severity: if config.fail_on_regression { Severity::Blocking } else { Severity::Warning },
-        rules: &config.regressions,
+    let compare_settings = compare_settings(config);
+    let screen = baseline.map(|b| compare::compare(b, current, &compare_settings)).unwrap_or_default();
+    let (Comparisons { items: mut comparisons, suite_shift, ignored }, confirmation) = match confirmation {
+        Some(confirmation) => {
+            let (comparisons, info) = confirm(screen, &confirmation, &compare_settings);
+            (comparisons, Some(info))
+        }
+        None => (screen, None),
     };
-    let Comparisons { items: mut comparisons, suite_shift, ignored } =
-        baseline.map(|b| compare::compare(b, current, &compare_settings)).unwrap_or_default();
     let run_health = run_health(current, baseline, statistics);
     if let Some(health) = run_health.as_ref().filter(|h| h.unstable) {
         let consequence = if health.downgraded { " Blocking regressions are reported as warnings." } else { "" };
@@ -242,6 +285,9 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
     if !ignored.is_empty() {
         notes.push(format!("Left out of the regression check by an `ignore` rule: {}.", ignored.join(", ")));
     }
+    // A shift the screen saw is settled by the rounds that re-measured every suspect.
+    let suite_shift =
+        suite_shift.map(|shift| SuiteShift { significant: shift.significant && confirmation.is_none(), ..shift });
     if let Some(shift) = suite_shift.filter(|shift| shift.significant) {
         notes.push(format!(
             "The whole suite changed by {:+.1}% (median over {} metrics, spread {:.1}%). A slower runner and slower code look the same here: confirm by measuring both sides on one machine.",
@@ -272,7 +318,52 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         ignored,
         run_health,
         notes,
+        confirmation,
     }
+}
+
+/// The screen's comparisons with each suspect's replaced by the paired rounds' verdict (the
+/// screen's figures kept beside it), and every other marked as decided by the screen. The
+/// paired comparisons are corrected as a family of their own: the rounds are new data, so
+/// choosing them by the screen does not bias their tests.
+fn confirm(
+    screen: Comparisons,
+    confirmation: &Confirmation<'_>,
+    settings: &CompareSettings<'_>,
+) -> (Comparisons, ConfirmationInfo) {
+    let paired = compare::compare(confirmation.baseline, confirmation.current, settings);
+    let mut decided_by_rounds = 0;
+    let items = screen
+        .items
+        .into_iter()
+        .map(|item| {
+            let suspect = confirmation.suspects.iter().find(|s| s.id == item.id && s.metric == item.metric);
+            let rounds =
+                paired.items.iter().find(|p| p.id == item.id && p.metric == item.metric && p.paired_rounds.is_some());
+            match (suspect, rounds) {
+                (Some(suspect), Some(rounds)) => {
+                    decided_by_rounds += 1;
+                    Comparison {
+                        evidence: Some(Evidence::Paired),
+                        screen: Some(ScreenFigures {
+                            verdict: item.verdict,
+                            change_percent: item.change_percent,
+                            p_value: item.p_value,
+                            suspect: suspect.why.to_owned(),
+                        }),
+                        ..rounds.clone()
+                    }
+                }
+                _ => Comparison { evidence: Some(Evidence::Screen), ..item },
+            }
+        })
+        .collect();
+    let info = ConfirmationInfo {
+        against: confirmation.against.clone(),
+        suspects: confirmation.suspects.len(),
+        decided_by_rounds,
+    };
+    (Comparisons { items, ..screen }, info)
 }
 
 fn count(gates: &[GateOutcome], comparisons: &[Comparison]) -> Counts {
@@ -372,6 +463,7 @@ mod tests {
                 baseline_missing_reason: None,
                 strict: false,
                 notes: Vec::new(),
+                confirmation: None,
             })
         };
         assert_eq!(evaluate_with(&current, &baseline).verdict, Verdict::Fail);
@@ -381,6 +473,67 @@ mod tests {
         assert_eq!(report.verdict, Verdict::Warn);
         assert_eq!(report.counts.regressed_warning, 1);
         assert!(report.notes.iter().any(|n| n.starts_with("The run was unstable")), "{:?}", report.notes);
+    }
+
+    #[test]
+    fn confirmed_suspects_take_the_paired_verdict_and_keep_the_screens_figures() {
+        use crate::confirm::suspects;
+        use crate::model::{fixtures, Better, Interleaving, TIME_METRIC};
+        let config = Config::default();
+        let around = |centre: f64| (0..20).map(|i| centre + (i % 5) as f64).collect::<Vec<f64>>();
+        // The screen: `a` looks 50 % slower (another run on another day), `b` did not move.
+        let stored = fixtures::results(vec![
+            fixtures::benchmark("a", Better::Lower, &around(100.0)),
+            fixtures::benchmark("b", Better::Lower, &around(100.0)),
+        ]);
+        let current = fixtures::results(vec![
+            fixtures::benchmark("a", Better::Lower, &around(150.0)),
+            fixtures::benchmark("b", Better::Lower, &around(100.0)),
+        ]);
+        let screen = compare::compare(&stored, &current, &compare_settings(&config));
+        let found = suspects(&screen);
+        assert_eq!(found.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["a"]);
+        // The rounds: `a` is the same on both sides, round after round.
+        let side = |level: f64| {
+            let mut benchmark = fixtures::benchmark("a", Better::Lower, &around(level));
+            let rounds: Vec<f64> = (0..8).map(|r| level * (1.0 + 0.002 * (r % 3) as f64)).collect();
+            benchmark.metrics.get_mut(TIME_METRIC).unwrap().rounds = Some(rounds);
+            let mut results = fixtures::results(vec![benchmark]);
+            results.interleaved = Some(Interleaving { session: "s".to_owned(), rounds: 8, measurement_time_s: 0.3 });
+            results
+        };
+        let (paired_base, paired_current) = (side(120.0), side(120.0));
+        let report = evaluate(Inputs {
+            config: &config,
+            current: &current,
+            baseline: Some(&stored),
+            baseline_origin: None,
+            baseline_missing_reason: None,
+            strict: false,
+            notes: Vec::new(),
+            confirmation: Some(Confirmation {
+                baseline: &paired_base,
+                current: &paired_current,
+                suspects: &found,
+                against: "main (0123456789ab) in 8 rounds".to_owned(),
+            }),
+        });
+        let a = report.comparisons.iter().find(|c| c.id == "a").unwrap();
+        assert_eq!(
+            (a.verdict, a.evidence, a.paired_rounds),
+            (ChangeVerdict::Unchanged, Some(Evidence::Paired), Some(8))
+        );
+        let screen = a.screen.as_ref().unwrap();
+        assert_eq!(screen.verdict, ChangeVerdict::Regressed);
+        assert!((screen.change_percent.unwrap() - 50.0).abs() < 5.0, "{screen:?}");
+        let b = report.comparisons.iter().find(|c| c.id == "b").unwrap();
+        assert_eq!(
+            (b.verdict, b.evidence, b.screen.is_none()),
+            (ChangeVerdict::Unchanged, Some(Evidence::Screen), true)
+        );
+        assert_eq!(report.verdict, Verdict::Pass, "the rounds cleared the screen's regression");
+        let info = report.confirmation.unwrap();
+        assert_eq!((info.suspects, info.decided_by_rounds), (1, 1));
     }
 
     #[test]

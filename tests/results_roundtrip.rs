@@ -101,6 +101,7 @@ fn check(current: &Results, baseline: Option<&Results>) {
         baseline_missing_reason: None,
         strict: false,
         notes: Vec::new(),
+        confirmation: None,
     });
     let view = render::view(&report, current, baseline);
     let renderer = render::Renderer::new(&view).unwrap();

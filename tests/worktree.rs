@@ -248,3 +248,59 @@ fn an_interrupted_run_leaves_the_repository_as_it_was() {
     let survivors = Command::new("pgrep").args(["-f", &pattern]).output().unwrap();
     assert!(survivors.stdout.is_empty(), "a bench process outlived perf-gate");
 }
+
+/// `--confirm REF`: the run is screened against a stored results file, and only the screen's
+/// suspects are measured again against REF in alternating rounds, which decide for them.
+#[test]
+fn confirm_re_measures_only_the_suspects_and_lets_the_rounds_decide() {
+    let demo = demo_copy("confirm", |dir| {
+        without_services(dir);
+        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nmain-run/\n").unwrap();
+    });
+    let repo = demo.path();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.3"];
+    // The stored baseline: a run of main, as a push to main would have uploaded it.
+    let stored = perf_gate(repo)
+        .args(["--quiet", "--out-dir", "main-run"])
+        .args(quick)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert!(repo.join("main-run/results.json").is_file(), "{}", stderr(&stored));
+    slower_parse_numbers(repo);
+
+    let output = perf_gate(repo)
+        .args(["--quiet", "--baseline", "main-run/results.json", "--confirm", "main", "--rounds", "4"])
+        .args(["--out-dir", "out"])
+        .args(quick)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}\n{}", stdout(&output), stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("out/report.json")).unwrap()).unwrap();
+    let comparisons = report["comparisons"].as_array().unwrap();
+    let parse = comparisons.iter().find(|c| c["id"] == "parse/numbers" && c["metric"] == "time").unwrap();
+    assert_eq!((parse["verdict"].as_str(), parse["evidence"].as_str()), (Some("regressed"), Some("paired")), "{parse}");
+    assert_eq!(parse["paired_rounds"], 4);
+    assert!(parse["screen"]["suspect"].is_string(), "{parse}");
+    // Every comparison says what decided it; the rounds re-measured the suspects and nothing else.
+    assert!(comparisons.iter().all(|c| c["evidence"] == "paired" || c["evidence"] == "screen"), "{report}");
+    let paired: std::collections::BTreeSet<&str> =
+        comparisons.iter().filter(|c| c["evidence"] == "paired").map(|c| c["id"].as_str().unwrap()).collect();
+    let base: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("out/baseline/results.json")).unwrap()).unwrap();
+    let measured: std::collections::BTreeSet<&str> =
+        base["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(measured, paired, "the base side measured exactly the suspects the rounds decided");
+    assert_eq!(report["confirmation"]["decided_by_rounds"], paired.len());
+    assert!(report["confirmation"]["against"].as_str().unwrap().starts_with("main ("), "{report}");
+    // The results file is the screened run: the whole suite, not only the suspects.
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.join("out/results.json")).unwrap()).unwrap();
+    assert_eq!(results["benchmarks"].as_array().unwrap().len(), 5);
+}

@@ -72,21 +72,29 @@ impl BaselineSpec {
     }
 }
 
-/// What `--compare` made of `--baseline` and the event.
+/// What `--compare` and `--confirm` made of `--baseline` and the event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
     pub spec: Option<BaselineSpec>,
+    /// The git ref whose alternating rounds decide the screen's suspects (`--confirm`,
+    /// `compare confirm`); `spec` is then the stored baseline the run is screened against.
+    pub confirm: Option<String>,
     /// With `auto`: what to compare against instead when the base commit cannot be had here or
-    /// pairing does not fit the time limit.
+    /// pairing does not fit the time limit (then confirmed against the base commit).
     pub fallback: Option<BaselineSpec>,
     /// Which mode was chosen and why, for the report; `None` without `--compare`.
     pub why: Option<String>,
 }
 
 /// Decides where the other side comes from. `spec` is `--baseline`; `pr_base` the base commit
-/// of the pull request this run checks, from the event. Pure: loading comes after.
-pub fn choose(mode: Option<CompareMode>, spec: Option<BaselineSpec>, pr_base: Option<&str>) -> Result<Choice, Error> {
-    let Some(mode) = mode else { return Ok(Choice { spec, fallback: None, why: None }) };
+/// of the pull request this run checks, from the event; `confirm` is `--confirm REF`. Pure:
+/// loading comes after.
+pub fn choose(
+    mode: Option<CompareMode>,
+    spec: Option<BaselineSpec>,
+    pr_base: Option<&str>,
+    confirm: Option<&str>,
+) -> Result<Choice, Error> {
     // A branch is a branch to pair with or to take the artifact of, whichever the mode wants.
     let branch = match &spec {
         Some(BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name)) => Some(name.clone()),
@@ -97,44 +105,76 @@ pub fn choose(mode: Option<CompareMode>, spec: Option<BaselineSpec>, pr_base: Op
         (None, Some(name)) => Some((name.clone(), format!("`{name}`"))),
         (None, None) => None,
     };
-    let paired = |(commit, what): (String, String), mode: &str| Choice {
-        spec: Some(BaselineSpec::Worktree(commit)),
-        fallback: None,
-        why: Some(format!("compare {mode}: {what}, measured here in rounds alternating with this tree")),
+    // The stored baseline a screen compares against: a file, or a branch's artifact.
+    let stored = match &spec {
+        Some(BaselineSpec::File(path)) => Some(BaselineSpec::File(path.clone())),
+        _ => branch.clone().map(BaselineSpec::Artifact),
     };
-    match (mode, spec) {
-        (CompareMode::Paired, Some(BaselineSpec::File(path))) => Err(Error::Usage(format!(
-            "--compare paired measures a git ref here, but --baseline {} is a results file: use --compare artifact, or name a branch",
-            path.display()
-        ))),
-        (CompareMode::Paired, _) => base.map(|base| paired(base, "paired")).ok_or_else(|| {
-            Error::Usage("--compare paired needs a base commit: run it on a pull_request event, or name the ref with --baseline REF".to_owned())
-        }),
-        (CompareMode::Artifact, Some(BaselineSpec::File(path))) => Ok(Choice {
-            why: Some(format!("compare artifact: the results file {}", path.display())),
-            spec: Some(BaselineSpec::File(path)),
-            fallback: None,
-        }),
-        (CompareMode::Artifact, _) => match branch {
-            Some(name) => Ok(Choice {
-                why: Some(format!("compare artifact: the stored baseline of `{name}`, measured in another job")),
-                spec: Some(BaselineSpec::Artifact(name)),
-                fallback: None,
-            }),
+    let plain = |spec: Option<BaselineSpec>, why: Option<String>| Choice { spec, confirm: None, fallback: None, why };
+    let Some(mode) = mode else {
+        return Ok(match confirm {
+            Some(reference) => Choice { confirm: Some(reference.to_owned()), ..plain(stored, None) },
+            None => plain(spec, None),
+        });
+    };
+    let paired = |(commit, what): (String, String), mode: &str| {
+        let why = format!("compare {mode}: {what}, measured here in rounds alternating with this tree");
+        plain(Some(BaselineSpec::Worktree(commit)), Some(why))
+    };
+    let stored_name = |stored: &BaselineSpec| match stored {
+        BaselineSpec::File(path) => format!("the results file {}", path.display()),
+        BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name) => format!("the stored baseline of `{name}`"),
+    };
+    match mode {
+        CompareMode::Paired if confirm.is_some() => Err(Error::Usage(
+            "--confirm with --compare paired: paired measures every benchmark against the base already; use --compare confirm".to_owned(),
+        )),
+        CompareMode::Paired => match (&spec, base) {
+            (Some(BaselineSpec::File(path)), _) => Err(Error::Usage(format!(
+                "--compare paired measures a git ref here, but --baseline {} is a results file: use --compare artifact or confirm, or name a branch",
+                path.display()
+            ))),
+            (_, Some(base)) => Ok(paired(base, "paired")),
+            (_, None) => Err(Error::Usage(
+                "--compare paired needs a base commit: run it on a pull_request event, or name the ref with --baseline REF".to_owned(),
+            )),
+        },
+        CompareMode::Artifact => match stored {
+            Some(stored) => {
+                let why = format!("compare artifact: {}, measured in another job", stored_name(&stored));
+                Ok(Choice { confirm: confirm.map(str::to_owned), ..plain(Some(stored), Some(why)) })
+            }
             None => Err(Error::Usage("--compare artifact needs --baseline BRANCH (whose artifact) or FILE".to_owned())),
         },
-        (CompareMode::Auto, Some(BaselineSpec::File(path))) => Ok(Choice {
-            why: Some(format!("compare auto: the results file {} (a file has no commit to pair with)", path.display())),
-            spec: Some(BaselineSpec::File(path)),
-            fallback: None,
-        }),
-        (CompareMode::Auto, _) => Ok(match base {
-            Some(base) => Choice { fallback: branch.map(BaselineSpec::Artifact), ..paired(base, "auto") },
-            None => Choice {
-                spec: None,
-                fallback: None,
-                why: Some("compare auto: no base commit (not a pull_request event) and no --baseline: nothing to compare against".to_owned()),
-            },
+        CompareMode::Confirm => {
+            let stored = stored.ok_or_else(|| {
+                Error::Usage("--compare confirm needs --baseline BRANCH (whose artifact) or FILE to screen against".to_owned())
+            })?;
+            let (reference, what) = match (confirm, base) {
+                (Some(reference), _) => (reference.to_owned(), format!("`{reference}`")),
+                (None, Some(base)) => base,
+                (None, None) => {
+                    return Err(Error::Usage(
+                        "--compare confirm needs a base commit to confirm against: run it on a pull_request event, or pass --confirm REF".to_owned(),
+                    ))
+                }
+            };
+            let why = format!(
+                "compare confirm: screened against {}, then the suspects re-measured against {what} in alternating rounds",
+                stored_name(&stored)
+            );
+            Ok(Choice { confirm: Some(reference), ..plain(Some(stored), Some(why)) })
+        }
+        CompareMode::Auto => Ok(match (&spec, base) {
+            (Some(BaselineSpec::File(path)), _) => plain(
+                spec.clone(),
+                Some(format!("compare auto: the results file {} (a file has no commit to pair with)", path.display())),
+            ),
+            (_, Some(base)) => Choice { fallback: stored, ..paired(base, "auto") },
+            (_, None) => plain(
+                None,
+                Some("compare auto: no base commit (not a pull_request event) and no --baseline: nothing to compare against".to_owned()),
+            ),
         }),
     }
 }
@@ -203,7 +243,7 @@ pub fn load_choice(
 ) -> Result<(Baseline, Option<String>), Error> {
     match load(choice.spec.as_ref(), github, config, repo, console) {
         Err(Error::Worktree(WorktreeError::Input(reason))) if choice.fallback.is_some() => {
-            fall_back(choice, &reason, github, config, console)
+            fall_back(choice, &reason, false, github, config, console)
         }
         Ok(baseline) => {
             if let Some(why) = &choice.why {
@@ -215,10 +255,12 @@ pub fn load_choice(
     }
 }
 
-/// `auto` gave up pairing for `reason`: loads the fallback, and says so.
+/// `auto` gave up pairing for `reason`: loads the fallback, and says so. With `confirming`, the
+/// base commit can still be had, and the screen's suspects are re-measured against it.
 pub fn fall_back(
     choice: &Choice,
     reason: &str,
+    confirming: bool,
     github: &GitHub,
     config: &Config,
     console: &Console,
@@ -230,7 +272,11 @@ pub fn fall_back(
         Some(BaselineSpec::Worktree(name)) => format!("`{name}`"),
         None => "nothing".to_owned(),
     };
-    let why = format!("compare auto: {reason}; compared against {instead} instead (unpaired: measured in another job)");
+    let why = if confirming {
+        format!("compare auto: {reason}; screened against {instead} instead, then the suspects re-measured against the base commit in alternating rounds (confirm)")
+    } else {
+        format!("compare auto: {reason}; compared against {instead} instead (unpaired: measured in another job)")
+    };
     console.warn(&why);
     let baseline = load(fallback, github, config, None, console)?;
     Ok((baseline, Some(why)))
@@ -352,13 +398,16 @@ mod tests {
     const BASE: &str = "ea6cd405a443e34aca1f57485ee151fb15a34729";
 
     fn choose_ok(mode: CompareMode, spec: Option<BaselineSpec>, pr_base: Option<&str>) -> Choice {
-        choose(Some(mode), spec, pr_base).unwrap()
+        choose(Some(mode), spec, pr_base, None).unwrap()
     }
 
     #[test]
     fn without_compare_the_baseline_is_taken_as_named() {
         let spec = Some(BaselineSpec::Artifact("main".into()));
-        assert_eq!(choose(None, spec.clone(), Some(BASE)).unwrap(), Choice { spec, fallback: None, why: None });
+        assert_eq!(
+            choose(None, spec.clone(), Some(BASE), None).unwrap(),
+            Choice { spec, confirm: None, fallback: None, why: None }
+        );
     }
 
     #[test]
@@ -369,10 +418,10 @@ mod tests {
         assert!(on_pr.why.unwrap().contains("the pull request's base commit ea6cd405a443"));
         let elsewhere = choose_ok(CompareMode::Paired, artifact, None);
         assert_eq!(elsewhere.spec, Some(BaselineSpec::Worktree("main".into())));
-        let message = choose(Some(CompareMode::Paired), None, None).unwrap_err().to_string();
+        let message = choose(Some(CompareMode::Paired), None, None, None).unwrap_err().to_string();
         assert!(message.contains("needs a base commit"), "{message}");
         let file = Some(BaselineSpec::File("old.json".into()));
-        assert!(choose(Some(CompareMode::Paired), file, Some(BASE))
+        assert!(choose(Some(CompareMode::Paired), file, Some(BASE), None)
             .unwrap_err()
             .to_string()
             .contains("--compare artifact"));
@@ -386,7 +435,7 @@ mod tests {
         }
         let file = Some(BaselineSpec::File("old.json".into()));
         assert_eq!(choose_ok(CompareMode::Artifact, file.clone(), None).spec, file);
-        assert!(choose(Some(CompareMode::Artifact), None, Some(BASE)).is_err());
+        assert!(choose(Some(CompareMode::Artifact), None, Some(BASE), None).is_err());
     }
 
     #[test]
@@ -402,5 +451,32 @@ mod tests {
         assert!(nothing.why.unwrap().contains("nothing to compare against"));
         let file = Some(BaselineSpec::File("old.json".into()));
         assert_eq!(choose_ok(CompareMode::Auto, file.clone(), Some(BASE)).spec, file);
+    }
+
+    #[test]
+    fn confirm_screens_against_the_stored_baseline_and_confirms_against_the_base() {
+        let artifact = Some(BaselineSpec::Artifact("main".into()));
+        let on_pr = choose_ok(CompareMode::Confirm, artifact.clone(), Some(BASE));
+        assert_eq!(on_pr.spec, artifact);
+        assert_eq!(on_pr.confirm.as_deref(), Some(BASE));
+        assert!(on_pr.why.unwrap().starts_with("compare confirm: screened against the stored baseline of `main`"));
+        // --confirm REF names the ref; without --compare it confirms whatever --baseline names.
+        let named = choose(Some(CompareMode::Confirm), artifact.clone(), Some(BASE), Some("v1.0")).unwrap();
+        assert_eq!(named.confirm.as_deref(), Some("v1.0"));
+        let file = Some(BaselineSpec::File("old.json".into()));
+        let plain = choose(None, file.clone(), None, Some("main")).unwrap();
+        assert_eq!((plain.spec, plain.confirm.as_deref(), plain.why), (file, Some("main"), None));
+        // A bare name outside Actions is read as a ref to measure; with --confirm it is the
+        // branch whose artifact screens.
+        let local = choose(None, Some(BaselineSpec::Worktree("main".into())), None, Some("main")).unwrap();
+        assert_eq!(local.spec, artifact);
+        for (mode, spec, pr_base, flag, message) in [
+            (CompareMode::Confirm, None, Some(BASE), None, "to screen against"),
+            (CompareMode::Confirm, Some(BaselineSpec::File("b.json".into())), None, None, "needs a base commit"),
+            (CompareMode::Paired, artifact.clone(), Some(BASE), Some("main"), "use --compare confirm"),
+        ] {
+            let error = choose(Some(mode), spec, pr_base, flag).unwrap_err().to_string();
+            assert!(error.contains(message), "{mode:?}: {error}");
+        }
     }
 }

@@ -157,6 +157,17 @@ fn missing_rounds(side: &str, id: &str, seen: usize, rounds: usize) -> Error {
     ))
 }
 
+/// What to measure against the current tree, and how.
+#[derive(Clone, Copy)]
+pub(super) struct Pairing<'a> {
+    pub resolved: &'a worktree::Resolved,
+    /// Only these benchmark ids (`--confirm`'s suspects); every listed one when `None`.
+    pub only: Option<&'a BTreeSet<String>>,
+    /// `--compare auto`: decline before the rounds when the default plan does not fit
+    /// `--time-limit`.
+    pub may_decline: bool,
+}
+
 /// What pairing came to.
 pub(super) enum Paired {
     Measured(Box<Measured>),
@@ -180,21 +191,21 @@ pub(super) struct Measured {
 
 /// Measures `resolved` and the current tree in alternating rounds: the criterion benches
 /// unless `run_criterion` is false, and `others` when the config lies inside the repository.
-/// With `may_decline` (`--compare auto`), declines before the rounds when the default plan does
-/// not fit `--time-limit`.
+/// With `pairing.may_decline` (`--compare auto`), declines before the rounds when the default
+/// plan does not fit `--time-limit`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn measure(
     workspace: &Workspace,
-    resolved: &worktree::Resolved,
+    pairing: &Pairing<'_>,
     args: &RunArgs,
     run_criterion: bool,
     others: &Others<'_>,
     criterion_home: &Path,
     out_dir: &Path,
-    may_decline: bool,
     console: &Console,
     notes: &mut Vec<String>,
 ) -> Result<Paired, Error> {
+    let Pairing { resolved, only, may_decline } = *pairing;
     // Absolute: benches run from their package's directory.
     let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
     let short = &resolved.commit[..12.min(resolved.commit.len())];
@@ -203,7 +214,9 @@ pub(super) fn measure(
         all_features: args.all_features,
         no_default_features: args.no_default_features,
     };
-    if let Some(flag) = args.bench_args.iter().find(|a| RESERVED_ARGS.iter().any(|r| a.split('=').next() == Some(r))) {
+    // --confirm's screen ran with them; its rounds set their own (see `without_reserved`).
+    let reserved = args.bench_args.iter().find(|a| is_reserved(a)).filter(|_| only.is_none());
+    if let Some(flag) = reserved {
         return Err(Error::Usage(format!(
             "`{flag}` after `--`: with --baseline REF perf-gate sets criterion's {} itself; use --rounds and --time-budget instead",
             RESERVED_ARGS.join(", ")
@@ -305,7 +318,8 @@ pub(super) fn measure(
     let mut ids = BTreeSet::new();
     for side in &mut sides {
         for (index, executable) in side.executables.iter().enumerate() {
-            for id in side.cargo.list_executable(executable, &args.bench_args, &mut sink)? {
+            let listed = side.cargo.list_executable(executable, &args.bench_args, &mut sink)?;
+            for id in listed.into_iter().filter(|id| only.is_none_or(|only| only.contains(id))) {
                 ids.insert(id.clone());
                 side.benchmarks.insert(id, index);
             }
@@ -345,7 +359,7 @@ pub(super) fn measure(
     if whole_seconds {
         notes.push("criterion 0.3 takes whole seconds: each measurement was rounded up to at least 1 s.".to_owned());
     }
-    let mut bench_args = split_filter(&args.bench_args).0;
+    let mut bench_args = without_reserved(split_filter(&args.bench_args).0);
     let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
     bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
     for place in sides.iter_mut().filter_map(|side| side.others.as_mut()) {
@@ -410,6 +424,27 @@ pub(super) fn measure(
         }
     };
     Ok(Paired::Measured(Box::new(Measured { baseline, current, canary, interleaving, others_measured })))
+}
+
+fn is_reserved(arg: &str) -> bool {
+    RESERVED_ARGS.iter().any(|r| arg.split('=').next() == Some(r))
+}
+
+/// Criterion options without the ones each round sets itself (with their values).
+fn without_reserved(options: Vec<String>) -> Vec<String> {
+    let mut kept = Vec::with_capacity(options.len());
+    let mut skip_value = false;
+    for option in options {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if is_reserved(&option) {
+            skip_value = !option.contains('=');
+        } else {
+            kept.push(option);
+        }
+    }
+    kept
 }
 
 /// Runs the rounds: in each, every benchmark on every side that has it, one side right after
@@ -706,6 +741,17 @@ fn run_benchmark(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rounds_drop_the_options_they_set_themselves() {
+        let options = |text: &str| text.split(' ').map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(
+            without_reserved(options(
+                "--warm-up-time 0.1 --noplot --measurement-time=0.2 --sample-size 10 --save-baseline x"
+            )),
+            options("--noplot --save-baseline x")
+        );
+    }
 
     fn benchmark(id: &str, samples: &[f64]) -> Benchmark {
         crate::model::fixtures::benchmark(id, crate::model::Better::Lower, samples)

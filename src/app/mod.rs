@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime};
 mod baseline;
 mod github;
 mod interleave;
+mod screen;
 mod workflow_log;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
@@ -158,13 +159,24 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let repo = workspace.as_ref().map(|ws| ws.root.as_path());
     let pr_base = github.context.pull_request.as_ref().and_then(|pr| pr.base_sha.as_deref());
-    let choice = baseline::choose(args.compare, spec, pr_base)?;
+    let choice = baseline::choose(args.compare, spec, pr_base, args.confirm.as_deref())?;
     let (mut baseline, mut compared) = baseline::load_choice(&choice, &github, &config, repo, &console)?;
     let resolved = baseline.worktree.take();
+    // The ref --confirm measures, resolved (and fetched) before anything is benchmarked.
+    let mut confirm_against = match (&choice.confirm, repo) {
+        (Some(reference), Some(repo)) if !args.no_run => Some(worktree::resolve(repo, reference)?),
+        (Some(reference), _) => {
+            return Err(Error::Usage(format!(
+                "--confirm {reference}: re-measuring against a git ref needs a cargo workspace and does not combine with --no-run"
+            )))
+        }
+        (None, _) => None,
+    };
     let pairing_flags = args.rounds.is_some() || args.time_budget.is_some() || args.time_limit.is_some();
-    if resolved.is_none() && choice.fallback.is_none() && (pairing_flags || args.baseline_cache) {
+    let measures_here = resolved.is_some() || choice.fallback.is_some() || confirm_against.is_some();
+    if !measures_here && (pairing_flags || args.baseline_cache) {
         return Err(Error::Usage(
-            "--rounds, --time-budget, --time-limit and --baseline-cache apply when a git ref is measured here (--baseline REF, --compare paired), not to a results file or an artifact".to_owned(),
+            "--rounds, --time-budget, --time-limit and --baseline-cache apply when a git ref is measured here (--baseline REF, --compare paired, --confirm REF), not to a results file or an artifact alone".to_owned(),
         ));
     }
 
@@ -192,16 +204,15 @@ fn run(args: RunArgs) -> Result<u8, Error> {
             )));
         };
         let alongside = interleave::Others { services: &services, commands: &commands, config_dir: base_dir };
-        let may_decline = choice.fallback.is_some();
+        let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline: choice.fallback.is_some() };
         let paired = interleave::measure(
             ws,
-            &resolved,
+            &pairing,
             &args,
             run_criterion,
             &alongside,
             &criterion_home,
             &out_dir,
-            may_decline,
             &console,
             &mut notes,
         )?;
@@ -218,7 +229,9 @@ fn run(args: RunArgs) -> Result<u8, Error> {
                     humantime::format_duration(Duration::from_secs(estimate.as_secs().max(1))),
                     humantime::format_duration(limit)
                 );
-                (baseline, compared) = baseline::fall_back(&choice, &reason, &github, &config, &console)?;
+                // The suite is screened against the artifact; its suspects are paired after all.
+                (baseline, compared) = baseline::fall_back(&choice, &reason, true, &github, &config, &console)?;
+                confirm_against = Some(resolved.clone());
             }
         }
     }
@@ -261,6 +274,30 @@ fn run(args: RunArgs) -> Result<u8, Error> {
     current.canary = canary;
     current.shard = args.shard;
     current.interleaved = interleaving;
+    let confirmed = match (confirm_against, &baseline.results, &workspace) {
+        (Some(reference), Some(stored), Some(ws)) => {
+            let place = screen::Place {
+                workspace: ws,
+                args: &args,
+                services: &services,
+                commands: &commands,
+                config_dir: base_dir,
+                criterion_home: &criterion_home,
+                out_dir: &out_dir,
+            };
+            Some(screen::confirm(&reference, stored, &current, &config, &place, &console, &mut notes)?)
+        }
+        (Some(reference), _, _) => {
+            let note = format!(
+                "--confirm {}: there is no stored baseline to screen against, so nothing was re-measured",
+                reference.name
+            );
+            console.warn(&note);
+            notes.push(note);
+            None
+        }
+        (None, _, _) => None,
+    };
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }
@@ -278,7 +315,8 @@ fn run(args: RunArgs) -> Result<u8, Error> {
         ));
         return Ok(exit_code::OK);
     }
-    let checked = Checked { config: &config, current: &current, results_path: &results_path, baseline, staged };
+    let checked =
+        Checked { config: &config, current: &current, results_path: &results_path, baseline, confirmed, staged };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
@@ -612,6 +650,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         current: &current,
         results_path: &args.results,
         baseline,
+        confirmed: None,
         staged: Staged::default(),
     };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
@@ -668,6 +707,8 @@ struct Checked<'a> {
     current: &'a Results,
     results_path: &'a Path,
     baseline: baseline::Baseline,
+    /// With `--confirm`: the screen's suspects re-measured in alternating rounds.
+    confirmed: Option<screen::Confirmed>,
     /// What the caller already staged (`run`: the results file), committed with the reports.
     staged: Staged,
 }
@@ -680,7 +721,7 @@ fn evaluate_and_report(
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let Checked { config, current, results_path, baseline, mut staged } = checked;
+    let Checked { config, current, results_path, baseline, confirmed, mut staged } = checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -689,6 +730,7 @@ fn evaluate_and_report(
         baseline_missing_reason: baseline.missing_reason,
         strict,
         notes,
+        confirmation: confirmed.as_ref().map(screen::Confirmed::input),
     });
     let view = render::view(&report, current, baseline.results.as_ref());
     let reporting = &config.reporting;

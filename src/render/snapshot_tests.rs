@@ -152,6 +152,8 @@ fn comparison(
             standard_error: 0.1 / 4.2,
         }),
         reason: reason.to_owned(),
+        evidence: None,
+        screen: None,
     }
 }
 
@@ -321,6 +323,7 @@ fn full() -> (Report, Results, Results) {
         suite_shift: None,
         ignored: vec![],
         run_health: None,
+        confirmation: None,
         notes: vec![
             "The baseline was measured in a different environment (cpu_model differ): changes may come from the machine, not the code.".to_owned(),
         ],
@@ -420,6 +423,7 @@ fn warnings() -> (Report, Results, Results) {
         }),
         ignored: vec!["flaky/io".to_owned()],
         run_health: None,
+        confirmation: None,
         notes: vec![
             "Left out of the regression check by an `ignore` rule: flaky/io.".to_owned(),
             "The whole suite changed by +12.4% (median over 40 metrics, spread 0.5%). A slower runner and slower code look the same here: confirm by measuring both sides on one machine.".to_owned(),
@@ -451,6 +455,7 @@ fn no_baseline() -> (Report, Results) {
         suite_shift: None,
         ignored: vec![],
         run_health: None,
+        confirmation: None,
         notes: vec![],
     };
     (report, current)
@@ -550,11 +555,49 @@ fn an_evaluated_suite_shift_is_shown_once() {
         baseline_missing_reason: None,
         strict: false,
         notes: vec![],
+        confirmation: None,
     });
     assert!(report.notes.iter().any(|n| n.contains("whole suite")), "{:?}", report.notes);
     let view = view(&report, &after, Some(&before));
     assert!(view.suite_shift.unwrap().text.starts_with("Whole suite +12.0%"));
     assert!(view.notes.iter().all(|n| !n.contains("whole suite")), "{:?}", view.notes);
+}
+
+/// With `--confirm`, every format says what the rounds re-measured and, per comparison, which
+/// evidence decided, with the screen's figures beside a paired verdict.
+#[test]
+fn confirmed_comparisons_say_which_evidence_decided() {
+    let (mut report, current, baseline) = full();
+    report.confirmation = Some(crate::report::ConfirmationInfo {
+        against: "main (0123456789ab) in 8 rounds".to_owned(),
+        suspects: 2,
+        decided_by_rounds: 1,
+    });
+    for comparison in report.comparisons.iter_mut() {
+        comparison.evidence = Some(crate::compare::Evidence::Screen);
+    }
+    let regressed = report.comparisons.iter_mut().find(|c| c.verdict == ChangeVerdict::Regressed).unwrap();
+    regressed.evidence = Some(crate::compare::Evidence::Paired);
+    regressed.paired_rounds = Some(8);
+    regressed.screen = Some(crate::compare::ScreenFigures {
+        verdict: ChangeVerdict::Unchanged,
+        change_percent: Some(3.1),
+        p_value: Some(0.3),
+        suspect: "near the threshold in the screen".to_owned(),
+    });
+    let view = view(&report, &current, Some(&baseline));
+    let summary =
+        "Confirmed against main (0123456789ab) in 8 rounds: 1 of 2 suspects of the screen decided by the paired rounds";
+    let evidence = "paired rounds (screen: unchanged, +3.10%; near the threshold in the screen)";
+    for (format, text) in
+        [("terminal", terminal(&view).unwrap()), ("markdown", markdown(&view).unwrap()), ("html", html(&view).unwrap())]
+    {
+        assert!(text.contains(summary), "{format}: {text}");
+        assert!(text.contains(evidence), "{format}: {text}");
+    }
+    let text = markdown(&view).unwrap();
+    assert!(text.contains("| Noise | Evidence |"), "{text}");
+    assert!(text.contains(": screen: ") || text.contains("| screen: "), "{text}");
 }
 
 /// A paired comparison says so in the method line, shows the pooled Welch p beside its own

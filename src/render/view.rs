@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::compare::{ChangeVerdict, Comparison, Scale, TRIM};
+use crate::compare::{ChangeVerdict, Comparison, Evidence, Scale, TRIM};
 use crate::config::{Correction, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{Better, Environment, GitInfo, Results};
@@ -37,6 +37,8 @@ pub struct View {
     pub baseline: Option<RunView>,
     /// Why no regression check ran, when it did not.
     pub comparison_skipped: Option<String>,
+    /// With `--confirm`: what the paired rounds re-measured, and what the screen decided.
+    pub confirmation: Option<String>,
     /// Where the current results were measured.
     pub environment: Vec<Field>,
     /// Environment fields in which the baseline differs.
@@ -207,6 +209,9 @@ pub struct ComparisonRow {
     pub noisy: String,
     /// Why this verdict.
     pub reason: String,
+    /// With `--confirm`, which evidence decided: `paired rounds (screen: regressed, +6.1%)` or
+    /// `screen`; empty otherwise.
+    pub evidence: String,
     /// The id of this metric's chart in the HTML report.
     pub chart: Option<String>,
     /// The change and its interval on `View::change_scale`.
@@ -284,6 +289,12 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>) -> V
         current: run_view(&report.current),
         baseline: report.baseline.as_ref().map(run_view),
         comparison_skipped: report.comparison_skipped.clone(),
+        confirmation: report.confirmation.as_ref().map(|c| {
+            format!(
+                "Confirmed against {}: {} of {} suspects of the screen decided by the paired rounds; every other comparison by the screen against the stored baseline.",
+                c.against, c.decided_by_rounds, c.suspects
+            )
+        }),
         environment: environment(&current.environment),
         environment_differences: report
             .environment_differences
@@ -661,11 +672,27 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
         p_adjusted: p(c.p_adjusted),
         noisy,
         reason: c.reason.clone(),
+        evidence: evidence(c),
         chart: chart.map(str::to_owned),
         interval_mark: axis
             .zip(c.change_interval_percent)
             .zip(c.change_percent)
             .map(|((axis, interval), change)| axis.mark(interval, change, c.threshold_percent)),
+    }
+}
+
+/// Which evidence decided a confirmed comparison, with what the screen said when the rounds did.
+fn evidence(c: &Comparison) -> String {
+    match (c.evidence, &c.screen) {
+        (Some(Evidence::Paired), Some(screen)) => format!(
+            "paired rounds (screen: {}, {}; {})",
+            screen.verdict.as_str(),
+            screen.change_percent.map(format::percent_change).unwrap_or_else(|| MISSING.to_owned()),
+            screen.suspect
+        ),
+        (Some(Evidence::Paired), None) => "paired rounds".to_owned(),
+        (Some(Evidence::Screen), _) => "screen".to_owned(),
+        (None, _) => String::new(),
     }
 }
 
