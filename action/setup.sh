@@ -26,8 +26,8 @@ case "$INPUT_COMMENT" in
   *) fail "input comment: '$INPUT_COMMENT' is not true or false" ;;
 esac
 case "$INPUT_COMPARE" in
-  auto | paired | artifact) ;;
-  *) fail "input compare: '$INPUT_COMPARE' is not auto, paired or artifact" ;;
+  auto | paired | confirm | artifact) ;;
+  *) fail "input compare: '$INPUT_COMPARE' is not auto, paired, confirm or artifact" ;;
 esac
 # What cargo-perf-gate's --time-limit takes: a number and a unit, e.g. 20m, 90s, 1h30m.
 if [[ ! "$INPUT_TIME_BUDGET" =~ ^([0-9]+[a-z]+[[:space:]]*)+$ ]]; then

@@ -412,7 +412,7 @@ fn bad_inputs_stop_the_action_with_an_annotation() {
         ("fail-on", "sometimes", "input fail-on: 'sometimes' is not blocking, warning or never"),
         ("comment", "yes", "input comment: 'yes' is not true or false"),
         ("shard", "3", "input shard: '3' is not K/N (e.g. 2/4) or merge"),
-        ("compare", "confirmed", "input compare: 'confirmed' is not auto, paired or artifact"),
+        ("compare", "confirmed", "input compare: 'confirmed' is not auto, paired, confirm or artifact"),
         ("time-budget", "soon", "input time-budget: 'soon' is not a duration (e.g. 20m, 90s, 1h30m)"),
         ("time-budget", "20", "input time-budget: '20' is not a duration (e.g. 20m, 90s, 1h30m)"),
         // A newline would write a GITHUB_OUTPUT line of its own, `../` reach another release.
