@@ -4,21 +4,21 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 mod baseline;
 mod github;
 mod interleave;
+mod run;
 mod screen;
 mod workflow_log;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
 use crate::collect::canary::CanaryRecorder;
 use crate::collect::cargo::{
-    exact_filter, split_filter, BenchTarget, Cargo, Features, OutputSink, Selection, Workspace, WorkspaceError,
+    exact_filter, split_filter, BenchTarget, Cargo, Features, OutputSink, Selection, Workspace,
 };
 use crate::collect::criterion::{self, CriterionError};
-use crate::collect::environment;
 use crate::collect::{command, descendants, service, worktree, Place};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
@@ -66,8 +66,8 @@ pub fn main() -> ExitCode {
     let in_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
     workflow_log::stop(in_actions && !matches!(cli.command, Some(Command::Config(_) | Command::Clean(_))));
     let outcome = match cli.command {
-        None => run(cli.run),
-        Some(Command::Run(args)) => run(*args),
+        None => run::run(cli.run),
+        Some(Command::Run(args)) => run::run(*args),
         Some(Command::Check(args)) => check(args),
         Some(Command::Config(command)) => config_command(command),
         Some(Command::Merge(args)) => merge(args),
@@ -113,211 +113,6 @@ impl Console {
     fn warn(&self, message: &str) {
         eprintln!("warning: {}", render::terminal_safe(message));
     }
-}
-
-fn run(args: RunArgs) -> Result<u8, Error> {
-    let console = Console { quiet: args.quiet };
-    // A criterion directory given with --no-run needs no workspace (one around it still gives
-    // the config, the out dir and criterion's version); anything else does.
-    let reading_only = args.no_run && args.criterion_dir.is_some() && args.manifest_path.is_none();
-    // Nothing is measured here, so git and rustc may run alongside reading the workspace and
-    // the results. From the current directory they see the checkout and the toolchain (rustup
-    // looks for rust-toolchain.toml upwards from there) that `cargo bench` run here used.
-    let early_probe = reading_only.then(|| environment::Probe::start(PathBuf::from(".")));
-    let workspace = if reading_only {
-        Workspace::around_current_dir()
-    } else {
-        Some(Workspace::load(args.manifest_path.as_deref())?)
-    };
-    let criterion_home = args
-        .criterion_dir
-        .clone()
-        .or_else(|| std::env::var_os("CRITERION_HOME").map(PathBuf::from))
-        .or_else(|| workspace.as_ref().map(|ws| ws.target_dir.join("criterion")))
-        .ok_or_else(|| {
-            Error::Usage(
-                "cannot tell where criterion's output is: run inside a cargo workspace, or pass --criterion-dir"
-                    .to_owned(),
-            )
-        })?;
-    // cargo runs benches from their package's directory, so a relative CRITERION_HOME would
-    // point somewhere else for them than for us.
-    let criterion_home = std::path::absolute(&criterion_home).unwrap_or(criterion_home);
-    let root = workspace.as_ref().map_or_else(|| PathBuf::from("."), |ws| ws.root.clone());
-    let out_dir = match (&args.out_dir, &workspace) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(ws)) => ws.target_dir.join("perf-gate"),
-        (None, None) => criterion_home.parent().unwrap_or(Path::new(".")).join("perf-gate"),
-    };
-    let in_actions = crate::github::in_actions();
-    let spec = args.baseline.as_deref().map(|value| BaselineSpec::parse(value, in_actions)).transpose()?;
-    output::clear_earlier(&out_dir, &RUN_OUTPUTS, &spec.iter().filter_map(BaselineSpec::file).collect::<Vec<_>>())?;
-    let mut notes = Vec::new();
-    // Inputs are checked before benchmarking: a typo should not cost a whole bench run.
-    let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
-    let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
-    let github = GitHub::detect(&args.github, &config_path)?;
-    let repo = workspace.as_ref().map(|ws| ws.root.as_path());
-    let pr_base = github.context.pull_request.as_ref().and_then(|pr| pr.base_sha.as_deref());
-    let choice = baseline::choose(args.compare, spec, pr_base, args.confirm.as_deref())?;
-    let (mut baseline, mut compared) = baseline::load_choice(&choice, &github, &config, repo, &console)?;
-    let resolved = baseline.worktree.take();
-    // The ref --confirm measures, resolved (and fetched) before anything is benchmarked.
-    let mut confirm_against = match (&choice.confirm, repo) {
-        (Some(reference), Some(repo)) if !args.no_run => Some(worktree::resolve(repo, reference)?),
-        (Some(reference), _) => {
-            return Err(Error::Usage(format!(
-                "--confirm {reference}: re-measuring against a git ref needs a cargo workspace and does not combine with --no-run"
-            )))
-        }
-        (None, _) => None,
-    };
-    let pairing_flags = args.rounds.is_some() || args.time_budget.is_some() || args.time_limit.is_some();
-    let measures_here = resolved.is_some() || choice.fallback.is_some() || confirm_against.is_some();
-    if !measures_here && (pairing_flags || args.baseline_cache) {
-        return Err(Error::Usage(
-            "--rounds, --time-budget, --time-limit and --baseline-cache apply when a git ref is measured here (--baseline REF, --compare paired, --confirm REF), not to a results file or an artifact alone".to_owned(),
-        ));
-    }
-
-    let mut commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, &args)?;
-    let mut services = select_named(&config.services, |s| s.name.as_str(), "--service", &args.service, &args)?;
-    if let Some(shard) = args.shard {
-        // Services, then commands, as one list, dealt from the last shard down (see Shard).
-        let first_command = services.len();
-        services = dealt_from_end(shard, 0, services);
-        commands = dealt_from_end(shard, first_command, commands);
-    }
-    // Naming only commands or services runs only those; a workspace without bench targets runs
-    // what its config holds.
-    let run_criterion = (args.command.is_empty() && args.service.is_empty()) || !args.bench.is_empty();
-    let others = commands.len() + services.len();
-    let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut interleaving = None;
-    let mut measured_here = None;
-    let mut others_measured = false;
-    if let Some(resolved) = resolved {
-        let Some(ws) = workspace.as_ref().filter(|_| !args.no_run) else {
-            return Err(Error::Usage(format!(
-                "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
-                resolved.name
-            )));
-        };
-        let alongside = interleave::Others { services: &services, commands: &commands, config_dir: base_dir };
-        let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline: choice.fallback.is_some() };
-        let paired = interleave::measure(
-            ws,
-            &pairing,
-            &args,
-            run_criterion,
-            &alongside,
-            &criterion_home,
-            &out_dir,
-            &console,
-            &mut notes,
-        )?;
-        match paired {
-            interleave::Paired::Measured(measured) => {
-                baseline = measured.baseline;
-                interleaving = Some(measured.interleaving);
-                others_measured = measured.others_measured;
-                measured_here = Some((measured.current, measured.canary));
-            }
-            interleave::Paired::Declined { estimate, limit } => {
-                let reason = format!(
-                    "pairing would take about {} with the default plan, over --time-limit {}",
-                    humantime::format_duration(Duration::from_secs(estimate.as_secs().max(1))),
-                    humantime::format_duration(limit)
-                );
-                // The suite is screened against the artifact; its suspects are paired after all.
-                (baseline, compared) = baseline::fall_back(&choice, &reason, true, &github, &config, &console)?;
-                confirm_against = Some(resolved.clone());
-            }
-        }
-    }
-    // First among the notes: which comparison the report's verdict rests on.
-    if let Some(compared) = compared {
-        notes.insert(0, compared);
-    }
-    let (mut benchmarks, canary) = match (measured_here, &workspace, args.no_run) {
-        (Some(measured), _, _) => measured,
-        (None, Some(_), false) if !run_criterion => (Vec::new(), None),
-        (None, Some(ws), false) => match run_benches(ws, &args, &criterion_home, &out_dir, &console, &mut notes) {
-            Err(Error::Workspace(WorkspaceError::NoBenches { .. })) if others > 0 && args.bench.is_empty() => {
-                notes.push(ONLY_OTHERS_NOTE.to_owned());
-                (Vec::new(), None)
-            }
-            other => other?,
-        },
-        _ => (criterion::collect(&criterion_home, &args.criterion_baseline, None)?.benchmarks, None),
-    };
-    if others > 0 && !args.no_run && !others_measured {
-        let target_dir = workspace.as_ref().map_or_else(|| root.join("target"), |ws| ws.target_dir.clone());
-        let place = Place { log_dir: &out_dir, base_dir, target_dir: &target_dir };
-        for benchmark in run_services_and_commands(&services, &commands, &place, &console, &mut notes)? {
-            if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
-                return Err(Error::Usage(format!(
-                    "benchmark id `{}` comes from both {} and {}: rename one of them",
-                    benchmark.id,
-                    describe_target(other),
-                    describe_target(&benchmark)
-                )));
-            }
-            benchmarks.push(benchmark);
-        }
-        benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
-    }
-    let (git, machine) = early_probe
-        .unwrap_or_else(|| environment::Probe::start(root))
-        .finish(workspace.as_ref().and_then(|ws| ws.criterion.clone()));
-    let mut current = Results::new(environment::now_rfc3339(), git, machine, benchmarks);
-    current.canary = canary;
-    current.shard = args.shard;
-    current.interleaved = interleaving;
-    let confirmed = match (confirm_against, &baseline.results, &workspace) {
-        (Some(reference), Some(stored), Some(ws)) => {
-            let place = screen::Place {
-                workspace: ws,
-                args: &args,
-                services: &services,
-                commands: &commands,
-                config_dir: base_dir,
-                criterion_home: &criterion_home,
-                out_dir: &out_dir,
-            };
-            Some(screen::confirm(&reference, stored, &current, &config, &place, &console, &mut notes)?)
-        }
-        (Some(reference), _, _) => {
-            let note = format!(
-                "--confirm {}: there is no stored baseline to screen against, so nothing was re-measured",
-                reference.name
-            );
-            console.warn(&note);
-            notes.push(note);
-            None
-        }
-        (None, _, _) => None,
-    };
-    if interrupt::requested() {
-        return Err(Error::Interrupted);
-    }
-    let results_path = out_dir.join(RESULTS_FILE);
-    // Results and reports become visible together: a run that fails to write its reports (a
-    // full disk) leaves neither.
-    let mut staged = Staged::default();
-    staged.stage(&results_path, &to_json(&current))?;
-    console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
-    if let Some(shard) = args.shard {
-        staged.commit()?;
-        // Gates and comparisons judge the whole suite: they run on the merged file.
-        console.status(&format!(
-            "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`, then `cargo perf-gate check --results results.json`."
-        ));
-        return Ok(exit_code::OK);
-    }
-    let checked =
-        Checked { config: &config, current: &current, results_path: &results_path, baseline, confirmed, staged };
-    evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
 
 /// `cargo perf-gate clean`: removes the baseline worktree and what was measured in it.
@@ -370,12 +165,6 @@ fn run_services_and_commands(
         notes.push(warning);
     }
     Ok(measured)
-}
-
-/// The items of `list`, positions `first..` of the list a shard deals from its end, that fall
-/// to `shard`.
-fn dealt_from_end<T>(shard: Shard, first: usize, list: Vec<T>) -> Vec<T> {
-    list.into_iter().enumerate().filter(|(i, _)| shard.takes_from_end(first + i)).map(|(_, item)| item).collect()
 }
 
 /// The entries of a config list that `--command` or `--service` names select, sorted by name:

@@ -1,0 +1,368 @@
+//! `cargo perf-gate run`, in the order it happens: where it reads and writes, what it compares
+//! against (decided and loaded before anything is benchmarked, so a typo costs no bench run),
+//! what it measures, the `--confirm` rounds, then the check and the reports.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::baseline::{self, Baseline, BaselineSpec, Choice};
+use super::github::GitHub;
+use super::{
+    describe_target, evaluate_and_report, interleave, load_config, run_benches, run_services_and_commands, screen,
+    select_named, to_json, Checked, Console, ONLY_OTHERS_NOTE, RESULTS_FILE, RUN_OUTPUTS,
+};
+use crate::cli::RunArgs;
+use crate::collect::cargo::{Workspace, WorkspaceError};
+use crate::collect::worktree::{self, Resolved};
+use crate::collect::{criterion, environment, Place};
+use crate::config::{CommandBench, Config, ServiceBench, DEFAULT_CONFIG_FILE};
+use crate::error::Error;
+use crate::model::{Benchmark, Canary, Interleaving, Results, Shard};
+use crate::output::{self, Staged};
+use crate::{exit_code, interrupt};
+
+pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
+    let console = Console { quiet: args.quiet };
+    // A criterion directory given with --no-run needs no workspace (one around it still gives
+    // the config, the out dir and criterion's version); anything else does.
+    let reading_only = args.no_run && args.criterion_dir.is_some() && args.manifest_path.is_none();
+    // Nothing is measured here, so git and rustc may run alongside reading the workspace and
+    // the results. From the current directory they see the checkout and the toolchain (rustup
+    // looks for rust-toolchain.toml upwards from there) that `cargo bench` run here used.
+    let early_probe = reading_only.then(|| environment::Probe::start(PathBuf::from(".")));
+    let paths = Paths::decide(&args, reading_only)?;
+    let spec =
+        args.baseline.as_deref().map(|value| BaselineSpec::parse(value, crate::github::in_actions())).transpose()?;
+    let keep: Vec<&Path> = spec.iter().filter_map(BaselineSpec::file).collect();
+    output::clear_earlier(&paths.out_dir, &RUN_OUTPUTS, &keep)?;
+    let mut notes = Vec::new();
+    let config_path = args.config.clone().unwrap_or_else(|| paths.root.join(DEFAULT_CONFIG_FILE));
+    let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
+    let github = GitHub::detect(&args.github, &config_path)?;
+    let against = Against::decide(&args, spec, &config, &github, &paths, &console)?;
+    let selected = Selected::from_config(&args, &config)?;
+    let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let context = Context { args: &args, console: &console, paths: &paths, selected: &selected, base_dir };
+    let mut measured = measure(&context, against, &config, &github, &mut notes)?;
+    // First among the notes: which comparison the report's verdict rests on.
+    if let Some(compared) = measured.compared.take() {
+        notes.insert(0, compared);
+    }
+    let (git, machine) = early_probe
+        .unwrap_or_else(|| environment::Probe::start(paths.root.clone()))
+        .finish(paths.workspace.as_ref().and_then(|ws| ws.criterion.clone()));
+    let mut current = Results::new(environment::now_rfc3339(), git, machine, measured.benchmarks);
+    current.canary = measured.canary;
+    current.shard = args.shard;
+    current.interleaved = measured.interleaving;
+    let confirmed = confirm(&context, measured.confirm_against, &measured.baseline, &current, &config, &mut notes)?;
+    if interrupt::requested() {
+        return Err(Error::Interrupted);
+    }
+    let results_path = paths.out_dir.join(RESULTS_FILE);
+    // Results and reports become visible together: a run that fails to write its reports (a
+    // full disk) leaves neither.
+    let mut staged = Staged::default();
+    staged.stage(&results_path, &to_json(&current))?;
+    console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
+    if let Some(shard) = args.shard {
+        staged.commit()?;
+        // Gates and comparisons judge the whole suite: they run on the merged file.
+        console.status(&format!(
+            "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`, then `cargo perf-gate check --results results.json`."
+        ));
+        return Ok(exit_code::OK);
+    }
+    let baseline = measured.baseline;
+    let checked =
+        Checked { config: &config, current: &current, results_path: &results_path, baseline, confirmed, staged };
+    evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
+}
+
+/// Where a run reads and writes.
+struct Paths {
+    workspace: Option<Workspace>,
+    /// Absolute: cargo runs benches from their package's directory, so a relative
+    /// CRITERION_HOME would point somewhere else for them than for us.
+    criterion_home: PathBuf,
+    /// The workspace root, or `.` without a workspace.
+    root: PathBuf,
+    out_dir: PathBuf,
+}
+
+impl Paths {
+    fn decide(args: &RunArgs, reading_only: bool) -> Result<Paths, Error> {
+        let workspace = if reading_only {
+            Workspace::around_current_dir()
+        } else {
+            Some(Workspace::load(args.manifest_path.as_deref())?)
+        };
+        let criterion_home = args
+            .criterion_dir
+            .clone()
+            .or_else(|| std::env::var_os("CRITERION_HOME").map(PathBuf::from))
+            .or_else(|| workspace.as_ref().map(|ws| ws.target_dir.join("criterion")))
+            .ok_or_else(|| {
+                Error::Usage(
+                    "cannot tell where criterion's output is: run inside a cargo workspace, or pass --criterion-dir"
+                        .to_owned(),
+                )
+            })?;
+        let criterion_home = std::path::absolute(&criterion_home).unwrap_or(criterion_home);
+        let root = workspace.as_ref().map_or_else(|| PathBuf::from("."), |ws| ws.root.clone());
+        let out_dir = match (&args.out_dir, &workspace) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(ws)) => ws.target_dir.join("perf-gate"),
+            (None, None) => criterion_home.parent().unwrap_or(Path::new(".")).join("perf-gate"),
+        };
+        Ok(Paths { workspace, criterion_home, root, out_dir })
+    }
+
+    /// The workspace, when the run measures: not with --no-run.
+    fn measuring(&self, args: &RunArgs) -> Option<&Workspace> {
+        self.workspace.as_ref().filter(|_| !args.no_run)
+    }
+}
+
+/// What the run compares against: loaded, or the git refs to measure here.
+struct Against {
+    choice: Choice,
+    baseline: Baseline,
+    /// Which comparison was chosen and why, for the report.
+    compared: Option<String>,
+    /// The ref measured in rounds alternating with the whole current suite.
+    pair_with: Option<Resolved>,
+    /// The ref the screen's suspects are measured against (`--confirm`).
+    confirm_against: Option<Resolved>,
+}
+
+impl Against {
+    fn decide(
+        args: &RunArgs,
+        spec: Option<BaselineSpec>,
+        config: &Config,
+        github: &GitHub,
+        paths: &Paths,
+        console: &Console,
+    ) -> Result<Against, Error> {
+        let repo = paths.workspace.as_ref().map(|ws| ws.root.as_path());
+        let pr_base = github.context.pull_request.as_ref().and_then(|pr| pr.base_sha.as_deref());
+        let choice = baseline::choose(args.compare, spec, pr_base, args.confirm.as_deref())?;
+        let (mut baseline, compared) = baseline::load_choice(&choice, github, config, repo, console)?;
+        let pair_with = baseline.worktree.take();
+        // The ref --confirm measures, resolved (and fetched) before anything is benchmarked.
+        let confirm_against = match (&choice.confirm, repo) {
+            (Some(reference), Some(repo)) if !args.no_run => Some(worktree::resolve(repo, reference)?),
+            (Some(reference), _) => {
+                return Err(Error::Usage(format!(
+                    "--confirm {reference}: re-measuring against a git ref needs a cargo workspace and does not combine with --no-run"
+                )))
+            }
+            (None, _) => None,
+        };
+        let pairing_flags = args.rounds.is_some() || args.time_budget.is_some() || args.time_limit.is_some();
+        let measures_here = pair_with.is_some() || choice.fallback.is_some() || confirm_against.is_some();
+        if !measures_here && (pairing_flags || args.baseline_cache) {
+            return Err(Error::Usage(
+                "--rounds, --time-budget, --time-limit and --baseline-cache apply when a git ref is measured here (--baseline REF, --compare paired, --confirm REF), not to a results file or an artifact alone".to_owned(),
+            ));
+        }
+        Ok(Against { choice, baseline, compared, pair_with, confirm_against })
+    }
+}
+
+/// The config's services and commands this run takes, and whether criterion benches run.
+struct Selected<'a> {
+    services: Vec<&'a ServiceBench>,
+    commands: Vec<&'a CommandBench>,
+    /// Naming only commands or services runs only those.
+    run_criterion: bool,
+}
+
+impl<'a> Selected<'a> {
+    fn from_config(args: &RunArgs, config: &'a Config) -> Result<Selected<'a>, Error> {
+        let mut commands = select_named(&config.commands, |c| c.name.as_str(), "--command", &args.command, args)?;
+        let mut services = select_named(&config.services, |s| s.name.as_str(), "--service", &args.service, args)?;
+        if let Some(shard) = args.shard {
+            // Services, then commands, as one list, dealt from the last shard down (see Shard).
+            let first_command = services.len();
+            services = dealt_from_end(shard, 0, services);
+            commands = dealt_from_end(shard, first_command, commands);
+        }
+        let run_criterion = (args.command.is_empty() && args.service.is_empty()) || !args.bench.is_empty();
+        Ok(Selected { services, commands, run_criterion })
+    }
+
+    fn others(&self) -> usize {
+        self.services.len() + self.commands.len()
+    }
+}
+
+/// The items of `list`, positions `first..` of the list a shard deals from its end, that fall
+/// to `shard`.
+fn dealt_from_end<T>(shard: Shard, first: usize, list: Vec<T>) -> Vec<T> {
+    list.into_iter().enumerate().filter(|(i, _)| shard.takes_from_end(first + i)).map(|(_, item)| item).collect()
+}
+
+/// What every phase of a run reads.
+struct Context<'a> {
+    args: &'a RunArgs,
+    console: &'a Console,
+    paths: &'a Paths,
+    selected: &'a Selected<'a>,
+    /// The config's directory: services' and commands' paths are relative to it.
+    base_dir: &'a Path,
+}
+
+/// What the run measured of the current tree, and the baseline as measuring left it.
+struct Measured {
+    benchmarks: Vec<Benchmark>,
+    canary: Option<Canary>,
+    interleaving: Option<Interleaving>,
+    baseline: Baseline,
+    compared: Option<String>,
+    confirm_against: Option<Resolved>,
+}
+
+/// Measures the current tree: in rounds alternating with the ref to pair with, else by running
+/// (or, with --no-run, collecting) the benches; then the services and commands the rounds did
+/// not take.
+fn measure(
+    context: &Context<'_>,
+    against: Against,
+    config: &Config,
+    github: &GitHub,
+    notes: &mut Vec<String>,
+) -> Result<Measured, Error> {
+    let Context { args, console, paths, selected, base_dir } = *context;
+    let Against { choice, baseline, compared, pair_with, confirm_against } = against;
+    let mut measured =
+        Measured { benchmarks: Vec::new(), canary: None, interleaving: None, baseline, compared, confirm_against };
+    let mut others_measured = false;
+    let mut paired = false;
+    if let Some(resolved) = pair_with {
+        let Some(ws) = paths.measuring(args) else {
+            return Err(Error::Usage(format!(
+                "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
+                resolved.name
+            )));
+        };
+        let alongside =
+            interleave::Others { services: &selected.services, commands: &selected.commands, config_dir: base_dir };
+        let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline: choice.fallback.is_some() };
+        let outcome = interleave::measure(
+            ws,
+            &pairing,
+            args,
+            selected.run_criterion,
+            &alongside,
+            &paths.criterion_home,
+            &paths.out_dir,
+            console,
+            notes,
+        )?;
+        match outcome {
+            interleave::Paired::Measured(rounds) => {
+                paired = true;
+                others_measured = rounds.others_measured;
+                measured.baseline = rounds.baseline;
+                measured.interleaving = Some(rounds.interleaving);
+                measured.benchmarks = rounds.current;
+                measured.canary = rounds.canary;
+            }
+            interleave::Paired::Declined { estimate, limit } => {
+                let reason = format!(
+                    "pairing would take about {} with the default plan, over --time-limit {}",
+                    humantime::format_duration(Duration::from_secs(estimate.as_secs().max(1))),
+                    humantime::format_duration(limit)
+                );
+                // The suite is screened against the artifact; its suspects are paired after all.
+                let (baseline, compared) = baseline::fall_back(&choice, &reason, true, github, config, console)?;
+                (measured.baseline, measured.compared) = (baseline, compared);
+                measured.confirm_against = Some(resolved);
+            }
+        }
+    }
+    if !paired {
+        (measured.benchmarks, measured.canary) = measure_benches(context, notes)?;
+    }
+    if selected.others() > 0 && !args.no_run && !others_measured {
+        add_services_and_commands(context, &mut measured.benchmarks, notes)?;
+    }
+    Ok(measured)
+}
+
+/// The criterion benches of the current tree alone: run, or collected with --no-run.
+fn measure_benches(context: &Context<'_>, notes: &mut Vec<String>) -> Result<(Vec<Benchmark>, Option<Canary>), Error> {
+    let Context { args, console, paths, selected, .. } = *context;
+    match paths.measuring(args) {
+        Some(_) if !selected.run_criterion => Ok((Vec::new(), None)),
+        Some(ws) => match run_benches(ws, args, &paths.criterion_home, &paths.out_dir, console, notes) {
+            Err(Error::Workspace(WorkspaceError::NoBenches { .. }))
+                if selected.others() > 0 && args.bench.is_empty() =>
+            {
+                notes.push(ONLY_OTHERS_NOTE.to_owned());
+                Ok((Vec::new(), None))
+            }
+            other => other,
+        },
+        None => Ok((criterion::collect(&paths.criterion_home, &args.criterion_baseline, None)?.benchmarks, None)),
+    }
+}
+
+/// Loads the services and times the commands, adding their benchmarks to `benchmarks`.
+fn add_services_and_commands(
+    context: &Context<'_>,
+    benchmarks: &mut Vec<Benchmark>,
+    notes: &mut Vec<String>,
+) -> Result<(), Error> {
+    let Context { console, paths, selected, base_dir, .. } = *context;
+    let target_dir = paths.workspace.as_ref().map_or_else(|| paths.root.join("target"), |ws| ws.target_dir.clone());
+    let place = Place { log_dir: &paths.out_dir, base_dir, target_dir: &target_dir };
+    for benchmark in run_services_and_commands(&selected.services, &selected.commands, &place, console, notes)? {
+        if let Some(other) = benchmarks.iter().find(|b| b.id == benchmark.id) {
+            return Err(Error::Usage(format!(
+                "benchmark id `{}` comes from both {} and {}: rename one of them",
+                benchmark.id,
+                describe_target(other),
+                describe_target(&benchmark)
+            )));
+        }
+        benchmarks.push(benchmark);
+    }
+    benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(())
+}
+
+/// `--confirm`: the screen's suspects re-measured against the ref, when there is a stored
+/// baseline to screen against.
+fn confirm(
+    context: &Context<'_>,
+    reference: Option<Resolved>,
+    baseline: &Baseline,
+    current: &Results,
+    config: &Config,
+    notes: &mut Vec<String>,
+) -> Result<Option<screen::Confirmed>, Error> {
+    let Context { args, console, paths, selected, base_dir } = *context;
+    let Some(reference) = reference else { return Ok(None) };
+    let (Some(stored), Some(ws)) = (&baseline.results, paths.workspace.as_ref()) else {
+        let note = format!(
+            "--confirm {}: there is no stored baseline to screen against, so nothing was re-measured",
+            reference.name
+        );
+        console.warn(&note);
+        notes.push(note);
+        return Ok(None);
+    };
+    let place = screen::Place {
+        workspace: ws,
+        args,
+        services: &selected.services,
+        commands: &selected.commands,
+        config_dir: base_dir,
+        criterion_home: &paths.criterion_home,
+        out_dir: &paths.out_dir,
+    };
+    screen::confirm(&reference, stored, current, config, &place, console, notes).map(Some)
+}
