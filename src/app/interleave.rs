@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,30 @@ struct CacheKey {
 const CACHE_KEY_FILE: &str = "cache-key.json";
 
 impl CacheKey {
+    /// The key of measuring `resolved` for this run's selection on this machine.
+    fn of(
+        resolved: &worktree::Resolved,
+        workspace: &Workspace,
+        args: &RunArgs,
+        services: &[&ServiceBench],
+        commands: &[&CommandBench],
+    ) -> CacheKey {
+        CacheKey {
+            commit: resolved.commit.clone(),
+            tool_version: env!("CARGO_PKG_VERSION").to_owned(),
+            machine: environment::fingerprint(&workspace.root, workspace.criterion.clone()),
+            packages: args.package.clone(),
+            workspace: args.workspace,
+            benches: args.bench.clone(),
+            features: args.features.clone(),
+            all_features: args.all_features,
+            no_default_features: args.no_default_features,
+            bench_args: args.bench_args.clone(),
+            services: serde_json::to_value(services).unwrap_or_default(),
+            commands: serde_json::to_value(commands).unwrap_or_default(),
+        }
+    }
+
     /// The fields of `self` that differ from `other`, by name.
     fn differences(&self, other: &CacheKey) -> Vec<String> {
         let (ours, theirs) = (serde_json::to_value(self), serde_json::to_value(other));
@@ -208,7 +232,6 @@ pub(super) fn measure(
     let Pairing { resolved, only, may_decline } = *pairing;
     // Absolute: benches run from their package's directory.
     let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
-    let short = &resolved.commit[..12.min(resolved.commit.len())];
     let features = Features {
         features: args.features.clone(),
         all_features: args.all_features,
@@ -232,47 +255,19 @@ pub(super) fn measure(
         other => other?,
     };
     skipped_notes(&current_selection, "", console, notes);
-    // A config outside the repository has no counterpart in the worktree.
     let top = worktree::toplevel(&workspace.root)?;
-    let config_dir = std::path::absolute(others.config_dir).unwrap_or_else(|_| others.config_dir.to_owned());
-    let config_in_repo = config_dir.strip_prefix(&top).ok().map(Path::to_owned);
-    let others_measured = has_others && config_in_repo.is_some();
-    if has_others && !others_measured {
-        notes.push(format!(
-            "The config lies outside the repository ({}), so its services and commands ran on the current tree only, after the rounds.",
-            config_dir.display()
-        ));
-    }
-    let (services, commands) = if others_measured { (others.services, others.commands) } else { (&[][..], &[][..]) };
+    let placing = OthersPlacing::decide(others, &top, notes);
+    let (services, commands) = placing.measured(others);
+    let key = CacheKey::of(resolved, workspace, args, services, commands);
     let side_dir = out_dir.join("baseline");
-    let key = CacheKey {
-        commit: resolved.commit.clone(),
-        tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        machine: environment::fingerprint(&workspace.root, workspace.criterion.clone()),
-        packages: args.package.clone(),
-        workspace: args.workspace,
-        benches: args.bench.clone(),
-        features: args.features.clone(),
-        all_features: args.all_features,
-        no_default_features: args.no_default_features,
-        bench_args: args.bench_args.clone(),
-        services: serde_json::to_value(services).unwrap_or_default(),
-        commands: serde_json::to_value(commands).unwrap_or_default(),
-    };
     let cached = if args.baseline_cache { cached_baseline(&side_dir, &key, notes)? } else { None };
-
-    std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
-    let log_path = out_dir.join(BENCH_LOG_FILE);
-    let log =
-        std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
-    let mut sink = OutputSink { stream: false, log: Some(log), progress: None, captured: None };
-
+    let mut sink = OutputSink { stream: false, log: Some(create_log(out_dir)?), progress: None, captured: None };
     // The current side first: the baseline's target dir is then seeded with its dependencies.
     let mut current =
         build_side("current", workspace, &features, criterion_home, &current_selection, console, &mut sink)?;
-    current.others = others_measured.then(|| OtherPlace {
+    current.others = placing.in_rounds.then(|| OtherPlace {
         log_dir: out_dir.to_owned(),
-        config_dir: config_dir.clone(),
+        config_dir: placing.config_dir.clone(),
         target_dir: workspace.target_dir.clone(),
         cargo_target_dir: None,
         each_round: Default::default(),
@@ -281,87 +276,21 @@ pub(super) fn measure(
         Some(_) => None,
         None => Some(baseline_workspace(workspace, &top, resolved, out_dir, console)?),
     };
+    let base_home = out_dir.join("baseline-criterion");
+    let mut sides = Vec::new();
     if let Some(base) = &base_workspace {
         seed_baseline_target(&workspace.target_dir, &base.target_dir, console, notes);
-    }
-    let base_home = out_dir.join("baseline-criterion");
-    let mut sides: Vec<Side<'_>> = Vec::new();
-    if let Some(base) = &base_workspace {
-        let selection = match run_criterion {
-            true => baseline_selection(base, args, &features, resolved, notes)?,
-            false => None,
-        };
-        skipped_notes(selection.as_ref().unwrap_or(&Selection::default()), "the baseline's ", console, notes);
-        if selection.is_some() || others_measured {
-            let mut side = build_side(
-                "baseline",
-                base,
-                &features,
-                &base_home,
-                &selection.unwrap_or_default(),
-                console,
-                &mut sink,
-            )?;
-            side.others = config_in_repo.as_ref().filter(|_| others_measured).map(|relative| OtherPlace {
-                log_dir: side_dir.clone(),
-                config_dir: worktree::directory(out_dir).join(relative),
-                target_dir: base.target_dir.clone(),
-                cargo_target_dir: Some(base.target_dir.clone()),
-                each_round: Default::default(),
-            });
-            sides.push(side);
-        }
+        let building = BaseBuilding { base, features: &features, home: &base_home, resolved, out_dir, console };
+        sides.extend(build_base_side(&building, run_criterion, &placing, args, &mut sink, notes)?);
     }
     sides.push(current);
-    // Each benchmark runs on its own, one side right after the other, so that a pair is
-    // measured seconds apart rather than a whole suite apart.
-    let mut ids = BTreeSet::new();
-    for side in &mut sides {
-        for (index, executable) in side.executables.iter().enumerate() {
-            let listed = side.cargo.list_executable(executable, &args.bench_args, &mut sink)?;
-            for id in listed.into_iter().filter(|id| only.is_none_or(|only| only.contains(id))) {
-                ids.insert(id.clone());
-                side.benchmarks.insert(id, index);
-            }
-        }
-    }
-    if ids.is_empty() && sides.iter().any(|side| !side.executables.is_empty()) {
-        return Err(Error::Usage(format!(
-            "the selected bench targets list no benchmarks{}",
-            if args.bench_args.is_empty() {
-                ": are they criterion benches with `harness = false`?".to_owned()
-            } else {
-                format!(" matching `{}`: check the filter after `--`", args.bench_args.join(" "))
-            }
-        )));
-    }
-    let rounds = args.rounds.map(|n| n as usize);
+    let ids = list_ids(&mut sides, args, only, &mut sink)?;
     let others_time = others_cost(services, commands);
-    let (budget, flag) = match (args.time_budget, args.time_limit) {
-        (Some(budget), _) => (Budget::Fill(budget), "--time-budget"),
-        (None, Some(limit)) => (Budget::Limit(limit), "--time-limit"),
-        (None, None) => (Budget::Default, ""),
+    let (mut plan, budget) = match plan_rounds(args, &ids, sides.len(), others_time, may_decline, console)? {
+        Planned::Run(plan, budget) => (plan, budget),
+        Planned::Declined { estimate, limit } => return Ok(Paired::Declined { estimate, limit }),
     };
-    if let (Budget::Limit(limit), true) = (budget, may_decline) {
-        let default = Plan::derive(rounds, Budget::Default, ids.len(), sides.len(), others_time)
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        if default.estimate() > limit {
-            return Ok(Paired::Declined { estimate: default.estimate(), limit });
-        }
-    }
-    let mut plan = Plan::derive(rounds, budget, ids.len(), sides.len(), others_time).map_err(|e| {
-        let value = args.time_budget.or(args.time_limit).map(humantime::format_duration);
-        Error::Usage(format!("{flag} {}: {e}", value.map(|v| v.to_string()).unwrap_or_default()))
-    })?;
-    console.status(&format!("Plan: {}", plan.describe()));
-    // Criterion before 0.4 reads its durations as whole seconds.
-    let whole_seconds = workspace.criterion.as_deref().is_some_and(|v| v.starts_with("0.3") || v.starts_with("0.2"));
-    if whole_seconds {
-        notes.push("criterion 0.3 takes whole seconds: each measurement was rounded up to at least 1 s.".to_owned());
-    }
-    let mut bench_args = without_reserved(split_filter(&args.bench_args).0);
-    let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
-    bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
+    let bench_args = round_args(&plan, workspace, args, notes);
     for place in sides.iter_mut().filter_map(|side| side.others.as_mut()) {
         place.each_round = per_round(services, commands, plan.rounds, place.cargo_target_dir.as_deref());
     }
@@ -384,46 +313,102 @@ pub(super) fn measure(
     let current = measured.remove("current").unwrap_or_default();
     notes.extend(resolved.note.clone());
     let baseline = match cached {
-        Some(results) => {
-            let origin = format!(
-                "worktree of {} ({short}), cached from {}: not measured alongside this run, so the machine's drift since then is not cancelled",
-                resolved.name, results.created_at
-            );
-            notes.push(format!(
-                "--baseline-cache: the baseline `{}` was reused from {} instead of being measured again; the comparison is unpaired and less trustworthy than an interleaved run.",
-                resolved.name, results.created_at
-            ));
-            baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
-        }
+        Some(results) => cached_side(resolved, results, notes),
         None => {
-            let benchmarks = measured.remove("baseline").unwrap_or_default();
-            let worktree_dir = worktree::directory(out_dir);
-            let mut results = Results::new(
-                environment::now_rfc3339(),
-                environment::git_info(&worktree_dir),
-                environment::fingerprint(&worktree_dir, base_workspace.and_then(|b| b.criterion)),
-                benchmarks,
-            );
-            results.canary = canary.clone();
-            results.interleaved = Some(interleaving.clone());
-            // The key goes first and comes back last, so it never vouches for other results.
-            let key_path = side_dir.join(CACHE_KEY_FILE);
-            match std::fs::remove_file(&key_path) {
-                Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(output::WriteError { path: key_path, source }.into())
-                }
-                _ => {}
-            }
-            output::write_atomic(&side_dir.join(RESULTS_FILE), &to_json(&results))?;
-            output::write_atomic(&key_path, &to_json(&key))?;
-            let origin = format!(
-                "worktree of {} ({short}), measured here in {} rounds alternating with the current tree",
-                resolved.name, plan.rounds
-            );
-            baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
+            let base = BaseSide {
+                benchmarks: measured.remove("baseline").unwrap_or_default(),
+                criterion: base_workspace.and_then(|b| b.criterion),
+                canary: canary.clone(),
+                interleaving: interleaving.clone(),
+            };
+            measured_side(resolved, base, out_dir, &key)?
         }
     };
-    Ok(Paired::Measured(Box::new(Measured { baseline, current, canary, interleaving, others_measured })))
+    Ok(Paired::Measured(Box::new(Measured {
+        baseline,
+        current,
+        canary,
+        interleaving,
+        others_measured: placing.in_rounds,
+    })))
+}
+
+/// Whether the services and commands take part in the rounds: only when the config lies inside
+/// the repository, since one outside has no counterpart in the worktree.
+struct OthersPlacing {
+    config_dir: PathBuf,
+    /// The config's directory relative to the repository's top, when inside it.
+    in_repo: Option<PathBuf>,
+    in_rounds: bool,
+}
+
+impl OthersPlacing {
+    fn decide(others: &Others<'_>, top: &Path, notes: &mut Vec<String>) -> OthersPlacing {
+        let has_others = !others.services.is_empty() || !others.commands.is_empty();
+        let config_dir = std::path::absolute(others.config_dir).unwrap_or_else(|_| others.config_dir.to_owned());
+        let in_repo = config_dir.strip_prefix(top).ok().map(Path::to_owned);
+        let in_rounds = has_others && in_repo.is_some();
+        if has_others && !in_rounds {
+            notes.push(format!(
+                "The config lies outside the repository ({}), so its services and commands ran on the current tree only, after the rounds.",
+                config_dir.display()
+            ));
+        }
+        OthersPlacing { config_dir, in_repo, in_rounds }
+    }
+
+    /// The services and commands the rounds run: all or none.
+    fn measured<'a>(&self, others: &Others<'a>) -> (&'a [&'a ServiceBench], &'a [&'a CommandBench]) {
+        if self.in_rounds {
+            (others.services, others.commands)
+        } else {
+            (&[], &[])
+        }
+    }
+}
+
+fn create_log(out_dir: &Path) -> Result<std::fs::File, Error> {
+    std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
+    let path = out_dir.join(BENCH_LOG_FILE);
+    std::fs::File::create(&path).map_err(|source| output::WriteError { path, source }.into())
+}
+
+/// What building the baseline's side reads.
+struct BaseBuilding<'a> {
+    base: &'a Workspace,
+    features: &'a Features,
+    /// The baseline side's criterion home.
+    home: &'a Path,
+    resolved: &'a worktree::Resolved,
+    out_dir: &'a Path,
+    console: &'a Console,
+}
+
+/// Builds the baseline's side, or `None` when it has nothing to run: none of the selected
+/// bench targets, and no services or commands in the rounds.
+fn build_base_side<'a>(
+    building: &BaseBuilding<'a>,
+    run_criterion: bool,
+    placing: &OthersPlacing,
+    args: &RunArgs,
+    sink: &mut OutputSink,
+    notes: &mut Vec<String>,
+) -> Result<Option<Side<'a>>, Error> {
+    let BaseBuilding { base, features, home, resolved, out_dir, console } = *building;
+    let selection = if run_criterion { baseline_selection(base, args, features, resolved, notes)? } else { None };
+    skipped_notes(selection.as_ref().unwrap_or(&Selection::default()), "the baseline's ", console, notes);
+    if selection.is_none() && !placing.in_rounds {
+        return Ok(None);
+    }
+    let mut side = build_side("baseline", base, features, home, &selection.unwrap_or_default(), console, sink)?;
+    side.others = placing.in_repo.as_ref().filter(|_| placing.in_rounds).map(|relative| OtherPlace {
+        log_dir: out_dir.join("baseline"),
+        config_dir: worktree::directory(out_dir).join(relative),
+        target_dir: base.target_dir.clone(),
+        cargo_target_dir: Some(base.target_dir.clone()),
+        each_round: Default::default(),
+    });
+    Ok(Some(side))
 }
 
 fn is_reserved(arg: &str) -> bool {
@@ -445,6 +430,149 @@ fn without_reserved(options: Vec<String>) -> Vec<String> {
         }
     }
     kept
+}
+
+/// The benchmark ids the rounds run (only `only`'s, when given), each side's noted with the
+/// executable that holds it. Each benchmark runs on its own, one side right after the other, so
+/// that a pair is measured seconds apart rather than a whole suite apart.
+fn list_ids(
+    sides: &mut [Side<'_>],
+    args: &RunArgs,
+    only: Option<&BTreeSet<String>>,
+    sink: &mut OutputSink,
+) -> Result<BTreeSet<String>, Error> {
+    let mut ids = BTreeSet::new();
+    for side in sides.iter_mut() {
+        for (index, executable) in side.executables.iter().enumerate() {
+            let listed = side.cargo.list_executable(executable, &args.bench_args, sink)?;
+            for id in listed.into_iter().filter(|id| only.is_none_or(|only| only.contains(id))) {
+                ids.insert(id.clone());
+                side.benchmarks.insert(id, index);
+            }
+        }
+    }
+    if ids.is_empty() && sides.iter().any(|side| !side.executables.is_empty()) {
+        return Err(Error::Usage(format!(
+            "the selected bench targets list no benchmarks{}",
+            if args.bench_args.is_empty() {
+                ": are they criterion benches with `harness = false`?".to_owned()
+            } else {
+                format!(" matching `{}`: check the filter after `--`", args.bench_args.join(" "))
+            }
+        )));
+    }
+    Ok(ids)
+}
+
+/// Criterion's options for each round: the user's, less the ones the plan sets, then the plan's.
+fn round_args(plan: &Plan, workspace: &Workspace, args: &RunArgs, notes: &mut Vec<String>) -> Vec<String> {
+    // Criterion before 0.4 reads its durations as whole seconds.
+    let whole_seconds = workspace.criterion.as_deref().is_some_and(|v| v.starts_with("0.3") || v.starts_with("0.2"));
+    if whole_seconds {
+        notes.push("criterion 0.3 takes whole seconds: each measurement was rounded up to at least 1 s.".to_owned());
+    }
+    let mut bench_args = without_reserved(split_filter(&args.bench_args).0);
+    let plots_off = bench_args.iter().any(|a| a == "--noplot" || a == "-n");
+    bench_args.extend(plan.criterion_args(whole_seconds).into_iter().filter(|a| !(plots_off && a == "--noplot")));
+    bench_args
+}
+
+/// What planning the rounds came to.
+enum Planned {
+    /// The plan, and the budget it keeps to.
+    Run(Plan, Budget),
+    /// With `may_decline`: the default plan's `estimate` is over the `limit`.
+    Declined { estimate: Duration, limit: Duration },
+}
+
+/// The plan from `--rounds`, `--time-budget` or `--time-limit`.
+fn plan_rounds(
+    args: &RunArgs,
+    ids: &BTreeSet<String>,
+    sides: usize,
+    others_time: OtherCost,
+    may_decline: bool,
+    console: &Console,
+) -> Result<Planned, Error> {
+    let rounds = args.rounds.map(|n| n as usize);
+    let (budget, flag) = match (args.time_budget, args.time_limit) {
+        (Some(budget), _) => (Budget::Fill(budget), "--time-budget"),
+        (None, Some(limit)) => (Budget::Limit(limit), "--time-limit"),
+        (None, None) => (Budget::Default, ""),
+    };
+    let derive = |budget| {
+        Plan::derive(rounds, budget, ids.len(), sides, others_time).map_err(|e| {
+            let value = args.time_budget.or(args.time_limit).map(humantime::format_duration);
+            Error::Usage(format!("{flag} {}: {e}", value.map(|v| v.to_string()).unwrap_or_default()))
+        })
+    };
+    if let (Budget::Limit(limit), true) = (budget, may_decline) {
+        let estimate = derive(Budget::Default)?.estimate();
+        if estimate > limit {
+            return Ok(Planned::Declined { estimate, limit });
+        }
+    }
+    let plan = derive(budget)?;
+    console.status(&format!("Plan: {}", plan.describe()));
+    Ok(Planned::Run(plan, budget))
+}
+
+/// The baseline reused from `--baseline-cache`, said to be unpaired.
+fn cached_side(resolved: &worktree::Resolved, results: Results, notes: &mut Vec<String>) -> baseline::Baseline {
+    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    let origin = format!(
+        "worktree of {} ({short}), cached from {}: not measured alongside this run, so the machine's drift since then is not cancelled",
+        resolved.name, results.created_at
+    );
+    notes.push(format!(
+        "--baseline-cache: the baseline `{}` was reused from {} instead of being measured again; the comparison is unpaired and less trustworthy than an interleaved run.",
+        resolved.name, results.created_at
+    ));
+    baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() }
+}
+
+/// What the rounds measured on the baseline's side.
+struct BaseSide {
+    benchmarks: Vec<Benchmark>,
+    criterion: Option<String>,
+    canary: Option<Canary>,
+    interleaving: Interleaving,
+}
+
+/// The baseline measured in the rounds, written to `<out>/baseline` with its cache key.
+fn measured_side(
+    resolved: &worktree::Resolved,
+    base: BaseSide,
+    out_dir: &Path,
+    key: &CacheKey,
+) -> Result<baseline::Baseline, Error> {
+    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    let side_dir = out_dir.join("baseline");
+    let worktree_dir = worktree::directory(out_dir);
+    let rounds = base.interleaving.rounds;
+    let mut results = Results::new(
+        environment::now_rfc3339(),
+        environment::git_info(&worktree_dir),
+        environment::fingerprint(&worktree_dir, base.criterion),
+        base.benchmarks,
+    );
+    results.canary = base.canary;
+    results.interleaved = Some(base.interleaving);
+    // The key goes first and comes back last, so it never vouches for other results.
+    let key_path = side_dir.join(CACHE_KEY_FILE);
+    match std::fs::remove_file(&key_path) {
+        Err(source) if source.kind() != std::io::ErrorKind::NotFound => {
+            return Err(output::WriteError { path: key_path, source }.into())
+        }
+        _ => {}
+    }
+    output::write_atomic(&side_dir.join(RESULTS_FILE), &to_json(&results))?;
+    output::write_atomic(&key_path, &to_json(key))?;
+    let origin = format!(
+        "worktree of {} ({short}), measured here in {rounds} rounds alternating with the current tree",
+        resolved.name
+    );
+    Ok(baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() })
 }
 
 /// Runs the rounds: in each, every benchmark on every side that has it, one side right after
