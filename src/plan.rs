@@ -40,6 +40,11 @@ pub enum Budget {
     Limit(Duration),
 }
 
+/// A duration in whole seconds, at least one, for plans and estimates (`1m 10s`).
+pub fn whole_seconds(duration: Duration) -> String {
+    humantime::format_duration(Duration::from_secs(duration.as_secs().max(1))).to_string()
+}
+
 /// A first round this many times longer than planned re-plans the rest.
 const OVERRUN: f64 = 1.5;
 
@@ -173,11 +178,10 @@ impl Plan {
         if observed.as_secs_f64() <= planned.as_secs_f64() * OVERRUN {
             return None;
         }
-        let seconds = |d: Duration| humantime::format_duration(Duration::from_secs(d.as_secs().max(1))).to_string();
         let why = format!(
             "round 1 took {} against the {} planned: criterion settings in the benches' code (measurement_time, warm_up_time, sample_size) override the ones perf-gate passes",
-            seconds(observed),
-            seconds(planned)
+            whole_seconds(observed),
+            whole_seconds(planned)
         );
         let limit = match budget {
             Budget::Fill(limit) | Budget::Limit(limit) if !rounds_fixed => limit,
@@ -185,7 +189,7 @@ impl Plan {
                 let total = observed * self.rounds as u32;
                 return Some(Replan {
                     rounds: self.rounds,
-                    note: format!("{why}; the {} rounds take about {} in all", self.rounds, seconds(total)),
+                    note: format!("{why}; the {} rounds take about {} in all", self.rounds, whole_seconds(total)),
                 });
             }
         };
@@ -193,16 +197,16 @@ impl Plan {
         let rounds = affordable.clamp(MIN_ROUNDS, self.rounds);
         let total = observed * rounds as u32;
         let keeping = if total <= limit {
-            format!("to keep to the time budget of {}", seconds(limit))
+            format!("to keep to the time budget of {}", whole_seconds(limit))
         } else {
-            format!("the fewest a paired test can use, over the time budget of {}", seconds(limit))
+            format!("the fewest a paired test can use, over the time budget of {}", whole_seconds(limit))
         };
         Some(Replan {
             rounds,
             note: format!(
                 "{why}; {rounds} rounds instead of {}, {keeping} (about {} in all)",
                 self.rounds,
-                seconds(total)
+                whole_seconds(total)
             ),
         })
     }
@@ -249,7 +253,7 @@ impl Plan {
             self.measurement.as_millis(),
             self.warm_up.as_millis(),
             if self.others == OtherCost::default() { "" } else { ", with the services and commands" },
-            humantime::format_duration(Duration::from_secs(self.estimate().as_secs().max(1)))
+            whole_seconds(self.estimate())
         )
     }
 }

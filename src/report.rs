@@ -2,6 +2,8 @@
 //!
 //! [`Report`] is also the shape of `report.json`, documented in docs/report-format.md.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{
@@ -332,15 +334,22 @@ fn confirm(
     settings: &CompareSettings<'_>,
 ) -> (Comparisons, ConfirmationInfo) {
     let paired = compare::compare(confirmation.baseline, confirmation.current, settings);
+    // Looked up by key: a large suite has thousands of comparisons and suspects.
+    let suspects: HashMap<(&str, &str), &Suspect> =
+        confirmation.suspects.iter().map(|s| ((s.id.as_str(), s.metric.as_str()), s)).collect();
+    let rounds: HashMap<(&str, &str), &Comparison> = paired
+        .items
+        .iter()
+        .filter(|p| p.paired_rounds.is_some())
+        .map(|p| ((p.id.as_str(), p.metric.as_str()), p))
+        .collect();
     let mut decided_by_rounds = 0;
     let items = screen
         .items
         .into_iter()
         .map(|item| {
-            let suspect = confirmation.suspects.iter().find(|s| s.id == item.id && s.metric == item.metric);
-            let rounds =
-                paired.items.iter().find(|p| p.id == item.id && p.metric == item.metric && p.paired_rounds.is_some());
-            match (suspect, rounds) {
+            let key = (item.id.as_str(), item.metric.as_str());
+            match (suspects.get(&key).copied(), rounds.get(&key).copied()) {
                 (Some(suspect), Some(rounds)) => {
                     decided_by_rounds += 1;
                     Comparison {

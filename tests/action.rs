@@ -340,21 +340,7 @@ fn baseline_then_gate_run_like_on_github() {
         ResponseTemplate::new(200).set_body_json(run),
         None,
     );
-    answer(
-        &api,
-        "GET",
-        "/repos/octo-org/octo-repo/issues/2/comments",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-        None,
-    );
-    let created = github_json("issue-comment.json");
-    answer(
-        &api,
-        "POST",
-        "/repos/octo-org/octo-repo/issues/2/comments",
-        ResponseTemplate::new(201).set_body_json(created),
-        None,
-    );
+    no_comment_yet(&api);
     let pr_env = env(&[
         ("GITHUB_EVENT_NAME", "pull_request".to_owned()),
         ("GITHUB_EVENT_PATH", fixture("github/pull_request_event.min.json").display().to_string()),
@@ -506,6 +492,24 @@ fn merging_without_shards_fails_the_job_as_bad_input() {
     assert_eq!(code, 2);
 }
 
+/// Pull request 2 of the fake GitHub has no comment yet; posting one creates it.
+fn no_comment_yet(api: &MockServer) {
+    answer(
+        api,
+        "GET",
+        "/repos/octo-org/octo-repo/issues/2/comments",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+        None,
+    );
+    answer(
+        api,
+        "POST",
+        "/repos/octo-org/octo-repo/issues/2/comments",
+        ResponseTemplate::new(201).set_body_json(github_json("issue-comment.json")),
+        None,
+    );
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .arg("-C")
@@ -576,20 +580,7 @@ fn paired_on_a_pull_request_measures_the_base_commit_a_shallow_checkout_lacks() 
     std::fs::write(&event_path, event.to_string()).unwrap();
 
     let api = block_on(MockServer::start());
-    answer(
-        &api,
-        "GET",
-        "/repos/octo-org/octo-repo/issues/2/comments",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-        None,
-    );
-    answer(
-        &api,
-        "POST",
-        "/repos/octo-org/octo-repo/issues/2/comments",
-        ResponseTemplate::new(201).set_body_json(github_json("issue-comment.json")),
-        None,
-    );
+    no_comment_yet(&api);
     let mut env = vec![
         ("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap())),
         ("CARGO_TARGET_DIR", shared_target_dir().display().to_string()),

@@ -15,6 +15,16 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Edits the demo's config; a busy test machine may trip the canary, so its verdict never
+/// downgrades a regression in these tests.
+fn edit_config(dir: &Path, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join("benchmark-config.json");
+    let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    config["statistics"] = serde_json::json!({"unstable_run_downgrades": false});
+    edit(&mut config);
+    std::fs::write(&path, config.to_string()).unwrap();
+}
+
 /// What a run must leave exactly as it was.
 fn repository_state(dir: &Path) -> (String, String, String, String) {
     (
@@ -29,21 +39,18 @@ fn repository_state(dir: &Path) -> (String, String, String, String) {
 fn a_slower_working_tree_regresses_against_main_measured_here() {
     let demo = demo_copy("worktree", |dir| {
         without_services(dir);
-        // Only changes far beyond run-to-run noise count here: this test is about the plumbing.
-        let path = dir.join("benchmark-config.json");
-        let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        config["regression_threshold_percent"] = serde_json::json!(50.0);
-        // A busy test machine may trip the canary; the verdict must not depend on that here.
-        config["statistics"] = serde_json::json!({"unstable_run_downgrades": false});
-        // A command of the workspace takes part in the same rounds, on each side from its tree.
-        config["commands"] = serde_json::json!([{
-            "name": "list_sources",
-            "command": ["ls", "src"],
-            "runs": 4,
-            "min_time_s": 0.0,
-            "warmup": 0
-        }]);
-        std::fs::write(&path, config.to_string()).unwrap();
+        edit_config(dir, |config| {
+            // Only changes far beyond run-to-run noise count here: this test is about the plumbing.
+            config["regression_threshold_percent"] = serde_json::json!(50.0);
+            // A command of the workspace takes part in the same rounds, on each side from its tree.
+            config["commands"] = serde_json::json!([{
+                "name": "list_sources",
+                "command": ["ls", "src"],
+                "runs": 4,
+                "min_time_s": 0.0,
+                "warmup": 0
+            }]);
+        });
         std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\n").unwrap();
     });
     let repo = demo.path();
@@ -255,11 +262,7 @@ fn an_interrupted_run_leaves_the_repository_as_it_was() {
 fn confirm_re_measures_only_the_suspects_and_lets_the_rounds_decide() {
     let demo = demo_copy("confirm", |dir| {
         without_services(dir);
-        // A busy test machine may trip the canary; the verdict must not depend on that here.
-        let path = dir.join("benchmark-config.json");
-        let mut config: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        config["statistics"] = serde_json::json!({"unstable_run_downgrades": false});
-        std::fs::write(&path, config.to_string()).unwrap();
+        edit_config(dir, |_| {});
         std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nmain-run/\n").unwrap();
     });
     let repo = demo.path();

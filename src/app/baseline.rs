@@ -9,7 +9,7 @@ use super::github::GitHub;
 use super::{load_results, Console};
 use crate::cli::CompareMode;
 use crate::collect::environment;
-use crate::collect::worktree::{self, Resolved, WorktreeError};
+use crate::collect::worktree::{self, short, Resolved, WorktreeError};
 use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
@@ -146,25 +146,7 @@ pub fn choose(
             }
             None => Err(Error::Usage("--compare artifact needs --baseline BRANCH (whose artifact) or FILE".to_owned())),
         },
-        CompareMode::Confirm => {
-            let stored = stored.ok_or_else(|| {
-                Error::Usage("--compare confirm needs --baseline BRANCH (whose artifact) or FILE to screen against".to_owned())
-            })?;
-            let (reference, what) = match (confirm, base) {
-                (Some(reference), _) => (reference.to_owned(), format!("`{reference}`")),
-                (None, Some(base)) => base,
-                (None, None) => {
-                    return Err(Error::Usage(
-                        "--compare confirm needs a base commit to confirm against: run it on a pull_request event, or pass --confirm REF".to_owned(),
-                    ))
-                }
-            };
-            let why = format!(
-                "compare confirm: screened against {}, then the suspects re-measured against {what} in alternating rounds",
-                stored_name(&stored)
-            );
-            Ok(Choice { confirm: Some(reference), ..plain(Some(stored), Some(why)) })
-        }
+        CompareMode::Confirm => confirming(stored, confirm, base, stored_name),
         CompareMode::Auto => Ok(match (&spec, base) {
             (Some(BaselineSpec::File(path)), _) => plain(
                 spec.clone(),
@@ -179,8 +161,31 @@ pub fn choose(
     }
 }
 
-fn short(commit: &str) -> &str {
-    &commit[..12.min(commit.len())]
+/// `compare confirm`: screened against the stored baseline, then the suspects re-measured
+/// against `--confirm REF`, else the base commit.
+fn confirming(
+    stored: Option<BaselineSpec>,
+    confirm: Option<&str>,
+    base: Option<(String, String)>,
+    stored_name: impl Fn(&BaselineSpec) -> String,
+) -> Result<Choice, Error> {
+    let stored = stored.ok_or_else(|| {
+        Error::Usage("--compare confirm needs --baseline BRANCH (whose artifact) or FILE to screen against".to_owned())
+    })?;
+    let (reference, what) = match (confirm, base) {
+        (Some(reference), _) => (reference.to_owned(), format!("`{reference}`")),
+        (None, Some(base)) => base,
+        (None, None) => {
+            return Err(Error::Usage(
+                "--compare confirm needs a base commit to confirm against: run it on a pull_request event, or pass --confirm REF".to_owned(),
+            ))
+        }
+    };
+    let why = format!(
+        "compare confirm: screened against {}, then the suspects re-measured against {what} in alternating rounds",
+        stored_name(&stored)
+    );
+    Ok(Choice { spec: Some(stored), confirm: Some(reference), fallback: None, why: Some(why) })
 }
 
 /// The baseline to compare against, or why there is none.

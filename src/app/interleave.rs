@@ -23,7 +23,7 @@ use crate::config::{CommandBench, ServiceBench};
 use crate::error::Error;
 use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results};
 use crate::output;
-use crate::plan::{Budget, OtherCost, Plan, RESERVED_ARGS};
+use crate::plan::{whole_seconds, Budget, OtherCost, Plan, RESERVED_ARGS};
 use crate::report::Origin;
 use crate::stats;
 
@@ -519,7 +519,7 @@ fn plan_rounds(
 
 /// The baseline reused from `--baseline-cache`, said to be unpaired.
 fn cached_side(resolved: &worktree::Resolved, results: Results, notes: &mut Vec<String>) -> baseline::Baseline {
-    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    let short = worktree::short(&resolved.commit);
     let origin = format!(
         "worktree of {} ({short}), cached from {}: not measured alongside this run, so the machine's drift since then is not cancelled",
         resolved.name, results.created_at
@@ -546,7 +546,7 @@ fn measured_side(
     out_dir: &Path,
     key: &CacheKey,
 ) -> Result<baseline::Baseline, Error> {
-    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    let short = worktree::short(&resolved.commit);
     let side_dir = out_dir.join("baseline");
     let worktree_dir = worktree::directory(out_dir);
     let rounds = base.interleaving.rounds;
@@ -598,7 +598,7 @@ fn run_rounds(
         if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} of ~{msg}") {
             bar.set_style(style);
         }
-        bar.set_message(humantime::format_duration(Duration::from_secs(plan.estimate().as_secs().max(1))).to_string());
+        bar.set_message(whole_seconds(plan.estimate()));
         bar
     });
     let mut warnings = BTreeSet::new();
@@ -652,7 +652,7 @@ fn baseline_workspace(
     out_dir: &Path,
     console: &Console,
 ) -> Result<Workspace, Error> {
-    let short = &resolved.commit[..12.min(resolved.commit.len())];
+    let short = worktree::short(&resolved.commit);
     console.status(&format!("Preparing the baseline: {} ({short}) in a worktree", resolved.name));
     let manifest = workspace.manifest_path.clone().unwrap_or_else(|| workspace.root.join("Cargo.toml"));
     let manifest = std::path::absolute(&manifest).unwrap_or(manifest);

@@ -3,7 +3,6 @@
 //! what it measures, the `--confirm` rounds, then the check and the reports.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::baseline::{self, Baseline, BaselineSpec, Choice};
 use super::github::GitHub;
@@ -19,7 +18,7 @@ use crate::config::{CommandBench, Config, ServiceBench, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::model::{Benchmark, Canary, Interleaving, Results, Shard};
 use crate::output::{self, Staged};
-use crate::{exit_code, interrupt};
+use crate::{exit_code, interrupt, plan};
 
 pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     let console = Console { quiet: args.quiet };
@@ -273,7 +272,7 @@ fn measure(
             interleave::Paired::Declined { estimate, limit } => {
                 let reason = format!(
                     "pairing would take about {} with the default plan, over --time-limit {}",
-                    humantime::format_duration(Duration::from_secs(estimate.as_secs().max(1))),
+                    plan::whole_seconds(estimate),
                     humantime::format_duration(limit)
                 );
                 // The suite is screened against the artifact; its suspects are paired after all.

@@ -59,7 +59,7 @@ pub(super) fn confirm(
 ) -> Result<Confirmed, Error> {
     let screen = compare::compare(screen_baseline, current, &report::compare_settings(config));
     let suspects = confirm::suspects(&screen);
-    let short = &reference.commit[..12.min(reference.commit.len())];
+    let short = worktree::short(&reference.commit);
     let empty = || Results::new(environment::now_rfc3339(), None, current.environment.clone(), Vec::new());
     if suspects.is_empty() {
         console.status("Confirm: the screen cleared every comparison; nothing to re-measure");

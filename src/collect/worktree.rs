@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+/// The first 12 hex digits of a commit, as reports and messages show it.
+pub fn short(commit: &str) -> &str {
+    &commit[..12.min(commit.len())]
+}
+
 /// A git ref resolved to a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
@@ -59,8 +64,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
     }
     let remote = format!("origin/{name}");
     if let Some(commit) = commit_of(root, &remote) {
-        let note =
-            format!("There is no local `{name}`: the baseline is `{remote}` ({}).", &commit[..12.min(commit.len())]);
+        let note = format!("There is no local `{name}`: the baseline is `{remote}` ({}).", short(&commit));
         return Ok(Resolved { commit, name: remote, note: Some(note) });
     }
     let fetched = fetch_remote(root).map(|remote| fetch(root, &remote, name).map(|commit| (remote, commit)));
@@ -68,7 +72,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
         Some(Ok((remote, commit))) => {
             let note = format!(
                 "`{name}` was not in this clone (a shallow checkout?): fetched just that commit ({}) from `{remote}`.",
-                &commit[..12.min(commit.len())]
+                short(&commit)
             );
             Ok(Resolved { commit, name: name.to_owned(), note: Some(note) })
         }
