@@ -134,7 +134,7 @@ pub struct RunArgs {
     /// the suspects re-measured against the base commit (or --confirm REF). `auto`: paired when
     /// the base commit can be had and the default plan fits --time-limit, else confirm, else
     /// the artifact; the report says which and why [default: what --baseline names].
-    #[arg(long, value_enum, value_name = "MODE", conflicts_with = "shard")]
+    #[arg(long, value_enum, value_name = "MODE")]
     pub compare: Option<CompareMode>,
     /// After the check against the stored baseline --baseline names, re-measure its suspects
     /// (every regressed, improved or inconclusive comparison, every one too noisy to gate, and
@@ -175,8 +175,11 @@ pub struct RunArgs {
     #[arg(long, conflicts_with_all = ["package", "workspace", "bench", "command", "service", "features", "all_features", "no_default_features", "bench_args"])]
     pub no_run: bool,
     /// Run only shard K of N (e.g. 2/4): every N-th benchmark of the sorted suite, starting at
-    /// the K-th. Writes results.json without checking it: merge the shards, then `check`.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_run", "baseline"])]
+    /// the K-th. Writes results.json without checking it: merge the shards, then `check`. With
+    /// a git ref to pair with (--baseline REF, --compare paired or auto) the shard measures its
+    /// benchmarks in alternating rounds and writes the ref's side to baseline/results.json too:
+    /// merge those as well and check the one against the other.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_run"])]
     pub shard: Option<Shard>,
     /// Criterion's output directory [default: $CRITERION_HOME, else <target-dir>/criterion].
     #[arg(long, value_name = "DIR")]

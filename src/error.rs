@@ -12,6 +12,7 @@ use crate::exit_code;
 use crate::github::GitHubError;
 use crate::output::WriteError;
 use crate::render::RenderError;
+use crate::rounds::RoundsError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -48,9 +49,9 @@ pub enum Error {
     /// Resolving `--baseline REF` or preparing perf-gate's worktree of it.
     #[error(transparent)]
     Worktree(#[from] WorktreeError),
-    /// A benchmark that `--list` names wrote nothing in a round of the interleaved mode.
-    #[error("benchmark `{id}` of bench `{bench}` ({side} side) wrote no criterion results in round {round}, though `--list` names it: is it a criterion bench with `harness = false`?")]
-    RoundWroteNothing { id: String, bench: String, side: String, round: usize },
+    /// The interleaved mode's rounds cannot go on.
+    #[error(transparent)]
+    Rounds(#[from] RoundsError),
     /// GitHub settings (repository, token, API URL, event file) that cannot be used.
     #[error(transparent)]
     GitHubSetup(GitHubError),
@@ -75,6 +76,7 @@ impl Error {
             | Error::Write(_)
             | Error::Worktree(WorktreeError::Input(_))
             | Error::GitHubSetup(_)
+            | Error::Rounds(RoundsError::Duplicate { .. } | RoundsError::MissingRounds { .. })
             | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
             Error::Publish(_) => exit_code::PUBLISH_FAILED,
             Error::Bench(BenchError::Interrupted)
@@ -85,7 +87,7 @@ impl Error {
             Error::Bench(_)
             | Error::BenchOutput(_)
             | Error::NothingWritten { .. }
-            | Error::RoundWroteNothing { .. } => exit_code::BENCHMARK_FAILED,
+            | Error::Rounds(RoundsError::WroteNothing { .. }) => exit_code::BENCHMARK_FAILED,
             // Failures at run time that no change of input fixes.
             Error::Render(_) | Error::Worktree(WorktreeError::Git(_)) => exit_code::BENCHMARK_FAILED,
         }
@@ -98,7 +100,8 @@ mod tests {
 
     #[test]
     fn runtime_failures_are_not_blamed_on_the_input() {
-        let round = Error::RoundWroteNothing { id: "a".into(), bench: "b".into(), side: "baseline".into(), round: 3 };
+        let round =
+            Error::from(RoundsError::WroteNothing { id: "a".into(), bench: "b".into(), side: "baseline", round: 3 });
         assert_eq!(round.exit_code(), exit_code::BENCHMARK_FAILED);
         assert!(round.to_string().contains("in round 3"));
         assert_eq!(

@@ -19,6 +19,7 @@ pub mod output;
 pub mod plan;
 pub mod render;
 pub mod report;
+pub mod rounds;
 pub mod secrets;
 pub mod stats;
 #[cfg(test)]

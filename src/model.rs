@@ -3,7 +3,7 @@
 //! Documented field by field in docs/results-format.md. Readers accept unknown fields so that
 //! additions stay compatible within one `schema_version`; a breaking change bumps it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -48,9 +48,10 @@ pub struct Results {
 /// How an interleaved run (`--baseline REF` locally) measured its two sides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interleaving {
-    /// Shared by the two sides of one run, and by nothing else.
+    /// Shared by the two sides of one run, and by nothing else. Merged shards carry their
+    /// sessions joined by spaces.
     pub session: String,
-    /// Rounds each side ran; `rounds[i]` of a metric is round `i`.
+    /// Rounds each side ran (the fewest of merged shards); `rounds[i]` of a metric is round `i`.
     pub rounds: usize,
     /// Criterion's measurement time per benchmark and round, in seconds.
     #[serde(deserialize_with = "crate::json_number::nan_if_null")]
@@ -162,14 +163,30 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results, String> {
             return Err(format!("shard {} missing: pass the results of every shard", missing.join(", ")));
         }
     }
+    let interleaved = merged_interleaving(&parts);
     let created_at = parts.iter().map(|(_, p)| p.created_at.clone()).max().unwrap_or_default();
     let mut merged = first.clone();
+    merged.interleaved = interleaved;
     merged.tool = Tool::this();
     merged.created_at = created_at;
     merged.shard = None;
     merged.benchmarks = parts.into_iter().flat_map(|(_, part)| part.benchmarks).collect();
     merged.benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(merged)
+}
+
+/// The merged parts' pairing: one session standing for all of theirs when every part was
+/// paired, else none (the merged file is then compared unpaired). Merging each side's files of
+/// the same paired shards gives both the same session, and nothing else does, so the merged
+/// sides pair round by round exactly when every shard's two sides did.
+fn merged_interleaving(parts: &[(String, Results)]) -> Option<Interleaving> {
+    let paired: Vec<&Interleaving> = parts.iter().map(|(_, part)| part.interleaved.as_ref()).collect::<Option<_>>()?;
+    let sessions: BTreeSet<&str> = paired.iter().map(|i| i.session.as_str()).collect();
+    Some(Interleaving {
+        session: sessions.into_iter().collect::<Vec<_>>().join(" "),
+        rounds: paired.iter().map(|i| i.rounds).min().unwrap_or_default(),
+        measurement_time_s: paired.iter().map(|i| i.measurement_time_s).fold(f64::INFINITY, f64::min),
+    })
 }
 
 /// A fixed calibration workload timed before the first bench target and after each one. Its
@@ -584,6 +601,28 @@ mod tests {
         let ids: Vec<&str> = merged.benchmarks.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "d"]);
         assert_eq!(merged.shard, None);
+    }
+
+    #[test]
+    fn merged_paired_shards_pair_with_their_merged_baselines_and_nothing_else() {
+        let paired = |shard: &str, ids: &[&str], session: &str, rounds: usize| {
+            let mut part = part(Some(shard), ids);
+            part.interleaved = Some(Interleaving { session: session.to_owned(), rounds, measurement_time_s: 0.3 });
+            part
+        };
+        // Each side's files are merged on their own, in whatever order the files come.
+        let current = merge(named(vec![paired("2/2", &["b"], "s2", 12), paired("1/2", &["a"], "s1", 16)])).unwrap();
+        let baseline = merge(named(vec![paired("1/2", &["a"], "s1", 16), paired("2/2", &["b"], "s2", 12)])).unwrap();
+        let (current, baseline) = (current.interleaved.unwrap(), baseline.interleaved.unwrap());
+        assert_eq!(current, baseline);
+        assert_eq!((current.session.as_str(), current.rounds), ("s1 s2", 12));
+        // A baseline file from another run of one shard pairs with nothing.
+        let stale = merge(named(vec![paired("1/2", &["a"], "s0", 16), paired("2/2", &["b"], "s2", 12)])).unwrap();
+        assert_ne!(stale.interleaved.unwrap().session, current.session);
+        // A shard that measured alone leaves the whole unpaired.
+        let mixed = merge(named(vec![paired("1/2", &["a"], "s1", 16), part(Some("2/2"), &["b"])])).unwrap();
+        assert_eq!(mixed.interleaved, None);
+        assert_eq!(merge(named(vec![part(Some("1/1"), &["a"])])).unwrap().interleaved, None);
     }
 
     #[test]

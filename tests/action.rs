@@ -419,6 +419,12 @@ fn bad_inputs_stop_the_action_with_an_annotation() {
         let outputs = std::fs::read_to_string(temp.path().join("output-setup")).unwrap();
         assert_eq!(outputs, "", "setup wrote GITHUB_OUTPUT lines for {input} {value:?}");
     }
+    // A screen judges the whole suite: confirm does not combine with a shard of it.
+    let mut runner = Runner::new(temp.path(), &[("shard", "2/4"), ("compare", "confirm")], &env);
+    runner.run_steps();
+    let (step, code, log) = runner.failed.expect("the action fails");
+    assert_eq!((step.as_str(), code), ("setup", 2));
+    assert!(log.contains("input compare: confirm screens the whole suite, so it does not combine with shard"), "{log}");
 }
 
 fn tar_gz_of_binary(dir: &Path) -> PathBuf {
@@ -641,4 +647,74 @@ fn paired_on_a_pull_request_measures_the_base_commit_a_shallow_checkout_lacks() 
     let compiled: Vec<&str> = log.lines().filter(|l| l.trim_start().starts_with("Compiling ")).collect();
     assert!(compiled.iter().any(|l| l.contains("demo_paired")), "{log}");
     assert!(compiled.iter().all(|l| l.contains("demo_paired")), "the baseline rebuilt dependencies: {compiled:#?}");
+}
+
+/// Writes shard `index` of 2 as a paired shard uploads it: its share of `results`, and the
+/// base commit's side of the same rounds in `baseline/results.json`, with `factor` between them.
+fn paired_shard(shards: &Path, results: &Value, index: usize, factor: impl Fn(&str) -> f64) {
+    let dir = shards.join(format!("perf-gate-shard-{index}-of-2"));
+    std::fs::create_dir_all(dir.join("baseline")).unwrap();
+    for (file, side_factor) in [("results.json", true), ("baseline/results.json", false)] {
+        let mut part = results.clone();
+        part["shard"] = json!({"index": index, "count": 2});
+        part["interleaved"] = json!({"session": format!("session-{index}"), "rounds": 6, "measurement_time_s": 0.3});
+        let benchmarks = part["benchmarks"].as_array_mut().unwrap();
+        let mut position = 0;
+        benchmarks.retain(|_| {
+            position += 1;
+            (position - 1) % 2 == index - 1
+        });
+        for benchmark in benchmarks {
+            let scale = if side_factor { factor(benchmark["id"].as_str().unwrap()) } else { 1.0 };
+            let time = &mut benchmark["metrics"]["time"];
+            let mean = time["summary"]["mean"].as_f64().unwrap();
+            // Each round's level: the machine drifts, alike on both sides of a round.
+            let rounds: Vec<f64> = [1.0, 1.04, 0.97, 1.02, 0.99, 1.01].iter().map(|d| mean * d * scale).collect();
+            time["rounds"] = json!(rounds);
+        }
+        std::fs::write(dir.join(file), serde_json::to_string_pretty(&part).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn the_merge_job_gates_paired_shards_against_their_merged_base_side() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("collected"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let shards = temp.path().join("runner-temp/perf-gate-shards");
+    let slower = |id: &str| if id == "parse/numbers" { 3.0 } else { 1.0 };
+    paired_shard(&shards, &results, 1, slower);
+    paired_shard(&shards, &results, 2, slower);
+    let env = vec![("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap()))];
+    let inputs = [("shard", "merge"), ("comment", "false"), ("baseline", "")];
+    let mut runner = Runner::new(temp.path(), &inputs, &env);
+    runner.run_steps();
+    assert_eq!(runner.outputs["perf-gate"]["exit-code"], "1", "{}", runner.log());
+    assert_eq!(runner.log().matches("Merged 2 files").count(), 2, "both sides merged: {}", runner.log());
+    let report_dir = runner.outputs["perf-gate"]["report-dir"].clone();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(Path::new(&report_dir).join("report.json")).unwrap()).unwrap();
+    let comparisons = report["comparisons"].as_array().unwrap();
+    let time: Vec<&Value> = comparisons.iter().filter(|c| c["metric"] == "time").collect();
+    assert_eq!(time.len(), results["benchmarks"].as_array().unwrap().len());
+    for comparison in &time {
+        assert_eq!(comparison["paired_rounds"], 6, "{comparison}");
+        let expected = if comparison["id"] == "parse/numbers" { "regressed" } else { "unchanged" };
+        assert_eq!(comparison["verdict"], expected, "{comparison}");
+    }
+
+    // One shard that measured alone: the merge job says so and uses the stored baseline.
+    let alone = shards.join("perf-gate-shard-2-of-2");
+    std::fs::remove_file(alone.join("baseline/results.json")).unwrap();
+    let mut part: Value = serde_json::from_str(&std::fs::read_to_string(alone.join("results.json")).unwrap()).unwrap();
+    part.as_object_mut().unwrap().remove("interleaved");
+    std::fs::write(alone.join("results.json"), part.to_string()).unwrap();
+    let mut runner = Runner::new(temp.path(), &[("shard", "merge"), ("comment", "false")], &env);
+    runner.run_steps();
+    assert!(
+        runner.log().contains("::warning title=cargo-perf-gate action::1 of 2 shards were paired"),
+        "{}",
+        runner.log()
+    );
+    assert!(runner.log().contains("the merged file is compared unpaired"), "{}", runner.log());
 }

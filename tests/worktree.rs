@@ -312,3 +312,60 @@ fn confirm_re_measures_only_the_suspects_and_lets_the_rounds_decide() {
         serde_json::from_str(&std::fs::read_to_string(repo.join("out/results.json")).unwrap()).unwrap();
     assert_eq!(results["benchmarks"].as_array().unwrap().len(), 5);
 }
+
+#[test]
+fn paired_shards_merge_into_one_paired_check_of_the_whole_suite() {
+    let demo = demo_copy("shards", |dir| {
+        without_services(dir);
+        edit_config(dir, |_| {});
+        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nshard-*/\n").unwrap();
+    });
+    let repo = demo.path();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    slower_parse_numbers(repo);
+    // Each shard on a runner of its own: its own out dir, worktree and criterion directory.
+    for shard in ["1/2", "2/2"] {
+        let dir = format!("shard-{}", &shard[..1]);
+        let output = perf_gate(repo)
+            .args(["--shard", shard, "--baseline", "main", "--rounds", "4", "--time-budget", "10s"])
+            .args(["--out-dir", &dir])
+            .env("CARGO_TARGET_DIR", shared_target_dir())
+            .env("CRITERION_HOME", repo.join(&dir).join("criterion"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}\n{}", stdout(&output), stderr(&output));
+        assert!(stderr(&output).contains("--baseline baseline.json"), "{}", stderr(&output));
+    }
+    let ids = |path: &str| -> std::collections::BTreeSet<String> {
+        let results: Value = serde_json::from_str(&std::fs::read_to_string(repo.join(path)).unwrap()).unwrap();
+        results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let (first, second) = (ids("shard-1/baseline/results.json"), ids("shard-2/baseline/results.json"));
+    assert!(first.is_disjoint(&second), "{first:?} {second:?}");
+    assert_eq!(first.len() + second.len(), 5, "each shard paired its share of the suite and no more");
+    assert_eq!(ids("shard-1/results.json"), first);
+
+    for (side, output) in [("results.json", "results.json"), ("baseline/results.json", "baseline.json")] {
+        let merged = perf_gate(repo)
+            .args(["merge", &format!("shard-2/{side}"), &format!("shard-1/{side}"), "-o", output])
+            .output()
+            .unwrap();
+        assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
+    }
+    let output = perf_gate(repo)
+        .args(["check", "--results", "results.json", "--baseline", "baseline.json", "--out-dir", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}\n{}", stdout(&output), stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("out/report.json")).unwrap()).unwrap();
+    let comparisons = report["comparisons"].as_array().unwrap();
+    let time = |id: &str| comparisons.iter().find(|c| c["id"] == id && c["metric"] == "time").unwrap().clone();
+    assert_eq!(time("parse/numbers")["verdict"], "regressed", "{report}");
+    // Every benchmark was compared round by round, whichever shard measured it.
+    for comparison in comparisons.iter().filter(|c| c["metric"] == "time") {
+        assert_eq!(comparison["paired_rounds"], 4, "{comparison}");
+    }
+    assert_eq!(time("adler32_4k")["verdict"], "unchanged");
+}

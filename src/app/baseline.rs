@@ -13,7 +13,7 @@ use crate::collect::worktree::{self, short, Resolved, WorktreeError};
 use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
-use crate::model::Results;
+use crate::model::{Results, Shard};
 use crate::report::Origin;
 
 const ARTIFACT_PREFIX: &str = "artifact:";
@@ -157,6 +157,36 @@ pub fn choose(
                 None,
                 Some("compare auto: no base commit (not a pull_request event) and no --baseline: nothing to compare against".to_owned()),
             ),
+        }),
+    }
+}
+
+/// What shard `shard` of a CI matrix does with `choice`: a shard is not checked, so it pairs
+/// its own benchmarks with the git ref, or measures them alone and leaves a stored baseline to
+/// the merge's check. Confirming needs the whole suite's screen, so it happens after the merge.
+pub fn for_shard(shard: Shard, mode: Option<CompareMode>, choice: Choice) -> Result<Choice, Error> {
+    if choice.confirm.is_some() {
+        return Err(Error::Usage(format!(
+            "--shard {shard} with --confirm or --compare confirm: the screen judges the whole suite, so confirm after merging (`cargo perf-gate merge`, then `check`), or pair each shard with --compare paired or auto"
+        )));
+    }
+    match choice.spec {
+        Some(BaselineSpec::Worktree(_)) => Ok(Choice { fallback: None, ..choice }),
+        Some(stored) if mode.is_none() => Err(Error::Usage(format!(
+            "--shard {shard} with --baseline {}: a shard is not checked; merge the shards (`cargo perf-gate merge`), then `cargo perf-gate check --results merged.json --baseline ...`",
+            match &stored {
+                BaselineSpec::File(path) => path.display().to_string(),
+                BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name) => name.clone(),
+            }
+        ))),
+        Some(_) | None => Ok(Choice {
+            spec: None,
+            confirm: None,
+            fallback: None,
+            why: Some(format!(
+                "shard {shard} measured alone ({}): the merged shards are checked against a stored baseline",
+                if mode == Some(CompareMode::Artifact) { "compare artifact" } else { "no base commit to pair with" }
+            )),
         }),
     }
 }
@@ -430,6 +460,32 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("--compare artifact"));
+    }
+
+    #[test]
+    fn a_shard_pairs_its_share_or_measures_it_alone_and_never_loads_a_stored_baseline() {
+        let shard = Shard::parse("2/4").unwrap();
+        let artifact = Some(BaselineSpec::Artifact("main".into()));
+        for mode in [CompareMode::Paired, CompareMode::Auto] {
+            let choice = for_shard(shard, Some(mode), choose_ok(mode, artifact.clone(), Some(BASE))).unwrap();
+            assert_eq!((choice.spec, choice.fallback), (Some(BaselineSpec::Worktree(BASE.into())), None));
+        }
+        let alone =
+            for_shard(shard, Some(CompareMode::Artifact), choose_ok(CompareMode::Artifact, artifact.clone(), None));
+        let alone = alone.unwrap();
+        assert_eq!(alone.spec, None);
+        assert!(alone.why.unwrap().starts_with("shard 2/4 measured alone (compare artifact)"));
+        let no_base = for_shard(shard, Some(CompareMode::Auto), choose_ok(CompareMode::Auto, None, None)).unwrap();
+        assert!(no_base.why.unwrap().contains("(no base commit to pair with)"));
+        // A git ref pairs without --compare; a file or an artifact named alone is a mistake.
+        let worktree = Some(BaselineSpec::Worktree("main".into()));
+        assert_eq!(for_shard(shard, None, choose(None, worktree.clone(), None, None).unwrap()).unwrap().spec, worktree);
+        let file = choose(None, Some(BaselineSpec::File("old.json".into())), None, None).unwrap();
+        let message = for_shard(shard, None, file).unwrap_err().to_string();
+        assert!(message.contains("--shard 2/4 with --baseline old.json: a shard is not checked"), "{message}");
+        let confirm = choose(Some(CompareMode::Confirm), artifact, Some(BASE), None).unwrap();
+        let message = for_shard(shard, Some(CompareMode::Confirm), confirm).unwrap_err().to_string();
+        assert!(message.contains("confirm after merging"), "{message}");
     }
 
     #[test]

@@ -21,11 +21,11 @@ use crate::collect::cargo::{
 use crate::collect::{command, environment, service, target_seed, worktree, Place};
 use crate::config::{CommandBench, ServiceBench};
 use crate::error::Error;
-use crate::model::{Benchmark, Canary, Environment, Interleaving, Metric, Results};
+use crate::model::{Benchmark, Canary, Environment, Interleaving, Results, Shard};
 use crate::output;
 use crate::plan::{whole_seconds, Budget, OtherCost, Plan, RESERVED_ARGS};
 use crate::report::Origin;
-use crate::stats;
+use crate::rounds::{self, BenchRun, Rounds, Schedule, STARTUP_SHARE};
 
 /// Everything that must match for `--baseline-cache` to reuse a baseline measured earlier.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +40,9 @@ struct CacheKey {
     all_features: bool,
     no_default_features: bool,
     bench_args: Vec<String>,
+    /// `--shard K/N`: a shard's baseline holds only its share.
+    #[serde(default)]
+    shard: Option<Shard>,
     /// The selected services and commands as configured.
     services: serde_json::Value,
     commands: serde_json::Value,
@@ -67,6 +70,7 @@ impl CacheKey {
             all_features: args.all_features,
             no_default_features: args.no_default_features,
             bench_args: args.bench_args.clone(),
+            shard: args.shard,
             services: serde_json::to_value(services).unwrap_or_default(),
             commands: serde_json::to_value(commands).unwrap_or_default(),
         }
@@ -97,9 +101,10 @@ struct Side<'a> {
     executables: Vec<Executable>,
     /// Benchmark id -> index of the executable that holds it.
     benchmarks: BTreeMap<String, usize>,
+    /// By executable, how long its `--list` run took: what starting it costs each time.
+    startup: Vec<Duration>,
     /// Where this side's services and commands run, when they run on it.
     others: Option<OtherPlace>,
-    collected: Collected,
 }
 
 /// A side's directories for services and commands.
@@ -114,73 +119,6 @@ struct OtherPlace {
     each_round: (Vec<ServiceBench>, Vec<CommandBench>),
 }
 
-/// What one side's rounds have collected, per benchmark id.
-#[derive(Default)]
-struct Collected {
-    benchmarks: BTreeMap<String, Accumulated>,
-}
-
-struct Accumulated {
-    /// The latest round's benchmark, for its source and metric descriptions.
-    latest: Benchmark,
-    rounds_seen: usize,
-    /// Per metric: every sample of every round, and each round's median.
-    metrics: BTreeMap<String, (Vec<f64>, Vec<f64>)>,
-}
-
-impl Collected {
-    fn add(&mut self, round: usize, side: &str, benchmark: Benchmark) -> Result<(), Error> {
-        let entry = self.benchmarks.entry(benchmark.id.clone()).or_insert_with(|| Accumulated {
-            latest: benchmark.clone(),
-            rounds_seen: 0,
-            metrics: BTreeMap::new(),
-        });
-        if entry.rounds_seen == round + 1 {
-            return Err(Error::Usage(format!(
-                "benchmark id `{}` is produced twice on the {side} side (by two bench targets, or a bench and a command or service): give one of them another name",
-                benchmark.id
-            )));
-        }
-        if entry.rounds_seen != round {
-            return Err(missing_rounds(side, &benchmark.id, entry.rounds_seen, round + 1));
-        }
-        for (name, metric) in &benchmark.metrics {
-            let (pooled, medians) = entry.metrics.entry(name.clone()).or_default();
-            pooled.extend(&metric.samples);
-            medians.push(stats::median(&metric.samples));
-        }
-        entry.rounds_seen = round + 1;
-        entry.latest = benchmark;
-        Ok(())
-    }
-
-    /// One benchmark per id, its samples pooled over the rounds and each round's median kept.
-    fn finish(self, rounds: usize, side: &str) -> Result<Vec<Benchmark>, Error> {
-        self.benchmarks
-            .into_iter()
-            .map(|(id, accumulated)| {
-                if accumulated.rounds_seen != rounds {
-                    return Err(missing_rounds(side, &id, accumulated.rounds_seen, rounds));
-                }
-                let mut benchmark = accumulated.latest;
-                for (name, (pooled, medians)) in accumulated.metrics {
-                    let Some(latest) = benchmark.metrics.get(&name) else { continue };
-                    let mut metric = Metric::from_samples(latest.unit.clone(), latest.better, latest.compared, pooled);
-                    metric.rounds = Some(medians);
-                    benchmark.metrics.insert(name, metric);
-                }
-                Ok(benchmark)
-            })
-            .collect()
-    }
-}
-
-fn missing_rounds(side: &str, id: &str, seen: usize, rounds: usize) -> Error {
-    Error::Usage(format!(
-        "benchmark `{id}` of the {side} side wrote results in {seen} of {rounds} rounds: a benchmark that runs only sometimes cannot be paired; select benchmarks that always run"
-    ))
-}
-
 /// What to measure against the current tree, and how.
 #[derive(Clone, Copy)]
 pub(super) struct Pairing<'a> {
@@ -190,6 +128,8 @@ pub(super) struct Pairing<'a> {
     /// `--compare auto`: decline before the rounds when the default plan does not fit
     /// `--time-limit`.
     pub may_decline: bool,
+    /// Only this shard's share of the listed benchmarks (`--shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 /// What pairing came to.
@@ -229,7 +169,7 @@ pub(super) fn measure(
     console: &Console,
     notes: &mut Vec<String>,
 ) -> Result<Paired, Error> {
-    let Pairing { resolved, only, may_decline } = *pairing;
+    let Pairing { resolved, only, may_decline, shard } = *pairing;
     // Absolute: benches run from their package's directory.
     let out_dir = &std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
     let features = Features {
@@ -284,7 +224,10 @@ pub(super) fn measure(
         sides.extend(build_base_side(&building, run_criterion, &placing, args, &mut sink, notes)?);
     }
     sides.push(current);
-    let ids = list_ids(&mut sides, args, only, &mut sink)?;
+    let mut ids = list_ids(&mut sides, args, only, &mut sink)?;
+    if let Some(shard) = shard {
+        ids = dealt(shard, ids, &mut sides, console);
+    }
     let others_time = others_cost(services, commands);
     let (mut plan, budget) = match plan_rounds(args, &ids, sides.len(), others_time, may_decline, console)? {
         Planned::Run(plan, budget) => (plan, budget),
@@ -295,9 +238,8 @@ pub(super) fn measure(
         place.each_round = per_round(services, commands, plan.rounds, place.cargo_target_dir.as_deref());
     }
     let replanning = (budget, args.rounds.is_some());
-    let (canary, warnings) =
-        run_rounds(&mut sides, &ids, &mut plan, replanning, &bench_args, out_dir, &mut sink, console)?;
-    for warning in warnings {
+    let (rounds, canary) = run_rounds(&sides, &mut plan, replanning, &bench_args, out_dir, &mut sink, console)?;
+    for warning in rounds.warnings {
         console.warn(&warning);
         notes.push(warning);
     }
@@ -306,10 +248,8 @@ pub(super) fn measure(
         rounds: plan.rounds,
         measurement_time_s: plan.measurement.as_secs_f64(),
     };
-    let mut measured: BTreeMap<&str, Vec<Benchmark>> = BTreeMap::new();
-    for side in sides {
-        measured.insert(side.name, side.collected.finish(plan.rounds, side.name)?);
-    }
+    let mut measured: BTreeMap<&str, Vec<Benchmark>> =
+        sides.iter().map(|side| side.name).zip(rounds.benchmarks).collect();
     let current = measured.remove("current").unwrap_or_default();
     notes.extend(resolved.note.clone());
     let baseline = match cached {
@@ -320,6 +260,7 @@ pub(super) fn measure(
                 criterion: base_workspace.and_then(|b| b.criterion),
                 canary: canary.clone(),
                 interleaving: interleaving.clone(),
+                shard,
             };
             measured_side(resolved, base, out_dir, &key)?
         }
@@ -444,7 +385,9 @@ fn list_ids(
     let mut ids = BTreeSet::new();
     for side in sides.iter_mut() {
         for (index, executable) in side.executables.iter().enumerate() {
+            let started = Instant::now();
             let listed = side.cargo.list_executable(executable, &args.bench_args, sink)?;
+            side.startup.push(started.elapsed());
             for id in listed.into_iter().filter(|id| only.is_none_or(|only| only.contains(id))) {
                 ids.insert(id.clone());
                 side.benchmarks.insert(id, index);
@@ -462,6 +405,20 @@ fn list_ids(
         )));
     }
     Ok(ids)
+}
+
+/// `shard`'s share of the sorted ids, dealt round-robin as `run --shard` deals them; the other
+/// shards' benchmarks are dropped from each side. Every shard lists both sides alike, so the
+/// shards of a matrix split the suite between them.
+fn dealt(shard: Shard, ids: BTreeSet<String>, sides: &mut [Side<'_>], console: &Console) -> BTreeSet<String> {
+    let total = ids.len();
+    let mine: BTreeSet<String> =
+        ids.into_iter().enumerate().filter(|(i, _)| shard.takes(*i)).map(|(_, id)| id).collect();
+    for side in sides {
+        side.benchmarks.retain(|id, _| mine.contains(id));
+    }
+    console.status(&format!("Shard {shard}: {} of {total} benchmarks", mine.len()));
+    mine
 }
 
 /// Criterion's options for each round: the user's, less the ones the plan sets, then the plan's.
@@ -537,6 +494,7 @@ struct BaseSide {
     criterion: Option<String>,
     canary: Option<Canary>,
     interleaving: Interleaving,
+    shard: Option<Shard>,
 }
 
 /// The baseline measured in the rounds, written to `<out>/baseline` with its cache key.
@@ -558,6 +516,7 @@ fn measured_side(
     );
     results.canary = base.canary;
     results.interleaved = Some(base.interleaving);
+    results.shard = base.shard;
     // The key goes first and comes back last, so it never vouches for other results.
     let key_path = side_dir.join(CACHE_KEY_FILE);
     match std::fs::remove_file(&key_path) {
@@ -575,72 +534,66 @@ fn measured_side(
     Ok(baseline::Baseline { results: Some(results), origin: Some(side_origin(origin)), ..Default::default() })
 }
 
-/// Runs the rounds: in each, every benchmark on every side that has it, one side right after
-/// the other in the round's order, then the services and commands; the canary is timed before
-/// the first round and after each. Returns the canary and the services' and commands' warnings.
-///
-/// The first round shows what a round really takes: when the benches' own code makes it much
-/// longer than planned, the rest is re-planned to keep to `budget` (see
-/// [`Plan::after_first_round`]), and the warnings say so.
-#[allow(clippy::too_many_arguments)]
+/// Runs the rounds of [`rounds::run`] with this machine's processes; returns what they measured
+/// and the canary, timed before the first round and after each.
 fn run_rounds(
-    sides: &mut [Side<'_>],
-    ids: &BTreeSet<String>,
+    sides: &[Side<'_>],
     plan: &mut Plan,
-    (budget, rounds_fixed): (Budget, bool),
+    replanning: (Budget, bool),
     bench_args: &[String],
     out_dir: &Path,
     sink: &mut OutputSink,
     console: &Console,
-) -> Result<(Option<Canary>, BTreeSet<String>), Error> {
+) -> Result<(Rounds, Option<Canary>), Error> {
+    let each_run = (plan.measurement + plan.warm_up).mul_f64(STARTUP_SHARE);
+    let round_sides: Vec<rounds::Side> = sides
+        .iter()
+        .map(|side| rounds::Side {
+            name: side.name,
+            targets: side.benchmarks.clone(),
+            target_names: side.executables.iter().map(|e| e.target.name.clone()).collect(),
+            slow_start: side.startup.iter().map(|&startup| startup > each_run).collect(),
+            others: side.others.is_some(),
+        })
+        .collect();
+    for (side, round_side) in sides.iter().zip(&round_sides) {
+        for ((executable, startup), _) in
+            side.executables.iter().zip(&side.startup).zip(&round_side.slow_start).filter(|(_, &slow)| slow)
+        {
+            console.status(&format!(
+                "Bench `{}` ({} side) takes {} ms to start: its benchmarks run in one process a round",
+                executable.target.name,
+                side.name,
+                startup.as_millis()
+            ));
+        }
+    }
+    let schedule = Schedule::new(&round_sides);
+    let steps_per_round = schedule.steps_per_round();
     let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new((plan.rounds * plan.sides * (ids.len() + 1)) as u64);
+        let bar = indicatif::ProgressBar::new((plan.rounds * steps_per_round) as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} runs, {elapsed} of ~{msg}") {
             bar.set_style(style);
         }
         bar.set_message(whole_seconds(plan.estimate()));
         bar
     });
-    let mut warnings = BTreeSet::new();
-    let mut canary = CanaryRecorder::default();
-    canary.checkpoint();
-    let started = Instant::now();
-    let mut round = 0;
-    while round < plan.rounds {
-        let order = plan.order(round);
-        if progress.is_none() {
-            let names: Vec<&str> = order.iter().map(|&i| sides[i].name).collect();
-            console.status(&format!("Round {}/{}: {}", round + 1, plan.rounds, names.join(", then ")));
-        }
-        for id in ids {
-            for &index in &order {
-                let side = &mut sides[index];
-                if let Some(&executable) = side.benchmarks.get(id) {
-                    run_benchmark(side, executable, id, round, bench_args, out_dir, sink)?;
-                }
-                progress.iter().for_each(|bar| bar.inc(1));
-            }
-        }
-        for &index in &order {
-            warnings.extend(run_others(&mut sides[index], round)?);
-            progress.iter().for_each(|bar| bar.inc(1));
-        }
-        canary.checkpoint();
-        if round == 0 {
-            if let Some(replan) = plan.after_first_round(started.elapsed(), budget, rounds_fixed) {
-                // Said now, while there is time to stop; the caller warns again with the rest.
-                console.status(&format!("Re-planned: {}", replan.note));
-                warnings.insert(replan.note);
-                plan.rounds = replan.rounds;
-                progress.iter().for_each(|bar| bar.set_length((plan.rounds * plan.sides * (ids.len() + 1)) as u64));
-            }
-        }
-        round += 1;
-    }
-    if let Some(bar) = progress {
+    let mut processes = Processes {
+        sides,
+        bench_args,
+        out_dir,
+        sink,
+        console,
+        progress,
+        steps_per_round,
+        canary: CanaryRecorder::default(),
+        started: None,
+    };
+    let measured = rounds::run(plan, replanning, &round_sides, &schedule, &mut processes)?;
+    if let Some(bar) = processes.progress.take() {
         bar.finish_and_clear();
     }
-    Ok((canary.finish(), warnings))
+    Ok((measured, processes.canary.finish()))
 }
 
 /// Checks `resolved` out in perf-gate's worktree and reads it as a workspace building into a
@@ -753,7 +706,7 @@ fn build_side<'a>(
             .status(&format!("Building {count} bench target{} of the {name} side", if count == 1 { "" } else { "s" }));
         cargo.build(&selection.benches, sink)?
     };
-    Ok(Side { name, cargo, executables, benchmarks: BTreeMap::new(), others: None, collected: Collected::default() })
+    Ok(Side { name, cargo, executables, benchmarks: BTreeMap::new(), startup: Vec::new(), others: None })
 }
 
 /// What the selected services and commands cost one side (their warm-up and measured load,
@@ -811,10 +764,64 @@ fn per_round(
     (services, commands)
 }
 
-/// Runs the round's services and commands on `side`, when they run on it; returns their
+/// The rounds' processes on this machine: each side's bench executables, services and
+/// commands; a progress bar on a terminal, a line per round elsewhere.
+struct Processes<'s, 'a> {
+    sides: &'s [Side<'a>],
+    bench_args: &'s [String],
+    out_dir: &'s Path,
+    sink: &'s mut OutputSink,
+    console: &'s Console,
+    progress: Option<indicatif::ProgressBar>,
+    steps_per_round: usize,
+    canary: CanaryRecorder,
+    started: Option<Instant>,
+}
+
+impl rounds::Executor for Processes<'_, '_> {
+    type Error = Error;
+
+    fn bench(&mut self, run: &BenchRun, _round: usize) -> Result<Vec<Benchmark>, Error> {
+        let side = &self.sides[run.side];
+        let executable = &side.executables[run.target];
+        let mut args = self.bench_args.to_vec();
+        args.push(exact_filter(&run.ids));
+        let started = run_stamp(self.out_dir)?;
+        side.cargo.run_executable(executable, &args, self.sink)?;
+        collect_written(side.cargo.criterion_home, "new", started, &executable.target)
+    }
+
+    fn others(&mut self, side: usize, _round: usize) -> Result<(Vec<Benchmark>, Vec<String>), Error> {
+        run_others(&self.sides[side])
+    }
+
+    fn checkpoint(&mut self) -> Duration {
+        self.canary.checkpoint();
+        self.started.get_or_insert_with(Instant::now).elapsed()
+    }
+
+    fn starting(&mut self, round: usize, rounds: usize, order: &[usize]) {
+        if self.progress.is_none() {
+            let names: Vec<&str> = order.iter().map(|&i| self.sides[i].name).collect();
+            self.console.status(&format!("Round {}/{rounds}: {}", round + 1, names.join(", then ")));
+        }
+    }
+
+    fn done(&mut self, steps: usize) {
+        self.progress.iter().for_each(|bar| bar.inc(steps as u64));
+    }
+
+    fn replanned(&mut self, note: &str, rounds: usize) {
+        // Said now, while there is time to stop; the caller warns again with the rest.
+        self.console.status(&format!("Re-planned: {note}"));
+        self.progress.iter().for_each(|bar| bar.set_length((rounds * self.steps_per_round) as u64));
+    }
+}
+
+/// Runs `side`'s services and commands for one round; returns what they measured and their
 /// warnings.
-fn run_others(side: &mut Side<'_>, round: usize) -> Result<Vec<String>, Error> {
-    let Some(place) = &side.others else { return Ok(Vec::new()) };
+fn run_others(side: &Side<'_>) -> Result<(Vec<Benchmark>, Vec<String>), Error> {
+    let Some(place) = &side.others else { return Ok(Default::default()) };
     let (services, commands) = &place.each_round;
     std::fs::create_dir_all(&place.log_dir)
         .map_err(|source| output::WriteError { path: place.log_dir.clone(), source })?;
@@ -833,37 +840,7 @@ fn run_others(side: &mut Side<'_>, round: usize) -> Result<Vec<String>, Error> {
         measured.extend(benchmarks);
         warnings.extend(command_warnings);
     }
-    for benchmark in measured {
-        side.collected.add(round, side.name, benchmark)?;
-    }
-    Ok(warnings)
-}
-
-/// Runs benchmark `id` of `side` once and adds what it wrote to the side's rounds.
-fn run_benchmark(
-    side: &mut Side<'_>,
-    executable: usize,
-    id: &str,
-    round: usize,
-    bench_args: &[String],
-    out_dir: &Path,
-    sink: &mut OutputSink,
-) -> Result<(), Error> {
-    let executable = &side.executables[executable];
-    let mut args = bench_args.to_vec();
-    args.push(exact_filter(&[id.to_owned()]));
-    let started = run_stamp(out_dir)?;
-    side.cargo.run_executable(executable, &args, sink)?;
-    let written = collect_written(side.cargo.criterion_home, "new", started, &executable.target)?;
-    let Some(benchmark) = written.into_iter().find(|b| b.id == id) else {
-        return Err(Error::RoundWroteNothing {
-            id: id.to_owned(),
-            bench: executable.target.name.clone(),
-            side: side.name.to_owned(),
-            round: round + 1,
-        });
-    };
-    side.collected.add(round, side.name, benchmark)
+    Ok((measured, warnings))
 }
 
 #[cfg(test)]
@@ -881,34 +858,6 @@ mod tests {
         );
     }
 
-    fn benchmark(id: &str, samples: &[f64]) -> Benchmark {
-        crate::model::fixtures::benchmark(id, crate::model::Better::Lower, samples)
-    }
-
-    #[test]
-    fn rounds_pool_samples_and_keep_each_rounds_median() {
-        let mut collected = Collected::default();
-        collected.add(0, "current", benchmark("a", &[1.0, 2.0, 9.0])).unwrap();
-        collected.add(1, "current", benchmark("a", &[4.0, 5.0, 6.0])).unwrap();
-        let benchmarks = collected.finish(2, "current").unwrap();
-        let time = &benchmarks[0].metrics["time"];
-        assert_eq!(time.samples, vec![1.0, 2.0, 9.0, 4.0, 5.0, 6.0]);
-        assert_eq!(time.rounds, Some(vec![2.0, 5.0]));
-        assert_eq!(time.summary.n, 6);
-    }
-
-    #[test]
-    fn a_benchmark_missing_from_a_round_or_twice_in_one_is_an_error() {
-        let mut collected = Collected::default();
-        collected.add(0, "current", benchmark("a", &[1.0])).unwrap();
-        let twice = collected.add(0, "current", benchmark("a", &[1.0])).unwrap_err().to_string();
-        assert!(twice.contains("two bench targets"), "{twice}");
-        let skipped = collected.add(2, "current", benchmark("a", &[1.0])).unwrap_err().to_string();
-        assert!(skipped.contains("1 of 3 rounds"), "{skipped}");
-        let short = collected.finish(2, "baseline").unwrap_err().to_string();
-        assert!(short.contains("`a` of the baseline side wrote results in 1 of 2 rounds"), "{short}");
-    }
-
     #[test]
     fn the_cache_key_names_what_changed() {
         let key = CacheKey {
@@ -922,6 +871,7 @@ mod tests {
             all_features: false,
             no_default_features: false,
             bench_args: Vec::new(),
+            shard: None,
             services: serde_json::Value::Null,
             commands: serde_json::Value::Null,
         };

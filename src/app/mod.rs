@@ -461,7 +461,13 @@ fn merge(args: cli::MergeArgs) -> Result<u8, Error> {
         }
     }
     let count = parts.len();
+    let paired = parts.iter().filter(|(_, part)| part.interleaved.is_some()).count();
     let merged = model::merge(parts).map_err(Error::Usage)?;
+    if paired > 0 && merged.interleaved.is_none() {
+        eprintln!(
+            "warning: {paired} of {count} files were measured in rounds alternating with a git ref, the others alone: the merged file is compared unpaired"
+        );
+    }
     output::write_atomic(&args.output, &to_json(&merged))?;
     eprintln!("Merged {count} files: {} benchmarks in {}", merged.benchmarks.len(), args.output.display());
     Ok(exit_code::OK)

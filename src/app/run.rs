@@ -10,7 +10,7 @@ use super::{
     describe_target, evaluate_and_report, interleave, load_config, run_benches, run_services_and_commands, screen,
     select_named, to_json, Checked, Console, ONLY_OTHERS_NOTE, RESULTS_FILE, RUN_OUTPUTS,
 };
-use crate::cli::RunArgs;
+use crate::cli::{CompareMode, RunArgs};
 use crate::collect::cargo::{Workspace, WorkspaceError};
 use crate::collect::worktree::{self, Resolved};
 use crate::collect::{criterion, environment, Place};
@@ -67,8 +67,18 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     if let Some(shard) = args.shard {
         staged.commit()?;
         // Gates and comparisons judge the whole suite: they run on the merged file.
+        let (merge_baselines, against) = match current.interleaved {
+            Some(_) => (
+                format!(
+                    ", the {} files of every shard with `... -o baseline.json`",
+                    Path::new("baseline").join(RESULTS_FILE).display()
+                ),
+                " --baseline baseline.json",
+            ),
+            None => (String::new(), ""),
+        };
         console.status(&format!(
-            "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`, then `cargo perf-gate check --results results.json`."
+            "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`{merge_baselines}, then `cargo perf-gate check --results results.json{against}`."
         ));
         return Ok(exit_code::OK);
     }
@@ -146,7 +156,10 @@ impl Against {
     ) -> Result<Against, Error> {
         let repo = paths.workspace.as_ref().map(|ws| ws.root.as_path());
         let pr_base = github.context.pull_request.as_ref().and_then(|pr| pr.base_sha.as_deref());
-        let choice = baseline::choose(args.compare, spec, pr_base, args.confirm.as_deref())?;
+        let mut choice = baseline::choose(args.compare, spec, pr_base, args.confirm.as_deref())?;
+        if let Some(shard) = args.shard {
+            choice = baseline::for_shard(shard, args.compare, choice)?;
+        }
         let (mut baseline, compared) = baseline::load_choice(&choice, github, config, repo, console)?;
         let pair_with = baseline.worktree.take();
         // The ref --confirm measures, resolved (and fetched) before anything is benchmarked.
@@ -248,7 +261,10 @@ fn measure(
         };
         let alongside =
             interleave::Others { services: &selected.services, commands: &selected.commands, config_dir: base_dir };
-        let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline: choice.fallback.is_some() };
+        // A shard declines to measuring alone (see `baseline::for_shard`).
+        let may_decline =
+            choice.fallback.is_some() || (args.shard.is_some() && args.compare == Some(CompareMode::Auto));
+        let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline, shard: args.shard };
         let outcome = interleave::measure(
             ws,
             &pairing,
@@ -275,10 +291,16 @@ fn measure(
                     plan::whole_seconds(estimate),
                     humantime::format_duration(limit)
                 );
-                // The suite is screened against the artifact; its suspects are paired after all.
-                let (baseline, compared) = baseline::fall_back(&choice, &reason, true, github, config, console)?;
-                (measured.baseline, measured.compared) = (baseline, compared);
-                measured.confirm_against = Some(resolved);
+                if let Some(shard) = args.shard {
+                    let why = format!("shard {shard} measured alone: {reason}; the merged shards are checked against a stored baseline");
+                    console.warn(&why);
+                    measured.compared = Some(why);
+                } else {
+                    // The suite is screened against the artifact; its suspects are paired after all.
+                    let (baseline, compared) = baseline::fall_back(&choice, &reason, true, github, config, console)?;
+                    (measured.baseline, measured.compared) = (baseline, compared);
+                    measured.confirm_against = Some(resolved);
+                }
             }
         }
     }

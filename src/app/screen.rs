@@ -77,7 +77,7 @@ pub(super) fn confirm(
     ));
     let (criterion, services, commands) = owners(&ids, current, place);
     let others = Others { services: &services, commands: &commands, config_dir: place.config_dir };
-    let pairing = Pairing { resolved: reference, only: Some(&criterion), may_decline: false };
+    let pairing = Pairing { resolved: reference, only: Some(&criterion), may_decline: false, shard: None };
     let paired = interleave::measure(
         place.workspace,
         &pairing,
