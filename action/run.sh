@@ -28,33 +28,52 @@ else
 fi
 # Split on whitespace, like a command line without quotes.
 read -r -a extra <<<"$INPUT_ARGS"
-# Where the other side comes from. A shard pairs its part with the base commit (paired, auto)
-# or measures it alone (artifact), and the merge checks the files.
+# Where the other side comes from. A shard pairs its part with the base commit (paired, auto),
+# or screens it against the stored baseline and confirms its suspects (confirm, or auto when
+# pairing does not fit), or measures it alone (artifact); the merge checks the files.
 compare=()
 shard_compare=()
 if [[ "$INPUT_COMMAND" == gate ]]; then
   compare=(--compare "$INPUT_COMPARE" --time-limit "$INPUT_TIME_BUDGET")
-  if [[ "$INPUT_COMPARE" == paired || "$INPUT_COMPARE" == auto ]]; then
-    shard_compare=("${compare[@]}")
+  if [[ "$INPUT_COMPARE" != artifact ]]; then
+    shard_compare=("${compare[@]}" "${baseline[@]}")
   fi
 fi
 
-# The merge job: every shard's results.json, and the baseline/results.json of those that were
-# paired. When all were, their merged sides pair shard by shard; else the stored baseline.
+# The merge job. Every shard's results.json is merged. A shard that paired its whole part left
+# baseline/results.json beside it; one that confirmed suspects left paired/results.json too.
+# When every shard paired, the merged sides are checked against each other; else the merged
+# suite is screened against the stored baseline and the shards' rounds decide for what they
+# measured.
 merge_shards() {
-  local shards paired
+  local shards dir rounds=() bases=() confirming=0
   mapfile -t shards < <(find "$PERF_GATE_SHARDS" -mindepth 2 -maxdepth 2 -name results.json | sort)
-  mapfile -t paired < <(find "$PERF_GATE_SHARDS" -mindepth 3 -maxdepth 3 -path '*/baseline/results.json' | sort)
   if [[ ${#shards[@]} -eq 0 ]]; then
     echo "::error title=cargo-perf-gate action::no shard results under $PERF_GATE_SHARDS: did the shard jobs upload perf-gate-shard-* artifacts in this run?"
     return 2
   fi
+  for file in "${shards[@]}"; do
+    dir="$(dirname "$file")"
+    if [[ -f "$dir/paired/results.json" && -f "$dir/baseline/results.json" ]]; then
+      rounds+=("$dir/paired/results.json")
+      bases+=("$dir/baseline/results.json")
+      confirming=$((confirming + 1))
+    elif [[ -f "$dir/baseline/results.json" ]]; then
+      rounds+=("$file")
+      bases+=("$dir/baseline/results.json")
+    fi
+  done
   cargo-perf-gate perf-gate merge "${shards[@]}" -o "$out/results.json" || return
-  if [[ ${#paired[@]} -eq ${#shards[@]} ]]; then
-    cargo-perf-gate perf-gate merge "${paired[@]}" -o "$PERF_GATE_SHARDS/baseline.json" || return
-    baseline=(--baseline "$PERF_GATE_SHARDS/baseline.json")
-  elif [[ ${#paired[@]} -gt 0 ]]; then
-    echo "::warning title=cargo-perf-gate action::${#paired[@]} of ${#shards[@]} shards were paired with the base commit; the merged suite is checked against the stored baseline instead"
+  if [[ ${#bases[@]} -gt 0 ]]; then
+    cargo-perf-gate perf-gate merge --partial "${rounds[@]}" -o "$PERF_GATE_SHARDS/paired.json" || return
+    cargo-perf-gate perf-gate merge --partial "${bases[@]}" -o "$PERF_GATE_SHARDS/paired-baseline.json" || return
+  fi
+  if [[ ${#bases[@]} -eq ${#shards[@]} && $confirming -eq 0 ]]; then
+    baseline=(--baseline "$PERF_GATE_SHARDS/paired-baseline.json")
+  elif [[ ${#bases[@]} -gt 0 && ${#baseline[@]} -gt 0 ]]; then
+    baseline+=(--paired-results "$PERF_GATE_SHARDS/paired.json" --paired-baseline "$PERF_GATE_SHARDS/paired-baseline.json")
+  elif [[ ${#bases[@]} -gt 0 ]]; then
+    echo "::warning title=cargo-perf-gate action::${#bases[@]} of ${#shards[@]} shards measured in rounds against the base commit, but there is no baseline input to check the rest against: their rounds are not used"
   fi
   cargo-perf-gate perf-gate check --results "$out/results.json" "${common[@]}" "${check[@]}" "${baseline[@]}"
 }
@@ -77,7 +96,7 @@ set -e
 # A shard's artifact: its results, and the base commit's side when it was paired.
 if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge ]]; then
   mkdir -p "$out/shard"
-  for file in results.json baseline/results.json; do
+  for file in results.json baseline/results.json paired/results.json; do
     if [[ -f "$out/$file" ]]; then
       mkdir -p "$(dirname "$out/shard/$file")"
       cp "$out/$file" "$out/shard/$file"

@@ -36,9 +36,6 @@ fi
 if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge && ! "$INPUT_SHARD" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]; then
   fail "input shard: '$INPUT_SHARD' is not K/N (e.g. 2/4) or merge"
 fi
-if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge && "$INPUT_COMMAND" == gate && "$INPUT_COMPARE" == confirm ]]; then
-  fail "input compare: confirm screens the whole suite, so it does not combine with shard; use paired or auto (each shard pairs its own benchmarks), or artifact"
-fi
 
 # A release's version, nothing else: it becomes a line of GITHUB_OUTPUT and part of the
 # release URL.

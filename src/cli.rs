@@ -139,8 +139,9 @@ pub struct RunArgs {
     /// After the check against the stored baseline --baseline names, re-measure its suspects
     /// (every regressed, improved or inconclusive comparison, every one too noisy to gate, and
     /// every change near the threshold) against REF in alternating rounds; their paired
-    /// verdicts decide. For suites too large to pair whole.
-    #[arg(long, value_name = "REF", conflicts_with_all = ["shard", "no_run"])]
+    /// verdicts decide. For suites too large to pair whole. With --shard, the shard's share is
+    /// screened and its rounds written for `check --paired-results --paired-baseline`.
+    #[arg(long, value_name = "REF", conflicts_with = "no_run")]
     pub confirm: Option<String>,
     /// When a git ref is measured here: rounds each side runs, alternating [default: 16, or
     /// what --time-budget affords].
@@ -211,6 +212,14 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
+    /// The current side of the suspects' alternating rounds from shards run with `--confirm`
+    /// (their paired/results.json, merged): these verdicts decide for the suspects of the
+    /// screen against --baseline.
+    #[arg(long, value_name = "FILE", requires_all = ["paired_baseline", "baseline"])]
+    pub paired_results: Option<PathBuf>,
+    /// The base commit's side of the same rounds (those shards' baseline/results.json, merged).
+    #[arg(long, value_name = "FILE", requires = "paired_results")]
+    pub paired_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub github: GitHubArgs,
 }
@@ -286,6 +295,11 @@ pub struct MergeArgs {
     /// Where to write the merged results.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// The files are the alternating rounds of some of a run's shards (their
+    /// baseline/results.json, paired/results.json), not every shard: shard marks are not
+    /// checked. Duplicate benchmarks and different commits are still refused.
+    #[arg(long)]
+    pub partial: bool,
 }
 
 fn parse_shard(text: &str) -> Result<Shard, String> {

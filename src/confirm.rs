@@ -21,6 +21,7 @@
 use std::collections::BTreeSet;
 
 use crate::compare::{ChangeVerdict, Comparison, Comparisons};
+use crate::model::Results;
 
 /// Margin, in suite spreads, kept between a cleared change and the threshold.
 const SPREADS: f64 = 2.0;
@@ -72,6 +73,24 @@ fn why_suspect(comparison: &Comparison, spread: Option<f64>) -> Option<&'static 
 }
 
 /// The benchmark ids among `suspects`.
+/// Adds to `suspects` every compared metric `measured` holds that is not one yet: a shard's
+/// screen saw only its share of the suite, so what it found suspect and re-measured (or what a
+/// shard paired whole) may not be suspect in the whole suite's screen, and its rounds still
+/// decide.
+pub fn add_measured(suspects: &mut Vec<Suspect>, measured: &Results) {
+    let known: BTreeSet<(String, String)> = suspects.iter().map(|s| (s.id.clone(), s.metric.clone())).collect();
+    for benchmark in &measured.benchmarks {
+        for (metric, _) in benchmark.metrics.iter().filter(|(_, m)| m.compared) {
+            if !known.contains(&(benchmark.id.clone(), metric.clone())) {
+                suspects.push(Suspect { id: benchmark.id.clone(), metric: metric.clone(), why: SHARD_SUSPECT });
+            }
+        }
+    }
+}
+
+/// Why a benchmark a shard measured in rounds is a suspect.
+const SHARD_SUSPECT: &str = "measured in its shard's alternating rounds";
+
 pub fn ids(suspects: &[Suspect]) -> BTreeSet<String> {
     suspects.iter().map(|s| s.id.clone()).collect()
 }
@@ -166,5 +185,18 @@ mod tests {
         assert_eq!(found[0].why, "too noisy to gate in the screen");
         assert_eq!(found[1].why, "no change could be computed in the screen");
         assert_eq!(ids(&found).len(), 2);
+    }
+
+    #[test]
+    fn what_a_shard_re_measured_stays_a_suspect_of_the_whole_suite() {
+        let mut suspects = vec![Suspect { id: "a".to_owned(), metric: "time".to_owned(), why: "regressed" }];
+        let measured = crate::model::fixtures::results(vec![
+            crate::model::fixtures::benchmark("a", Better::Lower, &[1.0]),
+            crate::model::fixtures::benchmark("b", Better::Lower, &[1.0]),
+        ]);
+        add_measured(&mut suspects, &measured);
+        let added: Vec<(&str, &str, &str)> =
+            suspects.iter().map(|s| (s.id.as_str(), s.metric.as_str(), s.why)).collect();
+        assert_eq!(added, [("a", "time", "regressed"), ("b", "time", SHARD_SUSPECT)]);
     }
 }

@@ -116,11 +116,21 @@ impl std::fmt::Display for Shard {
     }
 }
 
+/// Which parts a merge is given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coverage {
+    /// Every shard of a run (or separately run suites of one commit): an incomplete or
+    /// repeated set of shards, and sharded and unsharded parts together, are refused.
+    Whole,
+    /// The alternating rounds of some shards (`merge --partial`): shard marks are not checked.
+    Partial,
+}
+
 /// Merges the results of a sharded run (or of separately run suites of one commit) into one:
 /// the benchmarks of all, the newest time, and the first file's environment and canary.
-/// `names` label the parts in errors. Refuses duplicate benchmark ids, different commits,
-/// sharded and unsharded parts together, and an incomplete or repeated set of shards.
-pub fn merge(parts: Vec<(String, Results)>) -> Result<Results, String> {
+/// `names` label the parts in errors. Refuses duplicate benchmark ids, different commits, and
+/// for the [`Coverage::Whole`] the shard checks it names.
+pub fn merge(parts: Vec<(String, Results)>, coverage: Coverage) -> Result<Results, String> {
     let Some((first_name, first)) = parts.first() else { return Err("nothing to merge".to_owned()) };
     let mut owner: BTreeMap<String, &str> = BTreeMap::new();
     for (name, part) in &parts {
@@ -131,7 +141,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results, String> {
                 first.git.as_ref().map_or("unknown", |g| g.commit.as_str())
             ));
         }
-        if part.shard.is_some() != first.shard.is_some() {
+        if coverage == Coverage::Whole && part.shard.is_some() != first.shard.is_some() {
             return Err(format!(
                 "{} is a shard and {} is not: merge the shards of one `run --shard K/N` matrix",
                 if part.shard.is_some() { name } else { first_name },
@@ -144,7 +154,7 @@ pub fn merge(parts: Vec<(String, Results)>) -> Result<Results, String> {
             }
         }
     }
-    if let Some(count) = first.shard.map(|s| s.count) {
+    if let Some(count) = first.shard.map(|s| s.count).filter(|_| coverage == Coverage::Whole) {
         let mut seen: BTreeMap<u32, &str> = BTreeMap::new();
         for (name, part) in &parts {
             let shard = part.shard.unwrap_or(Shard { index: 0, count: 0 });
@@ -580,6 +590,10 @@ mod tests {
         part
     }
 
+    fn merge_whole(parts: Vec<(String, Results)>) -> Result<Results, String> {
+        merge(parts, Coverage::Whole)
+    }
+
     fn named(parts: Vec<Results>) -> Vec<(String, Results)> {
         parts.into_iter().enumerate().map(|(i, p)| (format!("part{}.json", i + 1), p)).collect()
     }
@@ -597,7 +611,7 @@ mod tests {
 
     #[test]
     fn merging_every_shard_gives_the_whole_suite_sorted() {
-        let merged = merge(named(vec![part(Some("2/2"), &["b", "d"]), part(Some("1/2"), &["c", "a"])])).unwrap();
+        let merged = merge_whole(named(vec![part(Some("2/2"), &["b", "d"]), part(Some("1/2"), &["c", "a"])])).unwrap();
         let ids: Vec<&str> = merged.benchmarks.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(ids, ["a", "b", "c", "d"]);
         assert_eq!(merged.shard, None);
@@ -611,23 +625,31 @@ mod tests {
             part
         };
         // Each side's files are merged on their own, in whatever order the files come.
-        let current = merge(named(vec![paired("2/2", &["b"], "s2", 12), paired("1/2", &["a"], "s1", 16)])).unwrap();
-        let baseline = merge(named(vec![paired("1/2", &["a"], "s1", 16), paired("2/2", &["b"], "s2", 12)])).unwrap();
+        let current =
+            merge_whole(named(vec![paired("2/2", &["b"], "s2", 12), paired("1/2", &["a"], "s1", 16)])).unwrap();
+        let baseline =
+            merge_whole(named(vec![paired("1/2", &["a"], "s1", 16), paired("2/2", &["b"], "s2", 12)])).unwrap();
         let (current, baseline) = (current.interleaved.unwrap(), baseline.interleaved.unwrap());
         assert_eq!(current, baseline);
         assert_eq!((current.session.as_str(), current.rounds), ("s1 s2", 12));
         // A baseline file from another run of one shard pairs with nothing.
-        let stale = merge(named(vec![paired("1/2", &["a"], "s0", 16), paired("2/2", &["b"], "s2", 12)])).unwrap();
+        let stale = merge_whole(named(vec![paired("1/2", &["a"], "s0", 16), paired("2/2", &["b"], "s2", 12)])).unwrap();
         assert_ne!(stale.interleaved.unwrap().session, current.session);
         // A shard that measured alone leaves the whole unpaired.
-        let mixed = merge(named(vec![paired("1/2", &["a"], "s1", 16), part(Some("2/2"), &["b"])])).unwrap();
+        let mixed = merge_whole(named(vec![paired("1/2", &["a"], "s1", 16), part(Some("2/2"), &["b"])])).unwrap();
         assert_eq!(mixed.interleaved, None);
-        assert_eq!(merge(named(vec![part(Some("1/1"), &["a"])])).unwrap().interleaved, None);
+        assert_eq!(merge_whole(named(vec![part(Some("1/1"), &["a"])])).unwrap().interleaved, None);
+        // The rounds of some shards: a paired shard's and a confirming shard's (not marked).
+        let some = vec![paired("1/3", &["a"], "s1", 16), part(None, &["c"])];
+        assert!(merge_whole(named(some.clone())).unwrap_err().contains("is a shard and"));
+        assert_eq!(merge(named(some), Coverage::Partial).unwrap().benchmarks.len(), 2);
+        let twice = merge(named(vec![part(Some("1/3"), &["a"]), part(None, &["a"])]), Coverage::Partial);
+        assert!(twice.unwrap_err().contains("`a` is in both"));
     }
 
     #[test]
     fn merging_refuses_what_is_not_one_run() {
-        let error = |parts: Vec<Results>| merge(named(parts)).unwrap_err();
+        let error = |parts: Vec<Results>| merge_whole(named(parts)).unwrap_err();
         assert!(
             error(vec![part(None, &["a"]), part(None, &["a"])]).contains("`a` is in both part1.json and part2.json")
         );
@@ -639,6 +661,6 @@ mod tests {
         let mut other_commit = part(None, &["b"]);
         other_commit.git = Some(GitInfo { commit: "f".repeat(40), branch: None, dirty: false });
         assert!(error(vec![part(None, &["a"]), other_commit]).contains("only parts of one run can be merged"));
-        assert!(merge(Vec::new()).unwrap_err().contains("nothing to merge"));
+        assert!(merge_whole(Vec::new()).unwrap_err().contains("nothing to merge"));
     }
 }

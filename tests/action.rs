@@ -419,12 +419,6 @@ fn bad_inputs_stop_the_action_with_an_annotation() {
         let outputs = std::fs::read_to_string(temp.path().join("output-setup")).unwrap();
         assert_eq!(outputs, "", "setup wrote GITHUB_OUTPUT lines for {input} {value:?}");
     }
-    // A screen judges the whole suite: confirm does not combine with a shard of it.
-    let mut runner = Runner::new(temp.path(), &[("shard", "2/4"), ("compare", "confirm")], &env);
-    runner.run_steps();
-    let (step, code, log) = runner.failed.expect("the action fails");
-    assert_eq!((step.as_str(), code), ("setup", 2));
-    assert!(log.contains("input compare: confirm screens the whole suite, so it does not combine with shard"), "{log}");
 }
 
 fn tar_gz_of_binary(dir: &Path) -> PathBuf {
@@ -649,72 +643,149 @@ fn paired_on_a_pull_request_measures_the_base_commit_a_shallow_checkout_lacks() 
     assert!(compiled.iter().all(|l| l.contains("demo_paired")), "the baseline rebuilt dependencies: {compiled:#?}");
 }
 
-/// Writes shard `index` of 2 as a paired shard uploads it: its share of `results`, and the
-/// base commit's side of the same rounds in `baseline/results.json`, with `factor` between them.
-fn paired_shard(shards: &Path, results: &Value, index: usize, factor: impl Fn(&str) -> f64) {
+/// How a shard of the merge job's tests measured its share.
+enum ShardKind<'a> {
+    /// Paired whole with the base commit: results.json and baseline/results.json are the rounds.
+    Paired,
+    /// Measured alone, then these benchmarks re-measured in rounds (paired/ and baseline/).
+    Confirmed(&'a [&'a str]),
+    /// Measured alone: results.json only.
+    Alone,
+}
+
+/// Writes shard `index` of 2 as the action uploads it, from `results` (each shard takes every
+/// other benchmark); the current side of its rounds is `factor` times the base side.
+fn write_shard(shards: &Path, results: &Value, index: usize, kind: ShardKind<'_>, factor: impl Fn(&str) -> f64) {
     let dir = shards.join(format!("perf-gate-shard-{index}-of-2"));
-    std::fs::create_dir_all(dir.join("baseline")).unwrap();
-    for (file, side_factor) in [("results.json", true), ("baseline/results.json", false)] {
+    let share = |only: Option<&[&str]>, rounds: Option<bool>| {
         let mut part = results.clone();
         part["shard"] = json!({"index": index, "count": 2});
-        part["interleaved"] = json!({"session": format!("session-{index}"), "rounds": 6, "measurement_time_s": 0.3});
         let benchmarks = part["benchmarks"].as_array_mut().unwrap();
         let mut position = 0;
-        benchmarks.retain(|_| {
+        benchmarks.retain(|b| {
             position += 1;
-            (position - 1) % 2 == index - 1
+            (position - 1) % 2 == index - 1 && only.is_none_or(|only| only.contains(&b["id"].as_str().unwrap()))
         });
-        for benchmark in benchmarks {
-            let scale = if side_factor { factor(benchmark["id"].as_str().unwrap()) } else { 1.0 };
-            let time = &mut benchmark["metrics"]["time"];
-            let mean = time["summary"]["mean"].as_f64().unwrap();
-            // Each round's level: the machine drifts, alike on both sides of a round.
-            let rounds: Vec<f64> = [1.0, 1.04, 0.97, 1.02, 0.99, 1.01].iter().map(|d| mean * d * scale).collect();
-            time["rounds"] = json!(rounds);
+        if let Some(current) = rounds {
+            for benchmark in benchmarks {
+                let scale = if current { factor(benchmark["id"].as_str().unwrap()) } else { 1.0 };
+                let time = &mut benchmark["metrics"]["time"];
+                let mean = time["summary"]["mean"].as_f64().unwrap();
+                // Each round's level: the machine drifts, alike on both sides of a round.
+                let levels = [1.0, 1.04, 0.97, 1.02, 0.99, 1.01];
+                time["rounds"] = json!(levels.iter().map(|d| mean * d * scale).collect::<Vec<f64>>());
+            }
+            part["interleaved"] =
+                json!({"session": format!("session-{index}"), "rounds": 6, "measurement_time_s": 0.3});
         }
-        std::fs::write(dir.join(file), serde_json::to_string_pretty(&part).unwrap()).unwrap();
+        part
+    };
+    let mut files = vec![];
+    match kind {
+        ShardKind::Paired => {
+            files.push(("results.json", share(None, Some(true))));
+            files.push(("baseline/results.json", share(None, Some(false))));
+        }
+        ShardKind::Confirmed(ids) => {
+            files.push(("results.json", share(None, None)));
+            files.push(("paired/results.json", share(Some(ids), Some(true))));
+            files.push(("baseline/results.json", share(Some(ids), Some(false))));
+        }
+        ShardKind::Alone => files.push(("results.json", share(None, None))),
     }
+    for (file, part) in files {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_string_pretty(&part).unwrap()).unwrap();
+    }
+}
+
+/// The merge job's report after the action's steps ran with `inputs`.
+fn merge_job(temp: &Path, inputs: &[(&str, &str)]) -> (Runner, Value) {
+    let env = vec![("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap()))];
+    let mut runner = Runner::new(temp, inputs, &env);
+    runner.run_steps();
+    assert!(runner.outputs.contains_key("perf-gate"), "{}", runner.log());
+    let report_dir = runner.outputs["perf-gate"].get("report-dir").cloned().unwrap_or_default();
+    let report = std::fs::read_to_string(Path::new(&report_dir).join("report.json")).unwrap_or_default();
+    let report = serde_json::from_str(&report).unwrap_or(Value::Null);
+    (runner, report)
+}
+
+/// Per benchmark id: the verdict and evidence of its time comparison.
+fn time_verdicts(report: &Value) -> BTreeMap<String, (String, String)> {
+    let comparisons = report["comparisons"].as_array().unwrap();
+    comparisons
+        .iter()
+        .filter(|c| c["metric"] == "time")
+        .map(|c| {
+            let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+            (text(&c["id"]), (text(&c["verdict"]), text(&c["evidence"])))
+        })
+        .collect()
 }
 
 #[test]
 fn the_merge_job_gates_paired_shards_against_their_merged_base_side() {
     let temp = tempfile::tempdir().unwrap();
-    let results = collect_fixture(temp.path(), "main", &temp.path().join("collected"));
-    let results: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let stored = collect_fixture(temp.path(), "main", &temp.path().join("collected"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(&stored).unwrap()).unwrap();
+    let ids: Vec<&str> = results["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
     let shards = temp.path().join("runner-temp/perf-gate-shards");
     let slower = |id: &str| if id == "parse/numbers" { 3.0 } else { 1.0 };
-    paired_shard(&shards, &results, 1, slower);
-    paired_shard(&shards, &results, 2, slower);
-    let env = vec![("PATH", format!("{}:{}", binary_dir(), std::env::var("PATH").unwrap()))];
-    let inputs = [("shard", "merge"), ("comment", "false"), ("baseline", "")];
-    let mut runner = Runner::new(temp.path(), &inputs, &env);
-    runner.run_steps();
+    let first_shard = |id: &str| ids.iter().position(|i| *i == id).unwrap() % 2 == 0;
+    assert!(first_shard("parse/numbers"), "the fixture's order changed: {ids:?}");
+
+    // Both shards paired whole: no stored baseline needed, every comparison paired.
+    write_shard(&shards, &results, 1, ShardKind::Paired, slower);
+    write_shard(&shards, &results, 2, ShardKind::Paired, slower);
+    let (runner, report) = merge_job(temp.path(), &[("shard", "merge"), ("comment", "false"), ("baseline", "")]);
     assert_eq!(runner.outputs["perf-gate"]["exit-code"], "1", "{}", runner.log());
-    assert_eq!(runner.log().matches("Merged 2 files").count(), 2, "both sides merged: {}", runner.log());
-    let report_dir = runner.outputs["perf-gate"]["report-dir"].clone();
-    let report: Value =
-        serde_json::from_str(&std::fs::read_to_string(Path::new(&report_dir).join("report.json")).unwrap()).unwrap();
-    let comparisons = report["comparisons"].as_array().unwrap();
-    let time: Vec<&Value> = comparisons.iter().filter(|c| c["metric"] == "time").collect();
-    assert_eq!(time.len(), results["benchmarks"].as_array().unwrap().len());
-    for comparison in &time {
+    let time = report["comparisons"].as_array().unwrap().iter().filter(|c| c["metric"] == "time");
+    for comparison in time {
         assert_eq!(comparison["paired_rounds"], 6, "{comparison}");
         let expected = if comparison["id"] == "parse/numbers" { "regressed" } else { "unchanged" };
         assert_eq!(comparison["verdict"], expected, "{comparison}");
     }
 
-    // One shard that measured alone: the merge job says so and uses the stored baseline.
-    let alone = shards.join("perf-gate-shard-2-of-2");
-    std::fs::remove_file(alone.join("baseline/results.json")).unwrap();
-    let mut part: Value = serde_json::from_str(&std::fs::read_to_string(alone.join("results.json")).unwrap()).unwrap();
-    part.as_object_mut().unwrap().remove("interleaved");
-    std::fs::write(alone.join("results.json"), part.to_string()).unwrap();
-    let mut runner = Runner::new(temp.path(), &[("shard", "merge"), ("comment", "false")], &env);
-    runner.run_steps();
-    assert!(
-        runner.log().contains("::warning title=cargo-perf-gate action::1 of 2 shards were paired"),
-        "{}",
-        runner.log()
-    );
-    assert!(runner.log().contains("the merged file is compared unpaired"), "{}", runner.log());
+    // Shard 2 measured alone: shard 1's rounds decide for its share, the screen against the
+    // stored baseline for the rest.
+    std::fs::remove_dir_all(&shards).unwrap();
+    write_shard(&shards, &results, 1, ShardKind::Paired, slower);
+    write_shard(&shards, &results, 2, ShardKind::Alone, slower);
+    let stored_input = stored.display().to_string();
+    let inputs = [("shard", "merge"), ("comment", "false"), ("baseline", stored_input.as_str())];
+    let (runner, report) = merge_job(temp.path(), &inputs);
+    assert_eq!(runner.outputs["perf-gate"]["exit-code"], "1", "{}", runner.log());
+    for (id, (verdict, evidence)) in time_verdicts(&report) {
+        let expected = if first_shard(&id) { "paired" } else { "screen" };
+        assert_eq!(evidence, expected, "{id}");
+        assert_eq!(verdict, if id == "parse/numbers" { "regressed" } else { "unchanged" }, "{id}");
+    }
+
+    // Each shard screened its share and confirmed one suspect: only those two are paired.
+    std::fs::remove_dir_all(&shards).unwrap();
+    write_shard(&shards, &results, 1, ShardKind::Confirmed(&["parse/numbers"]), slower);
+    let second = [ids[1]];
+    write_shard(&shards, &results, 2, ShardKind::Confirmed(&second), slower);
+    let (runner, report) = merge_job(temp.path(), &inputs);
+    assert_eq!(runner.outputs["perf-gate"]["exit-code"], "1", "{}", runner.log());
+    let verdicts = time_verdicts(&report);
+    let paired: Vec<&str> = verdicts.iter().filter(|(_, (_, e))| e == "paired").map(|(id, _)| id.as_str()).collect();
+    let mut expected = vec!["parse/numbers", ids[1]];
+    expected.sort();
+    assert_eq!(paired, expected);
+    assert_eq!(verdicts["parse/numbers"].0, "regressed");
+    assert_eq!(report["confirmation"]["decided_by_rounds"], 2, "{}", report["confirmation"]);
+
+    // Rounds merged from different shards than their base side pair with nothing: exit 2.
+    std::fs::remove_file(shards.join("perf-gate-shard-2-of-2/paired/results.json")).unwrap();
+    let mut lone = results.clone();
+    lone["benchmarks"].as_array_mut().unwrap().retain(|b| b["id"] == ids[1]);
+    lone["interleaved"] = json!({"session": "another-run", "rounds": 6, "measurement_time_s": 0.3});
+    let stray = shards.join("perf-gate-shard-2-of-2/paired/results.json");
+    std::fs::write(&stray, lone.to_string()).unwrap();
+    let (runner, _) = merge_job(temp.path(), &inputs);
+    assert_eq!(runner.outputs["perf-gate"]["exit-code"], "2", "{}", runner.log());
+    assert!(runner.log().contains("not the same alternating rounds"), "{}", runner.log());
 }

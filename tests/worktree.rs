@@ -369,3 +369,79 @@ fn paired_shards_merge_into_one_paired_check_of_the_whole_suite() {
     }
     assert_eq!(time("adler32_4k")["verdict"], "unchanged");
 }
+
+#[test]
+fn confirming_shards_merge_their_rounds_into_one_check_of_the_whole_screen() {
+    let demo = demo_copy("confirm-shards", |dir| {
+        without_services(dir);
+        edit_config(dir, |_| {});
+        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nmain-run/\nshard-*/\n").unwrap();
+    });
+    let repo = demo.path();
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
+    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.3"];
+    let stored = perf_gate(repo)
+        .args(["--quiet", "--out-dir", "main-run"])
+        .args(quick)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert!(repo.join("main-run/results.json").is_file(), "{}", stderr(&stored));
+    slower_parse_numbers(repo);
+
+    let mut confirming = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let dir = format!("shard-{}", &shard[..1]);
+        let output = perf_gate(repo)
+            .args(["--shard", shard, "--baseline", "main-run/results.json", "--confirm", "main", "--rounds", "4"])
+            .args(["--out-dir", &dir])
+            .args(quick)
+            .env("CARGO_TARGET_DIR", shared_target_dir())
+            .env("CRITERION_HOME", repo.join(&dir).join("criterion"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}\n{}", stdout(&output), stderr(&output));
+        if repo.join(&dir).join("paired/results.json").is_file() {
+            assert!(stderr(&output).contains("--paired-results paired.json"), "{}", stderr(&output));
+            confirming.push(dir);
+        }
+    }
+    // The slowed benchmark is a suspect of whichever shard measured it.
+    assert!(!confirming.is_empty());
+    let merge = |args: Vec<String>| {
+        let merged = perf_gate(repo).arg("merge").args(args).output().unwrap();
+        assert_eq!(merged.status.code(), Some(0), "{}", stderr(&merged));
+    };
+    let files = |file: &str, dirs: &[String]| dirs.iter().map(|dir| format!("{dir}/{file}")).collect::<Vec<_>>();
+    let every = vec!["shard-1".to_owned(), "shard-2".to_owned()];
+    merge([files("results.json", &every), vec!["-o".into(), "results.json".into()]].concat());
+    merge(
+        [vec!["--partial".into()], files("paired/results.json", &confirming), vec!["-o".into(), "paired.json".into()]]
+            .concat(),
+    );
+    let bases = files("baseline/results.json", &confirming);
+    merge([vec!["--partial".into()], bases, vec!["-o".into(), "paired-baseline.json".into()]].concat());
+
+    let output = perf_gate(repo)
+        .args(["check", "--results", "results.json", "--baseline", "main-run/results.json", "--out-dir", "out"])
+        .args(["--paired-results", "paired.json", "--paired-baseline", "paired-baseline.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}\n{}", stdout(&output), stderr(&output));
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("out/report.json")).unwrap()).unwrap();
+    let comparisons = report["comparisons"].as_array().unwrap();
+    let parse = comparisons.iter().find(|c| c["id"] == "parse/numbers" && c["metric"] == "time").unwrap();
+    assert_eq!((parse["verdict"].as_str(), parse["evidence"].as_str()), (Some("regressed"), Some("paired")), "{parse}");
+    assert_eq!(parse["paired_rounds"], 4);
+    let paired: std::collections::BTreeSet<&str> =
+        comparisons.iter().filter(|c| c["evidence"] == "paired").map(|c| c["id"].as_str().unwrap()).collect();
+    let measured: Value = serde_json::from_str(&std::fs::read_to_string(repo.join("paired.json")).unwrap()).unwrap();
+    let measured: std::collections::BTreeSet<&str> =
+        measured["benchmarks"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(paired, measured, "the shards' rounds decided exactly what they re-measured");
+    assert_eq!(report["confirmation"]["decided_by_rounds"], paired.len());
+    assert_eq!(comparisons.iter().filter(|c| c["metric"] == "time").count(), 5, "the whole suite was screened");
+}

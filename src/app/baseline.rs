@@ -162,16 +162,15 @@ pub fn choose(
 }
 
 /// What shard `shard` of a CI matrix does with `choice`: a shard is not checked, so it pairs
-/// its own benchmarks with the git ref, or measures them alone and leaves a stored baseline to
-/// the merge's check. Confirming needs the whole suite's screen, so it happens after the merge.
+/// its own benchmarks with the git ref, screens them against the stored baseline and confirms
+/// its suspects (`--confirm`), or measures them alone and leaves a stored baseline to the
+/// merge's check.
 pub fn for_shard(shard: Shard, mode: Option<CompareMode>, choice: Choice) -> Result<Choice, Error> {
     if choice.confirm.is_some() {
-        return Err(Error::Usage(format!(
-            "--shard {shard} with --confirm or --compare confirm: the screen judges the whole suite, so confirm after merging (`cargo perf-gate merge`, then `check`), or pair each shard with --compare paired or auto"
-        )));
+        return Ok(choice);
     }
     match choice.spec {
-        Some(BaselineSpec::Worktree(_)) => Ok(Choice { fallback: None, ..choice }),
+        Some(BaselineSpec::Worktree(_)) => Ok(choice),
         Some(stored) if mode.is_none() => Err(Error::Usage(format!(
             "--shard {shard} with --baseline {}: a shard is not checked; merge the shards (`cargo perf-gate merge`), then `cargo perf-gate check --results merged.json --baseline ...`",
             match &stored {
@@ -463,12 +462,14 @@ mod tests {
     }
 
     #[test]
-    fn a_shard_pairs_its_share_or_measures_it_alone_and_never_loads_a_stored_baseline() {
+    fn a_shard_pairs_its_share_confirms_it_or_measures_it_alone() {
         let shard = Shard::parse("2/4").unwrap();
         let artifact = Some(BaselineSpec::Artifact("main".into()));
         for mode in [CompareMode::Paired, CompareMode::Auto] {
             let choice = for_shard(shard, Some(mode), choose_ok(mode, artifact.clone(), Some(BASE))).unwrap();
-            assert_eq!((choice.spec, choice.fallback), (Some(BaselineSpec::Worktree(BASE.into())), None));
+            assert_eq!(choice.spec, Some(BaselineSpec::Worktree(BASE.into())));
+            // auto may still fall back to screening the shard's share and confirming it.
+            assert_eq!(choice.fallback.is_some(), mode == CompareMode::Auto);
         }
         let alone =
             for_shard(shard, Some(CompareMode::Artifact), choose_ok(CompareMode::Artifact, artifact.clone(), None));
@@ -483,9 +484,10 @@ mod tests {
         let file = choose(None, Some(BaselineSpec::File("old.json".into())), None, None).unwrap();
         let message = for_shard(shard, None, file).unwrap_err().to_string();
         assert!(message.contains("--shard 2/4 with --baseline old.json: a shard is not checked"), "{message}");
-        let confirm = choose(Some(CompareMode::Confirm), artifact, Some(BASE), None).unwrap();
-        let message = for_shard(shard, Some(CompareMode::Confirm), confirm).unwrap_err().to_string();
-        assert!(message.contains("confirm after merging"), "{message}");
+        // Confirming: the shard screens its share against the stored baseline.
+        let confirm = choose(Some(CompareMode::Confirm), artifact.clone(), Some(BASE), None).unwrap();
+        let confirm = for_shard(shard, Some(CompareMode::Confirm), confirm).unwrap();
+        assert_eq!((confirm.spec, confirm.confirm.as_deref()), (artifact, Some(BASE)));
     }
 
     #[test]

@@ -25,11 +25,13 @@ use crate::error::Error;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
-use crate::{exit_code, interrupt, render};
+use crate::{compare, confirm, exit_code, interrupt, render};
 use baseline::BaselineSpec;
 use github::GitHub;
 
 pub const RESULTS_FILE: &str = "results.json";
+/// Where a confirming shard writes the current side of its suspects' rounds.
+pub const PAIRED_DIR: &str = "paired";
 pub const REPORT_JSON_FILE: &str = "report.json";
 pub const SUMMARY_MD_FILE: &str = "summary.md";
 pub const REPORT_HTML_FILE: &str = "report.html";
@@ -434,15 +436,44 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
+    let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
     let checked = Checked {
         config: &config,
         current: &current,
         results_path: &args.results,
         baseline,
-        confirmed: None,
+        confirmed,
         staged: Staged::default(),
     };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
+}
+
+/// `check --paired-results --paired-baseline`: the suspects' rounds of confirming shards,
+/// merged, decide for the suspects of the whole suite's screen against the stored baseline
+/// (and for whatever a shard's own screen found suspect).
+fn merged_confirmation(
+    args: &CheckArgs,
+    current: &Results,
+    baseline: &baseline::Baseline,
+    config: &Config,
+) -> Result<Option<screen::Confirmed>, Error> {
+    let (Some(current_path), Some(base_path)) = (&args.paired_results, &args.paired_baseline) else { return Ok(None) };
+    let (paired_current, paired_base) = (load_results(current_path)?, load_results(base_path)?);
+    let session = |results: &Results| results.interleaved.as_ref().map(|i| i.session.clone());
+    if session(&paired_current).is_none() || session(&paired_current) != session(&paired_base) {
+        return Err(Error::Input {
+            path: current_path.clone(),
+            message: format!(
+                "not the same alternating rounds as {}: merge the paired/results.json and the baseline/results.json of the same confirming shards",
+                base_path.display()
+            ),
+        });
+    }
+    let Some(stored) = &baseline.results else { return Ok(None) };
+    let screen = compare::compare(stored, current, &report::compare_settings(config));
+    let mut suspects = confirm::suspects(&screen);
+    confirm::add_measured(&mut suspects, &paired_current);
+    Ok(Some(screen::Confirmed::merged(paired_base, paired_current, suspects)))
 }
 
 fn merge(args: cli::MergeArgs) -> Result<u8, Error> {
@@ -462,7 +493,8 @@ fn merge(args: cli::MergeArgs) -> Result<u8, Error> {
     }
     let count = parts.len();
     let paired = parts.iter().filter(|(_, part)| part.interleaved.is_some()).count();
-    let merged = model::merge(parts).map_err(Error::Usage)?;
+    let coverage = if args.partial { model::Coverage::Partial } else { model::Coverage::Whole };
+    let merged = model::merge(parts, coverage).map_err(Error::Usage)?;
     if paired > 0 && merged.interleaved.is_none() {
         eprintln!(
             "warning: {paired} of {count} files were measured in rounds alternating with a git ref, the others alone: the merged file is compared unpaired"

@@ -8,7 +8,7 @@ use super::baseline::{self, Baseline, BaselineSpec, Choice};
 use super::github::GitHub;
 use super::{
     describe_target, evaluate_and_report, interleave, load_config, run_benches, run_services_and_commands, screen,
-    select_named, to_json, Checked, Console, ONLY_OTHERS_NOTE, RESULTS_FILE, RUN_OUTPUTS,
+    select_named, to_json, Checked, Console, ONLY_OTHERS_NOTE, PAIRED_DIR, RESULTS_FILE, RUN_OUTPUTS,
 };
 use crate::cli::{CompareMode, RunArgs};
 use crate::collect::cargo::{Workspace, WorkspaceError};
@@ -65,27 +65,48 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     staged.stage(&results_path, &to_json(&current))?;
     console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
     if let Some(shard) = args.shard {
-        staged.commit()?;
-        // Gates and comparisons judge the whole suite: they run on the merged file.
-        let (merge_baselines, against) = match current.interleaved {
-            Some(_) => (
-                format!(
-                    ", the {} files of every shard with `... -o baseline.json`",
-                    Path::new("baseline").join(RESULTS_FILE).display()
-                ),
-                " --baseline baseline.json",
-            ),
-            None => (String::new(), ""),
-        };
-        console.status(&format!(
-            "Shard {shard} done. Merge every shard with `cargo perf-gate merge FILE... -o results.json`{merge_baselines}, then `cargo perf-gate check --results results.json{against}`."
-        ));
-        return Ok(exit_code::OK);
+        return finish_shard(shard, &current, confirmed.as_ref(), staged, &paths.out_dir, &console);
     }
     let baseline = measured.baseline;
     let checked =
         Checked { config: &config, current: &current, results_path: &results_path, baseline, confirmed, staged };
     evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
+}
+
+/// A shard is not checked: gates and comparisons judge the whole suite, so they run on the
+/// merged files. Writes what the merge needs besides results.json: with `--confirm`, the current
+/// side of the suspects' rounds in `paired/results.json` (their base side is in
+/// `baseline/results.json`, as for a paired shard), and says how to merge and check.
+fn finish_shard(
+    shard: Shard,
+    current: &Results,
+    confirmed: Option<&screen::Confirmed>,
+    mut staged: Staged,
+    out_dir: &Path,
+    console: &Console,
+) -> Result<u8, Error> {
+    let paired_current = confirmed.and_then(screen::Confirmed::rounds);
+    if let Some(rounds) = paired_current {
+        staged.stage(&out_dir.join(PAIRED_DIR).join(RESULTS_FILE), &to_json(rounds))?;
+    }
+    staged.commit()?;
+    let base_side = Path::new("baseline").join(RESULTS_FILE);
+    let (merge_more, check_with) = match (current.interleaved.is_some(), paired_current.is_some()) {
+        (true, _) => (format!(", their {} with `-o baseline.json`", base_side.display()), " --baseline baseline.json"),
+        (false, true) => (
+            format!(
+                ", the {} of the shards that confirmed suspects with `-o paired.json` and their {} with `-o paired-baseline.json`",
+                Path::new(PAIRED_DIR).join(RESULTS_FILE).display(),
+                base_side.display()
+            ),
+            " --baseline STORED --paired-results paired.json --paired-baseline paired-baseline.json",
+        ),
+        (false, false) => (String::new(), ""),
+    };
+    console.status(&format!(
+        "Shard {shard} done. Merge every shard's results.json with `cargo perf-gate merge FILE... -o results.json`{merge_more}, then `cargo perf-gate check --results results.json{check_with}`."
+    ));
+    Ok(exit_code::OK)
 }
 
 /// Where a run reads and writes.
@@ -261,7 +282,7 @@ fn measure(
         };
         let alongside =
             interleave::Others { services: &selected.services, commands: &selected.commands, config_dir: base_dir };
-        // A shard declines to measuring alone (see `baseline::for_shard`).
+        // A shard with nothing stored to fall back on declines to measuring alone.
         let may_decline =
             choice.fallback.is_some() || (args.shard.is_some() && args.compare == Some(CompareMode::Auto));
         let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline, shard: args.shard };
@@ -291,7 +312,7 @@ fn measure(
                     plan::whole_seconds(estimate),
                     humantime::format_duration(limit)
                 );
-                if let Some(shard) = args.shard {
+                if let (Some(shard), None) = (args.shard, &choice.fallback) {
                     let why = format!("shard {shard} measured alone: {reason}; the merged shards are checked against a stored baseline");
                     console.warn(&why);
                     measured.compared = Some(why);
@@ -375,6 +396,19 @@ fn confirm(
         console.warn(&note);
         notes.push(note);
         return Ok(None);
+    };
+    // A shard screens its own share: the other shards' benchmarks are not missing from it.
+    let share;
+    let stored = match args.shard {
+        Some(_) => {
+            let ids: std::collections::HashSet<&str> = current.benchmarks.iter().map(|b| b.id.as_str()).collect();
+            share = Results {
+                benchmarks: stored.benchmarks.iter().filter(|b| ids.contains(b.id.as_str())).cloned().collect(),
+                ..stored.clone()
+            };
+            &share
+        }
+        None => stored,
     };
     let place = screen::Place {
         workspace: ws,

@@ -25,6 +25,23 @@ pub(super) struct Confirmed {
 }
 
 impl Confirmed {
+    /// The suspects' rounds merged from confirming shards (`check --paired-results
+    /// --paired-baseline`), for the suspects of the whole suite's screen.
+    pub fn merged(baseline: Results, current: Results, suspects: Vec<Suspect>) -> Confirmed {
+        let commit = baseline
+            .git
+            .as_ref()
+            .map_or_else(|| "the base commit".to_owned(), |g| worktree::short(&g.commit).to_owned());
+        let rounds = baseline.interleaved.as_ref().map_or(0, |i| i.rounds);
+        let against = format!("{commit}, merged from the shards' rounds (at least {rounds} each)");
+        Confirmed { baseline, current, suspects, against }
+    }
+
+    /// The current side of the suspects' rounds, when they ran.
+    pub fn rounds(&self) -> Option<&Results> {
+        Some(&self.current).filter(|current| current.interleaved.is_some())
+    }
+
     pub fn input(&self) -> report::Confirmation<'_> {
         report::Confirmation {
             baseline: &self.baseline,
