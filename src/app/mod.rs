@@ -437,6 +437,13 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
+    if args.paired_results.is_some() && confirmed.is_none() {
+        let note =
+            "--paired-results: there is no stored baseline to screen against, so the shards' rounds were not used"
+                .to_owned();
+        console.warn(&note);
+        notes.push(note);
+    }
     let checked = Checked {
         config: &config,
         current: &current,
