@@ -177,24 +177,7 @@ pub(super) fn measure(
         all_features: args.all_features,
         no_default_features: args.no_default_features,
     };
-    // --confirm's screen ran with them; its rounds set their own (see `without_reserved`).
-    let reserved = args.bench_args.iter().find(|a| is_reserved(a)).filter(|_| only.is_none());
-    if let Some(flag) = reserved {
-        return Err(Error::Usage(format!(
-            "`{flag}` after `--`: with --baseline REF perf-gate sets criterion's {} itself; use --rounds and --time-budget instead",
-            RESERVED_ARGS.join(", ")
-        )));
-    }
-    let has_others = !others.services.is_empty() || !others.commands.is_empty();
-    let current_selection = match workspace.select(&args.package, args.workspace, &args.bench, &features) {
-        _ if !run_criterion => Selection::default(),
-        Err(WorkspaceError::NoBenches { .. }) if has_others && args.bench.is_empty() => {
-            notes.push(ONLY_OTHERS_NOTE.to_owned());
-            Selection::default()
-        }
-        other => other?,
-    };
-    skipped_notes(&current_selection, "", console, notes);
+    let current_selection = select_current(workspace, args, &features, pairing, run_criterion, others, console, notes)?;
     let top = worktree::toplevel(&workspace.root)?;
     let placing = OthersPlacing::decide(others, &top, notes);
     let (services, commands) = placing.measured(others);
@@ -272,6 +255,40 @@ pub(super) fn measure(
         interleaving,
         others_measured: placing.in_rounds,
     })))
+}
+
+/// The current tree's bench targets to build, once the bench arguments are checked: with
+/// `--confirm` the screen ran with the user's timing options and the rounds set their own (see
+/// `without_reserved`); otherwise they are an error.
+#[allow(clippy::too_many_arguments)]
+fn select_current(
+    workspace: &Workspace,
+    args: &RunArgs,
+    features: &Features,
+    pairing: &Pairing<'_>,
+    run_criterion: bool,
+    others: &Others<'_>,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<Selection, Error> {
+    let reserved = args.bench_args.iter().find(|a| is_reserved(a)).filter(|_| pairing.only.is_none());
+    if let Some(flag) = reserved {
+        return Err(Error::Usage(format!(
+            "`{flag}` after `--`: with --baseline REF perf-gate sets criterion's {} itself; use --rounds and --time-budget instead",
+            RESERVED_ARGS.join(", ")
+        )));
+    }
+    let has_others = !others.services.is_empty() || !others.commands.is_empty();
+    let selection = match workspace.select(&args.package, args.workspace, &args.bench, features) {
+        _ if !run_criterion => Selection::default(),
+        Err(WorkspaceError::NoBenches { .. }) if has_others && args.bench.is_empty() => {
+            notes.push(ONLY_OTHERS_NOTE.to_owned());
+            Selection::default()
+        }
+        other => other?,
+    };
+    skipped_notes(&selection, "", console, notes);
+    Ok(selection)
 }
 
 /// Whether the services and commands take part in the rounds: only when the config lies inside
