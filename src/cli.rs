@@ -55,7 +55,9 @@ impl PerfGate {
             Some(Command::Run(args)) => &args.github.connection,
             Some(Command::Check(args)) => &args.github.connection,
             Some(Command::Comment(args)) => &args.connection,
-            Some(Command::Config(_) | Command::Clean(_) | Command::Merge(_)) => return None,
+            Some(
+                Command::Config(_) | Command::Clean(_) | Command::Merge(_) | Command::Record(_) | Command::List(_),
+            ) => return None,
         };
         connection.github_token.as_deref()
     }
@@ -68,7 +70,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Evaluate gates and regressions on an existing results file and write the reports.
     #[command(after_help = crate::exit_code::help())]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Create, validate or describe benchmark-config.json.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -81,6 +83,70 @@ pub enum Command {
     /// (the second workflow of the fork setup).
     #[command(after_help = crate::exit_code::help())]
     Comment(CommentArgs),
+    /// Add results files (earlier runs, downloaded artifacts) to the history, as they are.
+    #[command(after_help = crate::exit_code::help())]
+    Record(RecordArgs),
+    /// The recorded runs, newest first: when, commit, branch, release, benchmarks, verdict.
+    #[command(after_help = crate::exit_code::help())]
+    List(ListArgs),
+}
+
+/// Where the history is: --history, else $PERF_GATE_HISTORY, else `history.path` in the
+/// config, else `.perf-gate/history.db` under the workspace root.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "History")]
+pub struct HistoryArgs {
+    /// The history database [default: $PERF_GATE_HISTORY, else the config's `history.path`,
+    /// else .perf-gate/history.db under the workspace root].
+    #[arg(long = "history", value_name = "PATH", env = "PERF_GATE_HISTORY")]
+    pub path: Option<PathBuf>,
+    /// Config file, for `history.path` [default: benchmark-config.json at the workspace root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Options of `record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// results.json files to add, each as one run.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Tag the runs with this release (e.g. v1.2.3).
+    #[arg(long, value_name = "TAG", value_parser = crate::history::parse_release)]
+    pub release: Option<String>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// Options of `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// How many runs to show.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+    /// Only runs of this branch.
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Only runs tagged with this release.
+    #[arg(long, value_name = "TAG")]
+    pub release: Option<String>,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    pub format: crate::history::Format,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// Whether and where `run` and `check` record into the history.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "History")]
+pub struct RecordingArgs {
+    /// Record this run in the history (also when the config's `history.record` is true).
+    #[arg(long)]
+    pub record: bool,
+    /// The history database [default: $PERF_GATE_HISTORY, else the config's `history.path`,
+    /// else .perf-gate/history.db under the workspace root].
+    #[arg(long = "history", value_name = "PATH", env = "PERF_GATE_HISTORY")]
+    pub path: Option<PathBuf>,
 }
 
 /// Options of `run`.
@@ -182,6 +248,11 @@ pub struct RunArgs {
     /// merge those as well and check the one against the other.
     #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_run"])]
     pub shard: Option<Shard>,
+    #[command(flatten)]
+    pub recording: RecordingArgs,
+    /// Tag the recorded run with this release (e.g. v1.2.3); records the run.
+    #[arg(long, value_name = "TAG", value_parser = crate::history::parse_release, conflicts_with = "shard")]
+    pub release: Option<String>,
     /// Criterion's output directory [default: $CRITERION_HOME, else <target-dir>/criterion].
     #[arg(long, value_name = "DIR")]
     pub criterion_dir: Option<PathBuf>,
@@ -220,6 +291,8 @@ pub struct CheckArgs {
     /// The base commit's side of the same rounds (those shards' baseline/results.json, merged).
     #[arg(long, value_name = "FILE", requires = "paired_results")]
     pub paired_baseline: Option<PathBuf>,
+    #[command(flatten)]
+    pub recording: RecordingArgs,
     #[command(flatten)]
     pub github: GitHubArgs,
 }

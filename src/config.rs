@@ -93,6 +93,22 @@ pub struct Config {
     /// Services to start and put under HTTP load.
     #[serde(default)]
     pub services: Vec<ServiceBench>,
+    /// Where runs are recorded, and whether every `run` and `check` records.
+    #[serde(default)]
+    pub history: HistorySettings,
+}
+
+/// The history store (docs/history-format.md).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HistorySettings {
+    /// The SQLite file, relative to this config file's directory [default:
+    /// .perf-gate/history.db under the workspace root]; --history and $PERF_GATE_HISTORY win.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    /// Record every `run` and `check`, as `--record` does.
+    #[serde(default)]
+    pub record: bool,
 }
 
 /// A service: started, loaded with its scenarios, stopped. Each scenario is one benchmark,
@@ -635,6 +651,7 @@ impl Default for Config {
             github: GitHubSettings::default(),
             commands: Vec::new(),
             services: Vec::new(),
+            history: HistorySettings::default(),
         }
     }
 }
@@ -1571,9 +1588,14 @@ mod tests {
     fn schema_lists_every_key_and_the_operator_aliases() {
         let schema = Config::json_schema();
         let properties = schema["properties"].as_object().unwrap();
-        for key in
-            ["gates", "fail_on_regression", "regression_threshold_percent", "update_baseline_on_success", "reporting"]
-        {
+        for key in [
+            "gates",
+            "fail_on_regression",
+            "regression_threshold_percent",
+            "update_baseline_on_success",
+            "reporting",
+            "history",
+        ] {
             assert!(properties.contains_key(key), "{key}");
         }
         assert_eq!(schema["additionalProperties"], serde_json::json!(false));

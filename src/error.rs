@@ -10,6 +10,7 @@ use crate::collect::worktree::WorktreeError;
 use crate::config::ConfigError;
 use crate::exit_code;
 use crate::github::GitHubError;
+use crate::history::store::HistoryError;
 use crate::output::WriteError;
 use crate::render::RenderError;
 use crate::rounds::RoundsError;
@@ -49,6 +50,9 @@ pub enum Error {
     /// Resolving `--baseline REF` or preparing perf-gate's worktree of it.
     #[error(transparent)]
     Worktree(#[from] WorktreeError),
+    /// The history store cannot be opened or written.
+    #[error(transparent)]
+    History(#[from] HistoryError),
     /// The interleaved mode's rounds cannot go on.
     #[error(transparent)]
     Rounds(#[from] RoundsError),
@@ -77,6 +81,7 @@ impl Error {
             | Error::Worktree(WorktreeError::Input(_))
             | Error::GitHubSetup(_)
             | Error::Rounds(RoundsError::Duplicate { .. } | RoundsError::MissingRounds { .. })
+            | Error::History(_)
             | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
             Error::Publish(_) => exit_code::PUBLISH_FAILED,
             Error::Bench(BenchError::Interrupted)

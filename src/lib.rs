@@ -12,6 +12,7 @@ pub mod error;
 pub mod exit_code;
 pub mod gates;
 pub mod github;
+pub mod history;
 pub mod interrupt;
 pub mod json_number;
 pub mod model;

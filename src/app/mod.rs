@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 mod baseline;
 mod github;
+mod history;
 mod interleave;
 mod run;
 mod screen;
@@ -22,6 +23,7 @@ use crate::collect::criterion::{self, CriterionError};
 use crate::collect::{command, descendants, service, worktree, Place};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
+use crate::history::Origin;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
@@ -70,11 +72,13 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         None => run::run(cli.run),
         Some(Command::Run(args)) => run::run(*args),
-        Some(Command::Check(args)) => check(args),
+        Some(Command::Check(args)) => check(*args),
         Some(Command::Config(command)) => config_command(command),
         Some(Command::Merge(args)) => merge(args),
         Some(Command::Clean(args)) => clean(args),
         Some(Command::Comment(args)) => github::comment_command(args, &Console { quiet: false }),
+        Some(Command::Record(args)) => history::record_command(args),
+        Some(Command::List(args)) => history::list_command(args),
     };
     let code = match outcome {
         Ok(code) => code,
@@ -437,6 +441,8 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
+    let root = Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
+    let recording = history::Recording::asked(&args.recording, None, &config, &config_path, &root, Origin::Check);
     if args.paired_results.is_some() && confirmed.is_none() {
         let note =
             "--paired-results: there is no stored baseline to screen against, so the shards' rounds were not used"
@@ -451,6 +457,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         baseline,
         confirmed,
         staged: Staged::default(),
+        recording,
     };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
@@ -545,6 +552,8 @@ struct Checked<'a> {
     confirmed: Option<screen::Confirmed>,
     /// What the caller already staged (`run`: the results file), committed with the reports.
     staged: Staged,
+    /// Where to record the checked run, when asked to.
+    recording: Option<history::Recording>,
 }
 
 fn evaluate_and_report(
@@ -555,7 +564,7 @@ fn evaluate_and_report(
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let Checked { config, current, results_path, baseline, confirmed, mut staged } = checked;
+    let Checked { config, current, results_path, baseline, confirmed, mut staged, recording } = checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -610,6 +619,9 @@ fn evaluate_and_report(
         update_baseline: !config.update_baseline_on_success || !report.fails(),
     };
     github::publish(github, &outcome, out_dir, console)?;
+    if let Some(recording) = recording {
+        recording.record(current, &report, console)?;
+    }
     Ok(if report.fails() { exit_code::GATE_FAILED } else { exit_code::OK })
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::baseline::{self, Baseline, BaselineSpec, Choice};
 use super::github::GitHub;
+use super::history;
 use super::{
     describe_target, evaluate_and_report, interleave, load_config, run_benches, run_services_and_commands, screen,
     select_named, to_json, Checked, Console, ONLY_OTHERS_NOTE, PAIRED_DIR, RESULTS_FILE, RUN_OUTPUTS,
@@ -16,6 +17,7 @@ use crate::collect::worktree::{self, Resolved};
 use crate::collect::{criterion, environment, Place};
 use crate::config::{CommandBench, Config, ServiceBench, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
+use crate::history::Origin;
 use crate::model::{Benchmark, Canary, Interleaving, Results, Shard};
 use crate::output::{self, Staged};
 use crate::{exit_code, interrupt, plan};
@@ -65,11 +67,29 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     staged.stage(&results_path, &to_json(&current))?;
     console.status(&format!("Results: {} ({} benchmarks)", results_path.display(), current.benchmarks.len()));
     if let Some(shard) = args.shard {
+        if args.recording.record {
+            console.warn("--record: a shard holds part of a run, so it is not recorded; record the merged results with `check --record`");
+        }
         return finish_shard(shard, &current, confirmed.as_ref(), staged, &paths.out_dir, &console);
     }
     let baseline = measured.baseline;
-    let checked =
-        Checked { config: &config, current: &current, results_path: &results_path, baseline, confirmed, staged };
+    let recording = history::Recording::asked(
+        &args.recording,
+        args.release.as_deref(),
+        &config,
+        &config_path,
+        &paths.root,
+        Origin::Run,
+    );
+    let checked = Checked {
+        config: &config,
+        current: &current,
+        results_path: &results_path,
+        baseline,
+        confirmed,
+        staged,
+        recording,
+    };
     evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
 }
 

@@ -1,0 +1,110 @@
+//! The history at the edge: where the store is, recording a checked run (`run --record`,
+//! `check --record`), and the `record` and `list` commands.
+
+use std::path::{Path, PathBuf};
+
+use super::{load_config, load_results, print_stdout, Console};
+use crate::cli::{HistoryArgs, ListArgs, RecordArgs};
+use crate::collect::cargo::Workspace;
+use crate::collect::environment;
+use crate::config::{Config, DEFAULT_CONFIG_FILE};
+use crate::error::Error;
+use crate::exit_code;
+use crate::history::store::{RunFilter, Store};
+use crate::history::{self, Origin, RunRecord};
+use crate::model::Results;
+use crate::report::Report;
+
+/// Where the store is when neither a flag, the environment nor the config says.
+const DEFAULT_PATH: &str = ".perf-gate/history.db";
+
+/// The store's path: `explicit` (--history, or $PERF_GATE_HISTORY through clap), else the
+/// config's `history.path` relative to the config's directory, else under `root`.
+pub fn path(explicit: Option<&Path>, config: &Config, config_path: &Path, root: &Path) -> PathBuf {
+    if let Some(path) = explicit {
+        return path.to_owned();
+    }
+    match &config.history.path {
+        Some(path) => config_path.parent().unwrap_or(Path::new("")).join(path),
+        None => root.join(DEFAULT_PATH),
+    }
+}
+
+/// What `run` or `check` is asked to record: where, and with which release tag.
+pub struct Recording {
+    pub path: PathBuf,
+    pub release: Option<String>,
+    pub origin: Origin,
+}
+
+impl Recording {
+    /// The recording `--record`, `--release` or the config's `history.record` asks for.
+    pub fn asked(
+        args: &crate::cli::RecordingArgs,
+        release: Option<&str>,
+        config: &Config,
+        config_path: &Path,
+        root: &Path,
+        origin: Origin,
+    ) -> Option<Recording> {
+        let wanted = args.record || release.is_some() || config.history.record;
+        wanted.then(|| Recording {
+            path: path(args.path.as_deref(), config, config_path, root),
+            release: release.map(str::to_owned),
+            origin,
+        })
+    }
+
+    /// Adds the checked run. Called after results.json and the reports are written, so that a
+    /// store that cannot be used costs the run nothing but this error.
+    pub fn record(&self, results: &Results, report: &Report, console: &Console) -> Result<(), Error> {
+        let record = RunRecord::new(results, Some(report), self.release.as_deref(), self.origin);
+        let id = Store::open(&self.path)?.record(&record, &environment::now_rfc3339())?;
+        console.status(&format!("Recorded as run {id} in {}", self.path.display()));
+        Ok(())
+    }
+}
+
+/// The workspace root around the current directory, else the current directory, and the
+/// config there (or the one named).
+fn located(args: &HistoryArgs, notes: &mut Vec<String>) -> Result<(PathBuf, Config, PathBuf), Error> {
+    let root = Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
+    let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
+    let config = load_config(args.config.as_deref(), &config_path, notes)?;
+    Ok((path(args.path.as_deref(), &config, &config_path, &root), config, config_path))
+}
+
+/// `record FILE...`: each file one run, imported as it is (no check), in the order given.
+pub fn record_command(args: RecordArgs) -> Result<u8, Error> {
+    let console = Console { quiet: false };
+    let (path, _, _) = located(&args.history, &mut Vec::new())?;
+    // Every file is read before the store is touched: a bad one records nothing.
+    let mut runs = Vec::new();
+    for file in &args.files {
+        runs.push((file, load_results(file)?));
+    }
+    let mut store = Store::open(&path)?;
+    let recorded_at = environment::now_rfc3339();
+    for (file, results) in runs {
+        let record = RunRecord::new(&results, None, args.release.as_deref(), Origin::Import);
+        let id = store.record(&record, &recorded_at)?;
+        console.status(&format!("{}: run {id}, {} benchmarks", file.display(), record.benchmarks()));
+    }
+    console.status(&format!("History: {}", path.display()));
+    Ok(exit_code::OK)
+}
+
+/// `list`: the recorded runs, newest first.
+pub fn list_command(args: ListArgs) -> Result<u8, Error> {
+    let (path, _, _) = located(&args.history, &mut Vec::new())?;
+    if !path.exists() {
+        return Err(Error::Usage(format!(
+            "no history at {}: record runs with `run --record` or `record FILE...`, or pass --history",
+            path.display()
+        )));
+    }
+    let filter = RunFilter { branch: args.branch, release: args.release, limit: args.limit };
+    let rows = Store::open(&path)?.runs(&filter)?;
+    print_stdout(&history::format_runs(&rows, args.format));
+    Ok(exit_code::OK)
+}

@@ -1,0 +1,312 @@
+//! History: every recorded run kept in an embedded SQLite store (`store`), so that trends,
+//! releases and a baseline that knows each benchmark's noise can be read back. This module is
+//! pure: it turns results and their report into records, and recorded runs into tables; the
+//! format is docs/history-format.md.
+
+pub mod store;
+
+use serde::Serialize;
+
+use crate::compare::ChangeVerdict;
+use crate::gates::GateStatus;
+use crate::model::{Better, Results};
+use crate::report::{Report, Verdict};
+use crate::stats::Summary;
+
+/// How a run came into the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `run --record`: measured and checked here.
+    Run,
+    /// `check --record`: a results file checked here.
+    Check,
+    /// `record FILE...`: a results file imported as it is, with no check.
+    Import,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Run => "run",
+            Origin::Check => "check",
+            Origin::Import => "import",
+        }
+    }
+}
+
+/// One run as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    /// When the measurement finished (the results' `created_at`).
+    pub created_at: String,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub dirty: Option<bool>,
+    /// `run --release TAG`.
+    pub release: Option<String>,
+    /// The machine fingerprint, as results.json writes it.
+    pub environment: String,
+    pub origin: Origin,
+    /// The check's verdict; `None` for an import.
+    pub verdict: Option<Verdict>,
+    pub metrics: Vec<MetricRecord>,
+    pub gates: Vec<GateRecord>,
+}
+
+/// One metric of one benchmark of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricRecord {
+    pub benchmark: String,
+    pub metric: String,
+    pub unit: String,
+    pub better: Better,
+    pub summary: Summary,
+    /// The samples, as 32-bit floats (seven significant digits: far finer than any
+    /// benchmark's noise) to keep the store small.
+    pub samples: Vec<f32>,
+    /// The regression check's verdict and change, when one ran.
+    pub verdict: Option<ChangeVerdict>,
+    pub change_percent: Option<f64>,
+}
+
+/// One gate judged on one benchmark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GateRecord {
+    pub gate: String,
+    pub metric: String,
+    pub benchmark: Option<String>,
+    pub severity: String,
+    pub passed: bool,
+    pub value: Option<f64>,
+    pub threshold: f64,
+}
+
+impl RunRecord {
+    /// The record of `results`, checked into `report` unless imported.
+    pub fn new(results: &Results, report: Option<&Report>, release: Option<&str>, origin: Origin) -> RunRecord {
+        let checked = |id: &str, metric: &str| {
+            report.and_then(|r| r.comparisons.iter().find(|c| c.id == id && c.metric == metric))
+        };
+        let metrics = results
+            .benchmarks
+            .iter()
+            .flat_map(|benchmark| {
+                benchmark.metrics.iter().map(move |(name, metric)| (benchmark.id.as_str(), name.as_str(), metric))
+            })
+            .map(|(id, name, metric)| {
+                let comparison = checked(id, name);
+                MetricRecord {
+                    benchmark: id.to_owned(),
+                    metric: name.to_owned(),
+                    unit: metric.unit.clone(),
+                    better: metric.better,
+                    summary: metric.summary,
+                    samples: metric.samples.iter().map(|&s| s as f32).collect(),
+                    verdict: comparison.map(|c| c.verdict),
+                    change_percent: comparison.and_then(|c| c.change_percent),
+                }
+            })
+            .collect();
+        let gates = report.map_or_else(Vec::new, |report| {
+            report
+                .gates
+                .iter()
+                .map(|gate| GateRecord {
+                    gate: gate.gate.clone(),
+                    metric: gate.metric.clone(),
+                    benchmark: gate.benchmark.clone(),
+                    severity: format!("{:?}", gate.severity),
+                    passed: gate.status == GateStatus::Passed,
+                    value: gate.value,
+                    threshold: gate.threshold,
+                })
+                .collect()
+        });
+        RunRecord {
+            created_at: results.created_at.clone(),
+            commit: results.git.as_ref().map(|g| g.commit.clone()),
+            branch: results.git.as_ref().and_then(|g| g.branch.clone()),
+            dirty: results.git.as_ref().map(|g| g.dirty),
+            release: release.map(str::to_owned),
+            environment: serde_json::to_string(&results.environment).unwrap_or_default(),
+            origin,
+            verdict: report.map(|r| r.verdict),
+            metrics,
+            gates,
+        }
+    }
+
+    /// How many benchmarks the run holds.
+    pub fn benchmarks(&self) -> usize {
+        let mut ids: Vec<&str> = self.metrics.iter().map(|m| m.benchmark.as_str()).collect();
+        ids.dedup();
+        ids.len()
+    }
+}
+
+/// Checks a release tag given on the command line: printable, no spaces, at most 100 bytes.
+pub fn parse_release(text: &str) -> Result<String, String> {
+    if text.is_empty() || text.len() > 100 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "`{}` is not a release tag: 1 to 100 printable characters without spaces, e.g. v1.2.3",
+            text.escape_debug()
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+/// One line of `list`: a recorded run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunRow {
+    /// The store's id of the run.
+    pub id: i64,
+    pub created_at: String,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub release: Option<String>,
+    pub benchmarks: i64,
+    /// `pass`, `warn`, `fail`, or `None` for an imported run.
+    pub verdict: Option<String>,
+    /// `run`, `check` or `import`.
+    pub origin: String,
+}
+
+/// How `list` and the other history commands print data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// `rows` as `format` prints them.
+pub fn format_runs(rows: &[RunRow], format: Format) -> String {
+    let cells = |row: &RunRow| {
+        [
+            row.id.to_string(),
+            row.created_at.clone(),
+            row.commit.as_deref().map_or("", |c| c.get(..12).unwrap_or(c)).to_owned(),
+            row.branch.clone().unwrap_or_default(),
+            row.release.clone().unwrap_or_default(),
+            row.benchmarks.to_string(),
+            row.verdict.clone().unwrap_or_else(|| "-".to_owned()),
+            row.origin.clone(),
+        ]
+    };
+    const HEADER: [&str; 8] = ["id", "when", "commit", "branch", "release", "benchmarks", "verdict", "origin"];
+    match format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(rows).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        Format::Csv => {
+            let full = |row: &RunRow| {
+                let mut cells = cells(row);
+                cells[2] = row.commit.clone().unwrap_or_default();
+                cells
+            };
+            std::iter::once(HEADER.map(str::to_owned)).chain(rows.iter().map(full)).map(|r| csv_line(&r)).collect()
+        }
+        Format::Table => table(&HEADER, &rows.iter().map(cells).collect::<Vec<_>>()),
+    }
+}
+
+/// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted.
+pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let quoted: Vec<String> = fields
+        .iter()
+        .map(|field| {
+            let field = field.as_ref();
+            if field.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", field.replace('"', "\"\""))
+            } else {
+                field.to_owned()
+            }
+        })
+        .collect();
+    format!("{}\n", quoted.join(","))
+}
+
+/// Left-aligned columns, two spaces apart, with the header.
+fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells.iter().zip(widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    std::iter::once(line(header.to_vec()))
+        .chain(rows.iter().map(|row| line(row.iter().map(String::as_str).collect())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures;
+
+    #[test]
+    fn a_record_keeps_every_metric_and_what_the_check_said() {
+        let mut results = fixtures::results(vec![
+            fixtures::benchmark("a", Better::Lower, &[1.0, 2.0, 3.0]),
+            fixtures::benchmark("b", Better::Lower, &[4.0]),
+        ]);
+        results.git = Some(crate::model::GitInfo {
+            commit: "0123456789abcdef".into(),
+            branch: Some("main".into()),
+            dirty: false,
+        });
+        let record = RunRecord::new(&results, None, Some("v1.2.3"), Origin::Import);
+        assert_eq!(record.benchmarks(), 2);
+        assert_eq!((record.branch.as_deref(), record.release.as_deref()), (Some("main"), Some("v1.2.3")));
+        assert_eq!(record.metrics[0].samples, vec![1.0f32, 2.0, 3.0]);
+        assert_eq!(record.metrics[0].summary.n, 3);
+        assert_eq!((record.verdict, record.metrics[0].verdict), (None, None));
+    }
+
+    #[test]
+    fn release_tags_are_checked() {
+        assert_eq!(parse_release("v1.2.3").unwrap(), "v1.2.3");
+        for bad in ["", "v1 2", "a\nb", &"x".repeat(101)] {
+            assert!(parse_release(bad).unwrap_err().contains("is not a release tag"), "{bad:?}");
+        }
+    }
+
+    fn row(id: i64, branch: &str) -> RunRow {
+        RunRow {
+            id,
+            created_at: "2026-11-30T05:00:00Z".into(),
+            commit: Some("0123456789abcdef0123".into()),
+            branch: Some(branch.into()),
+            release: None,
+            benchmarks: 78,
+            verdict: Some("pass".into()),
+            origin: "run".into(),
+        }
+    }
+
+    #[test]
+    fn runs_print_as_a_table_csv_or_json() {
+        let rows = [row(2, "main"), row(1, "a,\"b\"")];
+        let table = format_runs(&rows, Format::Table);
+        assert_eq!(
+            table.lines().next().unwrap(),
+            "id  when                  commit        branch  release  benchmarks  verdict  origin"
+        );
+        assert!(table.lines().nth(1).unwrap().starts_with("2   2026-11-30T05:00:00Z  0123456789ab  main"), "{table}");
+        let csv = format_runs(&rows, Format::Csv);
+        assert_eq!(csv.lines().next().unwrap(), "id,when,commit,branch,release,benchmarks,verdict,origin");
+        assert_eq!(
+            csv.lines().nth(2).unwrap(),
+            "1,2026-11-30T05:00:00Z,0123456789abcdef0123,\"a,\"\"b\"\"\",,78,pass,run"
+        );
+        let json: serde_json::Value = serde_json::from_str(&format_runs(&rows, Format::Json)).unwrap();
+        assert_eq!(json[0]["commit"], "0123456789abcdef0123");
+        assert_eq!(json[1]["release"], serde_json::Value::Null);
+    }
+}

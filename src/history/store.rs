@@ -1,0 +1,368 @@
+//! The history database: SQLite, in WAL mode with a busy timeout so that two jobs recording at
+//! once wait for each other instead of failing or corrupting it, and with versioned migrations
+//! (`PRAGMA user_version`). Its tables are documented in docs/history-format.md.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+
+use super::{RunRecord, RunRow};
+
+/// `PRAGMA application_id` of a perf-gate history database ("pfgh"), so that another
+/// application's SQLite file is told apart from ours.
+const APPLICATION_ID: i32 = 0x7066_6768;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The schema, one migration per version: `MIGRATIONS[i]` takes version `i` to `i + 1`.
+const MIGRATIONS: [&str; 1] = [r#"
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    recorded_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    commit_sha TEXT,
+    branch TEXT,
+    dirty INTEGER,
+    release TEXT,
+    environment TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    verdict TEXT,
+    benchmarks INTEGER NOT NULL
+);
+CREATE INDEX runs_by_time ON runs (created_at);
+CREATE INDEX runs_by_release ON runs (release);
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    benchmark TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    better TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    mean REAL,
+    median REAL,
+    std_dev REAL,
+    min REAL,
+    max REAL,
+    p95 REAL,
+    samples BLOB NOT NULL,
+    verdict TEXT,
+    change_percent REAL,
+    PRIMARY KEY (run_id, benchmark, metric)
+) WITHOUT ROWID;
+CREATE INDEX metrics_by_benchmark ON metrics (benchmark, metric);
+CREATE TABLE gates (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    gate TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    benchmark TEXT,
+    severity TEXT NOT NULL,
+    passed INTEGER NOT NULL,
+    value REAL,
+    threshold REAL NOT NULL
+);
+CREATE INDEX gates_by_run ON gates (run_id);
+"#];
+
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("{}: cannot create the history's directory: {source}", path.display())]
+    Directory { path: PathBuf, source: std::io::Error },
+    #[error("{}: cannot open the history database: {source}", path.display())]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("{}: not a cargo-perf-gate history database, or a damaged one ({detail}): move it aside (a new one is made on the next record) or pass --history with another file", path.display())]
+    NotHistory { path: PathBuf, detail: String },
+    #[error("{}: the history's schema is version {found}, newer than this cargo-perf-gate reads ({known}): upgrade cargo-perf-gate, or pass --history with another file", path.display())]
+    Newer { path: PathBuf, found: u32, known: u32 },
+    #[error("{}: {what}: {source}", path.display())]
+    Sql { path: PathBuf, what: &'static str, source: rusqlite::Error },
+}
+
+/// An open history database.
+pub struct Store {
+    connection: Connection,
+    path: PathBuf,
+}
+
+/// Which runs `list` shows.
+#[derive(Debug, Clone, Default)]
+pub struct RunFilter {
+    pub branch: Option<String>,
+    pub release: Option<String>,
+    pub limit: usize,
+}
+
+impl Store {
+    /// Opens the database at `path`, creating it (and its directory) when missing, and brings
+    /// its schema up to [`SCHEMA_VERSION`].
+    pub fn open(path: &Path) -> Result<Store, HistoryError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Directory { path: dir.to_owned(), source })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let connection = Connection::open_with_flags(path, flags)
+            .map_err(|source| HistoryError::Open { path: path.to_owned(), source })?;
+        let mut store = Store { connection, path: path.to_owned() };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> Result<(), HistoryError> {
+        let error = |what| move |source| sql_error(&self.path, what, source);
+        self.connection.busy_timeout(BUSY_TIMEOUT).map_err(error("setting the busy timeout"))?;
+        // WAL: readers never block the one writer; it is a property of the file, kept once set.
+        let mode: String = self
+            .connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .map_err(error("switching to WAL"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(HistoryError::NotHistory { path: self.path.clone(), detail: format!("journal mode {mode}") });
+        }
+        self.connection.pragma_update(None, "foreign_keys", true).map_err(error("enabling foreign keys"))
+    }
+
+    /// Applies the migrations the file lacks, in one transaction taken for writing first, so
+    /// that two processes opening a new store at once migrate it once.
+    fn migrate(&mut self) -> Result<(), HistoryError> {
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| sql_error(&self.path, "locking the database", source))?;
+        let read = |name: &str| transaction.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, i64>(0));
+        let version = read("user_version").map_err(|source| sql_error(&self.path, "reading its version", source))?;
+        let application = read("application_id").map_err(|source| sql_error(&self.path, "reading its id", source))?;
+        let tables: i64 = transaction
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+            .map_err(|source| sql_error(&self.path, "reading its tables", source))?;
+        let ours = application == i64::from(APPLICATION_ID) || (application == 0 && version == 0 && tables == 0);
+        if !ours {
+            let detail = format!("application id {application:#x}, {tables} schema entries");
+            return Err(HistoryError::NotHistory { path: self.path.clone(), detail });
+        }
+        let version = u32::try_from(version).unwrap_or(u32::MAX);
+        if version > SCHEMA_VERSION {
+            return Err(HistoryError::Newer { path: self.path.clone(), found: version, known: SCHEMA_VERSION });
+        }
+        for migration in &MIGRATIONS[version as usize..] {
+            transaction
+                .execute_batch(migration)
+                .map_err(|source| sql_error(&self.path, "migrating the schema", source))?;
+        }
+        let set = format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {SCHEMA_VERSION};");
+        transaction.execute_batch(&set).map_err(|source| sql_error(&self.path, "setting its version", source))?;
+        transaction.commit().map_err(|source| sql_error(&self.path, "migrating the schema", source))
+    }
+
+    /// Adds `run`, recorded at `recorded_at`, in one transaction; returns its id.
+    pub fn record(&mut self, run: &RunRecord, recorded_at: &str) -> Result<i64, HistoryError> {
+        let path = self.path.clone();
+        let error = |what| {
+            let path = path.clone();
+            move |source| sql_error(&path, what, source)
+        };
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(error("locking the database"))?;
+        let id = insert_run(&transaction, run, recorded_at).map_err(error("recording the run"))?;
+        insert_metrics(&transaction, id, run).map_err(error("recording the metrics"))?;
+        insert_gates(&transaction, id, run).map_err(error("recording the gates"))?;
+        transaction.commit().map_err(error("recording the run"))?;
+        Ok(id)
+    }
+
+    /// The newest runs first, as `filter` selects them.
+    pub fn runs(&self, filter: &RunFilter) -> Result<Vec<RunRow>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the runs", source);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT id, created_at, commit_sha, branch, release, benchmarks, verdict, origin FROM runs
+                 WHERE (?1 IS NULL OR branch = ?1) AND (?2 IS NULL OR release = ?2)
+                 ORDER BY created_at DESC, id DESC LIMIT ?3",
+            )
+            .map_err(error)?;
+        let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+        let rows = statement
+            .query_map(params![filter.branch, filter.release, limit], |row| {
+                Ok(RunRow {
+                    id: row.get(0)?,
+                    created_at: row.get(1)?,
+                    commit: row.get(2)?,
+                    branch: row.get(3)?,
+                    release: row.get(4)?,
+                    benchmarks: row.get(5)?,
+                    verdict: row.get(6)?,
+                    origin: row.get(7)?,
+                })
+            })
+            .map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
+    }
+}
+
+fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str) -> rusqlite::Result<i64> {
+    transaction.execute(
+        "INSERT INTO runs (recorded_at, created_at, commit_sha, branch, dirty, release, environment, origin, verdict, benchmarks)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            recorded_at,
+            run.created_at,
+            run.commit,
+            run.branch,
+            run.dirty,
+            run.release,
+            run.environment,
+            run.origin.as_str(),
+            run.verdict.map(|v| v.as_str()),
+            run.benchmarks() as i64,
+        ],
+    )?;
+    Ok(transaction.last_insert_rowid())
+}
+
+fn insert_metrics(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> rusqlite::Result<()> {
+    let mut insert = transaction.prepare(
+        "INSERT INTO metrics (run_id, benchmark, metric, unit, better, n, mean, median, std_dev, min, max, p95, samples, verdict, change_percent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    for m in &run.metrics {
+        let s = &m.summary;
+        let samples: Vec<u8> = m.samples.iter().flat_map(|v| v.to_le_bytes()).collect();
+        insert.execute(params![
+            id,
+            m.benchmark,
+            m.metric,
+            m.unit,
+            better(m.better),
+            s.n as i64,
+            finite(s.mean),
+            finite(s.median),
+            finite(s.std_dev),
+            finite(s.min),
+            finite(s.max),
+            finite(s.p95),
+            samples,
+            m.verdict.map(|v| v.as_str()),
+            m.change_percent.and_then(finite),
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_gates(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> rusqlite::Result<()> {
+    let mut insert = transaction.prepare(
+        "INSERT INTO gates (run_id, gate, metric, benchmark, severity, passed, value, threshold)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for g in &run.gates {
+        insert.execute(params![
+            id,
+            g.gate,
+            g.metric,
+            g.benchmark,
+            g.severity,
+            g.passed,
+            g.value.and_then(finite),
+            g.threshold
+        ])?;
+    }
+    Ok(())
+}
+
+fn sql_error(path: &Path, what: &'static str, source: rusqlite::Error) -> HistoryError {
+    match source.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            HistoryError::NotHistory { path: path.to_owned(), detail: source.to_string() }
+        }
+        _ => HistoryError::Sql { path: path.to_owned(), what, source },
+    }
+}
+
+fn better(better: crate::model::Better) -> &'static str {
+    match better {
+        crate::model::Better::Lower => "lower",
+        crate::model::Better::Higher => "higher",
+    }
+}
+
+/// SQLite has no NaN: a statistic that is not a number is stored as NULL.
+fn finite(value: f64) -> Option<f64> {
+    value.is_finite().then_some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Origin;
+    use crate::model::{fixtures, Better};
+
+    fn run(branch: &str, release: Option<&str>, created_at: &str) -> RunRecord {
+        let mut results = fixtures::results(vec![
+            fixtures::benchmark("a", Better::Lower, &[1.0, 2.0]),
+            fixtures::benchmark("b", Better::Lower, &[f64::NAN]),
+        ]);
+        results.created_at = created_at.to_owned();
+        results.git = Some(crate::model::GitInfo { commit: "abc".into(), branch: Some(branch.into()), dirty: false });
+        RunRecord::new(&results, None, release, Origin::Import)
+    }
+
+    #[test]
+    fn runs_are_recorded_and_listed_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deep/history.db");
+        let mut store = Store::open(&path).unwrap();
+        store.record(&run("main", None, "2026-11-01T00:00:00Z"), "now").unwrap();
+        store.record(&run("main", Some("v1.0.0"), "2026-11-02T00:00:00Z"), "now").unwrap();
+        store.record(&run("pr", None, "2026-11-03T00:00:00Z"), "now").unwrap();
+        let all = store.runs(&RunFilter { limit: 10, ..RunFilter::default() }).unwrap();
+        let when: Vec<&str> = all.iter().map(|r| r.created_at.as_str()).collect();
+        assert_eq!(when, ["2026-11-03T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-01T00:00:00Z"]);
+        assert_eq!((all[0].benchmarks, all[0].verdict.as_deref(), all[0].origin.as_str()), (2, None, "import"));
+        let main = store.runs(&RunFilter { branch: Some("main".into()), limit: 1, ..RunFilter::default() }).unwrap();
+        assert_eq!(main.len(), 1);
+        assert_eq!(main[0].release.as_deref(), Some("v1.0.0"));
+        let tagged = store.runs(&RunFilter { release: Some("v1.0.0".into()), limit: 10, ..RunFilter::default() });
+        assert_eq!(tagged.unwrap().len(), 1);
+        // Reopened: the schema is not migrated twice.
+        drop(store);
+        assert_eq!(
+            Store::open(&path).unwrap().runs(&RunFilter { limit: 10, ..RunFilter::default() }).unwrap().len(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_history_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let garbage = dir.path().join("garbage.db");
+        std::fs::write(&garbage, b"this is not a database, it is a results file maybe".repeat(100)).unwrap();
+        let error = Store::open(&garbage).err().unwrap();
+        assert!(matches!(error, HistoryError::NotHistory { .. }), "{error}");
+        assert!(error.to_string().contains("move it aside"), "{error}");
+        assert!(std::fs::read(&garbage).unwrap().starts_with(b"this is not a database"));
+        // Another application's SQLite file.
+        let other = dir.path().join("other.db");
+        Connection::open(&other).unwrap().execute_batch("CREATE TABLE notes (text TEXT);").unwrap();
+        assert!(matches!(Store::open(&other).err().unwrap(), HistoryError::NotHistory { .. }));
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        drop(Store::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(&format!("PRAGMA user_version = {};", SCHEMA_VERSION + 1))
+            .unwrap();
+        let error = Store::open(&path).err().unwrap();
+        assert!(matches!(error, HistoryError::Newer { found, .. } if found == SCHEMA_VERSION + 1), "{error}");
+        assert!(error.to_string().contains("upgrade cargo-perf-gate"), "{error}");
+    }
+}

@@ -1,0 +1,176 @@
+//! The history store through the real binary: `record`, `check --record`, `list`, two
+//! processes recording at once, and stores that cannot be used.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+/// `perf-gate` in `cwd`, with the history's environment variable cleared.
+fn command(cwd: &Path) -> assert_cmd::Command {
+    let mut command = perf_gate(cwd);
+    command.env_remove("PERF_GATE_HISTORY");
+    command
+}
+
+fn list(cwd: &Path, args: &[&str]) -> Value {
+    let output = command(cwd).args(["list", "--format", "json"]).args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn recorded_runs_are_listed_newest_first_with_their_release_and_verdict() {
+    let temp = tempfile::tempdir().unwrap();
+    let main = collect_fixture(temp.path(), "main", &temp.path().join("main"));
+    let pr = collect_fixture(temp.path(), "pr", &temp.path().join("pr"));
+    let history = temp.path().join("store/history.db");
+    let output = command(temp.path())
+        .args(["record", "--release", "v1.2.3", "--history"])
+        .arg(&history)
+        .arg(&main)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stderr(&output).contains("run 1, 5 benchmarks"), "{}", stderr(&output));
+    // A checked run: its verdict and the regression check's verdicts are recorded too.
+    let output = command(temp.path())
+        .args(["check", "--record", "--results"])
+        .arg(&pr)
+        .arg("--baseline")
+        .arg(&main)
+        .arg("--config")
+        .arg(fixture("configs/none.json"))
+        .env("PERF_GATE_HISTORY", &history)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("Recorded as run 2"), "{}", stderr(&output));
+
+    let runs = list(temp.path(), &["--history", history.to_str().unwrap()]);
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        (runs[0]["id"].as_i64(), runs[0]["origin"].as_str(), runs[0]["verdict"].as_str()),
+        (Some(2), Some("check"), Some("fail"))
+    );
+    assert_eq!((runs[1]["release"].as_str(), runs[1]["verdict"].as_str()), (Some("v1.2.3"), None));
+    let tagged = list(temp.path(), &["--history", history.to_str().unwrap(), "--release", "v1.2.3"]);
+    assert_eq!(tagged.as_array().unwrap().len(), 1);
+    let table = command(temp.path()).args(["list", "--history"]).arg(&history).output().unwrap();
+    assert!(stdout(&table).starts_with("id  when "), "{}", stdout(&table));
+
+    // The store keeps each metric's samples and the check's verdict.
+    let connection = rusqlite::Connection::open(&history).unwrap();
+    let (verdict, samples): (String, Vec<u8>) = connection
+        .query_row(
+            "SELECT verdict, samples FROM metrics WHERE run_id = 2 AND benchmark = 'parse/numbers' AND metric = 'time'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(verdict, "regressed");
+    assert!(!samples.is_empty() && samples.len() % 4 == 0);
+}
+
+#[test]
+fn the_config_names_the_store_and_asks_for_every_run_to_be_recorded() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let config = temp.path().join("conf/benchmark-config.json");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, r#"{"history": {"path": "db/runs.db", "record": true}}"#).unwrap();
+    let output =
+        command(temp.path()).args(["check", "--results"]).arg(&results).arg("--config").arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    // Relative to the config file's directory.
+    assert!(temp.path().join("conf/db/runs.db").is_file(), "{}", stderr(&output));
+    let runs = list(temp.path(), &["--config", config.to_str().unwrap()]);
+    assert_eq!(runs[0]["verdict"], "pass");
+    let typo = std::fs::write(&config, r#"{"history": {"recrod": true}}"#);
+    typo.unwrap();
+    let output = command(temp.path()).args(["config", "validate"]).arg(&config).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown key `recrod` in `history`"), "{}", stderr(&output));
+}
+
+#[test]
+fn two_processes_recording_at_once_both_land() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let history = temp.path().join("history.db");
+    let files: Vec<&Path> = std::iter::repeat_n(results.as_path(), 20).collect();
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
+            .args(["perf-gate", "record", "--history"])
+            .arg(&history)
+            .args(&files)
+            .current_dir(temp.path())
+            .env_remove("PERF_GATE_HISTORY")
+            .output()
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(spawn);
+        let second = scope.spawn(spawn);
+        (first.join().unwrap().unwrap(), second.join().unwrap().unwrap())
+    });
+    for output in [&first, &second] {
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    }
+    let runs = list(temp.path(), &["--history", history.to_str().unwrap(), "--limit", "100"]);
+    assert_eq!(runs.as_array().unwrap().len(), 40);
+    let connection = rusqlite::Connection::open(&history).unwrap();
+    let check: String = connection.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn a_store_that_cannot_be_used_is_exit_2_after_the_reports_are_written() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let broken = temp.path().join("broken.db");
+    std::fs::write(&broken, "not a database ".repeat(400)).unwrap();
+    let output = command(temp.path())
+        .args(["check", "--record", "--history"])
+        .arg(&broken)
+        .arg("--results")
+        .arg(&results)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("not a cargo-perf-gate history database"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("move it aside"), "{}", stderr(&output));
+    assert!(temp.path().join("out/report.json").is_file(), "the reports were written first");
+    assert!(std::fs::read_to_string(&broken).unwrap().starts_with("not a database"), "left as it was");
+
+    // A store from a newer cargo-perf-gate.
+    let newer = temp.path().join("newer.db");
+    command(temp.path()).args(["record", "--history"]).arg(&newer).arg(&results).assert().success();
+    rusqlite::Connection::open(&newer).unwrap().execute_batch("PRAGMA user_version = 99;").unwrap();
+    let output = command(temp.path()).args(["list", "--history"]).arg(&newer).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("schema is version 99, newer than this cargo-perf-gate reads (1)"),
+        "{}",
+        stderr(&output)
+    );
+    // Nothing recorded yet.
+    let output = command(temp.path()).args(["list", "--history"]).arg(temp.path().join("none.db")).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no history at"), "{}", stderr(&output));
+    // A bad file to import records nothing.
+    let output = command(temp.path())
+        .args(["record", "--history"])
+        .arg(temp.path().join("fresh.db"))
+        .arg(&results)
+        .arg(temp.path().join("missing.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!temp.path().join("fresh.db").exists());
+    let output = command(temp.path()).args(["record", "--release", "v 1"]).arg(&results).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("is not a release tag"), "{}", stderr(&output));
+}
