@@ -56,7 +56,12 @@ impl PerfGate {
             Some(Command::Check(args)) => &args.github.connection,
             Some(Command::Comment(args)) => &args.connection,
             Some(
-                Command::Config(_) | Command::Clean(_) | Command::Merge(_) | Command::Record(_) | Command::List(_),
+                Command::Config(_)
+                | Command::Clean(_)
+                | Command::Merge(_)
+                | Command::Record(_)
+                | Command::List(_)
+                | Command::Export(_),
             ) => return None,
         };
         connection.github_token.as_deref()
@@ -89,6 +94,32 @@ pub enum Command {
     /// The recorded runs, newest first: when, commit, branch, release, benchmarks, verdict.
     #[command(after_help = crate::exit_code::help())]
     List(ListArgs),
+    /// Every recorded metric, one row per run, benchmark and metric, for spreadsheets.
+    #[command(after_help = crate::exit_code::help())]
+    Export(ExportArgs),
+}
+
+/// Options of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// `csv` (columns in docs/history-format.md) or `json` (an array of objects).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "csv")]
+    pub format: ExportFormat,
+    /// Only runs measured at or after this date (YYYY-MM-DD) or UTC time (YYYY-MM-DDTHH:MM:SSZ).
+    #[arg(long, value_name = "DATE", value_parser = crate::history::parse_since)]
+    pub since: Option<String>,
+    /// Write here instead of to stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+}
+
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Json,
 }
 
 /// Where the history is: --history, else $PERF_GATE_HISTORY, else `history.path` in the

@@ -28,19 +28,7 @@ impl Staged {
     /// Writes `contents` to a temporary file beside `path`, creating the directory.
     pub fn stage(&mut self, path: &Path, contents: &[u8]) -> Result<(), WriteError> {
         let error = |source| WriteError { path: path.to_owned(), source };
-        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(error)?;
-        // The temporary file's mode survives the rename: a new file gets what any program's
-        // would, 0666 less the umask (which the kernel applies), not tempfile's private 0600; a
-        // replaced file keeps the mode it had.
-        let mut file = tempfile::Builder::new()
-            .prefix(".perf-gate-")
-            .permissions(std::fs::Permissions::from_mode(0o666))
-            .tempfile_in(dir)
-            .map_err(error)?;
-        if let Ok(existing) = std::fs::metadata(path) {
-            file.as_file().set_permissions(existing.permissions()).map_err(error)?;
-        }
+        let mut file = temporary_beside(path)?;
         file.write_all(contents).map_err(error)?;
         file.as_file().sync_all().map_err(error)?;
         self.files.push((file, path.to_owned()));
@@ -83,6 +71,43 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
     let mut staged = Staged::default();
     staged.stage(path, contents)?;
     staged.commit()
+}
+
+/// Writes one file atomically as `write` streams it (for output too large to hold in memory):
+/// on an error from `write` the destination is untouched. `write` names its own write errors.
+pub fn write_atomic_with<E: From<WriteError>>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    let error = |source| WriteError { path: path.to_owned(), source };
+    let mut file = temporary_beside(path)?;
+    {
+        let mut buffered = std::io::BufWriter::new(file.as_file_mut());
+        write(&mut buffered)?;
+        buffered.flush().map_err(error)?;
+    }
+    file.as_file().sync_all().map_err(error)?;
+    file.persist(path).map_err(|e| WriteError { path: path.to_owned(), source: e.error })?;
+    Ok(())
+}
+
+/// An empty temporary file beside `path` (its directory created), to be renamed into place.
+fn temporary_beside(path: &Path) -> Result<NamedTempFile, WriteError> {
+    let error = |source| WriteError { path: path.to_owned(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(error)?;
+    // The temporary file's mode survives the rename: a new file gets what any program's
+    // would, 0666 less the umask (which the kernel applies), not tempfile's private 0600; a
+    // replaced file keeps the mode it had.
+    let file = tempfile::Builder::new()
+        .prefix(".perf-gate-")
+        .permissions(std::fs::Permissions::from_mode(0o666))
+        .tempfile_in(dir)
+        .map_err(error)?;
+    if let Ok(existing) = std::fs::metadata(path) {
+        file.as_file().set_permissions(existing.permissions()).map_err(error)?;
+    }
+    Ok(file)
 }
 
 #[cfg(test)]

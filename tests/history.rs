@@ -62,6 +62,36 @@ fn recorded_runs_are_listed_newest_first_with_their_release_and_verdict() {
     let table = command(temp.path()).args(["list", "--history"]).arg(&history).output().unwrap();
     assert!(stdout(&table).starts_with("id  when "), "{}", stdout(&table));
 
+    // export: one row per run, benchmark and metric, in the documented columns.
+    let export = |args: &[&str]| {
+        let output = command(temp.path()).arg("export").args(args).arg("--history").arg(&history).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let csv = export(&[]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "run_id,created_at,commit,branch,release,origin,run_verdict,benchmark,metric,unit,better,n,mean,median,std_dev,min,max,p95,verdict,change_percent"
+    );
+    let rows: Vec<&str> = lines.collect();
+    let main_results: Value = serde_json::from_str(&std::fs::read_to_string(&main).unwrap()).unwrap();
+    let metrics: usize =
+        main_results["benchmarks"].as_array().unwrap().iter().map(|b| b["metrics"].as_object().unwrap().len()).sum();
+    assert!(rows.len() >= 2 * metrics - 2, "{} rows for {metrics} metrics per run", rows.len());
+    assert!(rows
+        .iter()
+        .any(|r| r.starts_with("2,") && r.contains(",parse/numbers,time,") && r.contains(",regressed,")));
+    assert!(rows.iter().any(|r| r.starts_with("1,") && r.contains(",v1.2.3,import,,")));
+    let json: Value = serde_json::from_str(&export(&["--format", "json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), rows.len());
+    assert_eq!(export(&["--since", "2999-01-01"]).lines().count(), 1, "only the header");
+    let file = temp.path().join("export/all.csv");
+    export(&["-o", file.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), csv);
+    let bad = command(temp.path()).args(["export", "--since", "last week"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+
     // The store keeps each metric's samples and the check's verdict.
     let connection = rusqlite::Connection::open(&history).unwrap();
     let (verdict, samples): (String, Vec<u8>) = connection

@@ -1,19 +1,20 @@
 //! The history at the edge: where the store is, recording a checked run (`run --record`,
 //! `check --record`), and the `record` and `list` commands.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{load_config, load_results, print_stdout, Console};
-use crate::cli::{HistoryArgs, ListArgs, RecordArgs};
+use crate::cli::{ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs};
 use crate::collect::cargo::Workspace;
 use crate::collect::environment;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::exit_code;
 use crate::history::store::{RunFilter, Store};
 use crate::history::{self, Origin, RunRecord};
 use crate::model::Results;
 use crate::report::Report;
+use crate::{exit_code, output};
 
 /// Where the store is when neither a flag, the environment nor the config says.
 const DEFAULT_PATH: &str = ".perf-gate/history.db";
@@ -94,17 +95,75 @@ pub fn record_command(args: RecordArgs) -> Result<u8, Error> {
     Ok(exit_code::OK)
 }
 
-/// `list`: the recorded runs, newest first.
-pub fn list_command(args: ListArgs) -> Result<u8, Error> {
-    let (path, _, _) = located(&args.history, &mut Vec::new())?;
+/// The store `args` name, which must exist: reading commands never create one.
+fn existing(args: &HistoryArgs) -> Result<Store, Error> {
+    let (path, _, _) = located(args, &mut Vec::new())?;
     if !path.exists() {
         return Err(Error::Usage(format!(
             "no history at {}: record runs with `run --record` or `record FILE...`, or pass --history",
             path.display()
         )));
     }
+    Ok(Store::open(&path)?)
+}
+
+/// `list`: the recorded runs, newest first.
+pub fn list_command(args: ListArgs) -> Result<u8, Error> {
     let filter = RunFilter { branch: args.branch, release: args.release, limit: args.limit };
-    let rows = Store::open(&path)?.runs(&filter)?;
+    let rows = existing(&args.history)?.runs(&filter)?;
     print_stdout(&history::format_runs(&rows, args.format));
     Ok(exit_code::OK)
+}
+
+/// `export`: every recorded metric, streamed to the file (written atomically) or stdout.
+pub fn export_command(args: ExportArgs) -> Result<u8, Error> {
+    let store = existing(&args.history)?;
+    let since = args.since.as_deref();
+    match &args.output {
+        Some(path) => output::write_atomic_with(path, |writer| export(&store, since, args.format, path, writer))?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut writer = std::io::BufWriter::new(stdout.lock());
+            let result = export(&store, since, args.format, Path::new("stdout"), &mut writer)
+                .and_then(|()| writer.flush().map_err(|source| write_error(Path::new("stdout"), source)));
+            match result {
+                // A closed pipe (`| head`) ends the export, as for any command-line tool.
+                Err(Error::Write(error)) if error.source.kind() == std::io::ErrorKind::BrokenPipe => {}
+                other => other?,
+            }
+        }
+    }
+    Ok(exit_code::OK)
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Write(output::WriteError { path: path.to_owned(), source })
+}
+
+/// Writes the export: a CSV header and one record per row, or a JSON array of the rows.
+fn export(
+    store: &Store,
+    since: Option<&str>,
+    format: ExportFormat,
+    path: &Path,
+    writer: &mut dyn Write,
+) -> Result<(), Error> {
+    let mut write = |bytes: &[u8]| writer.write_all(bytes).map_err(|source| write_error(path, source));
+    let mut first = true;
+    match format {
+        ExportFormat::Csv => write(history::csv_line(&history::EXPORT_COLUMNS).as_bytes())?,
+        ExportFormat::Json => write(b"[")?,
+    }
+    store.export(since, |row| match format {
+        ExportFormat::Csv => write(row.csv().as_bytes()),
+        ExportFormat::Json => {
+            let separator: &[u8] = if std::mem::take(&mut first) { b"\n  " } else { b",\n  " };
+            write(separator)?;
+            write(&serde_json::to_vec(&row).unwrap_or_default())
+        }
+    })?;
+    if format == ExportFormat::Json {
+        write(if first { b"]\n" } else { b"\n]\n" })?;
+    }
+    Ok(())
 }

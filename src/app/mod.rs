@@ -79,6 +79,7 @@ pub fn main() -> ExitCode {
         Some(Command::Comment(args)) => github::comment_command(args, &Console { quiet: false }),
         Some(Command::Record(args)) => history::record_command(args),
         Some(Command::List(args)) => history::list_command(args),
+        Some(Command::Export(args)) => history::export_command(args),
     };
     let code = match outcome {
         Ok(code) => code,

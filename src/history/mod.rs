@@ -212,6 +212,109 @@ pub fn format_runs(rows: &[RunRow], format: Format) -> String {
     }
 }
 
+/// One row of `export`: one metric of one benchmark of one run. The CSV columns are
+/// [`EXPORT_COLUMNS`], in this order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportRow {
+    pub run_id: i64,
+    pub created_at: String,
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub release: Option<String>,
+    pub origin: String,
+    pub run_verdict: Option<String>,
+    pub benchmark: String,
+    pub metric: String,
+    pub unit: String,
+    pub better: String,
+    pub n: i64,
+    pub mean: Option<f64>,
+    pub median: Option<f64>,
+    pub std_dev: Option<f64>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub p95: Option<f64>,
+    pub verdict: Option<String>,
+    pub change_percent: Option<f64>,
+}
+
+/// `export --format csv`'s header.
+pub const EXPORT_COLUMNS: [&str; 20] = [
+    "run_id",
+    "created_at",
+    "commit",
+    "branch",
+    "release",
+    "origin",
+    "run_verdict",
+    "benchmark",
+    "metric",
+    "unit",
+    "better",
+    "n",
+    "mean",
+    "median",
+    "std_dev",
+    "min",
+    "max",
+    "p95",
+    "verdict",
+    "change_percent",
+];
+
+impl ExportRow {
+    /// The row as a CSV record; a missing value is an empty field.
+    pub fn csv(&self) -> String {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
+        csv_line(&[
+            self.run_id.to_string(),
+            self.created_at.clone(),
+            text(&self.commit),
+            text(&self.branch),
+            text(&self.release),
+            self.origin.clone(),
+            text(&self.run_verdict),
+            self.benchmark.clone(),
+            self.metric.clone(),
+            self.unit.clone(),
+            self.better.clone(),
+            self.n.to_string(),
+            number(self.mean),
+            number(self.median),
+            number(self.std_dev),
+            number(self.min),
+            number(self.max),
+            number(self.p95),
+            text(&self.verdict),
+            number(self.change_percent),
+        ])
+    }
+}
+
+/// Reads `--since`: a date (`2026-11-01`, from its start in UTC) or an RFC 3339 UTC time
+/// (`2026-11-01T12:00:00Z`), as the store's `created_at` compares with it.
+pub fn parse_since(text: &str) -> Result<String, String> {
+    let invalid = || format!("`{}` is not a date: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ", text.escape_debug());
+    let digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    let (date, time) = text.split_once('T').unwrap_or((text, ""));
+    let parts: Vec<&str> = date.split('-').collect();
+    let date_ok = parts.len() == 3 && digits(parts[0], 4) && digits(parts[1], 2) && digits(parts[2], 2);
+    let month_day =
+        date_ok && matches!(parts[1].parse::<u8>(), Ok(1..=12)) && matches!(parts[2].parse::<u8>(), Ok(1..=31));
+    if !month_day {
+        return Err(invalid());
+    }
+    if time.is_empty() {
+        return Ok(format!("{date}T00:00:00Z"));
+    }
+    let clock: Vec<&str> = time.strip_suffix('Z').ok_or_else(invalid)?.split(':').collect();
+    if clock.len() != 3 || !clock.iter().all(|part| digits(part, 2)) {
+        return Err(invalid());
+    }
+    Ok(text.to_owned())
+}
+
 /// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted.
 pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
     let quoted: Vec<String> = fields
@@ -267,6 +370,46 @@ mod tests {
         assert_eq!(record.metrics[0].samples, vec![1.0f32, 2.0, 3.0]);
         assert_eq!(record.metrics[0].summary.n, 3);
         assert_eq!((record.verdict, record.metrics[0].verdict), (None, None));
+    }
+
+    #[test]
+    fn since_takes_a_date_or_a_utc_time() {
+        assert_eq!(parse_since("2026-11-01").unwrap(), "2026-11-01T00:00:00Z");
+        assert_eq!(parse_since("2026-11-01T12:30:00Z").unwrap(), "2026-11-01T12:30:00Z");
+        for bad in ["yesterday", "2026-13-01", "2026-1-01", "2026-11-01T12:30", "2026-11-01T12:30:00+02:00", ""] {
+            assert!(parse_since(bad).unwrap_err().contains("is not a date"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_export_row_is_one_csv_record_of_the_documented_columns() {
+        let row = ExportRow {
+            run_id: 3,
+            created_at: "2026-11-30T05:00:00Z".into(),
+            commit: Some("abc".into()),
+            branch: None,
+            release: Some("v1".into()),
+            origin: "run".into(),
+            run_verdict: Some("pass".into()),
+            benchmark: "parse, \"quoted\"".into(),
+            metric: "time".into(),
+            unit: "ns".into(),
+            better: "lower".into(),
+            n: 100,
+            mean: Some(1.5),
+            median: None,
+            std_dev: Some(0.25),
+            min: Some(1.0),
+            max: Some(2.0),
+            p95: Some(1.9),
+            verdict: Some("unchanged".into()),
+            change_percent: Some(-0.5),
+        };
+        assert_eq!(
+            row.csv(),
+            "3,2026-11-30T05:00:00Z,abc,,v1,run,pass,\"parse, \"\"quoted\"\"\",time,ns,lower,100,1.5,,0.25,1,2,1.9,unchanged,-0.5\n"
+        );
+        assert_eq!(csv_line(&EXPORT_COLUMNS).split(',').count(), 20);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
-use super::{RunRecord, RunRow};
+use super::{ExportRow, RunRecord, RunRow};
 
 /// `PRAGMA application_id` of a perf-gate history database ("pfgh"), so that another
 /// application's SQLite file is told apart from ours.
@@ -204,6 +204,59 @@ impl Store {
             .map_err(error)?;
         rows.collect::<Result<_, _>>().map_err(error)
     }
+}
+
+impl Store {
+    /// Every metric of every run measured at or after `since` (all without), oldest run first,
+    /// each passed to `each` as it is read.
+    pub fn export<E: From<HistoryError>>(
+        &self,
+        since: Option<&str>,
+        mut each: impl FnMut(ExportRow) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let error = |source| sql_error(&self.path, "reading the runs", source);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT r.id, r.created_at, r.commit_sha, r.branch, r.release, r.origin, r.verdict,
+                        m.benchmark, m.metric, m.unit, m.better, m.n, m.mean, m.median, m.std_dev, m.min, m.max, m.p95,
+                        m.verdict, m.change_percent
+                 FROM runs r JOIN metrics m ON m.run_id = r.id
+                 WHERE ?1 IS NULL OR r.created_at >= ?1
+                 ORDER BY r.created_at, r.id, m.benchmark, m.metric",
+            )
+            .map_err(error)?;
+        let mut rows = statement.query(params![since]).map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            each(export_row(row).map_err(error)?)?;
+        }
+        Ok(())
+    }
+}
+
+fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
+    Ok(ExportRow {
+        run_id: row.get(0)?,
+        created_at: row.get(1)?,
+        commit: row.get(2)?,
+        branch: row.get(3)?,
+        release: row.get(4)?,
+        origin: row.get(5)?,
+        run_verdict: row.get(6)?,
+        benchmark: row.get(7)?,
+        metric: row.get(8)?,
+        unit: row.get(9)?,
+        better: row.get(10)?,
+        n: row.get(11)?,
+        mean: row.get(12)?,
+        median: row.get(13)?,
+        std_dev: row.get(14)?,
+        min: row.get(15)?,
+        max: row.get(16)?,
+        p95: row.get(17)?,
+        verdict: row.get(18)?,
+        change_percent: row.get(19)?,
+    })
 }
 
 fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str) -> rusqlite::Result<i64> {
