@@ -596,11 +596,14 @@ pub struct Reporting {
     /// `summary.md`: GitHub-flavoured markdown fit for a PR comment.
     #[serde(default = "default_true")]
     pub markdown: bool,
+    /// `results.csv`: one row per benchmark and metric, with the regression verdict.
+    #[serde(default)]
+    pub csv: bool,
 }
 
 impl Default for Reporting {
     fn default() -> Self {
-        Reporting { json: true, html: true, markdown: true }
+        Reporting { json: true, html: true, markdown: true, csv: false }
     }
 }
 

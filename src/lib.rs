@@ -8,6 +8,7 @@ pub mod collect;
 pub mod compare;
 pub mod config;
 pub mod confirm;
+pub mod csv;
 pub mod error;
 pub mod exit_code;
 pub mod gates;

@@ -107,10 +107,23 @@ fn reporting_switches_choose_the_files_and_remove_stale_ones() {
     let output = check_pr_against_main(temp.path(), "configs/none.json", &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(temp.path().join("pr/summary.md").exists());
+    assert!(!temp.path().join("pr/results.csv").exists(), "results.csv is off by default");
+    let csv_config = temp.path().join("csv.json");
+    std::fs::write(&csv_config, r#"{"reporting": {"csv": true, "html": false}}"#).unwrap();
+    check_pr_against_main(temp.path(), csv_config.to_str().unwrap(), &[]);
+    let csv = std::fs::read_to_string(temp.path().join("pr/results.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("benchmark,metric,unit,better,n,mean,median,std_dev,min,max,p95,verdict,change_percent")
+    );
+    let parse = lines.find(|l| l.starts_with("parse/numbers,time,")).unwrap();
+    assert!(parse.contains(",lower,") && parse.contains(",regressed,"), "{parse}");
     check_pr_against_main(temp.path(), "configs/json-only.json", &[]);
     assert!(temp.path().join("pr/report.json").exists());
     assert!(!temp.path().join("pr/summary.md").exists());
     assert!(!temp.path().join("pr/report.html").exists());
+    assert!(!temp.path().join("pr/results.csv").exists());
 }
 
 #[test]

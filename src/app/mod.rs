@@ -37,10 +37,11 @@ pub const PAIRED_DIR: &str = "paired";
 pub const REPORT_JSON_FILE: &str = "report.json";
 pub const SUMMARY_MD_FILE: &str = "summary.md";
 pub const REPORT_HTML_FILE: &str = "report.html";
+pub const RESULTS_CSV_FILE: &str = "results.csv";
 pub const BENCH_LOG_FILE: &str = "bench.log";
 /// What a run leaves in the out dir as its result, results first; cleared when a run starts.
-const RUN_OUTPUTS: [&str; 5] =
-    [RESULTS_FILE, REPORT_JSON_FILE, SUMMARY_MD_FILE, REPORT_HTML_FILE, github::COMMENT_FILE];
+const RUN_OUTPUTS: [&str; 6] =
+    [RESULTS_FILE, REPORT_JSON_FILE, SUMMARY_MD_FILE, REPORT_HTML_FILE, RESULTS_CSV_FILE, github::COMMENT_FILE];
 /// Said when a workspace without bench targets runs only its config's commands and services.
 const ONLY_OTHERS_NOTE: &str = "No criterion bench targets: only the configured commands and services ran.";
 
@@ -581,10 +582,11 @@ fn evaluate_and_report(
     // Rendered even when summary.md is off: it is also the PR comment and the step summary.
     let renderer = render::Renderer::new(&view)?;
     let markdown = renderer.markdown()?;
-    let files: [(bool, &str, Option<String>); 3] = [
+    let files: [(bool, &str, Option<String>); 4] = [
         (reporting.json, REPORT_JSON_FILE, reporting.json.then(|| render::json(&report))),
         (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| markdown.clone())),
         (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| renderer.html()).transpose()?),
+        (reporting.csv, RESULTS_CSV_FILE, reporting.csv.then(|| render::results_csv(current, &report))),
     ];
     let mut written = Vec::new();
     for (enabled, name, contents) in &files {

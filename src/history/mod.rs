@@ -8,6 +8,7 @@ pub mod store;
 use serde::Serialize;
 
 use crate::compare::ChangeVerdict;
+pub use crate::csv::csv_line;
 use crate::gates::GateStatus;
 use crate::model::{Better, Results};
 use crate::report::{Report, Verdict};
@@ -313,22 +314,6 @@ pub fn parse_since(text: &str) -> Result<String, String> {
         return Err(invalid());
     }
     Ok(text.to_owned())
-}
-
-/// One CSV record (RFC 4180): fields with a comma, quote or line break are quoted.
-pub fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let quoted: Vec<String> = fields
-        .iter()
-        .map(|field| {
-            let field = field.as_ref();
-            if field.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", field.replace('"', "\"\""))
-            } else {
-                field.to_owned()
-            }
-        })
-        .collect();
-    format!("{}\n", quoted.join(","))
 }
 
 /// Left-aligned columns, two spaces apart, with the header.

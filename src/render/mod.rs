@@ -1,11 +1,12 @@
 //! Reports rendered from one view model: `summary.md`, `report.html`, the terminal summary, and
-//! `report.json`.
+//! `report.json`; and `results.csv` from the report and its results.
 //!
 //! [`view`] turns a [`crate::report::Report`] and its results into a [`View`] (pure, no I/O, no
 //! clock); a [`Renderer`] lays that view out through embedded templates.
 
 mod chart;
 mod format;
+mod results_csv;
 mod templates;
 mod view;
 
@@ -14,6 +15,7 @@ mod snapshot_tests;
 
 pub use chart::{ChangeScale, IntervalMark, Mark, Plot, PlotRow, Tick};
 pub use format::terminal_safe;
+pub use results_csv::results_csv;
 pub use templates::{json, RenderError, Renderer};
 pub use view::{
     view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, SuiteShiftView,
