@@ -61,7 +61,8 @@ impl PerfGate {
                 | Command::Merge(_)
                 | Command::Record(_)
                 | Command::List(_)
-                | Command::Export(_),
+                | Command::Export(_)
+                | Command::Regressions(_),
             ) => return None,
         };
         connection.github_token.as_deref()
@@ -97,6 +98,22 @@ pub enum Command {
     /// Every recorded metric, one row per run, benchmark and metric, for spreadsheets.
     #[command(after_help = crate::exit_code::help())]
     Export(ExportArgs),
+    /// The regressions recorded in a period, with the commit each was found on and whether the
+    /// branch's later runs still find it.
+    #[command(after_help = crate::exit_code::help())]
+    Regressions(RegressionsArgs),
+}
+
+/// Options of `regressions`.
+#[derive(Debug, Args)]
+pub struct RegressionsArgs {
+    /// The period: runs measured in the last N days.
+    #[arg(long, value_name = "N", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub days: u32,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    pub format: crate::history::Format,
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 /// Options of `export`.

@@ -62,6 +62,35 @@ fn recorded_runs_are_listed_newest_first_with_their_release_and_verdict() {
     let table = command(temp.path()).args(["list", "--history"]).arg(&history).output().unwrap();
     assert!(stdout(&table).starts_with("id  when "), "{}", stdout(&table));
 
+    // regressions: the check's regression, then fixed by a later check of the same branch.
+    let regressions = |cwd: &Path| {
+        let output =
+            command(cwd).args(["regressions", "--format", "json", "--history"]).arg(&history).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        serde_json::from_slice::<Value>(&output.stdout).unwrap()
+    };
+    let found = regressions(temp.path());
+    let parse = found.as_array().unwrap().iter().find(|r| r["benchmark"] == "parse/numbers").unwrap();
+    assert_eq!((parse["run_id"].as_i64(), parse["status"].as_str()), (Some(2), Some("unknown")));
+    command(temp.path())
+        .args(["check", "--record", "--results"])
+        .arg(&main)
+        .arg("--baseline")
+        .arg(&main)
+        .arg("--config")
+        .arg(fixture("configs/none.json"))
+        .arg("--out-dir")
+        .arg(temp.path().join("again"))
+        .env("PERF_GATE_HISTORY", &history)
+        .assert()
+        .code(0);
+    let found = regressions(temp.path());
+    let parse = found.as_array().unwrap().iter().find(|r| r["benchmark"] == "parse/numbers").unwrap();
+    assert_eq!((parse["status"].as_str(), parse["later_run"].as_i64()), (Some("fixed"), Some(3)));
+    let history_arg = history.to_str().unwrap();
+    let runs = list(temp.path(), &["--history", history_arg]);
+    assert_eq!(runs.as_array().unwrap().len(), 3);
+
     // export: one row per run, benchmark and metric, in the documented columns.
     let export = |args: &[&str]| {
         let output = command(temp.path()).arg("export").args(args).arg("--history").arg(&history).output().unwrap();
@@ -78,7 +107,7 @@ fn recorded_runs_are_listed_newest_first_with_their_release_and_verdict() {
     let main_results: Value = serde_json::from_str(&std::fs::read_to_string(&main).unwrap()).unwrap();
     let metrics: usize =
         main_results["benchmarks"].as_array().unwrap().iter().map(|b| b["metrics"].as_object().unwrap().len()).sum();
-    assert!(rows.len() >= 2 * metrics - 2, "{} rows for {metrics} metrics per run", rows.len());
+    assert!(rows.len() >= 3 * metrics - 2, "{} rows for {metrics} metrics per run", rows.len());
     assert!(rows
         .iter()
         .any(|r| r.starts_with("2,") && r.contains(",parse/numbers,time,") && r.contains(",regressed,")));

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{load_config, load_results, print_stdout, Console};
-use crate::cli::{ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs};
+use crate::cli::{ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs};
 use crate::collect::cargo::Workspace;
 use crate::collect::environment;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
@@ -112,6 +112,16 @@ pub fn list_command(args: ListArgs) -> Result<u8, Error> {
     let filter = RunFilter { branch: args.branch, release: args.release, limit: args.limit };
     let rows = existing(&args.history)?.runs(&filter)?;
     print_stdout(&history::format_runs(&rows, args.format));
+    Ok(exit_code::OK)
+}
+
+/// `regressions`: what the last `--days` recorded as regressed, newest first.
+pub fn regressions_command(args: RegressionsArgs) -> Result<u8, Error> {
+    let period = std::time::Duration::from_secs(u64::from(args.days) * 86_400);
+    let since = std::time::SystemTime::now().checked_sub(period).unwrap_or(std::time::UNIX_EPOCH);
+    let since = humantime::format_rfc3339_seconds(since).to_string();
+    let rows = existing(&args.history)?.regressions(&since)?;
+    print_stdout(&history::format_regressions(&rows, args.format));
     Ok(exit_code::OK)
 }
 

@@ -209,7 +209,7 @@ pub fn format_runs(rows: &[RunRow], format: Format) -> String {
             };
             std::iter::once(HEADER.map(str::to_owned)).chain(rows.iter().map(full)).map(|r| csv_line(&r)).collect()
         }
-        Format::Table => table(&HEADER, &rows.iter().map(cells).collect::<Vec<_>>()),
+        Format::Table => table(&HEADER, &safe_rows(rows.iter().map(cells))),
     }
 }
 
@@ -333,6 +333,82 @@ fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
         .collect()
 }
 
+/// A table's rows with what a pull request named (ids, branches) made safe for a terminal.
+fn safe_rows<const N: usize>(rows: impl Iterator<Item = [String; N]>) -> Vec<[String; N]> {
+    rows.map(|row| row.map(|cell| crate::render::single_line(&cell))).collect()
+}
+
+/// One regression `regressions` lists: where it was found, and what the branch's later runs
+/// said of the same metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionRow {
+    pub run_id: i64,
+    pub created_at: String,
+    /// The commit the regression was found on (against its baseline).
+    pub commit: Option<String>,
+    pub branch: Option<String>,
+    pub benchmark: String,
+    pub metric: String,
+    pub change_percent: Option<f64>,
+    /// The newest later run of the same branch that compared this metric, and its verdict.
+    pub later_run: Option<i64>,
+    pub later_verdict: Option<String>,
+}
+
+impl RegressionRow {
+    /// `fixed` when the branch's newest later comparison of the metric did not find it
+    /// regressed, `open` when it still did, `unknown` without a later comparison.
+    pub fn status(&self) -> &'static str {
+        match self.later_verdict.as_deref() {
+            None => "unknown",
+            Some("regressed") => "open",
+            Some(_) => "fixed",
+        }
+    }
+}
+
+/// `rows` as `regressions` prints them.
+pub fn format_regressions(rows: &[RegressionRow], format: Format) -> String {
+    const HEADER: [&str; 8] = ["run", "when", "commit", "branch", "benchmark", "metric", "change", "status"];
+    let cells = |row: &RegressionRow, commit: String| {
+        [
+            row.run_id.to_string(),
+            row.created_at.clone(),
+            commit,
+            row.branch.clone().unwrap_or_default(),
+            row.benchmark.clone(),
+            row.metric.clone(),
+            row.change_percent.map(|c| format!("{c:+.1}%")).unwrap_or_default(),
+            match row.later_run {
+                Some(run) => format!("{} (run {run})", row.status()),
+                None => row.status().to_owned(),
+            },
+        ]
+    };
+    match format {
+        Format::Json => {
+            #[derive(Serialize)]
+            struct WithStatus<'a> {
+                #[serde(flatten)]
+                row: &'a RegressionRow,
+                status: &'static str,
+            }
+            let rows: Vec<WithStatus<'_>> = rows.iter().map(|row| WithStatus { row, status: row.status() }).collect();
+            let mut text = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            text.push('\n');
+            text
+        }
+        Format::Csv => std::iter::once(HEADER.map(str::to_owned))
+            .chain(rows.iter().map(|row| cells(row, row.commit.clone().unwrap_or_default())))
+            .map(|r| csv_line(&r))
+            .collect(),
+        Format::Table => {
+            let short = |row: &RegressionRow| row.commit.as_deref().map_or("", |c| c.get(..12).unwrap_or(c)).to_owned();
+            table(&HEADER, &safe_rows(rows.iter().map(|row| cells(row, short(row)))))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,6 +471,32 @@ mod tests {
             "3,2026-11-30T05:00:00Z,abc,,v1,run,pass,\"parse, \"\"quoted\"\"\",time,ns,lower,100,1.5,,0.25,1,2,1.9,unchanged,-0.5\n"
         );
         assert_eq!(csv_line(&EXPORT_COLUMNS).split(',').count(), 20);
+    }
+
+    #[test]
+    fn regressions_print_their_status_and_a_terminal_never_sees_raw_control_characters() {
+        let row = |later: Option<(i64, &str)>| RegressionRow {
+            run_id: 7,
+            created_at: "2026-11-30T05:00:00Z".into(),
+            commit: Some("0123456789abcdef".into()),
+            branch: Some("pr".into()),
+            benchmark: "evil\u{1b}]52;c;x\u{7}".into(),
+            metric: "time".into(),
+            change_percent: Some(12.34),
+            later_run: later.map(|(id, _)| id),
+            later_verdict: later.map(|(_, v)| v.to_owned()),
+        };
+        let rows = [row(Some((9, "regressed"))), row(Some((9, "improved"))), row(None)];
+        let table = format_regressions(&rows, Format::Table);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[1].ends_with("+12.3%  open (run 9)"), "{table}");
+        assert!(lines[2].ends_with("fixed (run 9)"), "{table}");
+        assert!(lines[3].ends_with("unknown"), "{table}");
+        assert!(!table.contains('\u{1b}'), "{table}");
+        let json: serde_json::Value = serde_json::from_str(&format_regressions(&rows, Format::Json)).unwrap();
+        assert_eq!((json[0]["status"].as_str(), json[0]["later_run"].as_i64()), (Some("open"), Some(9)));
+        let csv = format_regressions(&rows, Format::Csv);
+        assert!(csv.lines().nth(1).unwrap().starts_with("7,2026-11-30T05:00:00Z,0123456789abcdef,pr,"), "{csv}");
     }
 
     #[test]

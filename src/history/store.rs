@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
-use super::{ExportRow, RunRecord, RunRow};
+use super::{ExportRow, RegressionRow, RunRecord, RunRow};
 
 /// `PRAGMA application_id` of a perf-gate history database ("pfgh"), so that another
 /// application's SQLite file is told apart from ours.
@@ -234,6 +234,46 @@ impl Store {
     }
 }
 
+/// The newest later run of the same branch that compared the same metric: `{}` is the column
+/// of that run to select.
+const LATER: &str = "(SELECT {} FROM runs r2 JOIN metrics m2 ON m2.run_id = r2.id
+    WHERE r2.branch IS r.branch AND m2.benchmark = m.benchmark AND m2.metric = m.metric
+      AND m2.verdict IS NOT NULL AND (r2.created_at > r.created_at OR (r2.created_at = r.created_at AND r2.id > r.id))
+    ORDER BY r2.created_at DESC, r2.id DESC LIMIT 1)";
+
+impl Store {
+    /// The metrics found regressed in runs measured at or after `since`, newest first, each
+    /// with the newest later run of its branch that compared the same metric.
+    pub fn regressions(&self, since: &str) -> Result<Vec<RegressionRow>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the regressions", source);
+        let query = format!(
+            "SELECT r.id, r.created_at, r.commit_sha, r.branch, m.benchmark, m.metric, m.change_percent, {}, {}
+             FROM runs r JOIN metrics m ON m.run_id = r.id
+             WHERE m.verdict = 'regressed' AND r.created_at >= ?1
+             ORDER BY r.created_at DESC, r.id DESC, m.benchmark, m.metric",
+            LATER.replace("{}", "r2.id"),
+            LATER.replace("{}", "m2.verdict"),
+        );
+        let mut statement = self.connection.prepare(&query).map_err(error)?;
+        let rows = statement
+            .query_map(params![since], |row| {
+                Ok(RegressionRow {
+                    run_id: row.get(0)?,
+                    created_at: row.get(1)?,
+                    commit: row.get(2)?,
+                    branch: row.get(3)?,
+                    benchmark: row.get(4)?,
+                    metric: row.get(5)?,
+                    change_percent: row.get(6)?,
+                    later_run: row.get(7)?,
+                    later_verdict: row.get(8)?,
+                })
+            })
+            .map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
+    }
+}
+
 fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
     Ok(ExportRow {
         run_id: row.get(0)?,
@@ -388,6 +428,37 @@ mod tests {
             Store::open(&path).unwrap().runs(&RunFilter { limit: 10, ..RunFilter::default() }).unwrap().len(),
             3
         );
+    }
+
+    /// A checked run of `branch` at `created_at` whose check found benchmark `a` `verdict`.
+    fn checked(branch: &str, created_at: &str, verdict: crate::compare::ChangeVerdict) -> RunRecord {
+        let mut record = run(branch, None, created_at);
+        record.origin = Origin::Check;
+        record.metrics[0].verdict = Some(verdict);
+        record.metrics[0].change_percent = Some(12.5);
+        record
+    }
+
+    #[test]
+    fn a_regression_is_fixed_when_its_branchs_newest_later_run_no_longer_finds_it() {
+        use crate::compare::ChangeVerdict::{Regressed, Unchanged};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("history.db")).unwrap();
+        store.record(&checked("pr", "2026-11-01T00:00:00Z", Regressed), "now").unwrap();
+        store.record(&checked("pr", "2026-11-02T00:00:00Z", Regressed), "now").unwrap();
+        store.record(&checked("other", "2026-11-02T12:00:00Z", Regressed), "now").unwrap();
+        store.record(&checked("pr", "2026-11-03T00:00:00Z", Unchanged), "now").unwrap();
+        store.record(&checked("pr", "2026-10-01T00:00:00Z", Regressed), "now").unwrap();
+        let rows = store.regressions("2026-10-15T00:00:00Z").unwrap();
+        let seen: Vec<(i64, Option<&str>, Option<i64>, &str)> =
+            rows.iter().map(|r| (r.run_id, r.branch.as_deref(), r.later_run, r.status())).collect();
+        assert_eq!(
+            seen,
+            [(3, Some("other"), None, "unknown"), (2, Some("pr"), Some(4), "fixed"), (1, Some("pr"), Some(4), "fixed")]
+        );
+        assert_eq!(rows[0].change_percent, Some(12.5));
+        let open = store.regressions("2026-09-01T00:00:00Z").unwrap();
+        assert_eq!(open.len(), 4, "the period reaches the October run");
     }
 
     #[test]

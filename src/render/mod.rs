@@ -14,7 +14,7 @@ mod view;
 mod snapshot_tests;
 
 pub use chart::{ChangeScale, IntervalMark, Mark, Plot, PlotRow, Tick};
-pub use format::terminal_safe;
+pub use format::{single_line, terminal_safe};
 pub use results_csv::results_csv;
 pub use templates::{json, RenderError, Renderer};
 pub use view::{
