@@ -6,6 +6,10 @@
 #
 #   bash benches/ci_modes_experiment.sh [BINARY]   # default: target/release/cargo-perf-gate
 #
+# MODES (default "artifact paired confirm"), CONDITIONS (default "main slow3 slow5 slow10") and
+# THRESHOLD (the regression threshold in percent; default: perf-gate's) narrow or vary it, e.g.
+#   THRESHOLD=3 MODES="paired confirm" CONDITIONS="main slow5" bash benches/ci_modes_experiment.sh
+#
 # Needs crc32fast 1.5.5 in the cargo registry (`cargo fetch` of a crate depending on it), git and
 # python3. Writes under target/ci-modes: results.tsv (one line per comparison) and table.md.
 set -uo pipefail
@@ -55,6 +59,16 @@ done
 git checkout -q main
 filter='^(combine|hash)/'
 quick=(--warm-up-time 1 --measurement-time 2)
+read -r -a modes <<<"${MODES:-artifact paired confirm}"
+read -r -a conditions <<<"${CONDITIONS:-main slow3 slow5 slow10}"
+config=()
+if [[ -n "${THRESHOLD:-}" ]]; then
+  printf '{"regression_threshold_percent": %s}\n' "$THRESHOLD" >"$root/config.json"
+  config=(--config "$root/config.json")
+fi
+runs() { # mode: whether MODES has it
+  [[ " ${modes[*]} " == *" $1 "* ]]
+}
 export CARGO_TARGET_DIR="$root/target"
 export CRITERION_HOME="$root/criterion"
 record() { # rep mode cond out wall
@@ -83,20 +97,26 @@ for rep in 1 2 3; do
   git checkout -q main
   out="$root/out/main-$rep"
   rm -rf "$out"
-  timed "$pg" perf-gate run --quiet --out-dir "$out" -- "${quick[@]}" "$filter" >/dev/null
+  timed "$pg" perf-gate run --quiet "${config[@]}" --out-dir "$out" -- "${quick[@]}" "$filter" >/dev/null
   cp "$out/results.json" "$root/main-$rep.json"
-  for cond in main slow3 slow5 slow10; do
+  for cond in "${conditions[@]}"; do
     [[ -f "$root/stop" ]] && break # touch it to end after the current job
     git checkout -q "$cond"
-    out="$root/out/artifact-$cond-$rep"; rm -rf "$out"
-    wall=$(timed "$pg" perf-gate run --quiet --baseline "$root/main-$rep.json" --out-dir "$out" -- "${quick[@]}" "$filter")
-    record "$rep" artifact "$cond" "$out" "$wall"
-    out="$root/out/paired-$cond-$rep"; rm -rf "$out"
-    wall=$(timed "$pg" perf-gate run --quiet --baseline main --out-dir "$out" -- "$filter")
-    record "$rep" paired "$cond" "$out" "$wall"
-    out="$root/out/confirm-$cond-$rep"; rm -rf "$out"
-    wall=$(timed "$pg" perf-gate run --quiet --baseline "$root/main-$rep.json" --confirm main --out-dir "$out" -- "${quick[@]}" "$filter")
-    record "$rep" confirm "$cond" "$out" "$wall"
+    if runs artifact; then
+      out="$root/out/artifact-$cond-$rep"; rm -rf "$out"
+      wall=$(timed "$pg" perf-gate run --quiet "${config[@]}" --baseline "$root/main-$rep.json" --out-dir "$out" -- "${quick[@]}" "$filter")
+      record "$rep" artifact "$cond" "$out" "$wall"
+    fi
+    if runs paired; then
+      out="$root/out/paired-$cond-$rep"; rm -rf "$out"
+      wall=$(timed "$pg" perf-gate run --quiet "${config[@]}" --baseline main --out-dir "$out" -- "$filter")
+      record "$rep" paired "$cond" "$out" "$wall"
+    fi
+    if runs confirm; then
+      out="$root/out/confirm-$cond-$rep"; rm -rf "$out"
+      wall=$(timed "$pg" perf-gate run --quiet "${config[@]}" --baseline "$root/main-$rep.json" --confirm main --out-dir "$out" -- "${quick[@]}" "$filter")
+      record "$rep" confirm "$cond" "$out" "$wall"
+    fi
   done
 done
 git checkout -q main
