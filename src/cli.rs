@@ -62,7 +62,8 @@ impl PerfGate {
                 | Command::Record(_)
                 | Command::List(_)
                 | Command::Export(_)
-                | Command::Regressions(_),
+                | Command::Regressions(_)
+                | Command::Trends(_),
             ) => return None,
         };
         connection.github_token.as_deref()
@@ -102,6 +103,33 @@ pub enum Command {
     /// branch's later runs still find it.
     #[command(after_help = crate::exit_code::help())]
     Regressions(RegressionsArgs),
+    /// Per benchmark its recorded values over time: slope, change over the period, steps.
+    #[command(after_help = crate::exit_code::help())]
+    Trends(TrendsArgs),
+}
+
+/// Options of `trends`.
+#[derive(Debug, Args)]
+pub struct TrendsArgs {
+    /// The benchmarks: a glob over ids (`*`, `?`, `[...]`; case-sensitive) [default: all].
+    #[arg(value_name = "GLOB")]
+    pub glob: Option<String>,
+    /// The metric whose recorded values (each run's median) make the series.
+    #[arg(long, value_name = "M", default_value = "time")]
+    pub metric: String,
+    /// The period: runs measured in the last N days.
+    #[arg(long, value_name = "N", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub days: u32,
+    /// Only runs of this branch (a trend mixing pull requests' runs says little: use main).
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    pub format: crate::history::Format,
+    /// Also write a page of trend charts to FILE (self-contained HTML, inline SVG).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 /// Options of `regressions`.

@@ -233,3 +233,84 @@ fn a_store_that_cannot_be_used_is_exit_2_after_the_reports_are_written() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("is not a release tag"), "{}", stderr(&output));
 }
+
+/// `results` as measured `days_ago` days ago on `main`, with every time of `slowed` times
+/// `factor`.
+fn dated(results: &Value, days_ago: u64, commit: &str, slowed: &str, factor: f64) -> Value {
+    let mut run = results.clone();
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400);
+    run["created_at"] = Value::from(humantime::format_rfc3339_seconds(when).to_string());
+    run["git"] = serde_json::json!({"commit": commit, "branch": "main", "dirty": false});
+    for benchmark in run["benchmarks"].as_array_mut().unwrap() {
+        if benchmark["id"] != slowed {
+            continue;
+        }
+        let time = &mut benchmark["metrics"]["time"];
+        for sample in time["samples"].as_array_mut().unwrap() {
+            *sample = Value::from(sample.as_f64().unwrap() * factor);
+        }
+        for key in ["mean", "median", "std_dev", "min", "max", "p95"] {
+            let value = time["summary"][key].as_f64().unwrap();
+            time["summary"][key] = Value::from(value * factor);
+        }
+    }
+    run
+}
+
+#[test]
+fn trends_find_the_step_a_slowdown_made_and_draw_it() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let history = temp.path().join("history.db");
+    // Twelve daily runs of main; parse/numbers 30 % slower from the seventh (commit c7) on,
+    // with a few percent of noise on every run.
+    let noise = [1.0, 1.02, 0.99, 1.01, 0.98, 1.0, 1.02, 0.99, 1.01, 1.0, 0.98, 1.02];
+    let mut files = Vec::new();
+    for (i, n) in noise.iter().enumerate() {
+        let factor = n * if i >= 6 { 1.3 } else { 1.0 };
+        let run = dated(&results, 12 - i as u64, &format!("c{}", i + 1), "parse/numbers", factor);
+        let file = temp.path().join(format!("run-{i}.json"));
+        std::fs::write(&file, run.to_string()).unwrap();
+        files.push(file);
+    }
+    // An old run outside the period.
+    let old = temp.path().join("old.json");
+    std::fs::write(&old, dated(&results, 200, "c0", "parse/numbers", 5.0).to_string()).unwrap();
+    command(temp.path()).args(["record", "--history"]).arg(&history).arg(&old).args(&files).assert().success();
+
+    let html = temp.path().join("charts/trends.html");
+    let output = command(temp.path())
+        .args(["trends", "parse/*", "--branch", "main", "--format", "json", "--history"])
+        .arg(&history)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let trends: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let trends = trends.as_array().unwrap();
+    assert_eq!(trends.len(), 1, "the glob selects parse/numbers only");
+    let parse = &trends[0];
+    assert_eq!(parse["points"].as_array().unwrap().len(), 12, "the 200-day-old run is outside the period");
+    let steps = parse["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!((steps[0]["commit"].as_str(), steps[0]["worse"].as_bool()), (Some("c7"), Some(true)));
+    assert!((parse["change_percent"].as_f64().unwrap() - 30.0).abs() < 4.0, "{parse}");
+    assert!(parse["slope_percent_per_day"].as_f64().unwrap() > 0.0);
+
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 1);
+    assert!(page.contains("▲ slower: +"), "the step is listed");
+    assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<script"), "self-contained");
+
+    // Every benchmark, as a table; another branch has nothing.
+    let table = command(temp.path()).args(["trends", "--history"]).arg(&history).output().unwrap();
+    let text = stdout(&table);
+    assert!(text.starts_with("benchmark"), "{text}");
+    assert_eq!(text.lines().count(), 1 + 5, "{text}");
+    assert!(text.lines().any(|l| l.starts_with("parse/numbers") && l.contains("(worse)")), "{text}");
+    let none = command(temp.path()).args(["trends", "--branch", "other", "--history"]).arg(&history).output().unwrap();
+    assert_eq!(none.status.code(), Some(0));
+    assert!(stderr(&none).contains("no recorded `time` values"), "{}", stderr(&none));
+}

@@ -5,16 +5,17 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{load_config, load_results, print_stdout, Console};
-use crate::cli::{ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs};
+use crate::cli::{ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs, TrendsArgs};
 use crate::collect::cargo::Workspace;
 use crate::collect::environment;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::history::store::{RunFilter, Store};
+use crate::history::store::{RunFilter, SeriesFilter, Store};
+use crate::history::trends::{self, Trend};
 use crate::history::{self, Origin, RunRecord};
 use crate::model::Results;
 use crate::report::Report;
-use crate::{exit_code, output};
+use crate::{exit_code, output, render};
 
 /// Where the store is when neither a flag, the environment nor the config says.
 const DEFAULT_PATH: &str = ".perf-gate/history.db";
@@ -95,39 +96,81 @@ pub fn record_command(args: RecordArgs) -> Result<u8, Error> {
     Ok(exit_code::OK)
 }
 
-/// The store `args` name, which must exist: reading commands never create one.
-fn existing(args: &HistoryArgs) -> Result<Store, Error> {
-    let (path, _, _) = located(args, &mut Vec::new())?;
+/// The store `args` name, which must exist (reading commands never create one), and the config.
+fn existing(args: &HistoryArgs) -> Result<(Store, Config), Error> {
+    let (path, config, _) = located(args, &mut Vec::new())?;
     if !path.exists() {
         return Err(Error::Usage(format!(
             "no history at {}: record runs with `run --record` or `record FILE...`, or pass --history",
             path.display()
         )));
     }
-    Ok(Store::open(&path)?)
+    Ok((Store::open(&path)?, config))
+}
+
+/// RFC 3339 time `days` days ago: the start of a period.
+fn days_ago(days: u32) -> String {
+    let period = std::time::Duration::from_secs(u64::from(days) * 86_400);
+    let since = std::time::SystemTime::now().checked_sub(period).unwrap_or(std::time::UNIX_EPOCH);
+    humantime::format_rfc3339_seconds(since).to_string()
+}
+
+/// `trends`: per benchmark the series of one metric over the last `--days`, with its slope,
+/// change and steps; `--html` also writes the charts.
+pub fn trends_command(args: TrendsArgs) -> Result<u8, Error> {
+    let console = Console { quiet: false };
+    let (store, config) = existing(&args.history)?;
+    let since = days_ago(args.days);
+    let filter = SeriesFilter {
+        metric: &args.metric,
+        since: &since,
+        branch: args.branch.as_deref(),
+        glob: args.glob.as_deref(),
+    };
+    let trends: Vec<Trend> = store
+        .series(&filter)?
+        .into_iter()
+        .map(|series| {
+            let key = (series.benchmark, args.metric.clone(), series.unit, series.better);
+            Trend::new(key, series.points, config.regression_threshold_percent)
+        })
+        .collect();
+    if let Some(path) = &args.html {
+        let title = format!(
+            "{} over the last {} days{}",
+            args.metric,
+            args.days,
+            args.branch.as_deref().map(|b| format!(" on {b}")).unwrap_or_default()
+        );
+        let page = render::trends_html(&render::trends_view(&title, &trends))?;
+        output::write_atomic(path, page.as_bytes())?;
+        console.status(&format!("Trend charts: {}", path.display()));
+    }
+    if trends.is_empty() {
+        console.warn(&format!("no recorded `{}` values in the last {} days match", args.metric, args.days));
+    }
+    print_stdout(&trends::format_trends(&trends, args.format));
+    Ok(exit_code::OK)
 }
 
 /// `list`: the recorded runs, newest first.
 pub fn list_command(args: ListArgs) -> Result<u8, Error> {
     let filter = RunFilter { branch: args.branch, release: args.release, limit: args.limit };
-    let rows = existing(&args.history)?.runs(&filter)?;
+    let rows = existing(&args.history)?.0.runs(&filter)?;
     print_stdout(&history::format_runs(&rows, args.format));
     Ok(exit_code::OK)
 }
 
 /// `regressions`: what the last `--days` recorded as regressed, newest first.
 pub fn regressions_command(args: RegressionsArgs) -> Result<u8, Error> {
-    let period = std::time::Duration::from_secs(u64::from(args.days) * 86_400);
-    let since = std::time::SystemTime::now().checked_sub(period).unwrap_or(std::time::UNIX_EPOCH);
-    let since = humantime::format_rfc3339_seconds(since).to_string();
-    let rows = existing(&args.history)?.regressions(&since)?;
+    let rows = existing(&args.history)?.0.regressions(&days_ago(args.days))?;
     print_stdout(&history::format_regressions(&rows, args.format));
     Ok(exit_code::OK)
 }
 
 /// `export`: every recorded metric, streamed to the file (written atomically) or stdout.
 pub fn export_command(args: ExportArgs) -> Result<u8, Error> {
-    let store = existing(&args.history)?;
+    let (store, _) = existing(&args.history)?;
     let since = args.since.as_deref();
     match &args.output {
         Some(path) => output::write_atomic_with(path, |writer| export(&store, since, args.format, path, writer))?,

@@ -4,6 +4,7 @@
 //! format is docs/history-format.md.
 
 pub mod store;
+pub mod trends;
 
 use serde::Serialize;
 
@@ -317,7 +318,7 @@ pub fn parse_since(text: &str) -> Result<String, String> {
 }
 
 /// Left-aligned columns, two spaces apart, with the header.
-fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+pub(crate) fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -334,7 +335,7 @@ fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
 }
 
 /// A table's rows with what a pull request named (ids, branches) made safe for a terminal.
-fn safe_rows<const N: usize>(rows: impl Iterator<Item = [String; N]>) -> Vec<[String; N]> {
+pub(crate) fn safe_rows<const N: usize>(rows: impl Iterator<Item = [String; N]>) -> Vec<[String; N]> {
     rows.map(|row| row.map(|cell| crate::render::single_line(&cell))).collect()
 }
 

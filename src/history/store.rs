@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 
+use super::trends::Point;
 use super::{ExportRow, RegressionRow, RunRecord, RunRow};
+use crate::model::Better;
 
 /// `PRAGMA application_id` of a perf-gate history database ("pfgh"), so that another
 /// application's SQLite file is told apart from ours.
@@ -272,6 +274,68 @@ impl Store {
             .map_err(error)?;
         rows.collect::<Result<_, _>>().map_err(error)
     }
+}
+
+/// Which series `trends` reads.
+#[derive(Debug, Clone)]
+pub struct SeriesFilter<'a> {
+    pub metric: &'a str,
+    /// Runs measured at or after this RFC 3339 time.
+    pub since: &'a str,
+    pub branch: Option<&'a str>,
+    /// SQLite's GLOB over benchmark ids (`*`, `?`, `[...]`, case-sensitive).
+    pub glob: Option<&'a str>,
+}
+
+impl Store {
+    /// Every recorded value of `filter.metric` (each run's median) of the benchmarks it
+    /// selects, grouped by benchmark (in id order), oldest run first.
+    pub fn series(&self, filter: &SeriesFilter<'_>) -> Result<Vec<Trendless>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the series", source);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT m.benchmark, m.unit, m.better, r.id, r.created_at, r.commit_sha, m.median
+                 FROM metrics m JOIN runs r ON r.id = m.run_id
+                 WHERE m.metric = ?1 AND r.created_at >= ?2 AND (?3 IS NULL OR r.branch = ?3)
+                   AND (?4 IS NULL OR m.benchmark GLOB ?4)
+                 ORDER BY m.benchmark, r.created_at, r.id",
+            )
+            .map_err(error)?;
+        let mut rows =
+            statement.query(params![filter.metric, filter.since, filter.branch, filter.glob]).map_err(error)?;
+        let mut series: Vec<Trendless> = Vec::new();
+        while let Some(row) = rows.next().map_err(error)? {
+            let benchmark: String = row.get(0).map_err(error)?;
+            let point = Point {
+                run_id: row.get(3).map_err(error)?,
+                created_at: row.get(4).map_err(error)?,
+                commit: row.get(5).map_err(error)?,
+                value: row.get::<_, Option<f64>>(6).map_err(error)?.unwrap_or(f64::NAN),
+            };
+            match series.last_mut() {
+                Some(last) if last.benchmark == benchmark => last.points.push(point),
+                _ => {
+                    let better = match row.get::<_, String>(2).map_err(error)?.as_str() {
+                        "higher" => Better::Higher,
+                        _ => Better::Lower,
+                    };
+                    let unit = row.get(1).map_err(error)?;
+                    series.push(Trendless { benchmark, unit, better, points: vec![point] });
+                }
+            }
+        }
+        Ok(series)
+    }
+}
+
+/// One benchmark's recorded values of a metric, before the trend is worked out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trendless {
+    pub benchmark: String,
+    pub unit: String,
+    pub better: Better,
+    pub points: Vec<Point>,
 }
 
 fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {

@@ -8,6 +8,7 @@ mod chart;
 mod format;
 mod results_csv;
 mod templates;
+mod trends;
 mod view;
 
 #[cfg(test)]
@@ -16,7 +17,8 @@ mod snapshot_tests;
 pub use chart::{ChangeScale, IntervalMark, Mark, Plot, PlotRow, Tick};
 pub use format::{single_line, terminal_safe};
 pub use results_csv::results_csv;
-pub use templates::{json, RenderError, Renderer};
+pub use templates::{json, trends_html, RenderError, Renderer};
+pub use trends::{trends_view, TrendsView};
 pub use view::{
     view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, SuiteShiftView,
     VerdictView, View,

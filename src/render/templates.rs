@@ -19,6 +19,7 @@ const MARKDOWN: Template = ("summary.md", include_str!("../../templates/summary.
 const HTML: Template = ("report.html", include_str!("../../templates/report.html.j2"));
 const TERMINAL: Template = ("terminal.txt", include_str!("../../templates/terminal.txt.j2"));
 const ANNOTATIONS: Template = ("annotations.txt", include_str!("../../templates/annotations.txt.j2"));
+const TRENDS: Template = ("trends.html", include_str!("../../templates/trends.html.j2"));
 
 /// A template that could not be rendered. Templates are embedded and tested, so this means a
 /// bug in perf-gate, not in the user's input.
@@ -68,6 +69,12 @@ impl Renderer {
     }
 }
 
+/// `trends --html`: one self-contained page of trend charts (inline CSS and SVG).
+pub fn trends_html(view: &super::trends::TrendsView) -> Result<String, RenderError> {
+    let fail = |error| RenderError::Template { template: TRENDS.0, error };
+    environment()?.get_template(TRENDS.0).map_err(fail)?.render(Value::from(Serde(view))).map_err(fail)
+}
+
 /// `report.json`: the report as pretty JSON, with a trailing newline.
 pub fn json(report: &Report) -> String {
     // Serializing to a string fails only for maps with non-string keys or a failing custom
@@ -104,7 +111,7 @@ fn environment() -> Result<Environment<'static>, RenderError> {
         Some(text) if state.name() == TERMINAL.0 => out.write_str(&format::single_line(text)).map_err(Error::from),
         _ => minijinja::escape_formatter(out, state, value),
     });
-    for (name, source) in [MARKDOWN, HTML, TERMINAL, ANNOTATIONS] {
+    for (name, source) in [MARKDOWN, HTML, TERMINAL, ANNOTATIONS, TRENDS] {
         env.add_template(name, source).map_err(|error| RenderError::Template { template: name, error })?;
     }
     Ok(env)
