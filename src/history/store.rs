@@ -51,9 +51,9 @@ CREATE TABLE metrics (
     samples BLOB NOT NULL,
     verdict TEXT,
     change_percent REAL,
-    PRIMARY KEY (run_id, benchmark, metric)
+    PRIMARY KEY (benchmark, metric, run_id)
 ) WITHOUT ROWID;
-CREATE INDEX metrics_by_benchmark ON metrics (benchmark, metric);
+CREATE INDEX metrics_by_run ON metrics (run_id);
 CREATE TABLE gates (
     run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
     gate TEXT NOT NULL,
@@ -209,8 +209,9 @@ impl Store {
 }
 
 impl Store {
-    /// Every metric of every run measured at or after `since` (all without), oldest run first,
-    /// each passed to `each` as it is read.
+    /// Every metric of every run measured at or after `since` (all without), by benchmark and
+    /// metric, then oldest run first (the table's own order, so the export reads it straight
+    /// through), each passed to `each` as it is read.
     pub fn export<E: From<HistoryError>>(
         &self,
         since: Option<&str>,
@@ -225,7 +226,7 @@ impl Store {
                         m.verdict, m.change_percent
                  FROM runs r JOIN metrics m ON m.run_id = r.id
                  WHERE ?1 IS NULL OR r.created_at >= ?1
-                 ORDER BY r.created_at, r.id, m.benchmark, m.metric",
+                 ORDER BY m.benchmark, m.metric, r.created_at, r.id",
             )
             .map_err(error)?;
         let mut rows = statement.query(params![since]).map_err(error)?;
@@ -292,16 +293,16 @@ impl Store {
     /// selects, grouped by benchmark (in id order), oldest run first.
     pub fn series(&self, filter: &SeriesFilter<'_>) -> Result<Vec<Trendless>, HistoryError> {
         let error = |source| sql_error(&self.path, "reading the series", source);
-        let mut statement = self
-            .connection
-            .prepare(
-                "SELECT m.benchmark, m.unit, m.better, r.id, r.created_at, r.commit_sha, m.median
-                 FROM metrics m JOIN runs r ON r.id = m.run_id
-                 WHERE m.metric = ?1 AND r.created_at >= ?2 AND (?3 IS NULL OR r.branch = ?3)
-                   AND (?4 IS NULL OR m.benchmark GLOB ?4)
-                 ORDER BY m.benchmark, r.created_at, r.id",
-            )
-            .map_err(error)?;
+        // Written out, not `(?4 IS NULL OR ...)`: only a plain GLOB lets SQLite search the
+        // benchmark index by the pattern's prefix (10 ms instead of 5 s at 1,000 x 1,000).
+        let selected = if filter.glob.is_some() { "m.benchmark GLOB ?4" } else { "?4 IS NULL" };
+        let query = format!(
+            "SELECT m.benchmark, m.unit, m.better, r.id, r.created_at, r.commit_sha, m.median
+             FROM metrics m JOIN runs r ON r.id = m.run_id
+             WHERE {selected} AND m.metric = ?1 AND r.created_at >= ?2 AND (?3 IS NULL OR r.branch = ?3)
+             ORDER BY m.benchmark, r.created_at, r.id"
+        );
+        let mut statement = self.connection.prepare(&query).map_err(error)?;
         let mut rows =
             statement.query(params![filter.metric, filter.since, filter.branch, filter.glob]).map_err(error)?;
         let mut series: Vec<Trendless> = Vec::new();

@@ -82,10 +82,23 @@ fn days(created_at: &str) -> Option<f64> {
     Some(time.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs_f64() / 86_400.0)
 }
 
+/// Theil-Sen's pairs grow with the square of the points: a longer series is first binned into
+/// this many points (each bin's mean time and median value), which keeps the estimate robust
+/// and a year of daily runs of a thousand benchmarks under a second.
+const SLOPE_POINTS: usize = 128;
+
 /// The median of the pairwise slopes of ln(value) against time (Theil-Sen: robust to a few odd
 /// runs), as percent per day.
 fn slope(points: &[Point]) -> Option<f64> {
     let xy: Vec<(f64, f64)> = points.iter().filter_map(|p| Some((days(&p.created_at)?, p.value.ln()))).collect();
+    let bin = xy.len().div_ceil(SLOPE_POINTS).max(1);
+    let xy: Vec<(f64, f64)> = xy
+        .chunks(bin)
+        .map(|chunk| {
+            let x = chunk.iter().map(|(x, _)| x).sum::<f64>() / chunk.len() as f64;
+            (x, stats::median(&chunk.iter().map(|(_, y)| *y).collect::<Vec<_>>()))
+        })
+        .collect();
     let mut slopes = Vec::new();
     for (i, (x1, y1)) in xy.iter().enumerate() {
         for (x2, y2) in &xy[i + 1..] {
@@ -234,6 +247,21 @@ mod tests {
         let drift: Vec<f64> = (0..10).map(|i| 100.0 * 1.01f64.powi(i)).collect();
         let t = trend(&drift);
         assert!((t.slope_percent_per_day.unwrap() - 1.0).abs() < 1e-6, "{t:?}");
+        // A long series is binned first, and says the same.
+        let long: Vec<Point> = (0..1000)
+            .map(|i| Point {
+                run_id: i,
+                created_at: humantime::format_rfc3339_seconds(
+                    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000 + i as u64 * 3600),
+                )
+                .to_string(),
+                commit: None,
+                value: 100.0 * 1.01f64.powf(i as f64 / 24.0) * if i % 7 == 0 { 1.5 } else { 1.0 },
+            })
+            .collect();
+        let key = ("a".to_owned(), "time".to_owned(), "ns".to_owned(), Better::Lower);
+        let hourly = Trend::new(key, long, 5.0);
+        assert!((hourly.slope_percent_per_day.unwrap() - 1.0).abs() < 0.05, "{:?}", hourly.slope_percent_per_day);
         // A faster throughput is no worse.
         let key = ("a".to_owned(), "throughput".to_owned(), "B/s".to_owned(), Better::Higher);
         let faster: Vec<f64> = (0..12).map(|i| if i >= 6 { 150.0 } else { 100.0 }).collect();
