@@ -63,7 +63,8 @@ impl PerfGate {
                 | Command::List(_)
                 | Command::Export(_)
                 | Command::Regressions(_)
-                | Command::Trends(_),
+                | Command::Trends(_)
+                | Command::Release(_),
             ) => return None,
         };
         connection.github_token.as_deref()
@@ -106,6 +107,28 @@ pub enum Command {
     /// Per benchmark its recorded values over time: slope, change over the period, steps.
     #[command(after_help = crate::exit_code::help())]
     Trends(TrendsArgs),
+    /// A release's summary: its runs, success rate, gate compliance, and per benchmark its
+    /// median against the previous release (or --against).
+    #[command(after_help = crate::exit_code::help())]
+    Release(ReleaseArgs),
+}
+
+/// Options of `release`.
+#[derive(Debug, Args)]
+pub struct ReleaseArgs {
+    /// The release tag the runs were recorded with (`run --release TAG`, `record --release TAG`).
+    #[arg(value_name = "TAG", value_parser = crate::history::parse_release)]
+    pub release: String,
+    /// Compare with this release [default: the newest release recorded before TAG].
+    #[arg(long, value_name = "TAG2", value_parser = crate::history::parse_release)]
+    pub against: Option<String>,
+    /// The metric compared (each run's median).
+    #[arg(long, value_name = "M", default_value = "time")]
+    pub metric: String,
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "table")]
+    pub format: crate::history::Format,
+    #[command(flatten)]
+    pub history: HistoryArgs,
 }
 
 /// Options of `trends`.

@@ -314,3 +314,50 @@ fn trends_find_the_step_a_slowdown_made_and_draw_it() {
     assert_eq!(none.status.code(), Some(0));
     assert!(stderr(&none).contains("no recorded `time` values"), "{}", stderr(&none));
 }
+
+#[test]
+fn a_release_is_summed_up_against_the_one_before() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let history = temp.path().join("history.db");
+    let record = |release: &str, days_ago: u64, factor: f64| {
+        let file = temp.path().join(format!("{release}-{days_ago}.json"));
+        std::fs::write(&file, dated(&results, days_ago, "c", "parse/numbers", factor).to_string()).unwrap();
+        command(temp.path())
+            .args(["record", "--release", release, "--history"])
+            .arg(&history)
+            .arg(&file)
+            .assert()
+            .success();
+    };
+    record("v1.0.0", 20, 1.0);
+    record("v1.0.0", 19, 1.02);
+    record("v1.1.0", 10, 1.3);
+    record("v1.1.0", 9, 1.3);
+    let summary = |args: &[&str]| {
+        let output = command(temp.path()).arg("release").args(args).arg("--history").arg(&history).output().unwrap();
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let (code, json, _) = summary(&["v1.1.0", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (json["against"].as_str(), json["runs"].as_u64(), json["checked"].as_u64()),
+        (Some("v1.0.0"), Some(2), Some(0))
+    );
+    let parse = json["benchmarks"].as_array().unwrap().iter().find(|b| b["benchmark"] == "parse/numbers").unwrap();
+    assert!(
+        (parse["change_percent"].as_f64().unwrap() - 28.71).abs() < 0.1,
+        "1.3 against the median of 1.0 and 1.02: {parse}"
+    );
+    let (_, table, _) = summary(&["v1.0.0"]);
+    assert!(table.starts_with("release v1.0.0: 2 runs (0 checked"), "{table}");
+    assert!(table.contains("against no earlier release"), "{table}");
+    let (code, _, error) = summary(&["v9"]);
+    assert_eq!(code, Some(2));
+    assert!(error.contains("no run is recorded with release `v9`"), "{error}");
+    let (code, _, error) = summary(&["v1.1.0", "--against", "v0"]);
+    assert_eq!(code, Some(2));
+    assert!(error.contains("release `v0`"), "{error}");
+}

@@ -5,11 +5,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{load_config, load_results, print_stdout, Console};
-use crate::cli::{ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs, TrendsArgs};
+use crate::cli::{
+    ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs, ReleaseArgs, TrendsArgs,
+};
 use crate::collect::cargo::Workspace;
 use crate::collect::environment;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
+use crate::history::release::ReleaseSummary;
 use crate::history::store::{RunFilter, SeriesFilter, Store};
 use crate::history::trends::{self, Trend};
 use crate::history::{self, Origin, RunRecord};
@@ -165,6 +168,41 @@ pub fn list_command(args: ListArgs) -> Result<u8, Error> {
 pub fn regressions_command(args: RegressionsArgs) -> Result<u8, Error> {
     let rows = existing(&args.history)?.0.regressions(&days_ago(args.days))?;
     print_stdout(&history::format_regressions(&rows, args.format));
+    Ok(exit_code::OK)
+}
+
+/// `release TAG`: the release's runs and medians, against `--against` or the release before.
+pub fn release_command(args: ReleaseArgs) -> Result<u8, Error> {
+    let (store, _) = existing(&args.history)?;
+    let unknown = |tag: &str| {
+        Error::Usage(format!(
+            "no run is recorded with release `{tag}`: tag runs with `run --release {tag}` or `record --release {tag} FILE...`; `list` shows the releases"
+        ))
+    };
+    if !store.has_release(&args.release)? {
+        return Err(unknown(&args.release));
+    }
+    let against = match args.against {
+        Some(tag) if !store.has_release(&tag)? => return Err(unknown(&tag)),
+        Some(tag) => Some(tag),
+        None => store.release_before(&args.release)?,
+    };
+    let against = match against {
+        Some(tag) => {
+            let values = store.release_values(&tag, &args.metric)?;
+            Some((tag, values))
+        }
+        None => None,
+    };
+    let filter = RunFilter { release: Some(args.release.clone()), limit: usize::MAX, ..RunFilter::default() };
+    let summary = ReleaseSummary::new(
+        (&args.release, &args.metric),
+        &store.runs(&filter)?,
+        store.release_gates(&args.release)?,
+        store.release_values(&args.release, &args.metric)?,
+        against,
+    );
+    print_stdout(&summary.format(args.format));
     Ok(exit_code::OK)
 }
 

@@ -83,6 +83,7 @@ pub fn main() -> ExitCode {
         Some(Command::Export(args)) => history::export_command(args),
         Some(Command::Regressions(args)) => history::regressions_command(args),
         Some(Command::Trends(args)) => history::trends_command(args),
+        Some(Command::Release(args)) => history::release_command(args),
     };
     let code = match outcome {
         Ok(code) => code,

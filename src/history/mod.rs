@@ -3,6 +3,7 @@
 //! pure: it turns results and their report into records, and recorded runs into tables; the
 //! format is docs/history-format.md.
 
+pub mod release;
 pub mod store;
 pub mod trends;
 

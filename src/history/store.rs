@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{params, Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
+use super::release::Recorded;
 use super::trends::Point;
 use super::{ExportRow, RegressionRow, RunRecord, RunRow};
 use crate::model::Better;
@@ -327,6 +328,61 @@ impl Store {
             }
         }
         Ok(series)
+    }
+}
+
+impl Store {
+    /// Whether any run is tagged `release`.
+    pub fn has_release(&self, release: &str) -> Result<bool, HistoryError> {
+        self.connection
+            .query_row("SELECT EXISTS (SELECT 1 FROM runs WHERE release = ?1)", params![release], |row| row.get(0))
+            .map_err(|source| sql_error(&self.path, "reading the releases", source))
+    }
+
+    /// The newest release other than `release` with a run measured before `release`'s first.
+    pub fn release_before(&self, release: &str) -> Result<Option<String>, HistoryError> {
+        self.connection
+            .query_row(
+                "SELECT release FROM runs WHERE release IS NOT NULL AND release != ?1
+                   AND created_at < (SELECT min(created_at) FROM runs WHERE release = ?1)
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+                params![release],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|source| sql_error(&self.path, "reading the releases", source))
+    }
+
+    /// The gate outcomes recorded in `release`'s runs: how many, and how many passed.
+    pub fn release_gates(&self, release: &str) -> Result<(usize, usize), HistoryError> {
+        let (total, passed): (i64, Option<i64>) = self
+            .connection
+            .query_row(
+                "SELECT count(*), sum(g.passed) FROM gates g JOIN runs r ON r.id = g.run_id WHERE r.release = ?1",
+                params![release],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .map_err(|source| sql_error(&self.path, "reading the gates", source))?;
+        Ok((total as usize, passed.unwrap_or(0) as usize))
+    }
+
+    /// Every recorded median of `metric` in `release`'s runs.
+    pub fn release_values(&self, release: &str, metric: &str) -> Result<Vec<Recorded>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the release's values", source);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT m.benchmark, m.unit, m.better, m.median FROM metrics m JOIN runs r ON r.id = m.run_id
+                 WHERE r.release = ?1 AND m.metric = ?2",
+            )
+            .map_err(error)?;
+        let rows = statement
+            .query_map(params![release, metric], |row| {
+                let better = if row.get::<_, String>(2)? == "higher" { Better::Higher } else { Better::Lower };
+                Ok((row.get(0)?, row.get(1)?, better, row.get::<_, Option<f64>>(3)?.unwrap_or(f64::NAN)))
+            })
+            .map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
     }
 }
 
