@@ -54,17 +54,38 @@ measure() {
 
 store="$root/history.db"
 measure "record 1 run of 1,000 benchmarks (new store)" "$binary" perf-gate record --history "$store" "$results"
-measure "record 1 run of 1,000 benchmarks (1 run stored)" "$binary" perf-gate record --history "$store" "$results"
-# 1,000 runs in all: 998 more, 100 files per process.
-files=()
-for _ in $(seq 100); do files+=("$results"); done
-for _ in $(seq 9); do "$binary" perf-gate record --history "$store" "${files[@]}" >/dev/null 2>&1; done
-"$binary" perf-gate record --history "$store" "${files[@]:0:98}" >/dev/null 2>&1
+# 1,000 runs in all: 999 more, each its own measurement time (an import of the same run twice
+# is not recorded again), 100 files per process, written and removed batch by batch.
+for batch in $(seq 0 9); do
+  python3 - "$results" "$root/batch" "$batch" <<'PY'
+import json, os, sys
+results, directory, batch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(directory, exist_ok=True)
+text = open(results).read()
+created = json.loads(text)["created_at"]
+for i in range(100):
+    n = batch * 100 + i
+    if n == 0:
+        continue
+    # Seconds after midnight of the day the suite was collected: inside `trends`' 90 days.
+    stamp = f"{created[:10]}T00:{n // 60:02}:{n % 60:02}Z"
+    with open(os.path.join(directory, f"{i:03}.json"), "w") as f:
+        f.write(text.replace(f'"created_at": "{created}"', f'"created_at": "{stamp}"', 1))
+PY
+  "$binary" perf-gate record --history "$store" "$root"/batch/*.json >/dev/null 2>&1
+  rm -rf "$root/batch"
+done
 runs="$("$binary" perf-gate list --history "$store" --limit 100000 --format csv | tail -n +2 | wc -l)"
 echo "runs stored: $runs"
-measure "record 1 run of 1,000 benchmarks (1,000 runs stored)" "$binary" perf-gate record --history "$store" "$results"
+again="$root/again.json"
+sed 's/"created_at": "[^"]*"/"created_at": "2026-02-01T00:00:00Z"/' "$results" >"$again"
+measure "record 1 run of 1,000 benchmarks (1,000 runs stored)" "$binary" perf-gate record --history "$store" "$again"
+measure "record the same run again (1,001 runs stored)" "$binary" perf-gate record --history "$store" "$again"
 measure "list (default 20 runs) on 1,001 runs" "$binary" perf-gate list --history "$store"
 measure "list --limit 1000 on 1,001 runs" "$binary" perf-gate list --history "$store" --limit 1000
+measure "trends group0/bench0 (one benchmark)" "$binary" perf-gate trends group0/bench0 --history "$store"
+measure "trends 'group0/*' (100 benchmarks)" "$binary" perf-gate trends 'group0/*' --history "$store"
+measure "trends (all 1,000 benchmarks)" "$binary" perf-gate trends --history "$store"
 measure "export (csv, every metric of 1,001 runs) to a file" "$binary" perf-gate export --history "$store" -o "$root/all.csv"
 bytes="$(stat -c %s "$store")"
 [[ -f "$store-wal" ]] && bytes=$((bytes + $(stat -c %s "$store-wal")))

@@ -159,25 +159,43 @@ fn the_config_names_the_store_and_asks_for_every_run_to_be_recorded() {
 fn two_processes_recording_at_once_both_land() {
     let temp = tempfile::tempdir().unwrap();
     let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
     let history = temp.path().join("history.db");
-    let files: Vec<&Path> = std::iter::repeat_n(results.as_path(), 20).collect();
-    let spawn = || {
+    // 40 different runs, 20 for each process.
+    let files: Vec<std::path::PathBuf> = (0..40)
+        .map(|i| {
+            let file = temp.path().join(format!("run-{i}.json"));
+            std::fs::write(&file, dated(&results, 40 - i, "c", "parse/numbers", 1.0).to_string()).unwrap();
+            file
+        })
+        .collect();
+    let spawn = |files: &[std::path::PathBuf]| {
         std::process::Command::new(assert_cmd::cargo::cargo_bin("cargo-perf-gate"))
             .args(["perf-gate", "record", "--history"])
             .arg(&history)
-            .args(&files)
+            .args(files)
             .current_dir(temp.path())
             .env_remove("PERF_GATE_HISTORY")
             .output()
     };
     let (first, second) = std::thread::scope(|scope| {
-        let first = scope.spawn(spawn);
-        let second = scope.spawn(spawn);
+        let first = scope.spawn(|| spawn(&files[..20]));
+        let second = scope.spawn(|| spawn(&files[20..]));
         (first.join().unwrap().unwrap(), second.join().unwrap().unwrap())
     });
     for output in [&first, &second] {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     }
+    let runs = list(temp.path(), &["--history", history.to_str().unwrap(), "--limit", "100"]);
+    assert_eq!(runs.as_array().unwrap().len(), 40);
+    // Imported again, by both at once: nothing new.
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| spawn(&files));
+        let second = scope.spawn(|| spawn(&files));
+        (first.join().unwrap().unwrap(), second.join().unwrap().unwrap())
+    });
+    assert!(String::from_utf8_lossy(&first.stderr).contains("already recorded as run"));
+    assert!(second.status.success());
     let runs = list(temp.path(), &["--history", history.to_str().unwrap(), "--limit", "100"]);
     assert_eq!(runs.as_array().unwrap().len(), 40);
     let connection = rusqlite::Connection::open(&history).unwrap();

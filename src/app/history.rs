@@ -13,7 +13,7 @@ use crate::collect::environment;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::history::release::ReleaseSummary;
-use crate::history::store::{RunFilter, SeriesFilter, Store};
+use crate::history::store::{Recorded, RunFilter, SeriesFilter, Store};
 use crate::history::trends::{self, Trend};
 use crate::history::{self, Origin, RunRecord};
 use crate::model::Results;
@@ -64,7 +64,8 @@ impl Recording {
     /// store that cannot be used costs the run nothing but this error.
     pub fn record(&self, results: &Results, report: &Report, console: &Console) -> Result<(), Error> {
         let record = RunRecord::new(results, Some(report), self.release.as_deref(), self.origin);
-        let id = Store::open(&self.path)?.record(&record, &environment::now_rfc3339())?;
+        let recorded = Store::open(&self.path)?.record(&record, &environment::now_rfc3339())?;
+        let (Recorded::Added(id) | Recorded::Known(id)) = recorded;
         console.status(&format!("Recorded as run {id} in {}", self.path.display()));
         Ok(())
     }
@@ -92,8 +93,12 @@ pub fn record_command(args: RecordArgs) -> Result<u8, Error> {
     let recorded_at = environment::now_rfc3339();
     for (file, results) in runs {
         let record = RunRecord::new(&results, None, args.release.as_deref(), Origin::Import);
-        let id = store.record(&record, &recorded_at)?;
-        console.status(&format!("{}: run {id}, {} benchmarks", file.display(), record.benchmarks()));
+        match store.record(&record, &recorded_at)? {
+            Recorded::Added(id) => {
+                console.status(&format!("{}: run {id}, {} benchmarks", file.display(), record.benchmarks()))
+            }
+            Recorded::Known(id) => console.status(&format!("{}: already recorded as run {id}", file.display())),
+        }
     }
     console.status(&format!("History: {}", path.display()));
     Ok(exit_code::OK)

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior};
 
-use super::release::Recorded;
+use super::release::Recorded as ReleaseValue;
 use super::trends::Point;
 use super::{ExportRow, RegressionRow, RunRecord, RunRow};
 use crate::model::Better;
@@ -91,6 +91,15 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// What [`Store::record`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// Added as the run with this id.
+    Added(i64),
+    /// Already there as the run with this id.
+    Known(i64),
+}
+
 /// Which runs `list` shows.
 #[derive(Debug, Clone, Default)]
 pub struct RunFilter {
@@ -161,8 +170,10 @@ impl Store {
         transaction.commit().map_err(|source| sql_error(&self.path, "migrating the schema", source))
     }
 
-    /// Adds `run`, recorded at `recorded_at`, in one transaction; returns its id.
-    pub fn record(&mut self, run: &RunRecord, recorded_at: &str) -> Result<i64, HistoryError> {
+    /// Adds `run`, recorded at `recorded_at`, in one transaction. An import of a measurement
+    /// the store already holds (the same time, commit, machine and benchmarks: a results file
+    /// imported twice, or one `run --record` recorded) is not added again.
+    pub fn record(&mut self, run: &RunRecord, recorded_at: &str) -> Result<Recorded, HistoryError> {
         let path = self.path.clone();
         let error = |what| {
             let path = path.clone();
@@ -172,11 +183,25 @@ impl Store {
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(error("locking the database"))?;
+        if run.origin == super::Origin::Import {
+            let known: Option<i64> = transaction
+                .query_row(
+                    "SELECT id FROM runs WHERE created_at = ?1 AND commit_sha IS ?2 AND environment = ?3 AND benchmarks = ?4
+                     ORDER BY id LIMIT 1",
+                    params![run.created_at, run.commit, run.environment, run.benchmarks() as i64],
+                    |row| row.get(0),
+                )
+                .optional()
+                .map_err(error("looking for the run"))?;
+            if let Some(id) = known {
+                return Ok(Recorded::Known(id));
+            }
+        }
         let id = insert_run(&transaction, run, recorded_at).map_err(error("recording the run"))?;
         insert_metrics(&transaction, id, run).map_err(error("recording the metrics"))?;
         insert_gates(&transaction, id, run).map_err(error("recording the gates"))?;
         transaction.commit().map_err(error("recording the run"))?;
-        Ok(id)
+        Ok(Recorded::Added(id))
     }
 
     /// The newest runs first, as `filter` selects them.
@@ -367,7 +392,7 @@ impl Store {
     }
 
     /// Every recorded median of `metric` in `release`'s runs.
-    pub fn release_values(&self, release: &str, metric: &str) -> Result<Vec<Recorded>, HistoryError> {
+    pub fn release_values(&self, release: &str, metric: &str) -> Result<Vec<ReleaseValue>, HistoryError> {
         let error = |source| sql_error(&self.path, "reading the release's values", source);
         let mut statement = self
             .connection
@@ -531,7 +556,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deep/history.db");
         let mut store = Store::open(&path).unwrap();
-        store.record(&run("main", None, "2026-11-01T00:00:00Z"), "now").unwrap();
+        assert_eq!(store.record(&run("main", None, "2026-11-01T00:00:00Z"), "now").unwrap(), Recorded::Added(1));
+        // The same measurement imported again is not a second run.
+        assert_eq!(store.record(&run("main", None, "2026-11-01T00:00:00Z"), "now").unwrap(), Recorded::Known(1));
         store.record(&run("main", Some("v1.0.0"), "2026-11-02T00:00:00Z"), "now").unwrap();
         store.record(&run("pr", None, "2026-11-03T00:00:00Z"), "now").unwrap();
         let all = store.runs(&RunFilter { limit: 10, ..RunFilter::default() }).unwrap();
