@@ -410,6 +410,16 @@ pub enum Better {
     Higher,
 }
 
+impl Better {
+    /// The name results.json and the history use: `lower` or `higher`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Better::Lower => "lower",
+            Better::Higher => "higher",
+        }
+    }
+}
+
 /// One named metric of a benchmark: its samples and their summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metric {

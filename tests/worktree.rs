@@ -25,6 +25,36 @@ fn edit_config(dir: &Path, edit: impl FnOnce(&mut Value)) {
     std::fs::write(&path, config.to_string()).unwrap();
 }
 
+/// Makes `dir` a git repository whose `main` holds everything in it.
+fn commit_all(dir: &Path) {
+    git(dir, &["init", "--quiet", "--initial-branch", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+}
+
+/// A demo copy without services, committed as `main`, ignoring what runs write there.
+fn demo_repository(tag: &str) -> tempfile::TempDir {
+    let demo = demo_copy(tag, |dir| {
+        without_services(dir);
+        edit_config(dir, |_| {});
+        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nmain-run/\nshard-*/\n").unwrap();
+    });
+    commit_all(demo.path());
+    demo
+}
+
+/// A run of main stored as a confirm's screen would find it (`main-run/results.json`).
+fn store_main_run(repo: &Path, quick: &[&str]) {
+    let stored = perf_gate(repo)
+        .args(["--quiet", "--out-dir", "main-run"])
+        .args(quick)
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .env("CRITERION_HOME", repo.join("criterion"))
+        .output()
+        .unwrap();
+    assert!(repo.join("main-run/results.json").is_file(), "{}", stderr(&stored));
+}
+
 /// What a run must leave exactly as it was.
 fn repository_state(dir: &Path) -> (String, String, String, String) {
     (
@@ -54,9 +84,7 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
         std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\n").unwrap();
     });
     let repo = demo.path();
-    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    commit_all(repo);
     git(repo, &["checkout", "--quiet", "-b", "feature"]);
     // The working tree, uncommitted: parse_numbers does its work three times.
     slower_parse_numbers(repo);
@@ -163,9 +191,7 @@ fn a_slower_working_tree_regresses_against_main_measured_here() {
 fn interleaving_options_are_checked_before_anything_is_built() {
     let demo = demo_copy("worktree_flags", without_services);
     let repo = demo.path();
-    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
-    git(repo, &["add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    commit_all(repo);
     let refused = |args: &[&str], expected: &str| {
         let output = perf_gate(repo).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
@@ -209,9 +235,7 @@ fn an_interrupted_run_leaves_the_repository_as_it_was() {
     let demo = demo_copy("worktree_int", without_services);
     let repo = demo.path();
     std::fs::write(repo.join(".gitignore"), "target/\ncriterion/\nout/\n").unwrap();
-    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
-    git(repo, &["add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    commit_all(repo);
     std::fs::write(repo.join("src/extra.rs"), "// untracked\n").unwrap();
     let lib = repo.join("src/lib.rs");
     std::fs::write(&lib, format!("{}\n// edited\n", std::fs::read_to_string(&lib).unwrap())).unwrap();
@@ -260,25 +284,11 @@ fn an_interrupted_run_leaves_the_repository_as_it_was() {
 /// suspects are measured again against REF in alternating rounds, which decide for them.
 #[test]
 fn confirm_re_measures_only_the_suspects_and_lets_the_rounds_decide() {
-    let demo = demo_copy("confirm", |dir| {
-        without_services(dir);
-        edit_config(dir, |_| {});
-        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nmain-run/\n").unwrap();
-    });
+    let demo = demo_repository("confirm");
     let repo = demo.path();
-    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
     let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.3"];
     // The stored baseline: a run of main, as a push to main would have uploaded it.
-    let stored = perf_gate(repo)
-        .args(["--quiet", "--out-dir", "main-run"])
-        .args(quick)
-        .env("CARGO_TARGET_DIR", shared_target_dir())
-        .env("CRITERION_HOME", repo.join("criterion"))
-        .output()
-        .unwrap();
-    assert!(repo.join("main-run/results.json").is_file(), "{}", stderr(&stored));
+    store_main_run(repo, &quick);
     slower_parse_numbers(repo);
 
     let output = perf_gate(repo)
@@ -315,15 +325,8 @@ fn confirm_re_measures_only_the_suspects_and_lets_the_rounds_decide() {
 
 #[test]
 fn paired_shards_merge_into_one_paired_check_of_the_whole_suite() {
-    let demo = demo_copy("shards", |dir| {
-        without_services(dir);
-        edit_config(dir, |_| {});
-        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nshard-*/\n").unwrap();
-    });
+    let demo = demo_repository("shards");
     let repo = demo.path();
-    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
     slower_parse_numbers(repo);
     // Each shard on a runner of its own: its own out dir, worktree and criterion directory.
     for shard in ["1/2", "2/2"] {
@@ -372,24 +375,10 @@ fn paired_shards_merge_into_one_paired_check_of_the_whole_suite() {
 
 #[test]
 fn confirming_shards_merge_their_rounds_into_one_check_of_the_whole_screen() {
-    let demo = demo_copy("confirm-shards", |dir| {
-        without_services(dir);
-        edit_config(dir, |_| {});
-        std::fs::write(dir.join(".gitignore"), "target/\ncriterion/\nout/\nmain-run/\nshard-*/\n").unwrap();
-    });
+    let demo = demo_repository("confirm-shards");
     let repo = demo.path();
-    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "add", "-A"]);
-    git(repo, &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
     let quick = ["--", "--warm-up-time", "0.1", "--measurement-time", "0.3"];
-    let stored = perf_gate(repo)
-        .args(["--quiet", "--out-dir", "main-run"])
-        .args(quick)
-        .env("CARGO_TARGET_DIR", shared_target_dir())
-        .env("CRITERION_HOME", repo.join("criterion"))
-        .output()
-        .unwrap();
-    assert!(repo.join("main-run/results.json").is_file(), "{}", stderr(&stored));
+    store_main_run(repo, &quick);
     slower_parse_numbers(repo);
 
     let mut confirming = Vec::new();

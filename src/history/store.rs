@@ -478,7 +478,7 @@ fn insert_metrics(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> ru
             m.benchmark,
             m.metric,
             m.unit,
-            better(m.better),
+            m.better.as_str(),
             s.n as i64,
             finite(s.mean),
             finite(s.median),
@@ -520,13 +520,6 @@ fn sql_error(path: &Path, what: &'static str, source: rusqlite::Error) -> Histor
             HistoryError::NotHistory { path: path.to_owned(), detail: source.to_string() }
         }
         _ => HistoryError::Sql { path: path.to_owned(), what, source },
-    }
-}
-
-fn better(better: crate::model::Better) -> &'static str {
-    match better {
-        crate::model::Better::Lower => "lower",
-        crate::model::Better::Higher => "higher",
     }
 }
 

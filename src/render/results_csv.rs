@@ -2,7 +2,7 @@
 //! the regression check's verdict, for a spreadsheet.
 
 use crate::csv::csv_line;
-use crate::model::{Better, Results};
+use crate::model::Results;
 use crate::report::Report;
 
 /// The header of results.csv; docs/report-format.md describes the columns.
@@ -36,10 +36,7 @@ pub fn results_csv(current: &Results, report: &Report) -> String {
                 benchmark.id.clone(),
                 name.clone(),
                 metric.unit.clone(),
-                match metric.better {
-                    Better::Lower => "lower".to_owned(),
-                    Better::Higher => "higher".to_owned(),
-                },
+                metric.better.as_str().to_owned(),
                 s.n.to_string(),
                 number(s.mean),
                 number(s.median),
