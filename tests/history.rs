@@ -72,9 +72,11 @@ fn recorded_runs_are_listed_newest_first_with_their_release_and_verdict() {
     let found = regressions(temp.path());
     let parse = found.as_array().unwrap().iter().find(|r| r["benchmark"] == "parse/numbers").unwrap();
     assert_eq!((parse["run_id"].as_i64(), parse["status"].as_str()), (Some(2), Some("unknown")));
+    // Measured after the regressed run (a results file collected now), as a fix would be.
+    let fixed = collect_fixture(temp.path(), "main", &temp.path().join("fixed"));
     command(temp.path())
         .args(["check", "--record", "--results"])
-        .arg(&main)
+        .arg(&fixed)
         .arg("--baseline")
         .arg(&main)
         .arg("--config")

@@ -44,17 +44,21 @@ pub struct Recording {
 
 impl Recording {
     /// The recording `--record`, `--release` or the config's `history.record` asks for.
+    /// `root` is asked for only when the run records and no path is given.
     pub fn asked(
         args: &crate::cli::RecordingArgs,
         release: Option<&str>,
         config: &Config,
         config_path: &Path,
-        root: &Path,
+        root: impl FnOnce() -> PathBuf,
         origin: Origin,
     ) -> Option<Recording> {
         let wanted = args.record || release.is_some() || config.history.record;
         wanted.then(|| Recording {
-            path: path(args.path.as_deref(), config, config_path, root),
+            path: match (&args.path, &config.history.path) {
+                (None, None) => path(None, config, config_path, &root()),
+                _ => path(args.path.as_deref(), config, config_path, Path::new(".")),
+            },
             release: release.map(str::to_owned),
             origin,
         })

@@ -446,8 +446,8 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
-    let root = Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
-    let recording = history::Recording::asked(&args.recording, None, &config, &config_path, &root, Origin::Check);
+    let root = || Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
+    let recording = history::Recording::asked(&args.recording, None, &config, &config_path, root, Origin::Check);
     if args.paired_results.is_some() && confirmed.is_none() {
         let note =
             "--paired-results: there is no stored baseline to screen against, so the shards' rounds were not used"

@@ -78,7 +78,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         args.release.as_deref(),
         &config,
         &config_path,
-        &paths.root,
+        || paths.root.clone(),
         Origin::Run,
     );
     let checked = Checked {

@@ -207,7 +207,7 @@ pub fn format_runs(rows: &[RunRow], format: Format) -> String {
             let full = |row: &RunRow| {
                 let mut cells = cells(row);
                 cells[2] = row.commit.clone().unwrap_or_default();
-                cells
+                cells.map(|cell| crate::csv::text(&cell))
             };
             std::iter::once(HEADER.map(str::to_owned)).chain(rows.iter().map(full)).map(|r| csv_line(&r)).collect()
         }
@@ -268,19 +268,19 @@ pub const EXPORT_COLUMNS: [&str; 20] = [
 impl ExportRow {
     /// The row as a CSV record; a missing value is an empty field.
     pub fn csv(&self) -> String {
-        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        let text = |value: &Option<String>| crate::csv::text(value.as_deref().unwrap_or_default());
         let number = |value: Option<f64>| value.map(|v| v.to_string()).unwrap_or_default();
         csv_line(&[
             self.run_id.to_string(),
-            self.created_at.clone(),
+            crate::csv::text(&self.created_at),
             text(&self.commit),
             text(&self.branch),
             text(&self.release),
             self.origin.clone(),
             text(&self.run_verdict),
-            self.benchmark.clone(),
-            self.metric.clone(),
-            self.unit.clone(),
+            crate::csv::text(&self.benchmark),
+            crate::csv::text(&self.metric),
+            crate::csv::text(&self.unit),
             self.better.clone(),
             self.n.to_string(),
             number(self.mean),
@@ -401,7 +401,13 @@ pub fn format_regressions(rows: &[RegressionRow], format: Format) -> String {
             text
         }
         Format::Csv => std::iter::once(HEADER.map(str::to_owned))
-            .chain(rows.iter().map(|row| cells(row, row.commit.clone().unwrap_or_default())))
+            .chain(rows.iter().map(|row| {
+                let cells = cells(row, row.commit.clone().unwrap_or_default());
+                // The change is perf-gate's number; the rest may come from a pull request.
+                let mut inert = cells.clone().map(|cell| crate::csv::text(&cell));
+                inert[6] = cells[6].clone();
+                inert
+            }))
             .map(|r| csv_line(&r))
             .collect(),
         Format::Table => {

@@ -101,7 +101,13 @@ impl ReleaseSummary {
                 text.push('\n');
                 text
             }
-            Format::Csv => std::iter::once(HEADER.map(str::to_owned)).chain(rows).map(|r| csv_line(&r)).collect(),
+            Format::Csv => std::iter::once(HEADER.map(str::to_owned))
+                .chain(rows.map(|mut row| {
+                    row[0] = crate::csv::text(&row[0]);
+                    row
+                }))
+                .map(|r| csv_line(&r))
+                .collect(),
             Format::Table => {
                 let rate = |value: Option<f64>| value.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".to_owned());
                 let head = format!(

@@ -193,7 +193,11 @@ pub fn format_trends(trends: &[Trend], format: super::Format) -> String {
             text
         }
         super::Format::Csv => std::iter::once(HEADER.map(str::to_owned))
-            .chain(trends.iter().map(cells))
+            .chain(trends.iter().map(|trend| {
+                let mut row = cells(trend);
+                row[0] = crate::csv::text(&row[0]);
+                row
+            }))
             .map(|row| super::csv_line(&row))
             .collect(),
         super::Format::Table => super::table(&HEADER, &super::safe_rows(trends.iter().map(cells))),

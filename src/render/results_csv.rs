@@ -33,9 +33,9 @@ pub fn results_csv(current: &Results, report: &Report) -> String {
             let comparison = compared(&benchmark.id, name);
             let s = &metric.summary;
             text.push_str(&csv_line(&[
-                benchmark.id.clone(),
-                name.clone(),
-                metric.unit.clone(),
+                crate::csv::text(&benchmark.id),
+                crate::csv::text(name),
+                crate::csv::text(&metric.unit),
                 metric.better.as_str().to_owned(),
                 s.n.to_string(),
                 number(s.mean),
