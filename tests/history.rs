@@ -89,6 +89,10 @@ fn recorded_runs_are_listed_newest_first_with_their_release_and_verdict() {
     let found = regressions(temp.path());
     let parse = found.as_array().unwrap().iter().find(|r| r["benchmark"] == "parse/numbers").unwrap();
     assert_eq!((parse["status"].as_str(), parse["later_run"].as_i64()), (Some("fixed"), Some(3)));
+    // With a history, report.html draws each compared metric's recorded values beside it.
+    let page = std::fs::read_to_string(temp.path().join("again/report.html")).unwrap();
+    assert!(page.contains("<svg class=\"spark\""), "no trend line in the report");
+    assert!(page.contains("last 2 recorded runs: "), "runs 1 and 2, this run marked");
     let history_arg = history.to_str().unwrap();
     let runs = list(temp.path(), &["--history", history_arg]);
     assert_eq!(runs.as_array().unwrap().len(), 3);

@@ -35,6 +35,20 @@ pub fn path(explicit: Option<&Path>, config: &Config, config_path: &Path, root: 
     }
 }
 
+/// The store `run` and `check` use, recording or not: `--history`, the environment, the
+/// config, else under the workspace root (`root` asked for only then).
+pub fn store_path(
+    args: &crate::cli::RecordingArgs,
+    config: &Config,
+    config_path: &Path,
+    root: impl FnOnce() -> PathBuf,
+) -> PathBuf {
+    match (&args.path, &config.history.path) {
+        (None, None) => path(None, config, config_path, &root()),
+        _ => path(args.path.as_deref(), config, config_path, Path::new(".")),
+    }
+}
+
 /// What `run` or `check` is asked to record: where, and with which release tag.
 pub struct Recording {
     pub path: PathBuf,
@@ -44,24 +58,16 @@ pub struct Recording {
 
 impl Recording {
     /// The recording `--record`, `--release` or the config's `history.record` asks for.
-    /// `root` is asked for only when the run records and no path is given.
+    /// Into the store at `path` (see [`store_path`]).
     pub fn asked(
         args: &crate::cli::RecordingArgs,
         release: Option<&str>,
         config: &Config,
-        config_path: &Path,
-        root: impl FnOnce() -> PathBuf,
+        path: &Path,
         origin: Origin,
     ) -> Option<Recording> {
         let wanted = args.record || release.is_some() || config.history.record;
-        wanted.then(|| Recording {
-            path: match (&args.path, &config.history.path) {
-                (None, None) => path(None, config, config_path, &root()),
-                _ => path(args.path.as_deref(), config, config_path, Path::new(".")),
-            },
-            release: release.map(str::to_owned),
-            origin,
-        })
+        wanted.then(|| Recording { path: path.to_owned(), release: release.map(str::to_owned), origin })
     }
 
     /// Adds the checked run. Called after results.json and the reports are written, so that a
@@ -72,6 +78,30 @@ impl Recording {
         let (Recorded::Added(id) | Recorded::Known(id)) = recorded;
         console.status(&format!("Recorded as run {id} in {}", self.path.display()));
         Ok(())
+    }
+}
+
+/// How many recorded runs the report's trend lines show.
+const RECENT_RUNS: usize = 20;
+
+/// The recorded values behind the report's trend lines: for each compared metric of `current`,
+/// its newest runs in the store at `path` (of `branch` when given). Only an existing store is
+/// read, never created; one that cannot be read costs the trend lines and says so.
+pub fn recent(path: &Path, current: &Results, branch: Option<&str>, notes: &mut Vec<String>) -> render::Recent {
+    if !path.is_file() {
+        return render::Recent::new();
+    }
+    let keys: Vec<(String, String)> = current
+        .benchmarks
+        .iter()
+        .flat_map(|b| b.metrics.iter().filter(|(_, m)| m.compared).map(|(name, _)| (b.id.clone(), name.clone())))
+        .collect();
+    match Store::open(path).and_then(|store| store.recent(&keys, branch, RECENT_RUNS)) {
+        Ok(recent) => recent,
+        Err(error) => {
+            notes.push(format!("no trend lines in the report: {error}"));
+            render::Recent::new()
+        }
     }
 }
 

@@ -447,7 +447,9 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
     let root = || Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
-    let recording = history::Recording::asked(&args.recording, None, &config, &config_path, root, Origin::Check);
+    let store = history::store_path(&args.recording, &config, &config_path, root);
+    let recording = history::Recording::asked(&args.recording, None, &config, &store, Origin::Check);
+    let recent = history::recent(&store, &current, baseline_branch(&baseline), &mut notes);
     if args.paired_results.is_some() && confirmed.is_none() {
         let note =
             "--paired-results: there is no stored baseline to screen against, so the shards' rounds were not used"
@@ -463,6 +465,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         confirmed,
         staged: Staged::default(),
         recording,
+        recent,
     };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
@@ -559,6 +562,13 @@ struct Checked<'a> {
     staged: Staged,
     /// Where to record the checked run, when asked to.
     recording: Option<history::Recording>,
+    /// The recorded values behind the report's trend lines.
+    recent: render::Recent,
+}
+
+/// The branch the baseline was measured on, whose recorded runs make the trend lines.
+fn baseline_branch(baseline: &baseline::Baseline) -> Option<&str> {
+    baseline.results.as_ref().and_then(|r| r.git.as_ref()).and_then(|g| g.branch.as_deref())
 }
 
 fn evaluate_and_report(
@@ -569,7 +579,7 @@ fn evaluate_and_report(
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let Checked { config, current, results_path, baseline, confirmed, mut staged, recording } = checked;
+    let Checked { config, current, results_path, baseline, confirmed, mut staged, recording, recent } = checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -580,7 +590,7 @@ fn evaluate_and_report(
         notes,
         confirmation: confirmed.as_ref().map(screen::Confirmed::input),
     });
-    let view = render::view(&report, current, baseline.results.as_ref());
+    let view = render::view(&report, current, baseline.results.as_ref(), &recent);
     let reporting = &config.reporting;
     // Rendered even when summary.md is off: it is also the PR comment and the step summary.
     let renderer = render::Renderer::new(&view)?;

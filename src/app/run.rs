@@ -73,14 +73,9 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         return finish_shard(shard, &current, confirmed.as_ref(), staged, &paths.out_dir, &console);
     }
     let baseline = measured.baseline;
-    let recording = history::Recording::asked(
-        &args.recording,
-        args.release.as_deref(),
-        &config,
-        &config_path,
-        || paths.root.clone(),
-        Origin::Run,
-    );
+    let store = history::store_path(&args.recording, &config, &config_path, || paths.root.clone());
+    let recording = history::Recording::asked(&args.recording, args.release.as_deref(), &config, &store, Origin::Run);
+    let recent = history::recent(&store, &current, super::baseline_branch(&baseline), &mut notes);
     let checked = Checked {
         config: &config,
         current: &current,
@@ -89,6 +84,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         confirmed,
         staged,
         recording,
+        recent,
     };
     evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
 }

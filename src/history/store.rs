@@ -2,6 +2,7 @@
 //! once wait for each other instead of failing or corrupting it, and with versioned migrations
 //! (`PRAGMA user_version`). Its tables are documented in docs/history-format.md.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -128,12 +129,30 @@ impl Store {
         let error = |what| move |source| sql_error(&self.path, what, source);
         self.connection.busy_timeout(BUSY_TIMEOUT).map_err(error("setting the busy timeout"))?;
         // WAL: readers never block the one writer; it is a property of the file, kept once set.
-        let mode: String = self
-            .connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-            .map_err(error("switching to WAL"))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(HistoryError::NotHistory { path: self.path.clone(), detail: format!("journal mode {mode}") });
+        let mode = |sql: &str| self.connection.query_row(sql, [], |row| row.get::<_, String>(0));
+        let mut current = mode("PRAGMA journal_mode").map_err(error("reading the journal mode"))?;
+        // Switching takes the file for itself, and SQLite answers "busy" at once rather than
+        // through the busy timeout while another process holds it (two jobs opening a new store
+        // at once): so wait here, as long as the busy timeout would.
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        while !current.eq_ignore_ascii_case("wal") {
+            match mode("PRAGMA journal_mode = WAL") {
+                Ok(set) if set.eq_ignore_ascii_case("wal") || std::time::Instant::now() >= deadline => current = set,
+                Ok(_) => std::thread::sleep(Duration::from_millis(20)),
+                Err(source)
+                    if source.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Err(source) => return Err(sql_error(&self.path, "switching to WAL", source)),
+            }
+        }
+        if !current.eq_ignore_ascii_case("wal") {
+            return Err(HistoryError::NotHistory {
+                path: self.path.clone(),
+                detail: format!("journal mode {current}"),
+            });
         }
         self.connection.pragma_update(None, "foreign_keys", true).map_err(error("enabling foreign keys"))
     }
@@ -408,6 +427,40 @@ impl Store {
             })
             .map_err(error)?;
         rows.collect::<Result<_, _>>().map_err(error)
+    }
+}
+
+impl Store {
+    /// For each of `keys` (benchmark, metric): the medians of its newest `limit` recorded runs
+    /// (of `branch` when given), oldest first; keys never recorded are left out.
+    pub fn recent(
+        &self,
+        keys: &[(String, String)],
+        branch: Option<&str>,
+        limit: usize,
+    ) -> Result<BTreeMap<(String, String), Vec<f64>>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the recent values", source);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT m.median FROM metrics m JOIN runs r ON r.id = m.run_id
+                 WHERE m.benchmark = ?1 AND m.metric = ?2 AND (?3 IS NULL OR r.branch = ?3)
+                 ORDER BY r.created_at DESC, r.id DESC LIMIT ?4",
+            )
+            .map_err(error)?;
+        let mut recent = BTreeMap::new();
+        for (benchmark, metric) in keys {
+            let rows = statement
+                .query_map(params![benchmark, metric, branch, limit as i64], |row| row.get::<_, Option<f64>>(0))
+                .map_err(error)?;
+            let mut values: Vec<f64> =
+                rows.collect::<Result<Vec<_>, _>>().map_err(error)?.into_iter().flatten().collect();
+            if !values.is_empty() {
+                values.reverse();
+                recent.insert((benchmark.clone(), metric.clone()), values);
+            }
+        }
+        Ok(recent)
     }
 }
 

@@ -20,6 +20,6 @@ pub use results_csv::results_csv;
 pub use templates::{json, trends_html, RenderError, Renderer};
 pub use trends::{trends_view, TrendsView};
 pub use view::{
-    view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, RunView, SuiteShiftView,
-    VerdictView, View,
+    view, Chart, ComparisonRow, CountGroup, CountItem, Difference, Field, GateRow, LegendItem, Recent, RunView,
+    Sparkline, SuiteShiftView, VerdictView, View,
 };

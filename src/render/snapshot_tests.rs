@@ -14,7 +14,7 @@ use crate::model::{
 use crate::report::{self, Counts, Inputs, Origin, Report, RunInfo, Settings, Verdict};
 use crate::stats::{Summary, TTest};
 
-use super::{json, view, RenderError, Renderer, View};
+use super::{json, view, Recent, RenderError, Renderer, View};
 
 fn markdown(view: &View) -> Result<String, RenderError> {
     Renderer::new(view)?.markdown()
@@ -463,17 +463,17 @@ fn no_baseline() -> (Report, Results) {
 
 fn full_view() -> super::View {
     let (report, current, baseline) = full();
-    view(&report, &current, Some(&baseline))
+    view(&report, &current, Some(&baseline), &Recent::new())
 }
 
 fn warnings_view() -> super::View {
     let (report, current, baseline) = warnings();
-    view(&report, &current, Some(&baseline))
+    view(&report, &current, Some(&baseline), &Recent::new())
 }
 
 fn no_baseline_view() -> super::View {
     let (report, current) = no_baseline();
-    view(&report, &current, None)
+    view(&report, &current, None, &Recent::new())
 }
 
 #[test]
@@ -558,7 +558,7 @@ fn an_evaluated_suite_shift_is_shown_once() {
         confirmation: None,
     });
     assert!(report.notes.iter().any(|n| n.contains("whole suite")), "{:?}", report.notes);
-    let view = view(&report, &after, Some(&before));
+    let view = view(&report, &after, Some(&before), &Recent::new());
     assert!(view.suite_shift.unwrap().text.starts_with("Whole suite +12.0%"));
     assert!(view.notes.iter().all(|n| !n.contains("whole suite")), "{:?}", view.notes);
 }
@@ -585,7 +585,7 @@ fn confirmed_comparisons_say_which_evidence_decided() {
         p_value: Some(0.3),
         suspect: "near the threshold in the screen".to_owned(),
     });
-    let view = view(&report, &current, Some(&baseline));
+    let view = view(&report, &current, Some(&baseline), &Recent::new());
     let summary =
         "Confirmed against main (0123456789ab) in 8 rounds: 1 of 2 suspects of the screen decided by the paired rounds";
     let evidence = "paired rounds (screen: unchanged, +3.10%; near the threshold in the screen)";
@@ -622,7 +622,7 @@ fn paired_comparisons_show_the_pooled_welch_p_and_count_rounds() {
     for comparison in report.comparisons.iter_mut().filter(|c| c.id == noisy_id) {
         *comparison = noisy(comparison.clone(), Some(31));
     }
-    let view = view(&report, &current, Some(&baseline));
+    let view = view(&report, &current, Some(&baseline), &Recent::new());
     assert!(
         view.method.starts_with("paired t-test on per-round log ratios over 10 interleaved rounds"),
         "{}",
@@ -711,7 +711,28 @@ fn a_hundred_benchmark_report_stays_small() {
             )
         })
         .collect();
-    let page = html(&view(&report, &current, Some(&baseline))).unwrap();
+    let page = html(&view(&report, &current, Some(&baseline), &Recent::new())).unwrap();
     assert_eq!(page.matches("<figure").count(), 100);
     assert!(page.len() < 1_500_000, "{} bytes", page.len());
+}
+
+#[test]
+fn recorded_history_draws_a_trend_line_with_this_run_marked() {
+    let (report, current, baseline) = full();
+    // A comparison the current run measured (not a removed one).
+    let measured =
+        |c: &&Comparison| current.by_id().get(c.id.as_str()).is_some_and(|b| b.metrics.contains_key(&c.metric));
+    let first = report.comparisons.iter().find(measured).unwrap().clone();
+    let mut recent = Recent::new();
+    recent.insert((first.id.clone(), first.metric.clone()), vec![1.0e3, 1.1e3, f64::NAN, 1.2e3]);
+    let view = view(&report, &current, Some(&baseline), &recent);
+    let rows: Vec<&super::ComparisonRow> =
+        view.comparisons.iter().filter(|r| r.benchmark == first.id && r.metric == first.metric).collect();
+    let line = rows[0].history.as_ref().expect("a recorded metric has a trend line");
+    assert!(line.path.starts_with("M2.0 "), "{}", line.path);
+    assert_eq!(line.path.matches(" L").count(), 3, "three recorded values (NaN left out) and this run's");
+    assert!(line.title.starts_with("last 3 recorded runs: "), "{}", line.title);
+    assert!(view.comparisons.iter().filter(|r| r.benchmark != first.id).all(|r| r.history.is_none()));
+    let page = html(&view).unwrap();
+    assert_eq!(page.matches("<svg class=\"spark\"").count(), 1, "once, in the comparisons table");
 }
