@@ -83,9 +83,9 @@ fn bench_pipeline(c: &mut Criterion) {
     c.bench_function("evaluate/200_benchmarks", |b| b.iter(evaluate));
 
     let report = evaluate();
-    let view = render::view(&report, &current, Some(&baseline));
+    let view = render::view(&report, &current, Some(&baseline), &render::Recent::new());
     c.bench_function("render/view/200_benchmarks", |b| {
-        b.iter(|| render::view(black_box(&report), &current, Some(&baseline)))
+        b.iter(|| render::view(black_box(&report), &current, Some(&baseline), &render::Recent::new()))
     });
     c.bench_function("render/convert/200_benchmarks", |b| {
         b.iter(|| render::Renderer::new(black_box(&view)).expect("templates compile"))

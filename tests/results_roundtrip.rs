@@ -103,7 +103,7 @@ fn check(current: &Results, baseline: Option<&Results>) {
         notes: Vec::new(),
         confirmation: None,
     });
-    let view = render::view(&report, current, baseline);
+    let view = render::view(&report, current, baseline, &render::Recent::new());
     let renderer = render::Renderer::new(&view).unwrap();
     renderer.markdown().unwrap();
     renderer.html().unwrap();
