@@ -35,7 +35,8 @@ compare=()
 shard_compare=()
 if [[ "$INPUT_COMMAND" == gate ]]; then
   compare=(--compare "$INPUT_COMPARE" --time-limit "$INPUT_TIME_BUDGET")
-  if [[ "$INPUT_COMPARE" != artifact ]]; then
+  # Only a pull request has a base commit to pair with; on a push a shard measures alone.
+  if [[ "$INPUT_COMPARE" != artifact && "${GITHUB_EVENT_NAME:-}" == pull_request* ]]; then
     shard_compare=("${compare[@]}" "${baseline[@]}")
   fi
 fi

@@ -789,3 +789,45 @@ fn the_merge_job_gates_paired_shards_against_their_merged_base_side() {
     assert_eq!(runner.outputs["perf-gate"]["exit-code"], "2", "{}", runner.log());
     assert!(runner.log().contains("not the same alternating rounds"), "{}", runner.log());
 }
+
+/// The arguments the action's main step gave cargo-perf-gate for a shard, on `event`.
+fn shard_arguments(event: &str, compare: &str) -> String {
+    let temp = tempfile::tempdir().unwrap();
+    let bin = temp.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = temp.path().join("args.log");
+    let fake = bin.join("cargo-perf-gate");
+    let version = env!("CARGO_PKG_VERSION");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'cargo-perf-gate {version}'; exit 0; fi\necho \"$@\" >> '{}'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let env = vec![
+        ("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())),
+        ("GITHUB_EVENT_NAME", event.to_owned()),
+    ];
+    let mut runner = Runner::new(temp.path(), &[("shard", "2/4"), ("compare", compare)], &env);
+    runner.run_steps();
+    assert!(runner.failed.is_none(), "{:?}", runner.failed);
+    std::fs::read_to_string(&log).unwrap()
+}
+
+#[test]
+fn a_shard_pairs_with_the_base_on_a_pull_request_and_measures_alone_on_a_push() {
+    let on_pr = shard_arguments("pull_request", "auto");
+    assert!(
+        on_pr.contains("run --shard 2/4") && on_pr.contains("--compare auto --time-limit 20m --baseline main"),
+        "{on_pr}"
+    );
+    let confirm = shard_arguments("pull_request", "confirm");
+    assert!(confirm.contains("--compare confirm"), "{confirm}");
+    for (event, compare) in [("push", "auto"), ("pull_request", "artifact")] {
+        let args = shard_arguments(event, compare);
+        assert!(args.contains("run --shard 2/4") && !args.contains("--compare"), "{event} {compare}: {args}");
+    }
+}
