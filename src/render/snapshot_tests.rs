@@ -736,3 +736,12 @@ fn recorded_history_draws_a_trend_line_with_this_run_marked() {
     let page = html(&view).unwrap();
     assert_eq!(page.matches("<svg class=\"spark\"").count(), 1, "once, in the comparisons table");
 }
+
+#[test]
+fn in_ci_the_summary_links_the_run_that_holds_the_full_report() {
+    let mut view = full_view();
+    assert!(!markdown(&view).unwrap().contains("this run's artifacts"));
+    view.run_url = Some("https://github.com/o/r/actions/runs/42".to_owned());
+    let text = markdown(&view).unwrap();
+    assert!(text.contains("is among [this run's artifacts](https://github.com/o/r/actions/runs/42)."), "{text}");
+}

@@ -21,6 +21,9 @@ use super::format::{self, MISSING};
 pub struct View {
     /// The tool and version that wrote the report: `cargo-perf-gate 0.1.0`.
     pub tool: String,
+    /// The CI run that made the report (its artifacts hold report.html, with the trend
+    /// lines), when there is one: set by the caller, which knows where it runs.
+    pub run_url: Option<String>,
     pub verdict: VerdictView,
     /// Gate counts in one line: `4 gate checks: 1 passed, 1 failed (blocking), 2 failed (warning)`.
     pub gate_counts: String,
@@ -338,6 +341,7 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>, rece
     let improvements: Vec<ComparisonRow> = improved.into_iter().map(row).collect();
     View {
         tool: format!("{} {}", report.tool.name, report.tool.version),
+        run_url: None,
         verdict: verdict_view(report),
         gate_counts: gate_counts(report),
         comparison_counts: comparison_counts(report),
