@@ -160,25 +160,16 @@ impl Store {
     /// Applies the migrations the file lacks, in one transaction taken for writing first, so
     /// that two processes opening a new store at once migrate it once.
     fn migrate(&mut self) -> Result<(), HistoryError> {
+        // A current store of ours is only read: reading commands take no write lock.
+        if checked_version(&self.connection, &self.path)? == SCHEMA_VERSION {
+            return Ok(());
+        }
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|source| sql_error(&self.path, "locking the database", source))?;
-        let read = |name: &str| transaction.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, i64>(0));
-        let version = read("user_version").map_err(|source| sql_error(&self.path, "reading its version", source))?;
-        let application = read("application_id").map_err(|source| sql_error(&self.path, "reading its id", source))?;
-        let tables: i64 = transaction
-            .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
-            .map_err(|source| sql_error(&self.path, "reading its tables", source))?;
-        let ours = application == i64::from(APPLICATION_ID) || (application == 0 && version == 0 && tables == 0);
-        if !ours {
-            let detail = format!("application id {application:#x}, {tables} schema entries");
-            return Err(HistoryError::NotHistory { path: self.path.clone(), detail });
-        }
-        let version = u32::try_from(version).unwrap_or(u32::MAX);
-        if version > SCHEMA_VERSION {
-            return Err(HistoryError::Newer { path: self.path.clone(), found: version, known: SCHEMA_VERSION });
-        }
+        // Again under the lock: another process may have migrated it meanwhile.
+        let version = checked_version(&transaction, &self.path)?;
         for migration in &MIGRATIONS[version as usize..] {
             transaction
                 .execute_batch(migration)
@@ -498,6 +489,27 @@ fn export_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRow> {
     })
 }
 
+/// The schema version of the store at `path`, once it is known to be ours (or empty) and not
+/// newer than this build.
+fn checked_version(connection: &Connection, path: &Path) -> Result<u32, HistoryError> {
+    let read = |name: &str| connection.query_row(&format!("PRAGMA {name}"), [], |row| row.get::<_, i64>(0));
+    let version = read("user_version").map_err(|source| sql_error(path, "reading its version", source))?;
+    let application = read("application_id").map_err(|source| sql_error(path, "reading its id", source))?;
+    let tables: i64 = connection
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |row| row.get(0))
+        .map_err(|source| sql_error(path, "reading its tables", source))?;
+    let ours = application == i64::from(APPLICATION_ID) || (application == 0 && version == 0 && tables == 0);
+    if !ours {
+        let detail = format!("application id {application:#x}, {tables} schema entries");
+        return Err(HistoryError::NotHistory { path: path.to_owned(), detail });
+    }
+    let version = u32::try_from(version).unwrap_or(u32::MAX);
+    if version > SCHEMA_VERSION {
+        return Err(HistoryError::Newer { path: path.to_owned(), found: version, known: SCHEMA_VERSION });
+    }
+    Ok(version)
+}
+
 fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str) -> rusqlite::Result<i64> {
     transaction.execute(
         "INSERT INTO runs (recorded_at, created_at, commit_sha, branch, dirty, release, environment, origin, verdict, benchmarks)
@@ -668,6 +680,21 @@ mod tests {
         let other = dir.path().join("other.db");
         Connection::open(&other).unwrap().execute_batch("CREATE TABLE notes (text TEXT);").unwrap();
         assert!(matches!(Store::open(&other).err().unwrap(), HistoryError::NotHistory { .. }));
+    }
+
+    #[test]
+    fn reading_a_current_store_writes_nothing_to_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        let mut store = Store::open(&path).unwrap();
+        store.record(&run("main", None, "2026-11-01T00:00:00Z"), "now").unwrap();
+        drop(store);
+        let before = std::fs::read(&path).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.runs(&RunFilter { limit: 5, ..RunFilter::default() }).unwrap().len(), 1);
+        drop(store);
+        assert!(std::fs::read(&path).unwrap() == before, "a reader rewrote the database");
     }
 
     #[test]
