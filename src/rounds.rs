@@ -91,11 +91,6 @@ impl Schedule {
         let benches: usize = self.units.iter().flat_map(|unit| unit.runs.iter().flatten()).map(|r| r.ids.len()).sum();
         benches + self.others.iter().filter(|&&others| others).count()
     }
-
-    /// The bench processes of one round.
-    pub fn processes_per_round(&self) -> usize {
-        self.units.iter().map(|unit| unit.runs.iter().map(Vec::len).sum::<usize>()).sum()
-    }
 }
 
 impl Unit {
@@ -388,6 +383,11 @@ mod tests {
         }
     }
 
+    /// The bench processes of one round.
+    fn processes_per_round(schedule: &Schedule) -> usize {
+        schedule.units.iter().map(|unit| unit.runs.iter().map(Vec::len).sum::<usize>()).sum()
+    }
+
     fn plan(rounds: usize, benchmarks: usize) -> Plan {
         Plan::derive(Some(rounds), Budget::Default, benchmarks, 2, OtherCost::default()).unwrap()
     }
@@ -396,7 +396,7 @@ mod tests {
     fn per_benchmark_the_sides_alternate_on_each_benchmark_and_swap_who_goes_first() {
         let sides = [side("baseline", &[("a", 0), ("b", 0)], false), side("current", &[("a", 0), ("b", 0)], true)];
         let schedule = Schedule::new(&sides);
-        assert_eq!((schedule.processes_per_round(), schedule.steps_per_round()), (4, 5));
+        assert_eq!((processes_per_round(&schedule), schedule.steps_per_round()), (4, 5));
         let mut fake = Fake { factor: vec![1.0, 1.1], ..Fake::default() };
         let rounds = run(&mut plan(2, 2), (Budget::Default, true), &sides, &schedule, &mut fake).unwrap();
         assert_eq!(
@@ -459,7 +459,7 @@ mod tests {
         let targets: Vec<(&str, usize)> = ids.iter().map(|id| (id.as_str(), 0)).collect();
         let sides = [slow(side("baseline", &targets, false)), slow(side("current", &targets, false))];
         let schedule = Schedule::new(&sides);
-        let per_side = schedule.processes_per_round() / 2;
+        let per_side = processes_per_round(&schedule) / 2;
         assert!(per_side > 1, "{per_side}");
         for unit in &schedule.units {
             let bytes: usize = unit.runs[0][0].ids.iter().map(|id| 2 * id.len() + 1).sum();

@@ -7,7 +7,7 @@ use crate::model::Better;
 use crate::stats;
 
 /// Points on each side of a candidate step that are compared.
-pub const STEP_WINDOW: usize = 3;
+const STEP_WINDOW: usize = 3;
 /// How many noise scales a step must clear, besides the threshold.
 const STEP_NOISE_SCALES: f64 = 3.0;
 /// Points at each end whose median is the period's start and end value.
