@@ -410,6 +410,12 @@ fn verdict(counts: &Counts, suite_shift: Option<Severity>) -> Verdict {
 }
 
 impl Report {
+    /// The comparisons by (benchmark id, metric), for lookups per metric without a search of
+    /// the whole list each time (a large suite has thousands).
+    pub fn comparisons_by_key(&self) -> HashMap<(&str, &str), &Comparison> {
+        self.comparisons.iter().map(|c| ((c.id.as_str(), c.metric.as_str()), c)).collect()
+    }
+
     /// Whether the run fails: a `fail` verdict, or `warn` under `--strict`.
     pub fn fails(&self) -> bool {
         match self.verdict {

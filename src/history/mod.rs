@@ -87,9 +87,8 @@ pub struct GateRecord {
 impl RunRecord {
     /// The record of `results`, checked into `report` unless imported.
     pub fn new(results: &Results, report: Option<&Report>, release: Option<&str>, origin: Origin) -> RunRecord {
-        let checked = |id: &str, metric: &str| {
-            report.and_then(|r| r.comparisons.iter().find(|c| c.id == id && c.metric == metric))
-        };
+        let comparisons = report.map(Report::comparisons_by_key).unwrap_or_default();
+        let checked = |id: &str, metric: &str| comparisons.get(&(id, metric)).copied();
         let metrics = results
             .benchmarks
             .iter()

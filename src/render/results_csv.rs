@@ -25,7 +25,8 @@ pub const COLUMNS: [&str; 13] = [
 /// `current`'s metrics, each with `report`'s verdict and change for it (empty when it was not
 /// compared).
 pub fn results_csv(current: &Results, report: &Report) -> String {
-    let compared = |id: &str, metric: &str| report.comparisons.iter().find(|c| c.id == id && c.metric == metric);
+    let comparisons = report.comparisons_by_key();
+    let compared = |id: &str, metric: &str| comparisons.get(&(id, metric)).copied();
     let number = |value: f64| if value.is_finite() { value.to_string() } else { String::new() };
     let mut text = csv_line(&COLUMNS);
     for benchmark in &current.benchmarks {

@@ -3,7 +3,7 @@
 //! Everything a reader sees is decided here: order, wording, formatted numbers and chart
 //! coordinates. Templates only lay it out, so markdown, HTML and terminal cannot disagree.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -784,8 +784,7 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> (Ve
     } else {
         report.comparisons.iter().map(|c| (c.id.as_str(), c.metric.as_str())).collect()
     };
-    let comparisons: HashMap<(&str, &str), &Comparison> =
-        report.comparisons.iter().map(|c| ((c.id.as_str(), c.metric.as_str()), c)).collect();
+    let comparisons = report.comparisons_by_key();
     let total = keys.len();
     if total > MAX_CHARTS {
         let unchanged = |key: &(&str, &str)| comparisons.get(key).is_none_or(|c| c.verdict == ChangeVerdict::Unchanged);
