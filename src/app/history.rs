@@ -1,5 +1,6 @@
 //! The history at the edge: where the store is, recording a checked run (`run --record`,
-//! `check --record`), and the `record` and `list` commands.
+//! `check --record`), the report's trend lines, and the `record`, `list`, `export`,
+//! `regressions`, `trends` and `release` commands.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,28 +25,18 @@ use crate::{exit_code, output, render};
 const DEFAULT_PATH: &str = ".perf-gate/history.db";
 
 /// The store's path: `explicit` (--history, or $PERF_GATE_HISTORY through clap), else the
-/// config's `history.path` relative to the config's directory, else under `root`.
-pub fn path(explicit: Option<&Path>, config: &Config, config_path: &Path, root: &Path) -> PathBuf {
-    if let Some(path) = explicit {
-        return path.to_owned();
-    }
-    match &config.history.path {
-        Some(path) => config_path.parent().unwrap_or(Path::new("")).join(path),
-        None => root.join(DEFAULT_PATH),
-    }
-}
-
-/// The store `run` and `check` use, recording or not: `--history`, the environment, the
-/// config, else under the workspace root (`root` asked for only then).
+/// config's `history.path` relative to the config's directory, else under the workspace root
+/// (`root` is asked for only then).
 pub fn store_path(
-    args: &crate::cli::RecordingArgs,
+    explicit: Option<&Path>,
     config: &Config,
     config_path: &Path,
     root: impl FnOnce() -> PathBuf,
 ) -> PathBuf {
-    match (&args.path, &config.history.path) {
-        (None, None) => path(None, config, config_path, &root()),
-        _ => path(args.path.as_deref(), config, config_path, Path::new(".")),
+    match (explicit, &config.history.path) {
+        (Some(path), _) => path.to_owned(),
+        (None, Some(path)) => config_path.parent().unwrap_or(Path::new("")).join(path),
+        (None, None) => root().join(DEFAULT_PATH),
     }
 }
 
@@ -105,19 +96,19 @@ pub fn recent(path: &Path, current: &Results, branch: Option<&str>, notes: &mut 
     }
 }
 
-/// The workspace root around the current directory, else the current directory, and the
-/// config there (or the one named).
-fn located(args: &HistoryArgs, notes: &mut Vec<String>) -> Result<(PathBuf, Config, PathBuf), Error> {
+/// The store a history command reads or writes, and the config (the one named, else the
+/// one at the workspace root around the current directory, if there is one).
+fn located(args: &HistoryArgs) -> Result<(PathBuf, Config), Error> {
     let root = Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
     let config_path = args.config.clone().unwrap_or_else(|| root.join(DEFAULT_CONFIG_FILE));
-    let config = load_config(args.config.as_deref(), &config_path, notes)?;
-    Ok((path(args.path.as_deref(), &config, &config_path, &root), config, config_path))
+    let config = load_config(args.config.as_deref(), &config_path, &mut Vec::new())?;
+    Ok((store_path(args.path.as_deref(), &config, &config_path, || root), config))
 }
 
 /// `record FILE...`: each file one run, imported as it is (no check), in the order given.
 pub fn record_command(args: RecordArgs) -> Result<u8, Error> {
     let console = Console { quiet: false };
-    let (path, _, _) = located(&args.history, &mut Vec::new())?;
+    let (path, _) = located(&args.history)?;
     // Every file is read before the store is touched: a bad one records nothing.
     let mut runs = Vec::new();
     for file in &args.files {
@@ -140,7 +131,7 @@ pub fn record_command(args: RecordArgs) -> Result<u8, Error> {
 
 /// The store `args` name, which must exist (reading commands never create one), and the config.
 fn existing(args: &HistoryArgs) -> Result<(Store, Config), Error> {
-    let (path, config, _) = located(args, &mut Vec::new())?;
+    let (path, config) = located(args)?;
     if !path.exists() {
         return Err(Error::Usage(format!(
             "no history at {}: record runs with `run --record` or `record FILE...`, or pass --history",

@@ -447,7 +447,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
     let root = || Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
-    let store = history::store_path(&args.recording, &config, &config_path, root);
+    let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, root);
     let recording = history::Recording::asked(&args.recording, None, &config, &store, Origin::Check);
     let recent = history::recent(&store, &current, baseline_branch(&baseline), &mut notes);
     if args.paired_results.is_some() && confirmed.is_none() {

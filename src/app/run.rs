@@ -73,7 +73,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         return finish_shard(shard, &current, confirmed.as_ref(), staged, &paths.out_dir, &console);
     }
     let baseline = measured.baseline;
-    let store = history::store_path(&args.recording, &config, &config_path, || paths.root.clone());
+    let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, || paths.root.clone());
     let recording = history::Recording::asked(&args.recording, args.release.as_deref(), &config, &store, Origin::Run);
     let recent = history::recent(&store, &current, super::baseline_branch(&baseline), &mut notes);
     let checked = Checked {
