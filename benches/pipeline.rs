@@ -68,6 +68,7 @@ fn bench_pipeline(c: &mut Criterion) {
             config: &config,
             current: &current,
             baseline: Some(&baseline),
+            window: None,
             baseline_origin: None,
             baseline_missing_reason: None,
             strict: false,

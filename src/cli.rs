@@ -248,6 +248,19 @@ pub struct RecordingArgs {
     pub path: Option<PathBuf>,
 }
 
+/// A window of baseline runs from the history store.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "History")]
+pub struct WindowArgs {
+    /// Compare against the last runs of BRANCH recorded in the history (a window: each
+    /// benchmark judged against its own run-to-run spread) [BRANCH default: main].
+    #[arg(long, value_name = "BRANCH", num_args = 0..=1, default_missing_value = "main", conflicts_with = "baseline")]
+    pub baseline_history: Option<String>,
+    /// How many runs --baseline-history takes [default: the config's `history.window`, else 10].
+    #[arg(long, value_name = "RUNS", requires = "baseline_history", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    pub window: Option<u32>,
+}
+
 /// Options of `run`.
 #[derive(Debug, Args, Default, Clone)]
 pub struct RunArgs {
@@ -290,8 +303,10 @@ pub struct RunArgs {
     /// What to check for regressions against: a results.json from an earlier run; a git ref
     /// (`main`, a tag, a SHA) measured here in a worktree first; in GitHub Actions a branch whose
     /// baseline artifact to fetch (`main`, or `artifact:main`; `worktree:main` measures instead).
+    /// Given several times (results files): a window of baseline runs, each benchmark judged
+    /// against its own run-to-run spread.
     #[arg(long, value_name = "FILE|REF")]
-    pub baseline: Option<String>,
+    pub baseline: Vec<String>,
     /// Where the regression check's other side comes from. `paired`: the base commit, measured
     /// here in alternating rounds with this tree (on a pull_request event the pull request's
     /// base, else --baseline as a git ref). `artifact`: the stored baseline --baseline names (a
@@ -349,6 +364,8 @@ pub struct RunArgs {
     pub shard: Option<Shard>,
     #[command(flatten)]
     pub recording: RecordingArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// Tag the recorded run with this release (e.g. v1.2.3); records the run.
     #[arg(long, value_name = "TAG", value_parser = crate::history::parse_release, conflicts_with = "shard")]
     pub release: Option<String>,
@@ -370,9 +387,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub results: PathBuf,
     /// What to check for regressions against: a results.json, or in GitHub Actions a branch
-    /// whose baseline artifact to fetch (`main`, or `artifact:main`).
+    /// whose baseline artifact to fetch (`main`, or `artifact:main`). Given several times
+    /// (results files): a window of baseline runs, each benchmark judged against its own
+    /// run-to-run spread.
     #[arg(long, value_name = "FILE|BRANCH")]
-    pub baseline: Option<String>,
+    pub baseline: Vec<String>,
     /// Config file [default: benchmark-config.json in the current directory, if present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -392,6 +411,8 @@ pub struct CheckArgs {
     pub paired_baseline: Option<PathBuf>,
     #[command(flatten)]
     pub recording: RecordingArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
     #[command(flatten)]
     pub github: GitHubArgs,
 }

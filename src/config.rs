@@ -99,7 +99,7 @@ pub struct Config {
 }
 
 /// The history store (docs/history-format.md).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HistorySettings {
     /// The SQLite file, relative to this config file's directory [default:
@@ -109,6 +109,23 @@ pub struct HistorySettings {
     /// Record every `run` and `check`, as `--record` does.
     #[serde(default)]
     pub record: bool,
+    /// Runs a window baseline takes (`--baseline-history`), newest first; 2 to 1000.
+    #[serde(default = "default_window")]
+    #[schemars(range(min = 2, max = MAX_WINDOW))]
+    pub window: usize,
+}
+
+/// Most runs a window baseline takes.
+pub const MAX_WINDOW: usize = 1000;
+
+fn default_window() -> usize {
+    10
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings { path: None, record: false, window: default_window() }
+    }
 }
 
 /// A service: started, loaded with its scenarios, stopped. Each scenario is one benchmark,
@@ -783,6 +800,12 @@ impl Config {
                     format!("must be a finite number > 0, got {limit}"),
                 ));
             }
+        }
+        if !(2..=MAX_WINDOW).contains(&self.history.window) {
+            return Err(invalid(
+                "history.window",
+                format!("must be 2 to {MAX_WINDOW} runs (a spread needs two), got {}", self.history.window),
+            ));
         }
         if statistics.min_samples < 2 {
             return Err(invalid(
@@ -1565,6 +1588,7 @@ mod tests {
             (r#"{"statistics": {"alpha": 0}}"#, "statistics.alpha"),
             (r#"{"statistics": {"noise_threshold_percent": -1}}"#, "statistics.noise_threshold_percent"),
             (r#"{"statistics": {"min_samples": 1}}"#, "statistics.min_samples"),
+            (r#"{"history": {"window": 1}}"#, "history.window"),
             (r#"{"statistics": {"correction": "bonferroni"}}"#, "statistics.correction"),
             (r#"{"statistics": {"alfa": 0.1}}"#, "did you mean `alpha`"),
             (r#"{"regressions": [{"benchmarks": "a[", "threshold_percent": 1}]}"#, "regressions[0].benchmarks"),

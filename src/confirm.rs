@@ -126,6 +126,7 @@ mod tests {
             reason: String::new(),
             evidence: None,
             screen: None,
+            window: None,
         }
     }
 
@@ -137,7 +138,7 @@ mod tests {
             significant: false,
             severity: Severity::Warning,
         });
-        Comparisons { items, suite_shift, ignored: Vec::new() }
+        Comparisons { items, suite_shift, ignored: Vec::new(), window: None }
     }
 
     fn suspect_ids(screen: &Comparisons) -> Vec<String> {

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{
-    self, ChangeVerdict, CompareSettings, Comparison, Comparisons, Evidence, ScreenFigures, SuiteShift,
+    self, ChangeVerdict, CompareSettings, Comparison, Comparisons, Evidence, ScreenFigures, SuiteShift, Window,
+    WindowSummary,
 };
 use crate::config::{Config, Correction, Severity, Statistics, TestKind};
 use crate::confirm::Suspect;
@@ -187,6 +188,9 @@ pub struct Report {
     /// With `--confirm`: what the paired rounds re-measured. `None` without `--confirm`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub confirmation: Option<ConfirmationInfo>,
+    /// Against a window of baseline runs: what it said of the suite. `None` against one run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowSummary>,
 }
 
 /// What `--confirm` did: the screen's suspects, re-measured against the base commit.
@@ -215,7 +219,11 @@ pub struct Confirmation<'a> {
 pub struct Inputs<'a> {
     pub config: &'a Config,
     pub current: &'a Results,
+    /// The baseline: one run, or a window's pooled runs ([`Window::pooled`]).
     pub baseline: Option<&'a Results>,
+    /// The baseline's runs, when it is a window of several: each benchmark is then judged
+    /// against its own run-to-run spread.
+    pub window: Option<&'a Window>,
     /// Where the baseline came from.
     pub baseline_origin: Option<Origin>,
     /// Why there is no baseline, when there is none and one was expected.
@@ -240,8 +248,17 @@ pub fn compare_settings(config: &Config) -> CompareSettings<'_> {
 
 /// Evaluates gates and regressions into a report.
 pub fn evaluate(inputs: Inputs<'_>) -> Report {
-    let Inputs { config, current, baseline, baseline_origin, baseline_missing_reason, strict, mut notes, confirmation } =
-        inputs;
+    let Inputs {
+        config,
+        current,
+        baseline,
+        window,
+        baseline_origin,
+        baseline_missing_reason,
+        strict,
+        mut notes,
+        confirmation,
+    } = inputs;
     let statistics = &config.statistics;
     let settings = Settings {
         alpha: statistics.alpha,
@@ -256,8 +273,9 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
     };
     let gates = gates::evaluate(&config.gates, current);
     let compare_settings = compare_settings(config);
-    let screen = baseline.map(|b| compare::compare(b, current, &compare_settings)).unwrap_or_default();
-    let (Comparisons { items: mut comparisons, suite_shift, ignored }, confirmation) = match confirmation {
+    let screen =
+        baseline.map(|b| compare::compare_with_window(b, window, current, &compare_settings)).unwrap_or_default();
+    let (Comparisons { items: mut comparisons, suite_shift, ignored, window }, confirmation) = match confirmation {
         Some(confirmation) => {
             let (comparisons, info) = confirm(screen, &confirmation, &compare_settings);
             (comparisons, Some(info))
@@ -283,6 +301,9 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
             "The baseline was measured in a different environment ({} differ): changes may come from the machine, not the code.",
             fields.join(", ")
         ));
+    }
+    if let Some(window) = &window {
+        notes.push(window_note(window));
     }
     if !ignored.is_empty() {
         notes.push(format!("Left out of the regression check by an `ignore` rule: {}.", ignored.join(", ")));
@@ -321,7 +342,28 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         run_health,
         notes,
         confirmation,
+        window,
     }
+}
+
+/// What the window did, in words.
+fn window_note(window: &WindowSummary) -> String {
+    let pooled = match (window.suite_spread_percent, window.suite_df) {
+        (Some(spread), Some(df)) if df.is_infinite() => {
+            format!("the suite's spreads agree, so each uses the suite's typical {spread:.2}%")
+        }
+        (Some(spread), Some(df)) => format!(
+            "each pooled with the suite's typical {spread:.2}%, weighted as {df:.1} runs against its own {}",
+            window.runs - 1
+        ),
+        _ => "too few vary to pool them, so each stands on its own runs".to_owned(),
+    };
+    let shifts =
+        if window.run_shifts_removed { " Each run's shift of the whole suite was taken out first." } else { "" };
+    format!(
+        "The baseline is a window of {} runs: each of {} metrics was judged against its own run-to-run spread ({pooled}).{shifts}",
+        window.runs, window.metrics
+    )
 }
 
 /// The screen's comparisons with each suspect's replaced by the paired rounds' verdict (the
@@ -474,6 +516,7 @@ mod tests {
                 config: &config,
                 current,
                 baseline: Some(baseline),
+                window: None,
                 baseline_origin: None,
                 baseline_missing_reason: None,
                 strict: false,
@@ -523,6 +566,7 @@ mod tests {
             config: &config,
             current: &current,
             baseline: Some(&stored),
+            window: None,
             baseline_origin: None,
             baseline_missing_reason: None,
             strict: false,

@@ -97,6 +97,7 @@ fn check(current: &Results, baseline: Option<&Results>) {
         config: &config,
         current,
         baseline,
+        window: None,
         baseline_origin: None,
         baseline_missing_reason: None,
         strict: false,

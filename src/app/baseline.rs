@@ -10,9 +10,11 @@ use super::{load_results, Console};
 use crate::cli::CompareMode;
 use crate::collect::environment;
 use crate::collect::worktree::{self, short, Resolved, WorktreeError};
+use crate::compare::Window;
 use crate::config::Config;
 use crate::error::Error;
 use crate::github::artifact::{self, Unavailable};
+use crate::history::store::Store;
 use crate::model::{Results, Shard};
 use crate::report::Origin;
 
@@ -24,6 +26,11 @@ const WORKTREE_PREFIX: &str = "worktree:";
 pub enum BaselineSpec {
     /// A `results.json` from an earlier run.
     File(PathBuf),
+    /// Several results files of the baseline side (`--baseline` given more than once): a
+    /// window, each benchmark judged against its own run-to-run spread.
+    Files(Vec<PathBuf>),
+    /// The last runs of a branch in the history store (`--baseline-history [BRANCH]`).
+    History(HistoryWindow),
     /// The newest baseline artifact of a branch: `artifact:BRANCH`, or a bare name inside
     /// GitHub Actions.
     Artifact(String),
@@ -32,7 +39,54 @@ pub enum BaselineSpec {
     Worktree(String),
 }
 
+/// Which recorded runs a window from the history store takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryWindow {
+    pub branch: String,
+    pub store: PathBuf,
+    pub runs: usize,
+}
+
 impl BaselineSpec {
+    /// Reads every `--baseline` value: none, one as [`BaselineSpec::parse`] reads it, or a
+    /// window of results files.
+    pub fn parse_all(values: &[String], in_actions: bool) -> Result<Option<BaselineSpec>, Error> {
+        let specs = values.iter().map(|value| BaselineSpec::parse(value, in_actions)).collect::<Result<Vec<_>, _>>()?;
+        if specs.len() < 2 {
+            return Ok(specs.into_iter().next());
+        }
+        let mut files = Vec::with_capacity(specs.len());
+        for (value, spec) in values.iter().zip(specs) {
+            match spec {
+                BaselineSpec::File(path) => files.push(path),
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "--baseline given {} times makes a window of results files, but `{value}` is not a file: pass results.json files only, or one --baseline",
+                        values.len()
+                    )))
+                }
+            }
+        }
+        Ok(Some(BaselineSpec::Files(files)))
+    }
+
+    /// What it names, in words, for the report and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            BaselineSpec::File(path) => format!("the results file {}", path.display()),
+            BaselineSpec::Files(paths) => format!("a window of {} results files", paths.len()),
+            BaselineSpec::History(window) => {
+                format!("the last {} recorded runs of `{}`", window.runs, window.branch)
+            }
+            BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name) => format!("the stored baseline of `{name}`"),
+        }
+    }
+
+    /// Whether it is read here from files or the history store: nothing to pair with.
+    fn is_local(&self) -> bool {
+        matches!(self, BaselineSpec::File(_) | BaselineSpec::Files(_) | BaselineSpec::History(_))
+    }
+
     /// Reads `--baseline VALUE`. A value that is a file, or ends in `.json`, is a results file;
     /// a bare name is an artifact's branch inside GitHub Actions (where main's artifact is the
     /// usual baseline) and a git ref elsewhere.
@@ -63,11 +117,12 @@ impl BaselineSpec {
         })
     }
 
-    /// The results file it names, which a run must not clear from its out dir.
-    pub fn file(&self) -> Option<&Path> {
+    /// The results files it names, which a run must not clear from its out dir.
+    pub fn files(&self) -> Vec<&Path> {
         match self {
-            BaselineSpec::File(path) => Some(path),
-            _ => None,
+            BaselineSpec::File(path) => vec![path.as_path()],
+            BaselineSpec::Files(paths) => paths.iter().map(PathBuf::as_path).collect(),
+            _ => Vec::new(),
         }
     }
 }
@@ -105,9 +160,10 @@ pub fn choose(
         (None, Some(name)) => Some((name.clone(), format!("`{name}`"))),
         (None, None) => None,
     };
-    // The stored baseline a screen compares against: a file, or a branch's artifact.
+    // The stored baseline a screen compares against: files, recorded runs, or a branch's
+    // artifact.
     let stored = match &spec {
-        Some(BaselineSpec::File(path)) => Some(BaselineSpec::File(path.clone())),
+        Some(local) if local.is_local() => Some(local.clone()),
         _ => branch.clone().map(BaselineSpec::Artifact),
     };
     let plain = |spec: Option<BaselineSpec>, why: Option<String>| Choice { spec, confirm: None, fallback: None, why };
@@ -121,18 +177,15 @@ pub fn choose(
         let why = format!("compare {mode}: {what}, measured here in rounds alternating with this tree");
         plain(Some(BaselineSpec::Worktree(commit)), Some(why))
     };
-    let stored_name = |stored: &BaselineSpec| match stored {
-        BaselineSpec::File(path) => format!("the results file {}", path.display()),
-        BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name) => format!("the stored baseline of `{name}`"),
-    };
+    let stored_name = BaselineSpec::describe;
     match mode {
         CompareMode::Paired if confirm.is_some() => Err(Error::Usage(
             "--confirm with --compare paired: paired measures every benchmark against the base already; use --compare confirm".to_owned(),
         )),
         CompareMode::Paired => match (&spec, base) {
-            (Some(BaselineSpec::File(path)), _) => Err(Error::Usage(format!(
-                "--compare paired measures a git ref here, but --baseline {} is a results file: use --compare artifact or confirm, or name a branch",
-                path.display()
+            (Some(local), _) if local.is_local() => Err(Error::Usage(format!(
+                "--compare paired measures a git ref here, but the baseline is {}: use --compare artifact or confirm, or name a branch",
+                local.describe()
             ))),
             (_, Some(base)) => Ok(paired(base, "paired")),
             (_, None) => Err(Error::Usage(
@@ -148,9 +201,9 @@ pub fn choose(
         },
         CompareMode::Confirm => confirming(stored, confirm, base, stored_name),
         CompareMode::Auto => Ok(match (&spec, base) {
-            (Some(BaselineSpec::File(path)), _) => plain(
+            (Some(local), _) if local.is_local() => plain(
                 spec.clone(),
-                Some(format!("compare auto: the results file {} (a file has no commit to pair with)", path.display())),
+                Some(format!("compare auto: {} (stored runs have no commit to pair with)", local.describe())),
             ),
             (_, Some(base)) => Choice { fallback: stored, ..paired(base, "auto") },
             (_, None) => plain(
@@ -176,6 +229,7 @@ pub fn for_shard(shard: Shard, mode: Option<CompareMode>, choice: Choice) -> Res
             match &stored {
                 BaselineSpec::File(path) => path.display().to_string(),
                 BaselineSpec::Artifact(name) | BaselineSpec::Worktree(name) => name.clone(),
+                other => other.describe(),
             }
         ))),
         Some(_) | None => Ok(Choice {
@@ -220,7 +274,10 @@ fn confirming(
 /// The baseline to compare against, or why there is none.
 #[derive(Default)]
 pub struct Baseline {
+    /// One run, or a window's runs pooled ([`Window::pooled`]).
     pub results: Option<Results>,
+    /// The runs of a window baseline (several files, or the history's last runs).
+    pub window: Option<Window>,
     pub origin: Option<Origin>,
     pub missing_reason: Option<String>,
     /// A git ref to measure in a worktree, on this machine, before the current tree.
@@ -247,6 +304,16 @@ pub fn load(
     };
     match spec {
         BaselineSpec::File(path) => load_file_baseline(path),
+        BaselineSpec::Files(paths) => {
+            let runs = paths.iter().map(|path| load_results(path)).collect::<Result<Vec<_>, _>>()?;
+            let source = format!(
+                "a window of {} results files ({})",
+                paths.len(),
+                paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+            );
+            Ok(window_baseline(runs, source))
+        }
+        BaselineSpec::History(window) => load_history_window(window, github, console),
         BaselineSpec::Artifact(branch) => {
             let artifact_name = github.options.artifact_name.as_deref().unwrap_or(&config.github.artifact_name);
             fetch_artifact_baseline(github, config, artifact_name, branch, console)
@@ -301,9 +368,8 @@ pub fn fall_back(
 ) -> Result<(Baseline, Option<String>), Error> {
     let fallback = choice.fallback.as_ref();
     let instead = match fallback {
-        Some(BaselineSpec::Artifact(branch)) => format!("the stored baseline of `{branch}`"),
-        Some(BaselineSpec::File(path)) => format!("the results file {}", path.display()),
         Some(BaselineSpec::Worktree(name)) => format!("`{name}`"),
+        Some(other) => other.describe(),
         None => "nothing".to_owned(),
     };
     let why = if confirming {
@@ -348,6 +414,7 @@ fn fetch_artifact_baseline(
             console.status(&format!("Baseline: {source} ({}, {})", fetched.run.workflow(), fetched.run.event));
             Ok(Baseline {
                 results: Some(fetched.results),
+                window: None,
                 origin: Some(Origin { source, url, age_seconds }),
                 missing_reason: None,
                 worktree: None,
@@ -364,12 +431,64 @@ fn fetch_artifact_baseline(
     }
 }
 
+/// A baseline of `runs` (two or more make a window), from `source`.
+fn window_baseline(mut runs: Vec<Results>, source: String) -> Baseline {
+    let (results, window) = if runs.len() < 2 {
+        (runs.pop(), None)
+    } else {
+        let window = Window::new(runs);
+        (window.as_ref().map(Window::pooled), window)
+    };
+    let age_seconds = results.as_ref().and_then(|r| age_seconds(&r.created_at));
+    Baseline {
+        origin: Some(Origin { source, url: None, age_seconds }),
+        results,
+        window,
+        missing_reason: None,
+        worktree: None,
+    }
+}
+
+/// The last runs of a branch in the history store. A store that does not exist is a mistake
+/// (exit 2); a branch with no recorded runs yet skips the regression check, as a missing
+/// artifact does.
+fn load_history_window(window: &HistoryWindow, github: &GitHub, console: &Console) -> Result<Baseline, Error> {
+    let HistoryWindow { branch, store, runs } = window;
+    if !store.exists() {
+        return Err(Error::Usage(format!(
+            "--baseline-history: no history database at {}: record runs of `{branch}` first (`--record`, or `cargo perf-gate record results.json`), or point --history at the store",
+            store.display()
+        )));
+    }
+    let store_handle = Store::open(store)?;
+    let recorded = store_handle.window(branch, *runs)?;
+    if recorded.is_empty() {
+        let branches = store_handle.branches()?;
+        let known = if branches.is_empty() {
+            "it has no runs with a branch".to_owned()
+        } else {
+            let list: Vec<String> = branches.iter().take(10).map(|(name, n)| format!("{name} ({n})")).collect();
+            format!("runs are recorded on: {}", list.join(", "))
+        };
+        let reason = format!("no runs of `{branch}` recorded in {}: {known}", store.display());
+        if github.options.require_baseline {
+            return Err(Error::BaselineRequired(reason));
+        }
+        console.warn(&format!("{reason}; the gates still run, the regression check is skipped"));
+        return Ok(Baseline { missing_reason: Some(reason), ..Baseline::default() });
+    }
+    let source = format!("the last {} recorded runs of `{branch}` in {}", recorded.len(), store.display());
+    console.status(&format!("Baseline: {source}"));
+    Ok(window_baseline(recorded, source))
+}
+
 fn load_file_baseline(path: &Path) -> Result<Baseline, Error> {
     let results = load_results(path)?;
     let age_seconds = age_seconds(&results.created_at);
     Ok(Baseline {
         origin: Some(Origin { source: format!("file {}", path.display()), url: None, age_seconds }),
         results: Some(results),
+        window: None,
         missing_reason: None,
         worktree: None,
     })
@@ -413,8 +532,8 @@ mod tests {
         std::fs::write(&file, "{}").unwrap();
         let value = file.to_str().unwrap();
         assert_eq!(parse(value, true), BaselineSpec::File(file.clone()));
-        assert_eq!(parse(value, true).file(), Some(file.as_path()));
-        assert_eq!(parse("main", false).file(), None);
+        assert_eq!(parse(value, true).files(), vec![file.as_path()]);
+        assert!(parse("main", false).files().is_empty());
     }
 
     #[test]

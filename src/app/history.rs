@@ -5,9 +5,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use super::baseline::{BaselineSpec, HistoryWindow};
 use super::{load_config, load_results, print_stdout, Console};
 use crate::cli::{
-    ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs, ReleaseArgs, TrendsArgs,
+    ExportArgs, ExportFormat, HistoryArgs, ListArgs, RecordArgs, RegressionsArgs, ReleaseArgs, TrendsArgs, WindowArgs,
 };
 use crate::collect::cargo::Workspace;
 use crate::collect::environment;
@@ -23,6 +24,14 @@ use crate::{exit_code, output, render};
 
 /// Where the store is when neither a flag, the environment nor the config says.
 const DEFAULT_PATH: &str = ".perf-gate/history.db";
+
+/// `--baseline-history [BRANCH]`: the last runs of BRANCH in the store at `store`, as many as
+/// `--window` or the config's `history.window` say.
+pub fn window_spec(args: &WindowArgs, config: &Config, store: &Path) -> Option<BaselineSpec> {
+    let branch = args.baseline_history.clone()?;
+    let runs = args.window.map_or(config.history.window, |runs| runs as usize);
+    Some(BaselineSpec::History(HistoryWindow { branch, store: store.to_owned(), runs }))
+}
 
 /// The store's path: `explicit` (--history, or $PERF_GATE_HISTORY through clap), else the
 /// config's `history.path` relative to the config's directory, else under the workspace root

@@ -426,10 +426,9 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         args.results.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned()
     });
     // `check` writes no results file: the one there is its input, or someone else's.
-    let spec =
-        args.baseline.as_deref().map(|value| BaselineSpec::parse(value, crate::github::in_actions())).transpose()?;
+    let spec = BaselineSpec::parse_all(&args.baseline, crate::github::in_actions())?;
     let keep: Vec<&Path> =
-        std::iter::once(args.results.as_path()).chain(spec.iter().filter_map(BaselineSpec::file)).collect();
+        std::iter::once(args.results.as_path()).chain(spec.iter().flat_map(BaselineSpec::files)).collect();
     output::clear_earlier(&out_dir, &RUN_OUTPUTS[1..], &keep)?;
     let current = load_results(&args.results)?;
     let mut notes = Vec::new();
@@ -444,10 +443,11 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
-    let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
-    let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
     let root = || Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
     let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, root);
+    let spec = history::window_spec(&args.window, &config, &store).or(spec);
+    let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
+    let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
     let recording = history::Recording::asked(&args.recording, None, &config, &store, Origin::Check);
     let recent = history::recent(&store, &current, baseline_branch(&baseline), &mut notes);
     if args.paired_results.is_some() && confirmed.is_none() {
@@ -492,7 +492,8 @@ fn merged_confirmation(
         });
     }
     let Some(stored) = &baseline.results else { return Ok(None) };
-    let screen = compare::compare(stored, current, &report::compare_settings(config));
+    let screen =
+        compare::compare_with_window(stored, baseline.window.as_ref(), current, &report::compare_settings(config));
     let mut suspects = confirm::suspects(&screen);
     confirm::add_measured(&mut suspects, &paired_current);
     Ok(Some(screen::Confirmed::merged(paired_base, paired_current, suspects)))
@@ -584,6 +585,7 @@ fn evaluate_and_report(
         config,
         current,
         baseline: baseline.results.as_ref(),
+        window: baseline.window.as_ref(),
         baseline_origin: baseline.origin,
         baseline_missing_reason: baseline.missing_reason,
         strict,

@@ -32,14 +32,15 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     // looks for rust-toolchain.toml upwards from there) that `cargo bench` run here used.
     let early_probe = reading_only.then(|| environment::Probe::start(PathBuf::from(".")));
     let paths = Paths::decide(&args, reading_only)?;
-    let spec =
-        args.baseline.as_deref().map(|value| BaselineSpec::parse(value, crate::github::in_actions())).transpose()?;
-    let keep: Vec<&Path> = spec.iter().filter_map(BaselineSpec::file).collect();
+    let spec = BaselineSpec::parse_all(&args.baseline, crate::github::in_actions())?;
+    let keep: Vec<&Path> = spec.iter().flat_map(BaselineSpec::files).collect();
     output::clear_earlier(&paths.out_dir, &RUN_OUTPUTS, &keep)?;
     let mut notes = Vec::new();
     let config_path = args.config.clone().unwrap_or_else(|| paths.root.join(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
+    let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, || paths.root.clone());
+    let spec = history::window_spec(&args.window, &config, &store).or(spec);
     let against = Against::decide(&args, spec, &config, &github, &paths, &console)?;
     let selected = Selected::from_config(&args, &config)?;
     let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -73,7 +74,6 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         return finish_shard(shard, &current, confirmed.as_ref(), staged, &paths.out_dir, &console);
     }
     let baseline = measured.baseline;
-    let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, || paths.root.clone());
     let recording = history::Recording::asked(&args.recording, args.release.as_deref(), &config, &store, Origin::Run);
     let recent = history::recent(&store, &current, super::baseline_branch(&baseline), &mut notes);
     let checked = Checked {
@@ -435,5 +435,5 @@ fn confirm(
         criterion_home: &paths.criterion_home,
         out_dir: &paths.out_dir,
     };
-    screen::confirm(&reference, stored, current, config, &place, console, notes).map(Some)
+    screen::confirm(&reference, (stored, baseline.window.as_ref()), current, config, &place, console, notes).map(Some)
 }

@@ -10,6 +10,7 @@ use super::Console;
 use crate::cli::RunArgs;
 use crate::collect::cargo::Workspace;
 use crate::collect::{environment, worktree};
+use crate::compare::Window;
 use crate::config::{CommandBench, Config, ServiceBench};
 use crate::confirm::{self, Suspect};
 use crate::error::Error;
@@ -63,18 +64,20 @@ pub(super) struct Place<'a> {
     pub out_dir: &'a Path,
 }
 
-/// Screens `current` against `screen_baseline`, and re-measures the suspects against
+/// Screens `current` against `screen_baseline` (one run, or a window's pooled runs with the
+/// window), and re-measures the suspects against
 /// `reference` in alternating rounds (none when the screen cleared everything).
 pub(super) fn confirm(
     reference: &worktree::Resolved,
-    screen_baseline: &Results,
+    screen_baseline: (&Results, Option<&Window>),
     current: &Results,
     config: &Config,
     place: &Place<'_>,
     console: &Console,
     notes: &mut Vec<String>,
 ) -> Result<Confirmed, Error> {
-    let screen = compare::compare(screen_baseline, current, &report::compare_settings(config));
+    let (stored, window) = screen_baseline;
+    let screen = compare::compare_with_window(stored, window, current, &report::compare_settings(config));
     let suspects = confirm::suspects(&screen);
     let short = worktree::short(&reference.commit);
     let empty = || Results::new(environment::now_rfc3339(), None, current.environment.clone(), Vec::new());

@@ -64,6 +64,10 @@ pub struct MetricRecord {
     pub unit: String,
     pub better: Better,
     pub summary: Summary,
+    /// Whether the regression check compares it (results.json's `compared`).
+    pub compared: bool,
+    /// Its benchmark's source, as results.json writes it (JSON).
+    pub source: String,
     /// The samples, as 32-bit floats (seven significant digits: far finer than any
     /// benchmark's noise) to keep the store small.
     pub samples: Vec<f32>,
@@ -93,11 +97,17 @@ impl RunRecord {
             .benchmarks
             .iter()
             .flat_map(|benchmark| {
-                benchmark.metrics.iter().map(move |(name, metric)| (benchmark.id.as_str(), name.as_str(), metric))
+                let source = serde_json::to_string(&benchmark.source).unwrap_or_default();
+                benchmark
+                    .metrics
+                    .iter()
+                    .map(move |(name, metric)| (benchmark.id.as_str(), source.clone(), name.as_str(), metric))
             })
-            .map(|(id, name, metric)| {
+            .map(|(id, source, name, metric)| {
                 let comparison = checked(id, name);
                 MetricRecord {
+                    compared: metric.compared,
+                    source,
                     benchmark: id.to_owned(),
                     metric: name.to_owned(),
                     unit: metric.unit.clone(),

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 use super::release::Recorded as ReleaseValue;
 use super::trends::Point;
 use super::{ExportRow, RegressionRow, RunRecord, RunRow};
-use crate::model::Better;
+use crate::model::{Benchmark, Better, CriterionSource, GitInfo, Metric, Results, Source};
 
 /// `PRAGMA application_id` of a perf-gate history database ("pfgh"), so that another
 /// application's SQLite file is told apart from ours.
@@ -21,7 +21,8 @@ const APPLICATION_ID: i32 = 0x7066_6768;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema, one migration per version: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
     recorded_at TEXT NOT NULL,
@@ -67,7 +68,15 @@ CREATE TABLE gates (
     threshold REAL NOT NULL
 );
 CREATE INDEX gates_by_run ON gates (run_id);
-"#];
+"#,
+    // 2: what a window baseline needs to read a run back as results: whether each metric is
+    // compared, and its benchmark's source (JSON as results.json writes it; NULL for rows
+    // recorded at version 1, read back as a criterion benchmark).
+    r#"
+ALTER TABLE metrics ADD COLUMN compared INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE metrics ADD COLUMN source TEXT;
+"#,
+];
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -455,6 +464,98 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The newest `limit` runs recorded on `branch`, read back as results (oldest first): a
+    /// window of baseline runs (`--baseline-history`).
+    pub fn window(&self, branch: &str, limit: usize) -> Result<Vec<Results>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the window's runs", source);
+        let mut runs_statement = self
+            .connection
+            .prepare(
+                "SELECT id, created_at, commit_sha, dirty, environment FROM runs WHERE branch = ?1
+                 ORDER BY created_at DESC, id DESC LIMIT ?2",
+            )
+            .map_err(error)?;
+        let runs: Vec<StoredRun> = runs_statement
+            .query_map(params![branch, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                Ok(StoredRun {
+                    id: row.get(0)?,
+                    created_at: row.get(1)?,
+                    commit: row.get(2)?,
+                    dirty: row.get(3)?,
+                    environment: row.get(4)?,
+                })
+            })
+            .map_err(error)?
+            .collect::<Result<_, _>>()
+            .map_err(error)?;
+        let mut metrics = self
+            .connection
+            .prepare(
+                "SELECT benchmark, metric, unit, better, compared, source, samples FROM metrics
+                 WHERE run_id = ?1 ORDER BY benchmark, metric",
+            )
+            .map_err(error)?;
+        let mut window = Vec::with_capacity(runs.len());
+        for StoredRun { id, created_at, commit, dirty, environment } in runs.into_iter().rev() {
+            let rows = metrics.query_map(params![id], stored_metric).map_err(error)?;
+            let mut benchmarks: Vec<Benchmark> = Vec::new();
+            for row in rows {
+                let (benchmark, name, source, metric) = row.map_err(error)?;
+                if benchmarks.last().is_none_or(|b| b.id != benchmark) {
+                    let source = source
+                        .and_then(|s| serde_json::from_str(&s).ok())
+                        .unwrap_or_else(|| Source::Criterion(CriterionSource::new(benchmark.clone(), "history")));
+                    benchmarks.push(Benchmark { id: benchmark, source, metrics: BTreeMap::new() });
+                }
+                if let Some(last) = benchmarks.last_mut() {
+                    last.metrics.insert(name, metric);
+                }
+            }
+            let environment = serde_json::from_str(&environment).map_err(|e| HistoryError::NotHistory {
+                path: self.path.clone(),
+                detail: format!("run {id} has an unreadable environment: {e}"),
+            })?;
+            let git =
+                commit.map(|commit| GitInfo { commit, branch: Some(branch.to_owned()), dirty: dirty.unwrap_or(false) });
+            window.push(Results::new(created_at, git, environment, benchmarks));
+        }
+        Ok(window)
+    }
+
+    /// The branches with recorded runs, with how many each, most first.
+    pub fn branches(&self) -> Result<Vec<(String, usize)>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading the branches", source);
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT branch, count(*) FROM runs WHERE branch IS NOT NULL GROUP BY branch ORDER BY count(*) DESC, branch",
+            )
+            .map_err(error)?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as usize))).map_err(error)?;
+        rows.collect::<Result<_, _>>().map_err(error)
+    }
+}
+
+/// A run's own columns, as a window reads them back.
+struct StoredRun {
+    id: i64,
+    created_at: String,
+    commit: Option<String>,
+    dirty: Option<bool>,
+    environment: String,
+}
+
+/// One stored metric read back: its benchmark, name, the benchmark's source and the metric.
+fn stored_metric(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, Option<String>, Metric)> {
+    let better: String = row.get(3)?;
+    let better = if better == Better::Higher.as_str() { Better::Higher } else { Better::Lower };
+    let blob: Vec<u8> = row.get(6)?;
+    let samples = blob.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect();
+    let metric = Metric::from_samples(row.get::<_, String>(2)?, better, row.get(4)?, samples);
+    Ok((row.get(0)?, row.get(1)?, row.get(5)?, metric))
+}
+
 /// One benchmark's recorded values of a metric, before the trend is worked out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trendless {
@@ -532,8 +633,8 @@ fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str)
 
 fn insert_metrics(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> rusqlite::Result<()> {
     let mut insert = transaction.prepare(
-        "INSERT INTO metrics (run_id, benchmark, metric, unit, better, n, mean, median, std_dev, min, max, p95, samples, verdict, change_percent)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        "INSERT INTO metrics (run_id, benchmark, metric, unit, better, n, mean, median, std_dev, min, max, p95, samples, verdict, change_percent, compared, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?;
     for m in &run.metrics {
         let s = &m.summary;
@@ -554,6 +655,8 @@ fn insert_metrics(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> ru
             samples,
             m.verdict.map(|v| v.as_str()),
             m.change_percent.and_then(finite),
+            m.compared,
+            m.source,
         ])?;
     }
     Ok(())

@@ -154,6 +154,7 @@ fn comparison(
         reason: reason.to_owned(),
         evidence: None,
         screen: None,
+        window: None,
     }
 }
 
@@ -324,6 +325,7 @@ fn full() -> (Report, Results, Results) {
         ignored: vec![],
         run_health: None,
         confirmation: None,
+        window: None,
         notes: vec![
             "The baseline was measured in a different environment (cpu_model differ): changes may come from the machine, not the code.".to_owned(),
         ],
@@ -424,6 +426,7 @@ fn warnings() -> (Report, Results, Results) {
         ignored: vec!["flaky/io".to_owned()],
         run_health: None,
         confirmation: None,
+        window: None,
         notes: vec![
             "Left out of the regression check by an `ignore` rule: flaky/io.".to_owned(),
             "The whole suite changed by +12.4% (median over 40 metrics, spread 0.5%). A slower runner and slower code look the same here: confirm by measuring both sides on one machine.".to_owned(),
@@ -456,6 +459,7 @@ fn no_baseline() -> (Report, Results) {
         ignored: vec![],
         run_health: None,
         confirmation: None,
+        window: None,
         notes: vec![],
     };
     (report, current)
@@ -551,6 +555,7 @@ fn an_evaluated_suite_shift_is_shown_once() {
         config: &config,
         current: &after,
         baseline: Some(&before),
+        window: None,
         baseline_origin: None,
         baseline_missing_reason: None,
         strict: false,

@@ -5,8 +5,11 @@
 //! - Yuen (1974), "The two-sample trimmed t for unequal population variances".
 //! - Holm (1979), "A simple sequentially rejective multiple test procedure".
 //! - Benjamini and Hochberg (1995), "Controlling the false discovery rate".
+//! - Smyth (2004): variances moderated across a family (`moderated`).
 //!
 //! No I/O, no clock. The reasoning behind their use is in docs/statistics.md.
+
+pub mod moderated;
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -110,7 +113,9 @@ pub struct TTest {
 }
 
 impl TTest {
-    fn new(difference: f64, standard_error: f64, df: f64) -> Result<TTest, TestError> {
+    /// The test of an estimated `difference` with its standard error and degrees of freedom
+    /// (infinite for a normal reference).
+    pub fn new(difference: f64, standard_error: f64, df: f64) -> Result<TTest, TestError> {
         let t = difference / standard_error;
         if !t.is_finite() || df.is_nan() || df <= 0.0 {
             return Err(TestError::NonFinite);
@@ -191,6 +196,16 @@ pub fn yuen(baseline: &[f64], current: &[f64], trim: f64) -> Result<TTest, TestE
     let (m1, se1, df1) = trimmed_parts(baseline, trim)?;
     let (m2, se2, df2) = trimmed_parts(current, trim)?;
     welch_combine(m2 - m1, (se1, df1), (se2, df2))
+}
+
+/// The location a test of `trim` compares and its squared standard error and degrees of
+/// freedom: the trimmed mean (`trim` 0: the plain mean, `s^2 / n` and `n - 1`).
+pub fn location(samples: &[f64], trim: f64) -> Result<(f64, f64, f64), TestError> {
+    if !(0.0..0.5).contains(&trim) {
+        return Err(TestError::InvalidTrim);
+    }
+    check_finite(&[samples])?;
+    trimmed_parts(samples, trim)
 }
 
 /// Trimmed mean, squared standard error `(n-1) s_w^2 / (h (h-1))` and degrees of freedom

@@ -9,6 +9,8 @@
 //! beyond the noise threshold and the point change reaches the regression threshold.
 //! docs/statistics.md gives the reasoning and the calibration figures.
 
+pub mod window;
+
 use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +18,8 @@ use crate::config::{Correction, RegressionRule, Severity, Statistics, TestKind};
 use crate::gates::compile_glob;
 use crate::model::{Better, Metric, Results};
 use crate::stats::{self, Summary, TTest, TestError};
+use window::Locations;
+pub use window::{Window, WindowFigures, WindowSummary};
 
 /// Share of each tail the trimmed test cuts off.
 pub const TRIM: f64 = 0.2;
@@ -130,6 +134,10 @@ pub struct Comparison {
     /// With `--confirm`, on a comparison the paired rounds decided: what the screen said.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen: Option<ScreenFigures>,
+    /// Against a window of baseline runs: the run-to-run spread this metric was judged
+    /// against, and from how many runs. `None` against a single run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<WindowFigures>,
 }
 
 /// Which measurement a verdict rests on, when a screen was confirmed (`--confirm`).
@@ -175,6 +183,8 @@ pub struct Comparisons {
     pub suite_shift: Option<SuiteShift>,
     /// Benchmark ids left out by an `ignore` rule.
     pub ignored: Vec<String>,
+    /// Against a window of baseline runs: what it said of the suite.
+    pub window: Option<WindowSummary>,
 }
 
 /// A rule with its globs compiled.
@@ -192,7 +202,19 @@ impl Rule<'_> {
 }
 
 /// Compares every compared metric of `current` against `baseline`.
-pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &CompareSettings<'_>) -> Comparisons {
+pub fn compare(baseline: &Results, current: &Results, settings: &CompareSettings<'_>) -> Comparisons {
+    compare_with_window(baseline, None, current, settings)
+}
+
+/// Compares every compared metric of `current` against `baseline`, which with a `window` is
+/// the window's [`Window::pooled`] runs: each metric the window's runs hold is then judged
+/// against its own run-to-run spread (`window`'s module documentation).
+pub fn compare_with_window<'a>(
+    baseline: &'a Results,
+    window: Option<&'a Window>,
+    current: &'a Results,
+    settings: &CompareSettings<'_>,
+) -> Comparisons {
     // Validated configs compile; a rule that does not is skipped rather than matching wrongly.
     let rules: Vec<Rule<'_>> = settings
         .rules
@@ -215,6 +237,7 @@ pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &Compa
     };
     let mut out = Comparisons::default();
     let mut pairs: Vec<Pending<'_>> = Vec::new();
+    let window_runs: Vec<_> = window.map_or_else(Vec::new, |w| w.runs().iter().map(Results::by_id).collect());
     let mut add = |id: &'a str, name: &'a str, base: Option<&'a Metric>, current: Option<&'a Metric>| {
         let rule = rule_for(id, name);
         if rule.is_some_and(|r| r.ignore) {
@@ -223,7 +246,8 @@ pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &Compa
         }
         let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
         let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
-        pairs.push(Pending { id, name, base, current, threshold_percent, severity, paired });
+        let window = window_runs.iter().map(|run| run.get(id).and_then(|b| b.metrics.get(name))).collect();
+        pairs.push(Pending { id, name, base, current, threshold_percent, severity, paired, window });
     };
     let (baseline_by_id, current_by_id) = (baseline.by_id(), current.by_id());
     for benchmark in &current.benchmarks {
@@ -242,8 +266,9 @@ pub fn compare<'a>(baseline: &'a Results, current: &'a Results, settings: &Compa
     out.ignored.sort();
     out.ignored.dedup();
 
-    let mut items: Vec<Comparison> = pairs.iter().map(|p| p.measure(settings.statistics)).collect();
-    out.suite_shift = judge_family(&mut items, settings);
+    let (mut items, locations): (Vec<Comparison>, Vec<Option<Locations>>) =
+        pairs.iter().map(|p| p.measure(settings.statistics)).unzip();
+    (out.suite_shift, out.window) = judge_family(&mut items, &locations, settings);
     items.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.metric.cmp(&b.metric)));
     out.items = items;
     out
@@ -258,11 +283,31 @@ struct Pending<'a> {
     threshold_percent: f64,
     severity: Severity,
     paired: bool,
+    /// The metric in each run of the baseline window; empty without one.
+    window: Vec<Option<&'a Metric>>,
 }
 
 impl Pending<'_> {
-    /// Everything that depends on this pair alone: the test, the change and its interval.
-    fn measure(&self, statistics: &Statistics) -> Comparison {
+    /// Everything that depends on this pair alone: the test, the change and its interval, and
+    /// against a window each run's location for the window's test.
+    fn measure(&self, statistics: &Statistics) -> (Comparison, Option<Locations>) {
+        let comparison = self.measure_pair(statistics);
+        let locations = match (self.current, comparison.test, comparison.scale) {
+            (Some(current), Some(_), Some(Scale::Log))
+                if !self.window.is_empty() && comparison.paired_rounds.is_none() =>
+            {
+                let trim = match statistics.test {
+                    TestKind::Welch => 0.0,
+                    TestKind::Trimmed => TRIM,
+                };
+                Locations::of(&self.window, current, trim)
+            }
+            _ => None,
+        };
+        (comparison, locations)
+    }
+
+    fn measure_pair(&self, statistics: &Statistics) -> Comparison {
         let any = self.current.or(self.base).expect("a pending pair has at least one side");
         let mut comparison = Comparison {
             id: self.id.to_owned(),
@@ -287,6 +332,7 @@ impl Pending<'_> {
             reason: String::new(),
             evidence: None,
             screen: None,
+            window: None,
         };
         let (base, current) = match (self.base, self.current) {
             (Some(base), Some(current)) => (base, current),
@@ -431,8 +477,13 @@ fn format_p(p: f64) -> String {
     }
 }
 
-/// The family-level steps: empirical null, correction, verdicts and sensitivity.
-fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Option<SuiteShift> {
+/// The family-level steps: the window's tests, the empirical null, correction, verdicts and
+/// sensitivity.
+fn judge_family(
+    items: &mut [Comparison],
+    locations: &[Option<Locations>],
+    settings: &CompareSettings<'_>,
+) -> (Option<SuiteShift>, Option<WindowSummary>) {
     let statistics = settings.statistics;
     let tested: Vec<usize> = (0..items.len()).filter(|&i| items[i].test.is_some()).collect();
     let family = tested.len();
@@ -448,32 +499,33 @@ fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Opt
         .filter(|&i| items[i].scale == Some(Scale::Log) && items[i].paired_rounds.is_none())
         .collect();
     let minimum = statistics.empirical_null_min_benchmarks;
-    let null = (minimum > 0 && log_tested.len() >= minimum)
+    let large_suite = minimum > 0 && log_tested.len() >= minimum;
+    let null = large_suite
         .then(|| {
             let differences: Vec<f64> =
                 log_tested.iter().map(|&i| items[i].test.map_or(0.0, |t| t.difference)).collect();
             (stats::median(&differences), stats::mad(&differences))
         })
         .filter(|(_, spread)| *spread > 0.0);
-    let mut suite_shift = None;
-    if let Some((center, spread)) = null {
-        let change_percent = center.exp_m1() * 100.0;
-        suite_shift = Some(SuiteShift {
-            change_percent,
-            spread_percent: spread.exp_m1() * 100.0,
-            metrics: log_tested.len(),
-            significant: change_percent.abs() >= settings.threshold_percent,
-            severity: statistics.suite_shift_severity,
-        });
-        // The scale comes from a MAD, which is 37% as efficient as a standard deviation: a t
-        // with that share of the family's degrees of freedom keeps the null's tails honest.
-        let null_df = (MAD_EFFICIENCY * (log_tested.len() as f64 - 1.0)).max(1.0);
-        for &i in &log_tested {
-            let Some(test) = items[i].test else { continue };
-            let p_null = (2.0 * stats::t_sf(((test.difference - center) / spread).abs(), null_df)).min(1.0);
-            items[i].p_empirical_null = Some(p_null);
-            items[i].p_value = Some(test.p_two_sided.max(p_null));
-        }
+    // A window measures each benchmark's run-to-run spread itself; the null stays for the
+    // metrics the window's runs lack.
+    let window = window::judge(items, locations, large_suite, statistics.alpha);
+    let outside_window: Vec<usize> = log_tested.iter().copied().filter(|&i| items[i].window.is_none()).collect();
+    let suite_shift = match (window, null) {
+        (Some(window), _) => Some((window.shift_percent, window.change_spread_percent, window.metrics)),
+        (None, Some((center, spread))) => Some((center.exp_m1() * 100.0, spread.exp_m1() * 100.0, log_tested.len())),
+        (None, None) => None,
+    }
+    .filter(|_| large_suite)
+    .map(|(change_percent, spread_percent, metrics)| SuiteShift {
+        change_percent,
+        spread_percent,
+        metrics,
+        significant: change_percent.abs() >= settings.threshold_percent,
+        severity: statistics.suite_shift_severity,
+    });
+    if let Some(null) = null {
+        apply_null(items, &outside_window, null, log_tested.len());
     }
 
     let raw: Vec<f64> = tested.iter().map(|&i| items[i].p_value.unwrap_or(1.0)).collect();
@@ -494,7 +546,22 @@ fn judge_family(items: &mut [Comparison], settings: &CompareSettings<'_>) -> Opt
         item.sensitivity = item.test.map(|test| sensitivity(&test, item, null_spread, corrected_alpha));
         decide(item, statistics);
     }
-    suite_shift
+    (suite_shift, window)
+}
+
+/// Gives each of `judged` the p-value of standing out from the suite's spread of changes
+/// (`null`: its median and scaled MAD over `family` changes), and the larger of that and its
+/// own test's as the p entering the correction.
+fn apply_null(items: &mut [Comparison], judged: &[usize], (center, spread): (f64, f64), family: usize) {
+    // The scale comes from a MAD, which is 37% as efficient as a standard deviation: a t with
+    // that share of the family's degrees of freedom keeps the null's tails honest.
+    let null_df = (MAD_EFFICIENCY * (family as f64 - 1.0)).max(1.0);
+    for &i in judged {
+        let Some(test) = items[i].test else { continue };
+        let p_null = (2.0 * stats::t_sf(((test.difference - center) / spread).abs(), null_df)).min(1.0);
+        items[i].p_empirical_null = Some(p_null);
+        items[i].p_value = Some(test.p_two_sided.max(p_null));
+    }
 }
 
 fn sensitivity(test: &TTest, item: &Comparison, null_spread: f64, corrected_alpha: f64) -> Sensitivity {
@@ -511,7 +578,8 @@ fn sensitivity(test: &TTest, item: &Comparison, null_spread: f64, corrected_alph
         }
     };
     let too_noisy = minimum_detectable_percent > item.threshold_percent;
-    let samples_needed = (too_noisy && across < target && target > 0.0).then(|| {
+    // Against a window, the runs' spread sets the floor: more samples per run do not lower it.
+    let samples_needed = (too_noisy && across < target && target > 0.0 && item.window.is_none()).then(|| {
         // A paired test's sample is its rounds.
         let n =
             item.paired_rounds.unwrap_or_else(|| item.baseline.map_or(0, |s| s.n).max(item.current.map_or(0, |s| s.n)))
@@ -561,6 +629,12 @@ fn decide(item: &mut Comparison, statistics: &Statistics) {
             ),
         )
     };
+    if let Some(window) = item.window {
+        item.reason.push_str(&format!(
+            "; judged against a run-to-run spread of {:.2}% from {} runs",
+            window.noise_floor_percent, window.runs
+        ));
+    }
     note_scale(item);
 }
 
