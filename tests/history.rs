@@ -261,14 +261,18 @@ fn a_store_that_cannot_be_used_is_exit_2_after_the_reports_are_written() {
 /// `results` as measured `days_ago` days ago on `main`, with every time of `slowed` times
 /// `factor`.
 fn dated(results: &Value, days_ago: u64, commit: &str, slowed: &str, factor: f64) -> Value {
+    scaled(results, days_ago, commit, &[(slowed, factor)])
+}
+
+/// `results` as measured `days_ago` days ago on `main`, with every time of each benchmark
+/// named in `factors` times its factor.
+fn scaled(results: &Value, days_ago: u64, commit: &str, factors: &[(&str, f64)]) -> Value {
     let mut run = results.clone();
     let when = std::time::SystemTime::now() - std::time::Duration::from_secs(days_ago * 86_400);
     run["created_at"] = Value::from(humantime::format_rfc3339_seconds(when).to_string());
     run["git"] = serde_json::json!({"commit": commit, "branch": "main", "dirty": false});
     for benchmark in run["benchmarks"].as_array_mut().unwrap() {
-        if benchmark["id"] != slowed {
-            continue;
-        }
+        let Some(&(_, factor)) = factors.iter().find(|(id, _)| benchmark["id"] == *id) else { continue };
         let time = &mut benchmark["metrics"]["time"];
         for sample in time["samples"].as_array_mut().unwrap() {
             *sample = Value::from(sample.as_f64().unwrap() * factor);
@@ -384,4 +388,137 @@ fn a_release_is_summed_up_against_the_one_before() {
     let (code, _, error) = summary(&["v1.1.0", "--against", "v0"]);
     assert_eq!(code, Some(2));
     assert!(error.contains("release `v0`"), "{error}");
+}
+
+/// Six recorded runs of main in which parse/numbers swings by about 9 % from run to run and the
+/// rest hold within 0.5 %, then a run with parse/numbers 12 % up (within its swing) and
+/// adler32_4k 25 % slower. Against the window, taken from the store or given as files, only
+/// adler32_4k regressed; against the newest run alone, parse/numbers is called slower too.
+#[test]
+fn a_window_of_recorded_runs_judges_each_benchmark_against_its_own_spread() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let results: Value = serde_json::from_str(&std::fs::read_to_string(results).unwrap()).unwrap();
+    let history = temp.path().join("history.db");
+    let swings = [0.88, 1.10, 0.95, 1.12, 0.90, 1.05];
+    let quiet = [1.0, 1.005, 0.995, 1.002, 0.998, 1.0];
+    let mut files = Vec::new();
+    for (i, (swing, steady)) in swings.iter().zip(quiet).enumerate() {
+        let factors = [
+            ("parse/numbers", *swing),
+            ("adler32_4k", steady),
+            ("sort/insertion/256", steady),
+            ("sort/std_unstable/256", 2.0 - steady),
+            ("count_distinct/1000", steady),
+        ];
+        let file = temp.path().join(format!("main-{i}.json"));
+        std::fs::write(&file, scaled(&results, 10 - i as u64, &format!("c{i}"), &factors).to_string()).unwrap();
+        files.push(file);
+    }
+    command(temp.path()).args(["record", "--history"]).arg(&history).args(&files).assert().success();
+    let current = temp.path().join("pr.json");
+    let pr = scaled(&results, 0, "pr", &[("parse/numbers", 1.12), ("adler32_4k", 1.25)]);
+    std::fs::write(&current, pr.to_string()).unwrap();
+
+    let check = |args: &[&std::ffi::OsStr], out: &str| {
+        let output = command(temp.path())
+            .args(["check", "--config"])
+            .arg(fixture("configs/none.json"))
+            .arg("--results")
+            .arg(&current)
+            .arg("--out-dir")
+            .arg(temp.path().join(out))
+            .args(args)
+            .output()
+            .unwrap();
+        let report: Value = std::fs::read_to_string(temp.path().join(out).join("report.json"))
+            .map(|text| serde_json::from_str(&text).unwrap())
+            .unwrap_or(Value::Null);
+        (output, report)
+    };
+    let regressed = |report: &Value| -> Vec<String> {
+        let comparisons = report["comparisons"].as_array().unwrap();
+        comparisons
+            .iter()
+            .filter(|c| c["verdict"] == "regressed")
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let history_args = ["--baseline-history", "main", "--history", history.to_str().unwrap()].map(std::ffi::OsStr::new);
+    let (output, report) = check(&history_args, "from-history");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("Baseline: the last 6 recorded runs of `main`"), "{}", stderr(&output));
+    assert_eq!(regressed(&report), ["adler32_4k"]);
+    let parse = report["comparisons"].as_array().unwrap().iter().find(|c| c["id"] == "parse/numbers").unwrap();
+    assert_eq!(parse["verdict"], "unchanged", "{parse}");
+    assert_eq!(parse["window"]["runs"], 6);
+    assert!(parse["window"]["own_spread_percent"].as_f64().unwrap() > 5.0, "{parse}");
+    assert_eq!(report["window"]["runs"], 6);
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("The baseline is a window of 6 runs"), "{notes}");
+    let summary = std::fs::read_to_string(temp.path().join("from-history/summary.md")).unwrap();
+    assert!(summary.contains("The baseline is a window of 6 runs"), "{summary}");
+
+    // --window takes fewer; the same runs given as files judge the same.
+    let (_, three) = check(&[history_args.as_slice(), &["--window", "3"].map(std::ffi::OsStr::new)].concat(), "three");
+    assert_eq!(three["window"]["runs"], 3);
+    let mut file_args = Vec::new();
+    for file in &files {
+        file_args.push(std::ffi::OsStr::new("--baseline"));
+        file_args.push(file.as_os_str());
+    }
+    let (output, from_files) = check(&file_args, "from-files");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(regressed(&from_files), ["adler32_4k"]);
+    assert_eq!(from_files["window"]["runs"], 6);
+    // The newest run alone cannot tell parse/numbers' swing from a slowdown.
+    let newest = [std::ffi::OsStr::new("--baseline"), files[5].as_os_str()];
+    let (_, single) = check(&newest, "single");
+    assert_eq!(regressed(&single), ["adler32_4k", "parse/numbers"]);
+    assert!(single.get("window").is_none());
+}
+
+#[test]
+fn a_window_that_cannot_be_had_says_why() {
+    let temp = tempfile::tempdir().unwrap();
+    let results = collect_fixture(temp.path(), "main", &temp.path().join("out"));
+    let history = temp.path().join("history.db");
+    let check = |args: &[&str]| {
+        command(temp.path())
+            .args(["check", "--config"])
+            .arg(fixture("configs/none.json"))
+            .arg("--results")
+            .arg(&results)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let store = history.to_str().unwrap();
+    // No store at all: a mistake, exit 2, and nothing is created.
+    let output = check(&["--baseline-history", "--history", store]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no history database at"), "{}", stderr(&output));
+    assert!(!history.exists());
+    // Runs of another branch only: the check is skipped and the branches are named.
+    command(temp.path()).args(["record", "--history", store]).arg(&results).assert().success();
+    let output = check(&["--baseline-history", "trunk", "--history", store]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("no runs of `trunk` recorded") && message.contains("the regression check is skipped"),
+        "{message}"
+    );
+    let output = check(&["--baseline-history", "trunk", "--history", store, "--require-baseline"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    // Flags that make no window.
+    for (args, expected) in [
+        (vec!["--window", "3"], "--baseline-history"),
+        (vec!["--baseline-history", "--window", "1"], "--window"),
+        (vec!["--baseline-history", "--baseline", "x.json"], "cannot be used with"),
+        (vec!["--baseline", results.to_str().unwrap(), "--baseline", "main"], "`main` is not a file"),
+    ] {
+        let output = check(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
+    }
 }

@@ -813,4 +813,59 @@ mod tests {
         assert!(matches!(error, HistoryError::Newer { found, .. } if found == SCHEMA_VERSION + 1), "{error}");
         assert!(error.to_string().contains("upgrade cargo-perf-gate"), "{error}");
     }
+
+    #[test]
+    fn a_window_reads_the_newest_runs_of_a_branch_back_as_results() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("history.db")).unwrap();
+        for (branch, day) in [("main", 1), ("main", 2), ("pr", 3), ("main", 4)] {
+            store.record(&run(branch, None, &format!("2026-11-0{day}T00:00:00Z")), "now").unwrap();
+        }
+        let window = store.window("main", 2).unwrap();
+        let when: Vec<&str> = window.iter().map(|r| r.created_at.as_str()).collect();
+        assert_eq!(when, ["2026-11-02T00:00:00Z", "2026-11-04T00:00:00Z"], "the newest two, oldest first");
+        let first = &window[0];
+        assert_eq!(first.git.as_ref().map(|g| (g.commit.as_str(), g.branch.as_deref())), Some(("abc", Some("main"))));
+        assert_eq!(first.environment, crate::model::Environment::synthetic());
+        // Benchmarks, sources and metrics as they were recorded (samples kept as f32).
+        let original = fixtures::benchmark("a", Better::Lower, &[1.0, 2.0]);
+        assert_eq!(first.benchmarks[0].id, "a");
+        assert_eq!(first.benchmarks[0].source, original.source);
+        let time = &first.benchmarks[0].metrics["time"];
+        assert_eq!((time.samples.as_slice(), time.unit.as_str(), time.compared), ([1.0, 2.0].as_slice(), "ns", true));
+        assert_eq!(store.branches().unwrap(), [("main".to_owned(), 3), ("pr".to_owned(), 1)]);
+        assert!(store.window("nowhere", 10).unwrap().is_empty());
+    }
+
+    /// A store of schema 1 (before `compared` and `source`) is migrated in place; its runs read
+    /// back as criterion benchmarks, compared.
+    #[test]
+    fn a_version_1_store_is_migrated_and_its_runs_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.db");
+        {
+            let connection = Connection::open(&path).unwrap();
+            connection.pragma_update(None, "journal_mode", "WAL").unwrap();
+            connection.execute_batch(MIGRATIONS[0]).unwrap();
+            connection
+                .execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 1;"))
+                .unwrap();
+            connection
+                .execute_batch(
+                    "INSERT INTO runs (id, recorded_at, created_at, commit_sha, branch, dirty, environment, origin, benchmarks)
+                     VALUES (1, 'now', '2026-10-01T00:00:00Z', 'def', 'main', 0, '{\"os\":\"linux\",\"arch\":\"x86_64\",\"cpu_model\":null,\"cores\":2,\"rustc\":null,\"criterion\":null}', 'import', 1);
+                     INSERT INTO metrics (run_id, benchmark, metric, unit, better, n, samples)
+                     VALUES (1, 'old', 'time', 'ns', 'lower', 2, X'0000803F00000040');",
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let version: u32 = store.connection.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let window = store.window("main", 5).unwrap();
+        let old = &window[0].benchmarks[0];
+        assert!(matches!(&old.source, Source::Criterion(c) if c.directory == "old"), "{:?}", old.source);
+        assert_eq!(old.metrics["time"].samples, [1.0, 2.0]);
+        assert!(old.metrics["time"].compared);
+    }
 }
