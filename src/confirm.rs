@@ -10,7 +10,9 @@
 //!   with `m = max(2 s, T / 2)`, where `s` is the suite's robust spread of changes (the
 //!   empirical null's estimate of run-to-run noise per benchmark) and `T` the comparison's
 //!   threshold. Without a suite spread (too few metrics to estimate one) nothing is cleared:
-//!   the run-to-run noise is unknown, and a small suite costs little to pair whole.
+//!   the run-to-run noise is unknown, and a small suite costs little to pair whole. Against a
+//!   window of baseline runs, `s` is the benchmark's own: its noise floor, scaled to the spread
+//!   of a change against the window's mean (`sqrt(1 + 1/K)` for K runs).
 //!
 //! Calibration: a real change of exactly `T` is cleared only when the screen's noise pulls it
 //! below `T - m`, by at least `2 s`: with run-to-run noise of spread `s` that happens for about
@@ -62,7 +64,10 @@ fn why_suspect(comparison: &Comparison, spread: Option<f64>) -> Option<&'static 
     if comparison.sensitivity.is_some_and(|s| s.too_noisy) {
         return Some("too noisy to gate in the screen");
     }
-    let Some(spread) = spread else { return Some("no suite spread to clear it against (too few metrics)") };
+    let own = comparison.window.map(|w| w.noise_floor_percent * (1.0 + 1.0 / w.runs as f64).sqrt());
+    let Some(spread) = own.or(spread) else {
+        return Some("no suite spread to clear it against (too few metrics)");
+    };
     let threshold = comparison.threshold_percent;
     let margin = (SPREADS * spread).max(threshold / 2.0);
     match comparison.change_percent {
@@ -174,6 +179,26 @@ mod tests {
         assert_eq!(suspect_ids(&screen(items(), None)), ["far", "near", "near_faster"]);
         // A noisy suite (spread 2 %) widens the margin to 4 %: changes of 1 % and more.
         assert_eq!(suspect_ids(&screen(items(), Some(2.0))), ["far", "near", "near_faster"]);
+    }
+
+    /// Against a window, each benchmark's own noise floor sets its margin, not the suite's.
+    #[test]
+    fn against_a_window_each_benchmark_is_cleared_against_its_own_spread() {
+        let with_floor = |id: &str, change: f64, floor: f64| Comparison {
+            window: Some(crate::compare::WindowFigures {
+                runs: 3,
+                noise_floor_percent: floor,
+                own_spread_percent: floor,
+                df: 10.0,
+            }),
+            ..comparison(id, ChangeVerdict::Unchanged, Some(change))
+        };
+        // T = 5: a quiet benchmark (floor 0.5 %: margin T / 2) at +1.5 % is cleared even in a
+        // noisy suite; a noisy one (floor 2 %, a change's spread 2.3 %: margin 4.6 %) at +1 % is
+        // not, even in a quiet one.
+        let items = vec![with_floor("quiet", 1.5, 0.5), with_floor("noisy", 1.0, 2.0)];
+        assert_eq!(suspect_ids(&screen(items.clone(), Some(3.0))), ["noisy"]);
+        assert_eq!(suspect_ids(&screen(items, Some(0.1))), ["noisy"]);
     }
 
     #[test]
