@@ -25,6 +25,11 @@ if [[ "$INPUT_COMMAND" == gate ]]; then
   fi
 else
   check+=(--no-comment)
+  # The artifact this job uploads carries the branch's last runs: this one and the previous
+  # artifact's.
+  if [[ "$INPUT_WINDOW" -gt 1 ]]; then
+    check+=(--extend-window "${GITHUB_REF_NAME:-${INPUT_BASELINE:-main}}" --window "$INPUT_WINDOW")
+  fi
 fi
 # Split on whitespace, like a command line without quotes.
 read -r -a extra <<<"$INPUT_ARGS"

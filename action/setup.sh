@@ -33,6 +33,9 @@ esac
 if [[ ! "$INPUT_TIME_BUDGET" =~ ^([0-9]+[a-z]+[[:space:]]*)+$ ]]; then
   fail "input time-budget: '$INPUT_TIME_BUDGET' is not a duration (e.g. 20m, 90s, 1h30m)"
 fi
+if [[ ! "$INPUT_WINDOW" =~ ^[1-9][0-9]{0,3}$ || "$INPUT_WINDOW" -gt 1000 ]]; then
+  fail "input window: '$INPUT_WINDOW' is not a number of runs from 1 to 1000"
+fi
 if [[ -n "$INPUT_SHARD" && "$INPUT_SHARD" != merge && ! "$INPUT_SHARD" =~ ^[1-9][0-9]*/[1-9][0-9]*$ ]]; then
   fail "input shard: '$INPUT_SHARD' is not K/N (e.g. 2/4) or merge"
 fi

@@ -248,16 +248,30 @@ pub struct RecordingArgs {
     pub path: Option<PathBuf>,
 }
 
-/// A window of baseline runs from the history store.
+/// A window of baseline runs: from the history store, or carried in the baseline artifact.
 #[derive(Debug, Args, Default, Clone)]
 #[command(next_help_heading = "History")]
 pub struct WindowArgs {
     /// Compare against the last runs of BRANCH recorded in the history (a window: each
     /// benchmark judged against its own run-to-run spread) [BRANCH default: main].
-    #[arg(long, value_name = "BRANCH", num_args = 0..=1, default_missing_value = "main", conflicts_with = "baseline")]
+    #[arg(
+        long,
+        value_name = "BRANCH",
+        num_args = 0..=1,
+        default_missing_value = "main",
+        conflicts_with = "baseline",
+        group = "window_source"
+    )]
     pub baseline_history: Option<String>,
-    /// How many runs --baseline-history takes [default: the config's `history.window`, else 10].
-    #[arg(long, value_name = "RUNS", requires = "baseline_history", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    /// Write the next baseline artifact into <out-dir>/baseline-artifact: this run and the runs
+    /// of BRANCH's newest baseline artifact before it, up to --window runs (older ones
+    /// compacted), so that pull requests are judged against a window (the action's `baseline`
+    /// command does this).
+    #[arg(long, value_name = "BRANCH", group = "window_source")]
+    pub extend_window: Option<String>,
+    /// How many runs --baseline-history takes, or --extend-window keeps [default: the config's
+    /// `history.window`, else 10].
+    #[arg(long, value_name = "RUNS", requires = "window_source", value_parser = clap::value_parser!(u32).range(2..=1000))]
     pub window: Option<u32>,
 }
 

@@ -529,6 +529,27 @@ impl Results {
         self.benchmarks.iter().find(|b| b.id == id)
     }
 
+    /// These results with each metric's samples thinned to at most `samples` evenly spaced
+    /// order statistics (the quantiles at `(i + 0.5) / samples`), summaries and values kept: the
+    /// compact form of an older run a baseline window carries. A location estimated from them
+    /// (a trimmed mean) differs from the full samples' by a small share of its own standard
+    /// error.
+    pub fn compacted(&self, samples: usize) -> Results {
+        let mut compact = self.clone();
+        for metric in compact.benchmarks.iter_mut().flat_map(|b| b.metrics.values_mut()) {
+            if metric.samples.len() <= samples || samples == 0 {
+                continue;
+            }
+            let mut sorted = metric.samples.clone();
+            sorted.sort_by(f64::total_cmp);
+            metric.samples = (0..samples)
+                .map(|i| crate::stats::quantile_sorted(&sorted, (i as f64 + 0.5) / samples as f64))
+                .collect();
+            metric.rounds = None;
+        }
+        compact
+    }
+
     /// Every benchmark by id, for lookups across a whole suite: [`Results::benchmark`] searches
     /// the list, which over 10,000 benchmarks looked up one by one is quadratic.
     pub fn by_id(&self) -> std::collections::HashMap<&str, &Benchmark> {
@@ -573,6 +594,19 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::fixtures::{benchmark, results};
+
+    #[test]
+    fn compacted_results_keep_evenly_spaced_order_statistics_and_the_summary() {
+        let samples: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let full = results(vec![benchmark("a", Better::Lower, &samples), benchmark("b", Better::Lower, &[3.0, 1.0])]);
+        let compact = full.compacted(4);
+        let a = &compact.benchmarks[0].metrics["time"];
+        // The quantiles at 1/8, 3/8, 5/8 and 7/8 of 1..=100 (type 7 interpolation).
+        assert_eq!(a.samples, [13.375, 38.125, 62.875, 87.625]);
+        assert_eq!(a.summary, full.benchmarks[0].metrics["time"].summary);
+        assert_eq!(compact.benchmarks[1].metrics["time"].samples, [3.0, 1.0], "fewer samples are kept as they are");
+        assert_eq!(compact.created_at, full.created_at);
+    }
     use super::*;
 
     #[test]

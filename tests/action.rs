@@ -285,11 +285,25 @@ fn baseline_then_gate_run_like_on_github() {
         env
     };
 
-    // A push to main: the benches run and their results become the baseline artifact.
+    // A push to main: the benches run and their results become the baseline artifact, with
+    // the runs of main's previous artifact (none yet) before them.
+    let first_api = block_on(MockServer::start());
+    let none = json!({"total_count": 0, "artifacts": []});
+    answer(
+        &first_api,
+        "GET",
+        "/repos/octo-org/octo-repo/actions/artifacts",
+        ResponseTemplate::new(200).set_body_json(none),
+        Some(1),
+    );
     let mut baseline = Runner::new(
         temp,
         &[("command", "baseline"), ("args", quick)],
-        &env(&[("GITHUB_EVENT_NAME", "push".to_owned())]),
+        &env(&[
+            ("GITHUB_EVENT_NAME", "push".to_owned()),
+            ("GITHUB_REF_NAME", "main".to_owned()),
+            ("GITHUB_API_URL", first_api.uri()),
+        ]),
     );
     baseline.run_steps();
     assert!(baseline.failed.is_none(), "{:?}\n{}", baseline.failed, baseline.log());
@@ -297,6 +311,13 @@ fn baseline_then_gate_run_like_on_github() {
     assert_eq!(baseline.action_output("failed-gates"), "0");
     let results = PathBuf::from(&baseline.outputs["perf-gate"]["results-path"]);
     assert!(results.is_file());
+    // What is uploaded: the window's directory, this run alone so far.
+    let uploaded = PathBuf::from(&baseline.outputs["perf-gate"]["baseline-path"]);
+    assert!(uploaded.ends_with("baseline-artifact"), "{}", uploaded.display());
+    assert_eq!(std::fs::read(uploaded.join("results.json")).unwrap(), std::fs::read(&results).unwrap());
+    assert_eq!(std::fs::read_dir(uploaded.join("window")).unwrap().count(), 0);
+    assert!(baseline.log().contains("no earlier runs"), "{}", baseline.log());
+    block_on(first_api.verify());
     assert_eq!(baseline.outputs["perf-gate"]["update-baseline"], "true");
     assert!(
         baseline
@@ -400,6 +421,9 @@ fn bad_inputs_stop_the_action_with_an_annotation() {
         ("shard", "3", "input shard: '3' is not K/N (e.g. 2/4) or merge"),
         ("compare", "confirmed", "input compare: 'confirmed' is not auto, paired, confirm or artifact"),
         ("time-budget", "soon", "input time-budget: 'soon' is not a duration (e.g. 20m, 90s, 1h30m)"),
+        ("window", "0", "input window: '0' is not a number of runs from 1 to 1000"),
+        ("window", "1001", "input window: '1001' is not a number of runs from 1 to 1000"),
+        ("window", "ten", "input window: 'ten' is not a number of runs from 1 to 1000"),
         ("time-budget", "20", "input time-budget: '20' is not a duration (e.g. 20m, 90s, 1h30m)"),
         // A newline would write a GITHUB_OUTPUT line of its own, `../` reach another release.
         ("version", "0.1.0\nfoo=bar", "input version: '0.1.0%0Afoo=bar' is not a version (e.g. 0.1.0)"),

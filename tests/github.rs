@@ -223,9 +223,10 @@ fn the_newest_own_artifact_is_the_baseline_and_the_marked_comment_is_updated() {
     assert_eq!(
         std::fs::read_to_string(temp.path().join("step-outputs")).unwrap(),
         format!(
-            "verdict=fail\nregressions=1\nfailed-gates=1\nreport-dir={}\nsummary-path={}\nresults-path={}\nupdate-baseline=false\n",
+            "verdict=fail\nregressions=1\nfailed-gates=1\nreport-dir={}\nsummary-path={}\nresults-path={}\nbaseline-path={}\nupdate-baseline=false\n",
             out_dir.display(),
             out_dir.join("summary.md").display(),
+            pr.display(),
             pr.display()
         )
     );
@@ -504,4 +505,107 @@ fn nothing_a_pull_request_names_is_obeyed_as_a_workflow_command() {
     for stream in [out.as_str(), &stderr(&output)] {
         assert!(stream.starts_with("::stop-commands::"), "{stream}");
     }
+}
+
+/// The results at `path` as measured `hours_ago` hours before now.
+fn earlier(path: &Path, hours_ago: u64) -> Vec<u8> {
+    let mut results: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(hours_ago * 3600);
+    results["created_at"] = json!(humantime::format_rfc3339_seconds(when).to_string());
+    results.to_string().into_bytes()
+}
+
+/// The baseline job extends the window main's previous artifact carries: this run in full,
+/// then the runs before it, newest first and compacted, up to --window; a pull request's gate
+/// then reads the whole window from the artifact.
+#[test]
+fn the_baseline_artifact_carries_a_window_that_the_gate_reads() {
+    let temp = tempfile::tempdir().unwrap();
+    let (main, pr) = main_and_pr(temp.path());
+    let api = block_on(MockServer::start());
+    let listed = json!({"total_count": 1, "artifacts": [artifact(8, "2026-11-20T10:00:00Z", "main", 1296269, false)]});
+    answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
+    runs(&api, &format!("/repos/{REPO}"), &[(1008, WORKFLOW, "push")]);
+    let previous = zip_of(&[
+        ("results.json", earlier(&main, 1)),
+        ("window/01.json", earlier(&main, 2)),
+        ("window/02.json", earlier(&main, 3)),
+    ]);
+    answer(
+        &api,
+        "GET",
+        &format!("/repos/{REPO}/actions/artifacts/8/zip"),
+        ResponseTemplate::new(200).set_body_bytes(previous),
+        None,
+    );
+
+    // The baseline job of a push to main, as the action runs it.
+    let baseline_job = |window: &str| {
+        let out = temp.path().join(format!("baseline-{window}"));
+        let output = perf_gate(temp.path())
+            .args(["check", "--no-comment", "--config"])
+            .arg(fixture("configs/none.json"))
+            .arg("--results")
+            .arg(&main)
+            .arg("--out-dir")
+            .arg(&out)
+            .args(["--extend-window", "main", "--window", window])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_REPOSITORY", REPO)
+            .env("GITHUB_API_URL", api.uri())
+            .env("GITHUB_WORKFLOW_REF", format!("{REPO}/{WORKFLOW}@refs/heads/main"))
+            .env("GITHUB_EVENT_NAME", "push")
+            .env("GITHUB_OUTPUT", out.with_extension("outputs"))
+            .env("GITHUB_TOKEN", TOKEN)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        (out.join("baseline-artifact"), std::fs::read_to_string(out.with_extension("outputs")).unwrap())
+    };
+    let (dir, outputs) = baseline_job("3");
+    assert!(
+        outputs.contains(&format!("baseline-path={}\n", std::path::absolute(&dir).unwrap().display())),
+        "{outputs}"
+    );
+    assert_eq!(std::fs::read(dir.join("results.json")).unwrap(), std::fs::read(&main).unwrap());
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("window").join(name)).unwrap()).unwrap()
+    };
+    let before: Value = serde_json::from_slice(&earlier(&main, 1)).unwrap();
+    let (first, second) = (read("01.json"), read("02.json"));
+    assert_eq!(first["created_at"], before["created_at"], "the previous artifact's newest run comes first");
+    assert!(second["created_at"].as_str() < first["created_at"].as_str());
+    assert!(!dir.join("window/03.json").exists(), "3 runs in all");
+    // Older runs are compacted: at most 32 samples a metric, the summary kept.
+    let time = &first["benchmarks"][0]["metrics"]["time"];
+    assert_eq!(time["samples"].as_array().unwrap().len(), 32);
+    assert_eq!(time["summary"]["n"], 100);
+    let (dir, _) = baseline_job("10");
+    assert_eq!(std::fs::read_dir(dir.join("window")).unwrap().count(), 3, "all the previous artifact had");
+
+    // The gate of a pull request reads the window from main's newest artifact.
+    let window = zip_of(&[
+        ("results.json", std::fs::read(dir.join("results.json")).unwrap()),
+        ("window/01.json", std::fs::read(dir.join("window/01.json")).unwrap()),
+        ("window/02.json", std::fs::read(dir.join("window/02.json")).unwrap()),
+    ]);
+    let gate_api = block_on(MockServer::start());
+    let listed = json!({"total_count": 1, "artifacts": [artifact(9, "2026-11-21T10:00:00Z", "main", 1296269, false)]});
+    answer(&gate_api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
+    runs(&gate_api, &format!("/repos/{REPO}"), &[(1009, WORKFLOW, "push")]);
+    answer(
+        &gate_api,
+        "GET",
+        &format!("/repos/{REPO}/actions/artifacts/9/zip"),
+        ResponseTemplate::new(200).set_body_bytes(window),
+        None,
+    );
+    let output = gate(temp.path(), &pr, &gate_api.uri(), "main").arg("--no-comment").output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("a window of 3 runs"), "{}", stderr(&output));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(temp.path().join("out/report.json")).unwrap()).unwrap();
+    assert_eq!(report["window"]["runs"], 3, "{}", report["window"]);
+    assert!(report["comparisons"].as_array().unwrap().iter().all(|c| c["window"]["runs"] == 3));
+    assert_token_never_shown(&output, &temp.path().join("out"));
 }

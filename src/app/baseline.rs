@@ -411,14 +411,11 @@ fn fetch_artifact_baseline(
                 format!("{}/{repository}/actions/runs/{run_id}", github.context.server_url.trim_end_matches('/'))
             });
             let age_seconds = artifact.created_at.as_deref().and_then(age_seconds);
+            let runs = 1 + fetched.window.len();
+            let source = if runs > 1 { format!("{source}, a window of {runs} runs") } else { source };
             console.status(&format!("Baseline: {source} ({}, {})", fetched.run.workflow(), fetched.run.event));
-            Ok(Baseline {
-                results: Some(fetched.results),
-                window: None,
-                origin: Some(Origin { source, url, age_seconds }),
-                missing_reason: None,
-                worktree: None,
-            })
+            let baseline = window_baseline(std::iter::once(fetched.results).chain(fetched.window).collect(), source);
+            Ok(Baseline { origin: baseline.origin.map(|origin| Origin { url, age_seconds, ..origin }), ..baseline })
         }
         Err(unavailable) => {
             let reason = format!("no usable baseline from branch `{branch}`: {unavailable}");

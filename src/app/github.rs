@@ -115,6 +115,9 @@ pub struct Outcome<'a> {
     pub summary_path: Option<&'a Path>,
     /// The results file that was checked.
     pub results_path: &'a Path,
+    /// What the `baseline` job uploads: the results file, or with `--extend-window` the
+    /// directory of the window.
+    pub baseline_path: &'a Path,
     /// Whether these results may become the new baseline: the gates passed, or the config's
     /// `update_baseline_on_success` is off.
     pub update_baseline: bool,
@@ -131,6 +134,7 @@ fn step_outputs(outcome: &Outcome<'_>, out_dir: &Path) -> String {
         ("report-dir", absolute(out_dir)),
         ("summary-path", outcome.summary_path.map(absolute).unwrap_or_default()),
         ("results-path", absolute(outcome.results_path)),
+        ("baseline-path", absolute(outcome.baseline_path)),
         ("update-baseline", outcome.update_baseline.to_string()),
     ]
     .iter()

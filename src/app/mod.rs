@@ -12,6 +12,7 @@ mod history;
 mod interleave;
 mod run;
 mod screen;
+mod window_artifact;
 mod workflow_log;
 
 use crate::cli::{self, CheckArgs, Command, ConfigCommand, RunArgs};
@@ -466,6 +467,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         staged: Staged::default(),
         recording,
         recent,
+        extension: extension(&args.window, &config),
     };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
@@ -565,6 +567,14 @@ struct Checked<'a> {
     recording: Option<history::Recording>,
     /// The recorded values behind the report's trend lines.
     recent: render::Recent,
+    /// `--extend-window`: the next baseline artifact's window to write.
+    extension: Option<window_artifact::Extension>,
+}
+
+/// `--extend-window BRANCH`, with `--window` or the config's `history.window` runs.
+fn extension(args: &cli::WindowArgs, config: &Config) -> Option<window_artifact::Extension> {
+    let branch = args.extend_window.clone()?;
+    Some(window_artifact::Extension { branch, runs: args.window.map_or(config.history.window, |runs| runs as usize) })
 }
 
 /// The branch the baseline was measured on, whose recorded runs make the trend lines.
@@ -580,7 +590,8 @@ fn evaluate_and_report(
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let Checked { config, current, results_path, baseline, confirmed, mut staged, recording, recent } = checked;
+    let Checked { config, current, results_path, baseline, confirmed, mut staged, recording, recent, extension } =
+        checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -629,12 +640,23 @@ fn evaluate_and_report(
         console.status(&format!("Reports: {}", list.join(", ")));
     }
     let summary_path = out_dir.join(SUMMARY_MD_FILE);
+    let baseline_dir = match &extension {
+        Some(extension) => {
+            let bytes = std::fs::read(results_path).map_err(|e| Error::Input {
+                path: results_path.to_owned(),
+                message: format!("cannot read it again: {e}"),
+            })?;
+            Some(window_artifact::extend(extension, &bytes, github, config, out_dir, console)?)
+        }
+        None => None,
+    };
     let outcome = github::Outcome {
         report: &report,
         markdown: &markdown,
         annotations: &renderer.annotations()?,
         summary_path: reporting.markdown.then_some(summary_path.as_path()),
         results_path,
+        baseline_path: baseline_dir.as_deref().unwrap_or(results_path),
         update_baseline: !config.update_baseline_on_success || !report.fails(),
     };
     github::publish(github, &outcome, out_dir, console)?;

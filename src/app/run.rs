@@ -32,6 +32,11 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     // looks for rust-toolchain.toml upwards from there) that `cargo bench` run here used.
     let early_probe = reading_only.then(|| environment::Probe::start(PathBuf::from(".")));
     let paths = Paths::decide(&args, reading_only)?;
+    if let (Some(shard), Some(branch)) = (args.shard, &args.window.extend_window) {
+        return Err(Error::Usage(format!(
+            "--shard {shard} with --extend-window {branch}: a shard holds part of a run; extend the window where the shards are merged (`cargo perf-gate check --results merged.json --extend-window {branch}`)"
+        )));
+    }
     let spec = BaselineSpec::parse_all(&args.baseline, crate::github::in_actions())?;
     let keep: Vec<&Path> = spec.iter().flat_map(BaselineSpec::files).collect();
     output::clear_earlier(&paths.out_dir, &RUN_OUTPUTS, &keep)?;
@@ -85,6 +90,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         staged,
         recording,
         recent,
+        extension: super::extension(&args.window, &config),
     };
     evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
 }

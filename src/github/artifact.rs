@@ -13,6 +13,10 @@ use crate::model::Results;
 
 /// The file the baseline artifact carries.
 pub const RESULTS_FILE_NAME: &str = "results.json";
+/// The directory beside it holding the older runs of a window (`01.json` the run before, ...).
+pub const WINDOW_DIR: &str = "window";
+/// Most older runs read from one artifact's window.
+const MAX_WINDOW_FILES: usize = 1000;
 /// Far above any real results file; a zip bomb stops here.
 pub const MAX_RESULTS_BYTES: u64 = 256 * 1024 * 1024;
 /// Pages of 100 artifacts read at most while looking for the newest usable one.
@@ -140,9 +144,23 @@ fn created(artifact: &Artifact) -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// What a baseline artifact holds: its results file and the older runs of its window, if it
+/// carries one, in their files' order (newest first), each with its name in the archive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Extracted {
+    pub results: Vec<u8>,
+    pub window: Vec<(String, Vec<u8>)>,
+}
+
 /// The results file inside an artifact's zip: `results.json` at the top, or the only one
 /// deeper down. Paths that climb out (`../`) or are absolute refuse the whole archive.
 pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> {
+    extract_baseline(bytes, max_bytes).map(|extracted| extracted.results)
+}
+
+/// The results file (as [`extract_results`] finds it) and the `*.json` files of the `window`
+/// directory beside it, at most `max_bytes` each and together. An artifact from before windows has none.
+pub fn extract_baseline(bytes: &[u8], max_bytes: u64) -> Result<Extracted, String> {
     if !bytes.starts_with(b"PK\x03\x04") && !bytes.starts_with(b"PK\x05\x06") {
         let start = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]).trim().to_owned();
         return Err(format!("the download is not a zip archive (it starts with `{start}`)"));
@@ -150,6 +168,7 @@ pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> 
     let mut archive =
         zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| format!("not a readable zip archive: {e}"))?;
     let mut candidates = Vec::new();
+    let mut json_files = Vec::new();
     for index in 0..archive.len() {
         let entry = archive.by_index_raw(index).map_err(|e| format!("entry {index} of the archive: {e}"))?;
         let raw_name = String::from_utf8_lossy(entry.name_raw()).into_owned();
@@ -162,6 +181,8 @@ pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> 
         };
         if !entry.is_dir() && path.file_name().is_some_and(|n| n == RESULTS_FILE_NAME) {
             candidates.push((path.components().count(), index, raw_name));
+        } else if !entry.is_dir() && path.extension().is_some_and(|e| e == "json") {
+            json_files.push((path, index, raw_name));
         }
     }
     candidates.sort();
@@ -176,6 +197,32 @@ pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> 
             ))
         }
     };
+    let results = unpack(&mut archive, index, &name, max_bytes)?;
+    let window_dir = std::path::Path::new(&name).parent().unwrap_or(std::path::Path::new("")).join(WINDOW_DIR);
+    let mut window: Vec<(std::path::PathBuf, usize, String)> =
+        json_files.into_iter().filter(|(path, _, _)| path.parent() == Some(window_dir.as_path())).collect();
+    window.sort();
+    if window.len() > MAX_WINDOW_FILES {
+        return Err(format!("the archive's `{WINDOW_DIR}` holds {} files, more than {MAX_WINDOW_FILES}", window.len()));
+    }
+    // The window's files together are held to the same cap as one results file.
+    let mut budget = max_bytes;
+    let mut files = Vec::with_capacity(window.len());
+    for (_, index, name) in window {
+        let bytes = unpack(&mut archive, index, &name, budget)?;
+        budget -= bytes.len() as u64;
+        files.push((name, bytes));
+    }
+    Ok(Extracted { results, window: files })
+}
+
+/// Entry `index` of `archive`, at most `max_bytes` unpacked.
+fn unpack(
+    archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>,
+    index: usize,
+    name: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, String> {
     let entry = archive.by_index(index).map_err(|e| format!("`{name}` in the archive: {e}"))?;
     if entry.size() > max_bytes {
         return Err(format!("`{name}` is {} bytes, more than the {max_bytes} a results file may have", entry.size()));
@@ -192,6 +239,9 @@ pub fn extract_results(bytes: &[u8], max_bytes: u64) -> Result<Vec<u8>, String> 
 #[derive(Debug)]
 pub struct Fetched {
     pub results: Results,
+    /// The older runs of the window the artifact carries, newest first; empty for an artifact
+    /// of one run.
+    pub window: Vec<Results>,
     pub artifact: Artifact,
     /// The run that uploaded it.
     pub run: WorkflowRun,
@@ -240,10 +290,14 @@ pub fn fetch_baseline(
     }
     let response = client.require_success(&what, response)?;
     let invalid = |message: String| GitHubError::Artifact { artifact: artifact.id, message };
-    let bytes = extract_results(&response.body, MAX_RESULTS_BYTES).map_err(invalid)?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid(format!("`{RESULTS_FILE_NAME}` is not UTF-8 text")))?;
-    let results = Results::parse(&text).map_err(|message| invalid(format!("`{RESULTS_FILE_NAME}`: {message}")))?;
-    Ok(Fetched { results, artifact: artifact.clone(), run })
+    let extracted = extract_baseline(&response.body, MAX_RESULTS_BYTES).map_err(invalid)?;
+    let parse = |name: &str, bytes: Vec<u8>| {
+        let text = String::from_utf8(bytes).map_err(|_| invalid(format!("`{name}` is not UTF-8 text")))?;
+        Results::parse(&text).map_err(|message| invalid(format!("`{name}`: {message}")))
+    };
+    let results = parse(RESULTS_FILE_NAME, extracted.results)?;
+    let window = extracted.window.into_iter().map(|(name, bytes)| parse(&name, bytes)).collect::<Result<_, _>>()?;
+    Ok(Fetched { results, window, artifact: artifact.clone(), run })
 }
 
 /// The newest candidate whose run passes [`check_producer`], with that run.
@@ -354,6 +408,31 @@ mod tests {
         assert_eq!(extract_results(&top, 1000).unwrap(), b"top");
         let nested = zip_of(&[("out/results.json", b"nested")]);
         assert_eq!(extract_results(&nested, 1000).unwrap(), b"nested");
+    }
+
+    #[test]
+    fn the_window_beside_the_results_file_is_read_in_order() {
+        let zip = zip_of(&[
+            ("out/results.json", b"newest"),
+            ("out/window/02.json", b"older"),
+            ("out/window/01.json", b"before"),
+            ("out/window/notes.txt", b"x"),
+            ("window/03.json", b"elsewhere"),
+            ("out/report.json", b"x"),
+        ]);
+        let extracted = extract_baseline(&zip, 100).unwrap();
+        assert_eq!(extracted.results, b"newest");
+        let window: Vec<(&str, &[u8])> = extracted.window.iter().map(|(n, b)| (n.as_str(), b.as_slice())).collect();
+        assert_eq!(window, [("out/window/01.json", b"before".as_slice()), ("out/window/02.json", b"older".as_slice())]);
+        // An artifact of one run, as every artifact was before windows, has none.
+        assert!(extract_baseline(&zip_of(&[("results.json", b"one")]), 100).unwrap().window.is_empty());
+        let big = vec![b'x'; 200];
+        let error = extract_baseline(&zip_of(&[("results.json", b"x"), ("window/01.json", &big)]), 100).unwrap_err();
+        assert!(error.contains("`window/01.json` is 200 bytes"), "{error}");
+        let half = vec![b'x'; 60];
+        let two = zip_of(&[("results.json", b"x"), ("window/01.json", &half), ("window/02.json", &half)]);
+        let error = extract_baseline(&two, 100).unwrap_err();
+        assert!(error.contains("`window/02.json` is 60 bytes, more than the 40"), "{error}");
     }
 
     #[test]

@@ -150,11 +150,18 @@ pub fn github_json(name: &str) -> serde_json::Value {
 
 /// A baseline artifact's zip: `results` as `results.json`.
 pub fn zip_with_results(results: &Path) -> Vec<u8> {
+    zip_of(&[("results.json", std::fs::read(results).unwrap())])
+}
+
+/// A zip archive of `(name, contents)` entries, as upload-artifact makes them.
+pub fn zip_of(entries: &[(&str, Vec<u8>)]) -> Vec<u8> {
     use std::io::Write;
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    writer.start_file("results.json", options).unwrap();
-    writer.write_all(&std::fs::read(results).unwrap()).unwrap();
+    for (name, contents) in entries {
+        writer.start_file(*name, options).unwrap();
+        writer.write_all(contents).unwrap();
+    }
     writer.finish().unwrap().into_inner()
 }
 
