@@ -15,6 +15,7 @@ use crate::confirm::Suspect;
 use crate::gates::{self, GateOutcome, GateStatus};
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
 use crate::stats;
+use crate::stats::moderated::EXACT_DF;
 
 /// Version of the `report.json` format.
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -349,7 +350,7 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
 /// What the window did, in words.
 fn window_note(window: &WindowSummary) -> String {
     let pooled = match (window.suite_spread_percent, window.suite_df) {
-        (Some(spread), Some(df)) if df.is_infinite() => {
+        (Some(spread), Some(df)) if df >= EXACT_DF => {
             format!("the suite's spreads agree, so each uses the suite's typical {spread:.2}%")
         }
         (Some(spread), Some(df)) => format!(

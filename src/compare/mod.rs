@@ -5,6 +5,8 @@
 //! ratio of geometric means with its confidence interval, and the minimum detectable effect.
 //! Across the family: an empirical null (a change must stand out from the spread of changes
 //! across the suite, not only from its own within-run noise), then Holm or Benjamini-Hochberg.
+//! Against a window of baseline runs (`window`), each metric the runs hold is instead judged
+//! against its own run-to-run spread.
 //! A change is `regressed` only when the adjusted p is below alpha, the whole interval lies
 //! beyond the noise threshold and the point change reaches the regression threshold.
 //! docs/statistics.md gives the reasoning and the calibration figures.
@@ -106,7 +108,8 @@ pub struct Comparison {
     /// Confidence interval of the change at 1 - alpha, in percent.
     pub change_interval_percent: Option<[f64; 2]>,
     /// The test on `scale` the verdict rests on: the paired test on per-round differences
-    /// when `paired_rounds` is set, else the two-sample test.
+    /// when `paired_rounds` is set, the window's test when `window` is, else the two-sample
+    /// test.
     pub test: Option<TTest>,
     /// Rounds paired, when both sides were measured in the same interleaved run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +119,8 @@ pub struct Comparison {
     pub pooled_welch: Option<TTest>,
     /// p-value of the suite-wide empirical null, when it applied.
     pub p_empirical_null: Option<f64>,
-    /// The p-value entering the correction: the larger of the test's and the empirical null's.
+    /// The p-value entering the correction: the larger of the test's and the empirical null's
+    /// (against a window: and the test's with the run's suite shift taken out).
     pub p_value: Option<f64>,
     /// `p_value` after the multiple-comparison correction.
     pub p_adjusted: Option<f64>,
@@ -509,14 +513,16 @@ fn judge_family(
         .filter(|(_, spread)| *spread > 0.0);
     // A window measures each benchmark's run-to-run spread itself; the null stays for the
     // metrics the window's runs lack.
-    let window = window::judge(items, locations, large_suite, statistics.alpha);
+    let window = window::judge(items, locations, minimum, statistics.alpha);
     let outside_window: Vec<usize> = log_tested.iter().copied().filter(|&i| items[i].window.is_none()).collect();
     let suite_shift = match (window, null) {
-        (Some(window), _) => Some((window.shift_percent, window.change_spread_percent, window.metrics)),
+        (Some(window), _) if window.run_shifts_removed => {
+            Some((window.shift_percent, window.change_spread_percent, window.metrics))
+        }
+        (Some(_), _) => None,
         (None, Some((center, spread))) => Some((center.exp_m1() * 100.0, spread.exp_m1() * 100.0, log_tested.len())),
         (None, None) => None,
     }
-    .filter(|_| large_suite)
     .map(|(change_percent, spread_percent, metrics)| SuiteShift {
         change_percent,
         spread_percent,

@@ -147,12 +147,12 @@ pub struct WindowSummary {
 }
 
 /// Judges every tested log-scale comparison that has window locations, replacing the pooled
-/// two-sample test; `remove_shifts` when the suite is large enough to estimate run shifts.
-/// `alpha` sets the confidence of the change's interval.
+/// two-sample test. Run shifts are taken out when at least `shift_metrics` (above 0) are
+/// judged; `alpha` sets the confidence of the change's interval.
 pub(super) fn judge(
     items: &mut [Comparison],
     locations: &[Option<Locations>],
-    remove_shifts: bool,
+    shift_metrics: usize,
     alpha: f64,
 ) -> Option<WindowSummary> {
     let judged: Vec<usize> = (0..items.len())
@@ -163,6 +163,7 @@ pub(super) fn judge(
         return None;
     }
     let rows: Vec<&Locations> = judged.iter().filter_map(|&i| locations[i].as_ref()).collect();
+    let remove_shifts = shift_metrics > 0 && rows.len() >= shift_metrics;
     let (levels, shifts) = fit_levels(&rows, runs, remove_shifts);
     let residuals: Vec<(f64, f64)> = rows
         .iter()

@@ -18,10 +18,16 @@
 
 use statrs::function::gamma::ln_gamma;
 
+/// Degrees of freedom that stand for a prior known exactly (the suite's variances agree beyond
+/// their sampling noise): finite, so that JSON can carry it, and far past where Student's t
+/// differs from the normal.
+pub const EXACT_DF: f64 = 1e9;
+
 /// The suite's prior for one variance.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct VariancePrior {
-    /// Prior degrees of freedom; infinite when the variances agree beyond their sampling noise.
+    /// Prior degrees of freedom; [`EXACT_DF`] when the variances agree beyond their sampling
+    /// noise.
     pub df: f64,
     /// Prior variance.
     pub variance: f64,
@@ -66,13 +72,13 @@ impl VariancePrior {
             .map_or(0, |(step, _)| step);
         let (infinite_scale, infinite_likelihood) = profile(f64::INFINITY);
         if best_step == STEPS {
-            return Some(VariancePrior { df: f64::INFINITY, variance: infinite_scale.exp() });
+            return Some(VariancePrior { df: EXACT_DF, variance: infinite_scale.exp() });
         }
         let around = (log_d0(best_step.saturating_sub(1)), log_d0(best_step + 1));
         let log_df = golden_max(around.0, around.1, |x| profile(10f64.powf(x)).1);
         let (scale, likelihood) = profile(10f64.powf(log_df));
         Some(if infinite_likelihood >= likelihood {
-            VariancePrior { df: f64::INFINITY, variance: infinite_scale.exp() }
+            VariancePrior { df: EXACT_DF, variance: infinite_scale.exp() }
         } else {
             VariancePrior { df: 10f64.powf(log_df), variance: scale.exp() }
         })
@@ -81,10 +87,15 @@ impl VariancePrior {
     /// The posterior variance of one estimate `variance` with `df` degrees of freedom, and the
     /// degrees of freedom to test it with.
     pub fn moderate(&self, variance: f64, df: f64) -> (f64, f64) {
-        if self.df.is_infinite() {
-            return (self.variance, f64::INFINITY);
+        if self.is_exact() {
+            return (self.variance, EXACT_DF);
         }
         ((self.df * self.variance + df * variance) / (self.df + df), self.df + df)
+    }
+
+    /// Whether the prior is taken as exact: every benchmark gets the suite's variance.
+    pub fn is_exact(&self) -> bool {
+        self.df >= EXACT_DF
     }
 }
 
@@ -175,9 +186,9 @@ mod tests {
         let wide = fit(&[0.001, 0.1, 0.01, 1.0, 1e-4, 0.5, 0.05, 0.002], 1.0);
         assert!(close(wide.variance, 0.02089474733, 1e-6) && close(wide.df, 1.05515119507, 1e-6), "{wide:?}");
         let agreeing = fit(&[0.5, 1.0, 2.0, 4.0, 0.25, 1.5], 3.0);
-        assert_eq!(agreeing.df, f64::INFINITY);
+        assert_eq!(agreeing.df, EXACT_DF);
         assert!(close(agreeing.variance, 9.25 / 6.0, 1e-8), "{agreeing:?}");
-        assert_eq!(agreeing.moderate(9.0, 3.0), (agreeing.variance, f64::INFINITY));
+        assert_eq!(agreeing.moderate(9.0, 3.0), (agreeing.variance, EXACT_DF));
         assert!(VariancePrior::fit(&[(1.0, 1.0), (0.0, 1.0), (f64::NAN, 1.0)]).is_none());
         // The posterior lies between the benchmark's own variance and the prior's.
         let (posterior, df) = wide.moderate(0.5, 1.0);
