@@ -459,6 +459,13 @@ fn a_window_of_recorded_runs_judges_each_benchmark_against_its_own_spread() {
     let summary = std::fs::read_to_string(temp.path().join("from-history/summary.md")).unwrap();
     assert!(summary.contains("The baseline is a window of 6 runs"), "{summary}");
 
+    // The checked run recorded before it is checked (an import) is not its own baseline.
+    command(temp.path()).args(["record", "--history"]).arg(&history).arg(&current).assert().success();
+    let (_, again) = check(&history_args, "recorded-first");
+    assert_eq!(regressed(&again), ["adler32_4k"]);
+    assert_eq!(again["window"]["runs"], 6);
+    assert!(again["baseline"]["origin"]["source"].as_str().unwrap().contains("the last 6 recorded runs"));
+
     // --window takes fewer; the same runs given as files judge the same.
     let (_, three) = check(&[history_args.as_slice(), &["--window", "3"].map(std::ffi::OsStr::new)].concat(), "three");
     assert_eq!(three["window"]["runs"], 3);

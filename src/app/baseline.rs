@@ -45,6 +45,9 @@ pub struct HistoryWindow {
     pub branch: String,
     pub store: PathBuf,
     pub runs: usize,
+    /// The checked results' measurement time (`check`): a recorded run measured then is the
+    /// checked run itself, which cannot be its own baseline.
+    pub excluding: Option<String>,
 }
 
 impl BaselineSpec {
@@ -450,7 +453,7 @@ fn window_baseline(mut runs: Vec<Results>, source: String) -> Baseline {
 /// (exit 2); a branch with no recorded runs yet skips the regression check, as a missing
 /// artifact does.
 fn load_history_window(window: &HistoryWindow, github: &GitHub, console: &Console) -> Result<Baseline, Error> {
-    let HistoryWindow { branch, store, runs } = window;
+    let HistoryWindow { branch, store, runs, excluding } = window;
     if !store.exists() {
         return Err(Error::Usage(format!(
             "--baseline-history: no history database at {}: record runs of `{branch}` first (`--record`, or `cargo perf-gate record results.json`), or point --history at the store",
@@ -458,7 +461,10 @@ fn load_history_window(window: &HistoryWindow, github: &GitHub, console: &Consol
         )));
     }
     let store_handle = Store::open(store)?;
-    let recorded = store_handle.window(branch, *runs)?;
+    let mut recorded = store_handle.window(branch, runs + 1)?;
+    recorded.retain(|run| Some(&run.created_at) != excluding.as_ref());
+    let surplus = recorded.len().saturating_sub(*runs);
+    recorded.drain(..surplus);
     if recorded.is_empty() {
         let branches = store_handle.branches()?;
         let known = if branches.is_empty() {

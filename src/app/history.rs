@@ -26,11 +26,17 @@ use crate::{exit_code, output, render};
 const DEFAULT_PATH: &str = ".perf-gate/history.db";
 
 /// `--baseline-history [BRANCH]`: the last runs of BRANCH in the store at `store`, as many as
-/// `--window` or the config's `history.window` say.
-pub fn window_spec(args: &WindowArgs, config: &Config, store: &Path) -> Option<BaselineSpec> {
+/// `--window` or the config's `history.window` say, never the `checked` results themselves.
+pub fn window_spec(
+    args: &WindowArgs,
+    config: &Config,
+    store: &Path,
+    checked: Option<&Results>,
+) -> Option<BaselineSpec> {
     let branch = args.baseline_history.clone()?;
     let runs = args.window.map_or(config.history.window, |runs| runs as usize);
-    Some(BaselineSpec::History(HistoryWindow { branch, store: store.to_owned(), runs }))
+    let excluding = checked.map(|results| results.created_at.clone());
+    Some(BaselineSpec::History(HistoryWindow { branch, store: store.to_owned(), runs, excluding }))
 }
 
 /// The store's path: `explicit` (--history, or $PERF_GATE_HISTORY through clap), else the

@@ -446,7 +446,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     let github = GitHub::detect(&args.github, &config_path)?;
     let root = || Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
     let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, root);
-    let spec = history::window_spec(&args.window, &config, &store).or(spec);
+    let spec = history::window_spec(&args.window, &config, &store, Some(&current)).or(spec);
     let baseline = baseline::load(spec.as_ref(), &github, &config, None, &console)?;
     let confirmed = merged_confirmation(&args, &current, &baseline, &config)?;
     let recording = history::Recording::asked(&args.recording, None, &config, &store, Origin::Check);

@@ -45,7 +45,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, || paths.root.clone());
-    let spec = history::window_spec(&args.window, &config, &store).or(spec);
+    let spec = history::window_spec(&args.window, &config, &store, None).or(spec);
     let against = Against::decide(&args, spec, &config, &github, &paths, &console)?;
     let selected = Selected::from_config(&args, &config)?;
     let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
