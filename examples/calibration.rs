@@ -188,59 +188,38 @@ fn run(rng: &mut Rng, suite: &Suite, noise: Noise, n: usize, factor: &dyn Fn(usi
     Results::new("2026-01-01T00:00:00Z".to_owned(), None, Environment::synthetic(), benchmarks)
 }
 
-/// False-alarm rate and detection rates at 3, 5 and 10 % for one cell of the table.
-fn cell(rng: &mut Rng, noise: Noise, n: usize, statistics: &Statistics, replicates: usize) -> (f64, [f64; 3]) {
-    let settings = CompareSettings { statistics, threshold_percent: 5.0, severity: Severity::Blocking, rules: &[] };
-    let mut false_alarm_suites = 0;
-    let mut detected = [0usize; 3];
-    for _ in 0..replicates {
-        let suite = suite(rng, noise);
-        let baseline = run(rng, &suite, noise, n, &|_| 1.0);
-        let same = run(rng, &suite, noise, n, &|_| 1.0);
-        let comparisons = compare::compare(&baseline, &same, &settings);
-        if comparisons.items.iter().any(|c| c.verdict == ChangeVerdict::Regressed) {
-            false_alarm_suites += 1;
-        }
-        for (slot, slowdown) in [1.03, 1.05, 1.10].into_iter().enumerate() {
-            let slower = run(rng, &suite, noise, n, &|i| if i < SLOWED { slowdown } else { 1.0 });
-            let comparisons = compare::compare(&baseline, &slower, &settings);
-            detected[slot] += comparisons
-                .items
-                .iter()
-                .filter(|c| c.verdict == ChangeVerdict::Regressed && c.id.as_str() < "bench_010")
-                .count();
-        }
-    }
-    let total = (replicates * SLOWED) as f64;
-    (false_alarm_suites as f64 / replicates as f64, detected.map(|d| d as f64 / total))
+/// One cell of a table: how the suites are drawn and judged.
+struct Cell<'a> {
+    noise: Noise,
+    /// Samples per run.
+    n: usize,
+    /// Baseline runs: 1 is a single stored run, more a window.
+    runs: usize,
+    statistics: &'a Statistics,
+    /// True slowdowns whose detection rates are measured, as factors.
+    slowdowns: &'a [f64],
 }
 
-/// Like [`cell`] against a window of `runs` baseline runs (one: a single run, no window).
-fn window_cell(
-    rng: &mut Rng,
-    noise: Noise,
-    runs: usize,
-    statistics: &Statistics,
-    replicates: usize,
-) -> (f64, [f64; 2]) {
+/// The family-wise false-alarm rate and the detection rate of each slowdown for one cell.
+fn rates(rng: &mut Rng, cell: &Cell<'_>, replicates: usize) -> (f64, Vec<f64>) {
+    let Cell { noise, n, runs, statistics, slowdowns } = *cell;
     let settings = CompareSettings { statistics, threshold_percent: 5.0, severity: Severity::Blocking, rules: &[] };
-    const N: usize = 50;
     let mut false_alarm_suites = 0;
-    let mut detected = [0usize; 2];
+    let mut detected = vec![0usize; slowdowns.len()];
     for _ in 0..replicates {
         let suite = suite(rng, noise);
-        let baselines: Vec<Results> = (0..runs).map(|_| run(rng, &suite, noise, N, &|_| 1.0)).collect();
+        let baselines: Vec<Results> = (0..runs).map(|_| run(rng, &suite, noise, n, &|_| 1.0)).collect();
         let window = Window::new(baselines.clone());
         let pooled = window.as_ref().map_or_else(|| baselines[0].clone(), Window::pooled);
         let check = |current: &Results| -> Comparisons {
             compare::compare_with_window(&pooled, window.as_ref(), current, &settings)
         };
-        let same = run(rng, &suite, noise, N, &|_| 1.0);
+        let same = run(rng, &suite, noise, n, &|_| 1.0);
         if check(&same).items.iter().any(|c| c.verdict == ChangeVerdict::Regressed) {
             false_alarm_suites += 1;
         }
-        for (slot, slowdown) in [1.05, 1.10].into_iter().enumerate() {
-            let slower = run(rng, &suite, noise, N, &|i| if i < SLOWED { slowdown } else { 1.0 });
+        for (slot, &slowdown) in slowdowns.iter().enumerate() {
+            let slower = run(rng, &suite, noise, n, &|i| if i < SLOWED { slowdown } else { 1.0 });
             detected[slot] += check(&slower)
                 .items
                 .iter()
@@ -249,7 +228,7 @@ fn window_cell(
         }
     }
     let total = (replicates * SLOWED) as f64;
-    (false_alarm_suites as f64 / replicates as f64, detected.map(|d| d as f64 / total))
+    (false_alarm_suites as f64 / replicates as f64, detected.into_iter().map(|d| d as f64 / total).collect())
 }
 
 fn windows(replicates: usize) {
@@ -261,7 +240,8 @@ fn windows(replicates: usize) {
     let statistics = Statistics::default();
     for noise in WINDOW_MODELS {
         for runs in [1, 2, 5, 10] {
-            let (false_alarms, detection) = window_cell(&mut rng, noise, runs, &statistics, replicates);
+            let cell = Cell { noise, n: 50, runs, statistics: &statistics, slowdowns: &[1.05, 1.10] };
+            let (false_alarms, detection) = rates(&mut rng, &cell, replicates);
             println!(
                 "| {} | {runs} | {} | {} | {} |",
                 noise.name,
@@ -296,7 +276,8 @@ fn main() {
         for test in [TestKind::Welch, TestKind::Trimmed] {
             let statistics = Statistics { test, ..Statistics::default() };
             for n in [10, 20, 50, 100] {
-                let (false_alarms, detection) = cell(&mut rng, noise, n, &statistics, replicates);
+                let cell = Cell { noise, n, runs: 1, statistics: &statistics, slowdowns: &[1.03, 1.05, 1.10] };
+                let (false_alarms, detection) = rates(&mut rng, &cell, replicates);
                 let test_name = match test {
                     TestKind::Welch => "welch",
                     TestKind::Trimmed => "trimmed",

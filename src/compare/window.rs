@@ -285,15 +285,12 @@ mod tests {
         Results { created_at: created_at.to_owned(), ..fixtures::results(benchmarks) }
     }
 
+    fn settings(statistics: &Statistics) -> CompareSettings<'_> {
+        CompareSettings { statistics, threshold_percent: 5.0, severity: Severity::Blocking, rules: &[] }
+    }
+
     fn check(window: &Window, current: &Results) -> Comparisons {
-        let statistics = Statistics::default();
-        let settings = CompareSettings {
-            statistics: &statistics,
-            threshold_percent: 5.0,
-            severity: Severity::Blocking,
-            rules: &[],
-        };
-        compare_with_window(&window.pooled(), Some(window), current, &settings)
+        compare_with_window(&window.pooled(), Some(window), current, &settings(&Statistics::default()))
     }
 
     fn verdict(comparisons: &Comparisons, id: &str) -> ChangeVerdict {
@@ -330,14 +327,7 @@ mod tests {
         assert!(judged.items[0].reason.contains("run-to-run spread"), "{}", judged.items[0].reason);
         let summary = judged.window.unwrap();
         assert_eq!((summary.runs, summary.metrics, summary.run_shifts_removed), (6, BENCHMARKS, true));
-        let statistics = Statistics::default();
-        let settings = CompareSettings {
-            statistics: &statistics,
-            threshold_percent: 5.0,
-            severity: Severity::Blocking,
-            rules: &[],
-        };
-        let single = compare(&runs[5], &current, &settings);
+        let single = compare(&runs[5], &current, &settings(&Statistics::default()));
         assert_eq!(single.items[0].window, None);
         assert_eq!(verdict(&single, "b00"), ChangeVerdict::Regressed, "{:?}", single.items[0]);
     }
