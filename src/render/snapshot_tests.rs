@@ -568,6 +568,52 @@ fn an_evaluated_suite_shift_is_shown_once() {
     assert!(view.notes.iter().all(|n| !n.contains("whole suite")), "{:?}", view.notes);
 }
 
+/// Against a window, evaluated for real: the note says what the window was, the method line
+/// names it, and a benchmark too noisy to gate is said to be limited by its own run-to-run
+/// spread, in every format.
+#[test]
+fn a_window_baseline_is_named_with_each_noise_floor() {
+    let run = |day: usize, swing: f64| {
+        let benchmarks = (0..25)
+            .map(|i| {
+                // bench_00 swings by 10% from run to run; the others hold still.
+                let level = 1000.0 * (1.0 + i as f64) * if i == 0 { swing } else { 1.0 };
+                let samples: Vec<f64> = (0..20).map(|k| level * (1.0 + 0.002 * ((k * 7 + i) % 11) as f64)).collect();
+                fixtures::benchmark(&format!("bench_{i:02}"), Better::Lower, &samples)
+            })
+            .collect();
+        crate::model::Results { created_at: format!("2026-11-{day:02}T00:00:00Z"), ..fixtures::results(benchmarks) }
+    };
+    let window = crate::compare::Window::new(vec![run(1, 0.9), run(2, 1.1), run(3, 1.0)]).unwrap();
+    let (pooled, current) = (window.pooled(), run(4, 1.0));
+    let config = crate::config::Config::default();
+    let report = report::evaluate(Inputs {
+        config: &config,
+        current: &current,
+        baseline: Some(&pooled),
+        window: Some(&window),
+        baseline_origin: None,
+        baseline_missing_reason: None,
+        strict: false,
+        notes: vec![],
+        confirmation: None,
+    });
+    assert_eq!(report.window.map(|w| (w.runs, w.metrics)), Some((3, 25)));
+    let view = view(&report, &current, Some(&pooled), &Recent::new());
+    let note = "The baseline is a window of 3 runs: each of 25 metrics was judged against its own run-to-run spread";
+    let method = "each benchmark against its run-to-run spread over a window of 3 runs";
+    let limited = "limited by its run-to-run spread of";
+    for (format, text) in
+        [("terminal", terminal(&view).unwrap()), ("markdown", markdown(&view).unwrap()), ("html", html(&view).unwrap())]
+    {
+        assert!(text.contains(note), "{format}: {text}");
+        if format != "terminal" {
+            assert!(text.contains(method), "{format}: {text}");
+            assert!(text.contains(limited), "{format}: {text}");
+        }
+    }
+}
+
 /// With `--confirm`, every format says what the rounds re-measured and, per comparison, which
 /// evidence decided, with the screen's figures beside a paired verdict.
 #[test]

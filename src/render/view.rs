@@ -551,9 +551,12 @@ fn method(report: &Report) -> String {
         Correction::Bh => "Benjamini-Hochberg correction",
         Correction::None => "no multiple-comparison correction",
     };
-    let null = match s.empirical_null_min_benchmarks {
-        0 => "no empirical null".to_owned(),
-        n => format!("empirical null from {}", plural(n, "metric", "metrics")),
+    let null = match (report.window, s.empirical_null_min_benchmarks) {
+        (Some(window), _) => {
+            format!("each benchmark against its run-to-run spread over a window of {} runs", window.runs)
+        }
+        (None, 0) => "no empirical null".to_owned(),
+        (None, n) => format!("empirical null from {}", plural(n, "metric", "metrics")),
     };
     let paired: Vec<usize> = report.comparisons.iter().filter_map(|c| c.paired_rounds).collect();
     let test = match (paired.iter().min(), paired.iter().max()) {
@@ -714,7 +717,14 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
             match s.samples_needed {
                 Some(n) if c.paired_rounds.is_some() => format!("needs ~{n} rounds"),
                 Some(n) => format!("needs ~{n} samples"),
-                None => "limited by the spread across the suite, not by the sample count".to_owned(),
+                None => match c.window {
+                    Some(window) => format!(
+                        "limited by its run-to-run spread of {} over {} runs, not by the sample count",
+                        format::percent_short(window.noise_floor_percent),
+                        window.runs
+                    ),
+                    None => "limited by the spread across the suite, not by the sample count".to_owned(),
+                },
             }
         ),
     };
