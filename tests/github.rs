@@ -608,4 +608,19 @@ fn the_baseline_artifact_carries_a_window_that_the_gate_reads() {
     assert_eq!(report["window"]["runs"], 3, "{}", report["window"]);
     assert!(report["comparisons"].as_array().unwrap().iter().all(|c| c["window"]["runs"] == 3));
     assert_token_never_shown(&output, &temp.path().join("out"));
+
+    // An artifact from before windows (results.json alone) is still one run to compare with.
+    let old_api = block_on(MockServer::start());
+    let listed = json!({"total_count": 1, "artifacts": [artifact(10, "2026-11-19T10:00:00Z", "main", 1296269, false)]});
+    answer(&old_api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
+    runs(&old_api, &format!("/repos/{REPO}"), &[(1010, WORKFLOW, "push")]);
+    let single = ResponseTemplate::new(200).set_body_bytes(zip_with_results(&main));
+    answer(&old_api, "GET", &format!("/repos/{REPO}/actions/artifacts/10/zip"), single, None);
+    let output = gate(temp.path(), &pr, &old_api.uri(), "main").arg("--no-comment").output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("a window of"), "{}", stderr(&output));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(temp.path().join("out/report.json")).unwrap()).unwrap();
+    assert!(report.get("window").is_none(), "{}", report["window"]);
+    assert_eq!(report["baseline"]["origin"]["source"], "artifact perf-gate-baseline (id 10) of run 1010 on main");
 }
