@@ -77,7 +77,12 @@ fn previous(extension: &Extension, github: &GitHub, config: &Config) -> Result<V
     let repository = github.context.require_repository().map_err(|e| e.to_string())?;
     let client = github.client().map_err(|e| e.to_string())?;
     match artifact::fetch_baseline(&client, repository, name, &extension.branch, workflow) {
-        Ok(fetched) => Ok(std::iter::once(fetched.results).chain(fetched.window).collect()),
+        Ok(fetched) => {
+            let mut runs: Vec<Results> = std::iter::once(fetched.results).chain(fetched.window).collect();
+            // Newest first by when each was measured, whatever the files' names say.
+            runs.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+            Ok(runs)
+        }
         Err(Unavailable::NotFound(reason)) => Err(format!("no earlier runs ({reason})")),
         Err(Unavailable::Failed(error)) => Err(format!("the earlier runs could not be fetched: {error}")),
     }

@@ -165,20 +165,8 @@ pub(super) fn judge(
     let rows: Vec<&Locations> = judged.iter().filter_map(|&i| locations[i].as_ref()).collect();
     let remove_shifts = shift_metrics > 0 && rows.len() >= shift_metrics;
     let (levels, shifts) = fit_levels(&rows, runs, remove_shifts);
-    let residuals: Vec<(f64, f64)> = rows
-        .iter()
-        .zip(&levels)
-        .map(|(row, level)| {
-            let (sum, count) = row
-                .runs
-                .iter()
-                .zip(&shifts)
-                .filter_map(|(m, shift)| m.map(|m| (m - level - shift).powi(2)))
-                .fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
-            let df = count as f64 - 1.0;
-            (sum / df, df)
-        })
-        .collect();
+    let residuals: Vec<(f64, f64)> =
+        rows.iter().zip(&levels).map(|(row, &level)| residual_variance(row, level, &shifts)).collect();
     let prior = VariancePrior::fit(&residuals);
     let changes: Vec<f64> = rows.iter().zip(&levels).map(|(row, level)| row.current - level).collect();
     let shift = if remove_shifts { stats::median(&changes) } else { 0.0 };
@@ -220,6 +208,19 @@ pub(super) fn judge(
         shift_percent: stats::median(&changes).exp_m1() * 100.0,
         change_spread_percent: spread.exp_m1() * 100.0,
     })
+}
+
+/// One metric's variance around its level once each run's shift is taken out, with its
+/// degrees of freedom (the runs that have it, less one).
+fn residual_variance(row: &Locations, level: f64, shifts: &[f64]) -> (f64, f64) {
+    let (sum, count) = row
+        .runs
+        .iter()
+        .zip(shifts)
+        .filter_map(|(m, shift)| m.map(|m| (m - level - shift).powi(2)))
+        .fold((0.0, 0usize), |(s, c), x| (s + x, c + 1));
+    let df = count as f64 - 1.0;
+    (sum / df, df)
 }
 
 /// Each metric's level and each run's shift of the whole suite (zero unless `remove_shifts`):
