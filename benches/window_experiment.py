@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """A window of baseline runs against a single stored run, on a real crate.
 
-    window_experiment.py measure REPO OUT REPS [-- CRITERION ARGS...]
-        Runs `cargo perf-gate run` REPS times on each of the branches main, slow5 and slow10 of
-        REPO (in that order, rep by rep), keeping each results.json as OUT/<branch>-<rep>.json.
+    window_experiment.py measure REPO OUT REPS [--branches main,slow5,slow10] [--first-rep N]
+                                  [-- CRITERION ARGS...]
+        Runs `cargo perf-gate run` REPS times on each of the branches of REPO (in that order,
+        rep by rep, reps numbered from N), keeping each results.json as OUT/<branch>-<rep>.json.
     window_experiment.py analyze OUT [--slowed PREFIX]... [--windows 1,2,5,10]
+                                  [--branches slow5,slow10]
         Checks every run with the real binary against windows of K = 1, 2, 5 and 10 earlier
         main runs, and prints false alarms (A/A: a main run against earlier main runs) and
         detections (slow5 and slow10 runs against the main runs up to their rep) per K.
@@ -29,10 +31,10 @@ def binary():
     return os.environ.get("PERF_GATE", "cargo-perf-gate")
 
 
-def measure(repo, out, reps, criterion_args):
+def measure(repo, out, reps, branches, first, criterion_args):
     out.mkdir(parents=True, exist_ok=True)
-    for rep in range(1, reps + 1):
-        for branch in BRANCHES:
+    for rep in range(first, first + reps):
+        for branch in branches:
             subprocess.run(["git", "checkout", "-q", branch], cwd=repo, check=True)
             with tempfile.TemporaryDirectory() as scratch:
                 started = time.time()
@@ -59,8 +61,8 @@ def check(current, baselines):
         return json.loads(Path(scratch, "report.json").read_text())
 
 
-def analyze(out, slowed, windows):
-    runs = {branch: sorted(out.glob(f"{branch}-*.json")) for branch in BRANCHES}
+def analyze(out, slowed, windows, slowed_branches):
+    runs = {branch: sorted(out.glob(f"{branch}-*.json")) for branch in ["main", *slowed_branches]}
     mains = runs["main"]
     first = max(windows)  # every K judges the same currents
     rows = []
@@ -76,7 +78,7 @@ def analyze(out, slowed, windows):
             aa_improved += sum(c["verdict"] == "improved" for c in report["comparisons"])
             floors += [c["window"]["noise_floor_percent"] for c in report["comparisons"] if c.get("window")]
         detected = {}
-        for branch in ["slow5", "slow10"]:
+        for branch in slowed_branches:
             found = total = false = 0
             for current in runs[branch]:
                 rep = int(current.stem.split("-")[1])
@@ -93,22 +95,27 @@ def analyze(out, slowed, windows):
         floors.sort()
         median_floor = floors[len(floors) // 2] if floors else None
         rows.append((k, aa_jobs, aa_failed, aa_false, aa_improved, detected, median_floor))
-    print("| K | A/A jobs failed | false regressions (any severity) | spurious improvements | +5 % found | +10 % found | other regressions in slowed runs | median noise floor |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    found_columns = "".join(f" {branch} found |" for branch in slowed_branches)
+    print(f"| K | A/A jobs failed | false regressions (any severity) | spurious improvements |{found_columns} other regressions in slowed runs | median noise floor |")
+    print("|---:|---:|---:|---:|" + "---:|" * len(slowed_branches) + "---:|---:|")
     for k, jobs, failed, false, improved, detected, floor in rows:
-        s5, s10 = detected["slow5"], detected["slow10"]
+        found = "".join(f" {detected[b][0]} of {detected[b][1]} |" for b in slowed_branches)
+        others = sum(detected[b][2] for b in slowed_branches)
         floor_text = "-" if floor is None else f"{floor:.2f} %"
-        print(f"| {k} | {failed} of {jobs} | {false} | {improved} | {s5[0]} of {s5[1]} | {s10[0]} of {s10[1]} | {s5[2] + s10[2]} | {floor_text} |")
+        print(f"| {k} | {failed} of {jobs} | {false} | {improved} |{found} {others} | {floor_text} |")
 
 
 def main(argv):
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    option = lambda name: [argv[i + 1] for i, a in enumerate(argv) if a == name and i + 1 < len(argv)]
+    listed = lambda name, default: option(name)[0].split(",") if option(name) else default
     if len(argv) >= 4 and argv[0] == "measure":
-        extra = argv[argv.index("--") + 1:] if "--" in argv else []
-        measure(Path(argv[1]), Path(argv[2]), int(argv[3]), extra)
+        first = int(option("--first-rep")[0]) if option("--first-rep") else 1
+        measure(Path(argv[1]), Path(argv[2]), int(argv[3]), listed("--branches", BRANCHES), first, extra)
     elif len(argv) >= 2 and argv[0] == "analyze":
-        option = lambda name: [argv[i + 1] for i, a in enumerate(argv) if a == name and i + 1 < len(argv)]
-        windows = [int(k) for k in option("--windows")[0].split(",")] if option("--windows") else WINDOWS
-        analyze(Path(argv[1]), option("--slowed") or ["combine/"], windows)
+        windows = [int(k) for k in listed("--windows", WINDOWS)]
+        analyze(Path(argv[1]), option("--slowed") or ["combine/"], windows, listed("--branches", BRANCHES[1:]))
     else:
         sys.exit(__doc__)
 
