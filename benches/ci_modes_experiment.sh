@@ -10,6 +10,10 @@
 # THRESHOLD (the regression threshold in percent; default: perf-gate's) narrow or vary it, e.g.
 #   THRESHOLD=3 MODES="paired confirm" CONDITIONS="main slow5" bash benches/ci_modes_experiment.sh
 #
+# SLOWDOWNS (default "3 5 10") are the slowed branches made, in percent (one extra combine every
+# 100/N calls); SETUP_ONLY=1 stops once the repository is made (benches/window_experiment.py
+# measures in it).
+#
 # Needs crc32fast 1.5.5 in the cargo registry (`cargo fetch` of a crate depending on it), git and
 # python3. Writes under target/ci-modes: results.tsv (one line per comparison) and table.md.
 set -uo pipefail
@@ -27,11 +31,14 @@ mkdir -p "$root"
 cp -r "$source_dir" "$repo"
 cd "$repo" || exit 2
 printf 'target/\n' >.gitignore
+# Under target/ of this workspace, the crate is a workspace of its own.
+printf '\n[workspace]\n' >>Cargo.toml
 git init -q -b main
 cargo generate-lockfile -q
 git add -A
 git -c user.name=t -c user.email=t@e commit -qm main
-for pct in 3 5 10; do
+read -r -a slowdowns <<<"${SLOWDOWNS:-3 5 10}"
+for pct in "${slowdowns[@]}"; do
   git checkout -q -b "slow$pct" main
   python3 - "$((100 / pct))" <<'PY'
 import sys
@@ -57,6 +64,10 @@ PY
   git -c user.name=t -c user.email=t@e commit -qam "combine: about $pct % slower"
 done
 git checkout -q main
+if [[ -n "${SETUP_ONLY:-}" ]]; then
+  echo "$repo"
+  exit 0
+fi
 filter='^(combine|hash)/'
 quick=(--warm-up-time 1 --measurement-time 2)
 read -r -a modes <<<"${MODES:-artifact paired confirm}"
