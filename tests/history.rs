@@ -528,4 +528,8 @@ fn a_window_that_cannot_be_had_says_why() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
         assert!(stderr(&output).contains(expected), "{args:?}: {}", stderr(&output));
     }
+    // A shard holds part of a run: the window is extended where the shards are merged.
+    let output = command(temp.path()).args(["run", "--shard", "1/2", "--extend-window", "main"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("extend the window where the shards are merged"), "{}", stderr(&output));
 }

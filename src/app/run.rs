@@ -24,6 +24,11 @@ use crate::{exit_code, interrupt, plan};
 
 pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     let console = Console { quiet: args.quiet };
+    if let (Some(shard), Some(branch)) = (args.shard, &args.window.extend_window) {
+        return Err(Error::Usage(format!(
+            "--shard {shard} with --extend-window {branch}: a shard holds part of a run; extend the window where the shards are merged (`cargo perf-gate check --results merged.json --extend-window {branch}`)"
+        )));
+    }
     // A criterion directory given with --no-run needs no workspace (one around it still gives
     // the config, the out dir and criterion's version); anything else does.
     let reading_only = args.no_run && args.criterion_dir.is_some() && args.manifest_path.is_none();
@@ -32,11 +37,6 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     // looks for rust-toolchain.toml upwards from there) that `cargo bench` run here used.
     let early_probe = reading_only.then(|| environment::Probe::start(PathBuf::from(".")));
     let paths = Paths::decide(&args, reading_only)?;
-    if let (Some(shard), Some(branch)) = (args.shard, &args.window.extend_window) {
-        return Err(Error::Usage(format!(
-            "--shard {shard} with --extend-window {branch}: a shard holds part of a run; extend the window where the shards are merged (`cargo perf-gate check --results merged.json --extend-window {branch}`)"
-        )));
-    }
     let spec = BaselineSpec::parse_all(&args.baseline, crate::github::in_actions())?;
     let keep: Vec<&Path> = spec.iter().flat_map(BaselineSpec::files).collect();
     output::clear_earlier(&paths.out_dir, &RUN_OUTPUTS, &keep)?;
