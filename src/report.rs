@@ -321,7 +321,7 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
     let comparison_skipped = match baseline {
         Some(_) => None,
         None => Some(baseline_missing_reason.unwrap_or_else(|| {
-            "no baseline given (use --baseline FILE, or --baseline main in GitHub Actions)".to_owned()
+            "no baseline given: pass --baseline FILE (an earlier results.json) or --baseline-history main (main's recorded runs); `run --baseline main` measures main on this machine in alternating rounds, and in GitHub Actions --baseline main fetches main's baseline artifact".to_owned()
         })),
     };
     let counts = count(&gates, &comparisons);

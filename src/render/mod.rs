@@ -6,6 +6,7 @@
 
 mod chart;
 mod format;
+mod measured;
 mod results_csv;
 mod templates;
 mod trends;

@@ -15,6 +15,7 @@ use crate::report::{Report, RunInfo, Verdict};
 
 use super::chart::{self, ChangeAxis, ChangeScale, IntervalMark, Plot, Side};
 use super::format::{self, MISSING};
+use super::measured::{measured, MeasuredRow, MEASURED_LEGEND};
 
 /// Everything the reports show, formatted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,6 +72,10 @@ pub struct View {
     pub charts: Vec<Chart>,
     /// Said when there were more metrics than charts: how many were left out.
     pub charts_note: Option<String>,
+    /// Without a baseline: what was measured, one line per benchmark.
+    pub measured: Vec<MeasuredRow>,
+    /// How `measured`'s typical value and spread are estimated.
+    pub measured_legend: &'static str,
 }
 
 /// Strip plots a report shows at most: a chart is about 6 KB of SVG, and thousands of them make
@@ -381,6 +386,8 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>, rece
         noisy: report.comparisons.iter().filter(|c| too_noisy(c)).map(row).collect(),
         charts,
         charts_note,
+        measured: if report.baseline.is_none() { measured(current) } else { Vec::new() },
+        measured_legend: MEASURED_LEGEND,
     }
 }
 
