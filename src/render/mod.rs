@@ -7,6 +7,7 @@
 mod chart;
 mod format;
 mod measured;
+mod noise;
 mod results_csv;
 mod templates;
 mod trends;

@@ -602,7 +602,7 @@ fn a_window_baseline_is_named_with_each_noise_floor() {
     let view = view(&report, &current, Some(&pooled), &Recent::new());
     let note = "The baseline is a window of 3 runs: each of 25 metrics was judged against its own run-to-run spread";
     let method = "each benchmark against its run-to-run spread over a window of 3 runs";
-    let limited = "limited by its run-to-run spread of";
+    let limited = "Their own run-to-run spread over the baseline window sets the floor";
     for (format, text) in
         [("terminal", terminal(&view).unwrap()), ("markdown", markdown(&view).unwrap()), ("html", html(&view).unwrap())]
     {

@@ -16,6 +16,7 @@ use crate::report::{Report, RunInfo, Verdict};
 use super::chart::{self, ChangeAxis, ChangeScale, IntervalMark, Plot, Side};
 use super::format::{self, MISSING};
 use super::measured::{measured, MeasuredRow, MEASURED_LEGEND};
+use super::noise::{self, NoiseGroup};
 
 /// Everything the reports show, formatted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -61,8 +62,9 @@ pub struct View {
     pub changes: Vec<ComparisonRow>,
     /// Every comparison, by benchmark then metric.
     pub comparisons: Vec<ComparisonRow>,
-    /// The comparisons too noisy to gate at their threshold, in the same order.
-    pub noisy: Vec<ComparisonRow>,
+    /// The comparisons too noisy to gate, grouped by what limits them: each reason and remedy
+    /// said once.
+    pub noise_groups: Vec<NoiseGroup>,
     /// The shared axis of the interval plots; `None` when no comparison has an interval.
     pub change_scale: Option<ChangeScale>,
     /// What the interval plots show, in words.
@@ -213,7 +215,8 @@ pub struct ComparisonRow {
     pub p_pooled_welch: Option<String>,
     /// The p the verdict was judged on, after the multiple-comparison correction, or `—`.
     pub p_adjusted: String,
-    /// `too noisy to gate at 5% (detects 6.6%; needs ~40 samples)`, or empty.
+    /// `too noisy (detects 6.6%, needs ~40 samples)`, or empty; the view's `noise_groups` say
+    /// why.
     pub noisy: String,
     /// Why this verdict.
     pub reason: String,
@@ -383,7 +386,7 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>, rece
         regressions,
         improvements,
         comparisons: report.comparisons.iter().map(row).collect(),
-        noisy: report.comparisons.iter().filter(|c| too_noisy(c)).map(row).collect(),
+        noise_groups: noise::groups(&report.comparisons),
         charts,
         charts_note,
         measured: if report.baseline.is_none() { measured(current) } else { Vec::new() },
@@ -715,26 +718,7 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
     };
     let p = |p: Option<f64>| p.map(format::p_value).unwrap_or_else(|| MISSING.to_owned());
     let (label, class) = verdict_label(c);
-    let noisy = match c.sensitivity.filter(|s| s.too_noisy) {
-        None => String::new(),
-        Some(s) => format!(
-            "too noisy to gate at {}% (detects {}; {})",
-            format::exact(c.threshold_percent),
-            format::percent_short(s.minimum_detectable_percent),
-            match s.samples_needed {
-                Some(n) if c.paired_rounds.is_some() => format!("needs ~{n} rounds"),
-                Some(n) => format!("needs ~{n} samples"),
-                None => match c.window {
-                    Some(window) => format!(
-                        "limited by its run-to-run spread of {} over {} runs, not by the sample count",
-                        format::percent_short(window.noise_floor_percent),
-                        window.runs
-                    ),
-                    None => "limited by the spread across the suite, not by the sample count".to_owned(),
-                },
-            }
-        ),
-    };
+    let noisy = noise::row_mark(c);
     ComparisonRow {
         benchmark: c.id.clone(),
         metric: c.metric.clone(),
