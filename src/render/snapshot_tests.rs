@@ -796,3 +796,48 @@ fn in_ci_the_summary_links_the_run_that_holds_the_full_report() {
     let text = markdown(&view).unwrap();
     assert!(text.contains("is among [this run's artifacts](https://github.com/o/r/actions/runs/42)."), "{text}");
 }
+
+/// A 1,000-benchmark suite with 100 regressions: the PR comment fits GitHub's 65,536
+/// characters with every regression listed, the noise advice once, and the run linked for the
+/// rest.
+#[test]
+fn the_comment_of_a_thousand_benchmarks_with_a_hundred_regressions_fits() {
+    let suite = |slowed: f64| {
+        fixtures::results(
+            (0..1000)
+                .map(|i| {
+                    let factor = if i % 10 == 0 { slowed } else { 1.0 };
+                    let samples: Vec<f64> = (0..20)
+                        .map(|k| factor * 1000.0 * (1.0 + i as f64) * (1.0 + 0.003 * ((k * 7 + i) % 11) as f64))
+                        .collect();
+                    fixtures::benchmark(&format!("group_{:02}/bench_{i:04}", i % 37), Better::Lower, &samples)
+                })
+                .collect(),
+        )
+    };
+    let (before, after) = (suite(1.0), suite(1.5));
+    let config = crate::config::Config::default();
+    let report = report::evaluate(Inputs {
+        config: &config,
+        current: &after,
+        baseline: Some(&before),
+        window: None,
+        baseline_origin: None,
+        baseline_missing_reason: None,
+        strict: false,
+        notes: vec![],
+        confirmation: None,
+    });
+    assert_eq!(report.counts.regressed, 100);
+    let mut view = view(&report, &after, Some(&before), &Recent::new());
+    let run = "https://github.com/o/r/actions/runs/1";
+    view.run_url = Some(run.to_owned());
+    let body = markdown(&view).unwrap();
+    assert!(body.len() > crate::github::comment::COMMENT_LIMIT, "the whole summary does not fit: {}", body.len());
+    let comment = crate::github::comment::fit(&body, "<!-- marker -->", crate::github::comment::COMMENT_LIMIT, Some(run));
+    assert!(comment.len() <= crate::github::comment::COMMENT_LIMIT, "{}", comment.len());
+    assert!(comment.starts_with("## ❌ perf-gate: FAIL"));
+    let listed = (0..1000).step_by(10).filter(|i| comment.contains(&format!("bench_{i:04}`"))).count();
+    assert_eq!(listed, 100, "every regression is in the comment");
+    assert!(comment.contains(run) && comment.ends_with("<!-- marker -->"));
+}
