@@ -5,6 +5,7 @@
 //! clock); a [`Renderer`] lays that view out through embedded templates.
 
 mod chart;
+mod directions;
 mod format;
 mod measured;
 mod noise;

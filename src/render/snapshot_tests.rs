@@ -834,7 +834,8 @@ fn the_comment_of_a_thousand_benchmarks_with_a_hundred_regressions_fits() {
     view.run_url = Some(run.to_owned());
     let body = markdown(&view).unwrap();
     assert!(body.len() > crate::github::comment::COMMENT_LIMIT, "the whole summary does not fit: {}", body.len());
-    let comment = crate::github::comment::fit(&body, "<!-- marker -->", crate::github::comment::COMMENT_LIMIT, Some(run));
+    let comment =
+        crate::github::comment::fit(&body, "<!-- marker -->", crate::github::comment::COMMENT_LIMIT, Some(run));
     assert!(comment.len() <= crate::github::comment::COMMENT_LIMIT, "{}", comment.len());
     assert!(comment.starts_with("## ❌ perf-gate: FAIL"));
     let listed = (0..1000).step_by(10).filter(|i| comment.contains(&format!("bench_{i:04}`"))).count();

@@ -14,6 +14,7 @@ use crate::model::{Better, Environment, GitInfo, Results};
 use crate::report::{Report, RunInfo, Verdict};
 
 use super::chart::{self, ChangeAxis, ChangeScale, IntervalMark, Plot, Side};
+use super::directions::{directions, DirectionRow};
 use super::format::{self, MISSING};
 use super::measured::{measured, MeasuredRow, MEASURED_LEGEND};
 use super::noise::{self, NoiseGroup};
@@ -33,6 +34,9 @@ pub struct View {
     pub comparison_counts: String,
     /// The same counts as labelled numbers, for the HTML summary.
     pub count_groups: Vec<CountGroup>,
+    /// Per direction (regressions, improvements, unchanged, too noisy): count, mean change and
+    /// range, the summary a reviewer reads first.
+    pub directions: Vec<DirectionRow>,
     /// How regressions are judged, in one line: test, correction, alpha and thresholds.
     pub method: String,
     /// The whole suite changed together, when that change reached the threshold.
@@ -354,6 +358,7 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>, rece
         gate_counts: gate_counts(report),
         comparison_counts: comparison_counts(report),
         count_groups: count_groups(report),
+        directions: directions(&report.comparisons),
         method: method(report),
         change_scale: axis.as_ref().map(|a| a.scale(report.settings.noise_threshold_percent)),
         change_legend: change_legend(report),

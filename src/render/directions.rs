@@ -1,0 +1,116 @@
+//! The summary a reviewer reads first: per direction (regressions, improvements, unchanged,
+//! too noisy to gate), how many comparisons, their mean change and its range, as rustc-perf's
+//! pull request summaries put it. Pure.
+
+use serde::Serialize;
+
+use super::format;
+use crate::compare::{ChangeVerdict, Comparison};
+
+/// One direction's line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DirectionRow {
+    /// `regressions`, `improvements`, `unchanged`, `too noisy to gate`.
+    pub label: &'static str,
+    /// A symbol as well as a colour, readable in grayscale: `▲`, `▼`, `=`, `~`.
+    pub symbol: &'static str,
+    /// CSS class of the line in report.html.
+    pub tone: &'static str,
+    pub count: usize,
+    /// `+12.3%`, or `—` without changes.
+    pub mean: String,
+    /// `+5.1% … +40.2%`, or `—`.
+    pub range: String,
+}
+
+/// The lines with at least one comparison; empty when nothing was compared.
+pub fn directions(comparisons: &[Comparison]) -> Vec<DirectionRow> {
+    let by = |keep: &dyn Fn(&Comparison) -> bool| -> Vec<f64> {
+        comparisons.iter().filter(|c| keep(c)).filter_map(|c| c.change_percent).filter(|x| x.is_finite()).collect()
+    };
+    let count = |keep: &dyn Fn(&Comparison) -> bool| comparisons.iter().filter(|c| keep(c)).count();
+    let verdict = |v: ChangeVerdict| move |c: &Comparison| c.verdict == v;
+    let noisy = |c: &Comparison| c.sensitivity.is_some_and(|s| s.too_noisy);
+    let lines: [(&'static str, &'static str, &'static str, &dyn Fn(&Comparison) -> bool); 4] = [
+        ("regressions", "▲", "regressed", &verdict(ChangeVerdict::Regressed)),
+        ("improvements", "▼", "improved", &verdict(ChangeVerdict::Improved)),
+        ("unchanged", "=", "unchanged", &verdict(ChangeVerdict::Unchanged)),
+        ("too noisy to gate", "~", "warn", &noisy),
+    ];
+    lines
+        .into_iter()
+        .map(|(label, symbol, tone, keep)| {
+            let changes = by(keep);
+            let (mean, range) = if changes.is_empty() {
+                (format::MISSING.to_owned(), format::MISSING.to_owned())
+            } else {
+                let mean = changes.iter().sum::<f64>() / changes.len() as f64;
+                let (low, high) =
+                    changes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+                (
+                    format::percent_change_short(mean),
+                    format!("{} … {}", format::percent_change_short(low), format::percent_change_short(high)),
+                )
+            };
+            DirectionRow { label, symbol, tone, count: count(keep), mean, range }
+        })
+        .filter(|row| row.count > 0)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compare::Sensitivity;
+    use crate::config::Severity;
+    use crate::model::Better;
+
+    fn comparison(verdict: ChangeVerdict, change: f64, too_noisy: bool) -> Comparison {
+        Comparison {
+            id: "b".to_owned(),
+            metric: "time".to_owned(),
+            unit: "ns".to_owned(),
+            better: Better::Lower,
+            verdict,
+            baseline: None,
+            current: None,
+            scale: None,
+            change_percent: Some(change),
+            change_interval_percent: None,
+            test: None,
+            paired_rounds: None,
+            pooled_welch: None,
+            p_empirical_null: None,
+            p_value: None,
+            p_adjusted: None,
+            threshold_percent: 5.0,
+            severity: Severity::Blocking,
+            sensitivity: Some(Sensitivity { minimum_detectable_percent: 9.0, too_noisy, samples_needed: None }),
+            reason: String::new(),
+            evidence: None,
+            screen: None,
+            window: None,
+        }
+    }
+
+    #[test]
+    fn each_direction_has_its_count_mean_and_range() {
+        let rows = directions(&[
+            comparison(ChangeVerdict::Regressed, 10.0, false),
+            comparison(ChangeVerdict::Regressed, 30.0, false),
+            comparison(ChangeVerdict::Unchanged, 1.0, true),
+            comparison(ChangeVerdict::Unchanged, -3.0, false),
+        ]);
+        let lines: Vec<(&str, usize, &str, &str)> =
+            rows.iter().map(|r| (r.label, r.count, r.mean.as_str(), r.range.as_str())).collect();
+        assert_eq!(
+            lines,
+            [
+                ("regressions", 2, "+20.0%", "+10.0% … +30.0%"),
+                ("unchanged", 2, "-1.0%", "-3.0% … +1.0%"),
+                ("too noisy to gate", 1, "+1.0%", "+1.0% … +1.0%"),
+            ]
+        );
+        assert!(directions(&[]).is_empty());
+    }
+}
