@@ -23,39 +23,39 @@ pub struct DirectionRow {
     pub range: String,
 }
 
+/// A direction's label, symbol, tone, and which comparisons it counts.
+type Direction = (&'static str, &'static str, &'static str, fn(&Comparison) -> bool);
+
 /// The lines with at least one comparison; empty when nothing was compared.
 pub fn directions(comparisons: &[Comparison]) -> Vec<DirectionRow> {
-    let by = |keep: &dyn Fn(&Comparison) -> bool| -> Vec<f64> {
-        comparisons.iter().filter(|c| keep(c)).filter_map(|c| c.change_percent).filter(|x| x.is_finite()).collect()
-    };
-    let count = |keep: &dyn Fn(&Comparison) -> bool| comparisons.iter().filter(|c| keep(c)).count();
-    let verdict = |v: ChangeVerdict| move |c: &Comparison| c.verdict == v;
-    let noisy = |c: &Comparison| c.sensitivity.is_some_and(|s| s.too_noisy);
-    let lines: [(&'static str, &'static str, &'static str, &dyn Fn(&Comparison) -> bool); 4] = [
-        ("regressions", "▲", "regressed", &verdict(ChangeVerdict::Regressed)),
-        ("improvements", "▼", "improved", &verdict(ChangeVerdict::Improved)),
-        ("unchanged", "=", "unchanged", &verdict(ChangeVerdict::Unchanged)),
-        ("too noisy to gate", "~", "warn", &noisy),
+    let lines: [Direction; 4] = [
+        ("regressions", "▲", "regressed", |c| c.verdict == ChangeVerdict::Regressed),
+        ("improvements", "▼", "improved", |c| c.verdict == ChangeVerdict::Improved),
+        ("unchanged", "=", "unchanged", |c| c.verdict == ChangeVerdict::Unchanged),
+        ("too noisy to gate", "~", "warn", |c| c.sensitivity.is_some_and(|s| s.too_noisy)),
     ];
     lines
         .into_iter()
         .map(|(label, symbol, tone, keep)| {
-            let changes = by(keep);
-            let (mean, range) = if changes.is_empty() {
-                (format::MISSING.to_owned(), format::MISSING.to_owned())
-            } else {
-                let mean = changes.iter().sum::<f64>() / changes.len() as f64;
-                let (low, high) =
-                    changes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
-                (
-                    format::percent_change_short(mean),
-                    format!("{} … {}", format::percent_change_short(low), format::percent_change_short(high)),
-                )
-            };
-            DirectionRow { label, symbol, tone, count: count(keep), mean, range }
+            let selected: Vec<&Comparison> = comparisons.iter().filter(|c| keep(c)).collect();
+            let changes: Vec<f64> =
+                selected.iter().filter_map(|c| c.change_percent).filter(|x| x.is_finite()).collect();
+            let (mean, range) = summary(&changes);
+            DirectionRow { label, symbol, tone, count: selected.len(), mean, range }
         })
         .filter(|row| row.count > 0)
         .collect()
+}
+
+/// The mean of `changes` and their range, in words; `—` for none.
+fn summary(changes: &[f64]) -> (String, String) {
+    if changes.is_empty() {
+        return (format::MISSING.to_owned(), format::MISSING.to_owned());
+    }
+    let mean = changes.iter().sum::<f64>() / changes.len() as f64;
+    let (low, high) = changes.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
+    let range = format!("{} … {}", format::percent_change_short(low), format::percent_change_short(high));
+    (format::percent_change_short(mean), range)
 }
 
 #[cfg(test)]
