@@ -118,6 +118,7 @@ mod tests {
             current: None,
             scale: None,
             change_percent: change,
+            typical: None,
             change_interval_percent: None,
             test: None,
             paired_rounds: None,

@@ -105,6 +105,12 @@ pub struct Comparison {
     pub scale: Option<Scale>,
     /// Change in percent: ratio of geometric means (log scale) or of means (raw scale).
     pub change_percent: Option<f64>,
+    /// `[baseline, current]` in the metric's unit: the values the change compares, each side's
+    /// (20%-trimmed with the trimmed test) geometric mean on the log scale, mean on the raw
+    /// scale; per round for paired rounds (whose change is the mean of the rounds' ratios), and
+    /// the window's level against a window. `None` where nothing was tested.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typical: Option<[f64; 2]>,
     /// Confidence interval of the change at 1 - alpha, in percent.
     pub change_interval_percent: Option<[f64; 2]>,
     /// The test on `scale` the verdict rests on: the paired test on per-round differences
@@ -323,6 +329,7 @@ impl Pending<'_> {
             current: self.current.map(|m| m.summary),
             scale: None,
             change_percent: None,
+            typical: None,
             change_interval_percent: None,
             test: None,
             paired_rounds: None,
@@ -399,6 +406,10 @@ impl Pending<'_> {
             Scale::Log => difference.exp_m1() * 100.0,
             Scale::Raw => difference / base.summary.mean * 100.0,
         };
+        comparison.typical = match rounds {
+            Some((b, c)) => typical_pair(&on_scale(b), &on_scale(c), scale, statistics.test),
+            None => typical_pair(&x, &y, scale, statistics.test),
+        };
         match test {
             Ok(test) => {
                 comparison.change_percent = Some(to_percent(test.difference));
@@ -431,6 +442,23 @@ impl Pending<'_> {
         note_scale(&mut comparison);
         comparison
     }
+}
+
+/// Each side's typical value in the metric's unit: the location the test compares (trimmed
+/// with the trimmed test), back from the log scale.
+fn typical_pair(baseline: &[f64], current: &[f64], scale: Scale, test: TestKind) -> Option<[f64; 2]> {
+    let trim = match test {
+        TestKind::Welch => 0.0,
+        TestKind::Trimmed => TRIM,
+    };
+    let location = |side: &[f64]| {
+        let (value, _, _) = stats::location(side, trim).ok()?;
+        Some(match scale {
+            Scale::Log => value.exp(),
+            Scale::Raw => value,
+        })
+    };
+    Some([location(baseline)?, location(current)?])
 }
 
 /// Why two metrics cannot be compared at all.
@@ -667,6 +695,29 @@ mod tests {
             compare(&results(&[("b", better, before)]), &results(&[("b", better, after)]), &settings(&statistics));
         assert_eq!(comparisons.items.len(), 1);
         comparisons.items[0].clone()
+    }
+
+    /// The values shown beside a change are the ones it compares: their ratio is the change,
+    /// with either test.
+    #[test]
+    fn the_typical_values_are_what_the_change_compares() {
+        let before = [100.0, 101.0, 99.0, 100.5, 99.5, 100.2, 99.8, 100.0, 250.0, 100.1];
+        let after: Vec<f64> = before.iter().map(|x| x * 1.07).collect();
+        for test in [TestKind::Welch, TestKind::Trimmed] {
+            let statistics = Statistics { test, ..Statistics::default() };
+            let item = compare(
+                &results(&[("b", Better::Lower, &before)]),
+                &results(&[("b", Better::Lower, &after)]),
+                &settings(&statistics),
+            )
+            .items
+            .remove(0);
+            let [base, current] = item.typical.unwrap();
+            let change = item.change_percent.unwrap();
+            assert!(((current / base - 1.0) * 100.0 - change).abs() < 1e-9, "{test:?}: {base} {current} {change}");
+            // The trimmed mean leaves the 250 out; the plain mean does not.
+            assert_eq!(base < 101.0, test == TestKind::Trimmed, "{test:?}: {base}");
+        }
     }
 
     fn check(better: Better, before: &[f64], after: &[f64]) -> ChangeVerdict {

@@ -187,6 +187,7 @@ pub(super) fn judge(
         let p = if remove_shifts { test.p_two_sided.max(centered.p_two_sided) } else { test.p_two_sided };
         let (low, high) = test.interval(1.0 - alpha);
         item.change_percent = Some(change.exp_m1() * 100.0);
+        item.typical = Some([(row.current - change).exp(), row.current.exp()]);
         item.change_interval_percent = Some([low.exp_m1() * 100.0, high.exp_m1() * 100.0]);
         item.p_empirical_null = None;
         item.p_value = Some(p);

@@ -76,6 +76,7 @@ mod tests {
             current: None,
             scale: None,
             change_percent: Some(change),
+            typical: None,
             change_interval_percent: None,
             test: None,
             paired_rounds: None,

@@ -121,6 +121,7 @@ mod tests {
             current: None,
             scale: None,
             change_percent: Some(0.0),
+            typical: None,
             change_interval_percent: None,
             test: None,
             paired_rounds: None,

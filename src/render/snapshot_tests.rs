@@ -142,6 +142,7 @@ fn comparison(
         severity: Severity::Blocking,
         sensitivity: None,
         change_percent,
+        typical: None,
         test: p.map(|p_two_sided| TTest {
             t: 4.2,
             df: 37.5,

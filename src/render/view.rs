@@ -203,9 +203,10 @@ pub struct ComparisonRow {
     pub class: String,
     /// Whether this comparison's outcome would fail the run (its severity is Blocking).
     pub blocking: bool,
-    /// Baseline mean, or `—`.
+    /// The baseline's value the change compares (see `Comparison::typical`), else its mean, or
+    /// `—`.
     pub baseline: String,
-    /// Current mean, or `—`.
+    /// The current value the change compares, else its mean, or `—`.
     pub current: String,
     /// `+12.34%`, or `—`.
     pub change: String,
@@ -585,8 +586,15 @@ fn method(report: &Report) -> String {
         }
         _ => format!("{test} {samples}"),
     };
+    let values = match s.test {
+        TestKind::Welch => "values: geometric means (plain means where nothing was tested)".to_owned(),
+        TestKind::Trimmed => {
+            format!("values: {:.0}%-trimmed geometric means (plain means where nothing was tested)", TRIM * 100.0)
+        }
+    };
     let mut parts = vec![
         test,
+        values,
         correction.to_owned(),
         format!("α = {}", format::exact(s.alpha)),
         format!("noise band {}%", format::exact(s.noise_threshold_percent)),
@@ -717,8 +725,10 @@ fn gate_row(outcome: &GateOutcome) -> GateRow {
 }
 
 fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>) -> ComparisonRow {
-    let mean = |summary: Option<crate::stats::Summary>| match summary {
-        Some(s) if s.n > 0 => format::measurement(s.mean, &c.unit),
+    // The values the change compares; the plain means where nothing was tested.
+    let value = |side: usize, summary: Option<crate::stats::Summary>| match (c.typical, summary) {
+        (Some(typical), _) => format::measurement(typical[side], &c.unit),
+        (None, Some(s)) if s.n > 0 => format::measurement(s.mean, &c.unit),
         _ => MISSING.to_owned(),
     };
     let p = |p: Option<f64>| p.map(format::p_value).unwrap_or_else(|| MISSING.to_owned());
@@ -731,8 +741,8 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
         label,
         class,
         blocking: c.severity == Severity::Blocking,
-        baseline: mean(c.baseline),
-        current: mean(c.current),
+        baseline: value(0, c.baseline),
+        current: value(1, c.current),
         change: c.change_percent.map(format::percent_change).unwrap_or_else(|| MISSING.to_owned()),
         interval: c.change_interval_percent.map(format::percent_interval).unwrap_or_else(|| MISSING.to_owned()),
         p: p(c.test.map(|t| t.p_two_sided)),
