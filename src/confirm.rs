@@ -103,38 +103,10 @@ pub fn ids(suspects: &[Suspect]) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::fixtures::comparison;
     use crate::compare::{Sensitivity, SuiteShift};
     use crate::config::Severity;
     use crate::model::Better;
-
-    fn comparison(id: &str, verdict: ChangeVerdict, change: Option<f64>) -> Comparison {
-        Comparison {
-            id: id.to_owned(),
-            metric: "time".to_owned(),
-            unit: "ns".to_owned(),
-            better: Better::Lower,
-            verdict,
-            baseline: None,
-            current: None,
-            scale: None,
-            change_percent: change,
-            typical: None,
-            change_interval_percent: None,
-            test: None,
-            paired_rounds: None,
-            pooled_welch: None,
-            p_empirical_null: None,
-            p_value: None,
-            p_adjusted: None,
-            threshold_percent: 5.0,
-            severity: Severity::Blocking,
-            sensitivity: None,
-            reason: String::new(),
-            evidence: None,
-            screen: None,
-            window: None,
-        }
-    }
 
     fn screen(items: Vec<Comparison>, spread: Option<f64>) -> Comparisons {
         let suite_shift = spread.map(|spread_percent| SuiteShift {

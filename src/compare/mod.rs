@@ -150,6 +150,46 @@ pub struct Comparison {
     pub window: Option<WindowFigures>,
 }
 
+impl Comparison {
+    /// The comparison of metric `name` of benchmark `id` (unit and direction from `any` side)
+    /// before anything is tested: `inconclusive`, with no figures.
+    fn untested(
+        id: &str,
+        name: &str,
+        any: &Metric,
+        (baseline, current): (Option<Summary>, Option<Summary>),
+        threshold_percent: f64,
+        severity: Severity,
+    ) -> Comparison {
+        Comparison {
+            id: id.to_owned(),
+            metric: name.to_owned(),
+            unit: any.unit.clone(),
+            better: any.better,
+            verdict: ChangeVerdict::Inconclusive,
+            baseline,
+            current,
+            scale: None,
+            change_percent: None,
+            typical: None,
+            change_interval_percent: None,
+            test: None,
+            paired_rounds: None,
+            pooled_welch: None,
+            p_empirical_null: None,
+            p_value: None,
+            p_adjusted: None,
+            threshold_percent,
+            severity,
+            sensitivity: None,
+            reason: String::new(),
+            evidence: None,
+            screen: None,
+            window: None,
+        }
+    }
+}
+
 /// Which measurement a verdict rests on, when a screen was confirmed (`--confirm`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,6 +324,20 @@ pub fn compare_with_window<'a>(
     out
 }
 
+/// Literal comparisons for the unit tests of the modules that read them.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// A `time` comparison of benchmark `id` with `verdict` and `change`, nothing else tested.
+    pub fn comparison(id: &str, verdict: ChangeVerdict, change: Option<f64>) -> Comparison {
+        let metric = Metric::from_samples("ns", Better::Lower, true, Vec::new());
+        let untested =
+            Comparison::untested(id, crate::model::TIME_METRIC, &metric, (None, None), 5.0, Severity::Blocking);
+        Comparison { verdict, change_percent: change, ..untested }
+    }
+}
+
 /// A metric pair waiting to be measured.
 struct Pending<'a> {
     id: &'a str,
@@ -319,32 +373,14 @@ impl Pending<'_> {
 
     fn measure_pair(&self, statistics: &Statistics) -> Comparison {
         let any = self.current.or(self.base).expect("a pending pair has at least one side");
-        let mut comparison = Comparison {
-            id: self.id.to_owned(),
-            metric: self.name.to_owned(),
-            unit: any.unit.clone(),
-            better: any.better,
-            verdict: ChangeVerdict::Inconclusive,
-            baseline: self.base.map(|m| m.summary),
-            current: self.current.map(|m| m.summary),
-            scale: None,
-            change_percent: None,
-            typical: None,
-            change_interval_percent: None,
-            test: None,
-            paired_rounds: None,
-            pooled_welch: None,
-            p_empirical_null: None,
-            p_value: None,
-            p_adjusted: None,
-            threshold_percent: self.threshold_percent,
-            severity: self.severity,
-            sensitivity: None,
-            reason: String::new(),
-            evidence: None,
-            screen: None,
-            window: None,
-        };
+        let mut comparison = Comparison::untested(
+            self.id,
+            self.name,
+            any,
+            (self.base.map(|m| m.summary), self.current.map(|m| m.summary)),
+            self.threshold_percent,
+            self.severity,
+        );
         let (base, current) = match (self.base, self.current) {
             (Some(base), Some(current)) => (base, current),
             (None, _) => {

@@ -62,35 +62,11 @@ fn summary(changes: &[f64]) -> (String, String) {
 mod tests {
     use super::*;
     use crate::compare::Sensitivity;
-    use crate::config::Severity;
-    use crate::model::Better;
 
     fn comparison(verdict: ChangeVerdict, change: f64, too_noisy: bool) -> Comparison {
         Comparison {
-            id: "b".to_owned(),
-            metric: "time".to_owned(),
-            unit: "ns".to_owned(),
-            better: Better::Lower,
-            verdict,
-            baseline: None,
-            current: None,
-            scale: None,
-            change_percent: Some(change),
-            typical: None,
-            change_interval_percent: None,
-            test: None,
-            paired_rounds: None,
-            pooled_welch: None,
-            p_empirical_null: None,
-            p_value: None,
-            p_adjusted: None,
-            threshold_percent: 5.0,
-            severity: Severity::Blocking,
             sensitivity: Some(Sensitivity { minimum_detectable_percent: 9.0, too_noisy, samples_needed: None }),
-            reason: String::new(),
-            evidence: None,
-            screen: None,
-            window: None,
+            ..crate::compare::fixtures::comparison("b", verdict, Some(change))
         }
     }
 

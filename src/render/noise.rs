@@ -106,40 +106,17 @@ fn detail(comparison: &Comparison) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::compare::fixtures::comparison;
     use crate::compare::{ChangeVerdict, Sensitivity};
-    use crate::config::Severity;
-    use crate::model::Better;
 
     fn noisy(id: &str, detects: f64, samples_needed: Option<usize>) -> Comparison {
         Comparison {
-            id: id.to_owned(),
-            metric: "time".to_owned(),
-            unit: "ns".to_owned(),
-            better: Better::Lower,
-            verdict: ChangeVerdict::Unchanged,
-            baseline: None,
-            current: None,
-            scale: None,
-            change_percent: Some(0.0),
-            typical: None,
-            change_interval_percent: None,
-            test: None,
-            paired_rounds: None,
-            pooled_welch: None,
-            p_empirical_null: None,
-            p_value: None,
-            p_adjusted: None,
-            threshold_percent: 5.0,
-            severity: Severity::Blocking,
             sensitivity: Some(Sensitivity {
                 minimum_detectable_percent: detects,
                 too_noisy: detects > 5.0,
                 samples_needed,
             }),
-            reason: String::new(),
-            evidence: None,
-            screen: None,
-            window: None,
+            ..comparison(id, ChangeVerdict::Unchanged, Some(0.0))
         }
     }
 

@@ -534,6 +534,26 @@ fn a_warning_regression_does_not_look_blocking() {
     assert_eq!(full_view().regressions[0].label, "regressed");
 }
 
+/// `current` evaluated for real against `baseline` (and its `window`) with the default config.
+fn evaluated(
+    current: &crate::model::Results,
+    baseline: &crate::model::Results,
+    window: Option<&crate::compare::Window>,
+) -> Report {
+    let config = crate::config::Config::default();
+    report::evaluate(Inputs {
+        config: &config,
+        current,
+        baseline: Some(baseline),
+        window,
+        baseline_origin: None,
+        baseline_missing_reason: None,
+        strict: false,
+        notes: vec![],
+        confirmation: None,
+    })
+}
+
 /// The suite shift is shown on its own line, so the report's note saying the same is dropped;
 /// evaluated for real, so a rewording of the note in `report.rs` fails here.
 #[test]
@@ -551,18 +571,7 @@ fn an_evaluated_suite_shift_is_shown_once() {
         )
     };
     let (before, after) = (suite(1.0), suite(1.12));
-    let config = crate::config::Config::default();
-    let report = report::evaluate(Inputs {
-        config: &config,
-        current: &after,
-        baseline: Some(&before),
-        window: None,
-        baseline_origin: None,
-        baseline_missing_reason: None,
-        strict: false,
-        notes: vec![],
-        confirmation: None,
-    });
+    let report = evaluated(&after, &before, None);
     assert!(report.notes.iter().any(|n| n.contains("whole suite")), "{:?}", report.notes);
     let view = view(&report, &after, Some(&before), &Recent::new());
     assert!(view.suite_shift.unwrap().text.starts_with("Whole suite +12.0%"));
@@ -587,18 +596,7 @@ fn a_window_baseline_is_named_with_each_noise_floor() {
     };
     let window = crate::compare::Window::new(vec![run(1, 0.9), run(2, 1.1), run(3, 1.0)]).unwrap();
     let (pooled, current) = (window.pooled(), run(4, 1.0));
-    let config = crate::config::Config::default();
-    let report = report::evaluate(Inputs {
-        config: &config,
-        current: &current,
-        baseline: Some(&pooled),
-        window: Some(&window),
-        baseline_origin: None,
-        baseline_missing_reason: None,
-        strict: false,
-        notes: vec![],
-        confirmation: None,
-    });
+    let report = evaluated(&current, &pooled, Some(&window));
     assert_eq!(report.window.map(|w| (w.runs, w.metrics)), Some((3, 25)));
     let view = view(&report, &current, Some(&pooled), &Recent::new());
     let note = "The baseline is a window of 3 runs: each of 25 metrics was judged against its own run-to-run spread";
@@ -817,18 +815,7 @@ fn the_comment_of_a_thousand_benchmarks_with_a_hundred_regressions_fits() {
         )
     };
     let (before, after) = (suite(1.0), suite(1.5));
-    let config = crate::config::Config::default();
-    let report = report::evaluate(Inputs {
-        config: &config,
-        current: &after,
-        baseline: Some(&before),
-        window: None,
-        baseline_origin: None,
-        baseline_missing_reason: None,
-        strict: false,
-        notes: vec![],
-        confirmation: None,
-    });
+    let report = evaluated(&after, &before, None);
     assert_eq!(report.counts.regressed, 100);
     let mut view = view(&report, &after, Some(&before), &Recent::new());
     let run = "https://github.com/o/r/actions/runs/1";
