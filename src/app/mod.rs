@@ -640,16 +640,9 @@ fn evaluate_and_report(
         console.status(&format!("Reports: {}", list.join(", ")));
     }
     let summary_path = out_dir.join(SUMMARY_MD_FILE);
-    let baseline_dir = match &extension {
-        Some(extension) => {
-            let bytes = std::fs::read(results_path).map_err(|e| Error::Input {
-                path: results_path.to_owned(),
-                message: format!("cannot read it again: {e}"),
-            })?;
-            Some(window_artifact::extend(extension, &bytes, github, config, out_dir, console)?)
-        }
-        None => None,
-    };
+    let baseline_dir = extension
+        .map(|extension| window_artifact::extend(&extension, results_path, github, config, out_dir, console))
+        .transpose()?;
     let outcome = github::Outcome {
         report: &report,
         markdown: &markdown,

@@ -32,17 +32,19 @@ pub struct Extension {
     pub runs: usize,
 }
 
-/// Writes the new window into `out_dir`/[`DIR`]: `current` (its results file's bytes) and up
+/// Writes the new window into `out_dir`/[`DIR`]: the results file at `current` as it is and up
 /// to `runs - 1` earlier runs from the branch's artifact. An artifact that cannot be had costs
 /// the earlier runs, with a warning, never the upload.
 pub fn extend(
     extension: &Extension,
-    current: &[u8],
+    current: &Path,
     github: &GitHub,
     config: &Config,
     out_dir: &Path,
     console: &Console,
 ) -> Result<PathBuf, Error> {
+    let current = std::fs::read(current)
+        .map_err(|e| Error::Input { path: current.to_owned(), message: format!("cannot read it again: {e}") })?;
     let earlier = match previous(extension, github, config) {
         Ok(runs) => runs,
         Err(reason) => {
@@ -55,7 +57,7 @@ pub fn extend(
     };
     let kept: Vec<Results> =
         earlier.iter().take(extension.runs.saturating_sub(1)).map(|run| run.compacted(COMPACT_SAMPLES)).collect();
-    let dir = write(out_dir, current, &kept)?;
+    let dir = write(out_dir, &current, &kept)?;
     console.status(&format!(
         "Baseline artifact: {} (this run and {} before it, of at most {})",
         dir.display(),

@@ -446,37 +446,48 @@ impl Pending<'_> {
             Some((b, c)) => typical_pair(&on_scale(b), &on_scale(c), scale, statistics.test),
             None => typical_pair(&x, &y, scale, statistics.test),
         };
-        match test {
-            Ok(test) => {
-                comparison.change_percent = Some(to_percent(test.difference));
-                let (low, high) = test.interval(1.0 - statistics.alpha);
-                comparison.change_interval_percent = Some([to_percent(low), to_percent(high)]);
-                comparison.p_value = Some(test.p_two_sided);
-                comparison.test = Some(test);
-            }
-            Err(TestError::ZeroVariance) => {
-                // Deterministic metrics (sizes, instruction counts): the values are the answer.
-                let change = to_percent(exact_difference);
-                comparison.change_percent = Some(change);
-                comparison.change_interval_percent = Some([change, change]);
-                let worse = worse_percent(change, current.better);
-                comparison.verdict = if worse >= self.threshold_percent {
-                    ChangeVerdict::Regressed
-                } else if -worse >= self.threshold_percent {
-                    ChangeVerdict::Improved
-                } else {
-                    ChangeVerdict::Unchanged
-                };
-                comparison.reason = format!(
-                    "no spread on either side: compared directly, {} against the {}% threshold",
-                    signed(change),
-                    self.threshold_percent
-                );
-            }
-            Err(error) => comparison.reason = format!("cannot test: {error}"),
-        }
+        record_test(&mut comparison, test, to_percent(exact_difference), to_percent, statistics.alpha);
         note_scale(&mut comparison);
         comparison
+    }
+}
+
+/// Records what the test found: the change with its interval and p; for a metric with no
+/// spread on either side (sizes, instruction counts), `exact_change` against the threshold.
+fn record_test(
+    comparison: &mut Comparison,
+    test: Result<TTest, TestError>,
+    exact_change: f64,
+    to_percent: impl Fn(f64) -> f64,
+    alpha: f64,
+) {
+    match test {
+        Ok(test) => {
+            comparison.change_percent = Some(to_percent(test.difference));
+            let (low, high) = test.interval(1.0 - alpha);
+            comparison.change_interval_percent = Some([to_percent(low), to_percent(high)]);
+            comparison.p_value = Some(test.p_two_sided);
+            comparison.test = Some(test);
+        }
+        Err(TestError::ZeroVariance) => {
+            // Deterministic metrics: the values are the answer.
+            comparison.change_percent = Some(exact_change);
+            comparison.change_interval_percent = Some([exact_change, exact_change]);
+            let worse = worse_percent(exact_change, comparison.better);
+            let threshold = comparison.threshold_percent;
+            comparison.verdict = if worse >= threshold {
+                ChangeVerdict::Regressed
+            } else if -worse >= threshold {
+                ChangeVerdict::Improved
+            } else {
+                ChangeVerdict::Unchanged
+            };
+            comparison.reason = format!(
+                "no spread on either side: compared directly, {} against the {threshold}% threshold",
+                signed(exact_change)
+            );
+        }
+        Err(error) => comparison.reason = format!("cannot test: {error}"),
     }
 }
 
