@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use cargo_perf_gate::collect::criterion as criterion_dir;
-use cargo_perf_gate::config::Config;
+use cargo_perf_gate::config::{Charts, Config};
 use cargo_perf_gate::model::{self, Benchmark, Better, CriterionSource, Environment, Metric, Results, Source};
 use cargo_perf_gate::report::{self, Inputs};
 use cargo_perf_gate::{render, stats};
@@ -84,9 +84,9 @@ fn bench_pipeline(c: &mut Criterion) {
     c.bench_function("evaluate/200_benchmarks", |b| b.iter(evaluate));
 
     let report = evaluate();
-    let view = render::view(&report, &current, Some(&baseline), &render::Recent::new());
+    let view = render::view(&report, &current, Some(&baseline), &render::Recent::new(), Charts::Changed);
     c.bench_function("render/view/200_benchmarks", |b| {
-        b.iter(|| render::view(black_box(&report), &current, Some(&baseline), &render::Recent::new()))
+        b.iter(|| render::view(black_box(&report), &current, Some(&baseline), &render::Recent::new(), Charts::Changed))
     });
     c.bench_function("render/convert/200_benchmarks", |b| {
         b.iter(|| render::Renderer::new(black_box(&view)).expect("templates compile"))

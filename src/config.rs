@@ -616,12 +616,27 @@ pub struct Reporting {
     /// `results.csv`: one row per benchmark and metric, with the regression verdict.
     #[serde(default)]
     pub csv: bool,
+    /// Which metrics get a chart of their samples in `report.html`.
+    #[serde(default)]
+    pub charts: Charts,
 }
 
 impl Default for Reporting {
     fn default() -> Self {
-        Reporting { json: true, html: true, markdown: true, csv: false }
+        Reporting { json: true, html: true, markdown: true, csv: false, charts: Charts::default() }
     }
+}
+
+/// Which metrics `report.html` draws the samples of (at most 200 either way, the changed ones
+/// first): a chart is about 6 KB, and thousands of unchanged ones bury the few a reader needs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Charts {
+    /// Only comparisons that did not come out unchanged; without a baseline, every measured metric.
+    #[default]
+    Changed,
+    /// Every compared metric.
+    All,
 }
 
 fn default_true() -> bool {

@@ -526,8 +526,10 @@ fn the_baseline_artifact_carries_a_window_that_the_gate_reads() {
     let listed = json!({"total_count": 1, "artifacts": [artifact(8, "2026-11-20T10:00:00Z", "main", 1296269, false)]});
     answer(&api, "GET", &format!("/repos/{REPO}/actions/artifacts"), ok_json(200, listed), None);
     runs(&api, &format!("/repos/{REPO}"), &[(1008, WORKFLOW, "push")]);
+    // Made once: made again later, the hour-old timestamp could fall in the next second.
+    let newest_before = earlier(&main, 1);
     let previous = zip_of(&[
-        ("results.json", earlier(&main, 1)),
+        ("results.json", newest_before.clone()),
         ("window/01.json", earlier(&main, 2)),
         ("window/02.json", earlier(&main, 3)),
     ]);
@@ -571,7 +573,7 @@ fn the_baseline_artifact_carries_a_window_that_the_gate_reads() {
     let read = |name: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(dir.join("window").join(name)).unwrap()).unwrap()
     };
-    let before: Value = serde_json::from_slice(&earlier(&main, 1)).unwrap();
+    let before: Value = serde_json::from_slice(&newest_before).unwrap();
     let (first, second) = (read("01.json"), read("02.json"));
     assert_eq!(first["created_at"], before["created_at"], "the previous artifact's newest run comes first");
     assert!(second["created_at"].as_str() < first["created_at"].as_str());

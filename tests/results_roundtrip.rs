@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use cargo_perf_gate::config::Config;
+use cargo_perf_gate::config::{Charts, Config};
 use cargo_perf_gate::model::{
     Benchmark, Better, Canary, CommandSource, CriterionSource, Environment, Metric, Results, ServiceSource, Source,
 };
@@ -104,7 +104,7 @@ fn check(current: &Results, baseline: Option<&Results>) {
         notes: Vec::new(),
         confirmation: None,
     });
-    let view = render::view(&report, current, baseline, &render::Recent::new());
+    let view = render::view(&report, current, baseline, &render::Recent::new(), Charts::Changed);
     let renderer = render::Renderer::new(&view).unwrap();
     renderer.markdown().unwrap();
     renderer.html().unwrap();

@@ -603,7 +603,7 @@ fn evaluate_and_report(
         notes,
         confirmation: confirmed.as_ref().map(screen::Confirmed::input),
     });
-    let mut view = render::view(&report, current, baseline.results.as_ref(), &recent);
+    let mut view = render::view(&report, current, baseline.results.as_ref(), &recent, config.reporting.charts);
     view.run_url = github.context.run_url();
     let reporting = &config.reporting;
     // Rendered even when summary.md is off: it is also the PR comment and the step summary.

@@ -5,7 +5,7 @@
 //! comparison logic cannot move these snapshots; only a change in rendering can.
 
 use crate::compare::{ChangeVerdict, Comparison, Scale, Sensitivity, SuiteShift};
-use crate::config::{Correction, Operator, Severity, TestKind};
+use crate::config::{Charts, Correction, Operator, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{
     fixtures, Benchmark, Better, Environment, EnvironmentDifference, GitInfo, Metric, Results, Tool, THROUGHPUT_METRIC,
@@ -468,17 +468,17 @@ fn no_baseline() -> (Report, Results) {
 
 fn full_view() -> super::View {
     let (report, current, baseline) = full();
-    view(&report, &current, Some(&baseline), &Recent::new())
+    view(&report, &current, Some(&baseline), &Recent::new(), Charts::Changed)
 }
 
 fn warnings_view() -> super::View {
     let (report, current, baseline) = warnings();
-    view(&report, &current, Some(&baseline), &Recent::new())
+    view(&report, &current, Some(&baseline), &Recent::new(), Charts::Changed)
 }
 
 fn no_baseline_view() -> super::View {
     let (report, current) = no_baseline();
-    view(&report, &current, None, &Recent::new())
+    view(&report, &current, None, &Recent::new(), Charts::Changed)
 }
 
 #[test]
@@ -573,7 +573,7 @@ fn an_evaluated_suite_shift_is_shown_once() {
     let (before, after) = (suite(1.0), suite(1.12));
     let report = evaluated(&after, &before, None);
     assert!(report.notes.iter().any(|n| n.contains("whole suite")), "{:?}", report.notes);
-    let view = view(&report, &after, Some(&before), &Recent::new());
+    let view = view(&report, &after, Some(&before), &Recent::new(), Charts::Changed);
     assert!(view.suite_shift.unwrap().text.starts_with("Whole suite +12.0%"));
     assert!(view.notes.iter().all(|n| !n.contains("whole suite")), "{:?}", view.notes);
 }
@@ -598,7 +598,7 @@ fn a_window_baseline_is_named_with_each_noise_floor() {
     let (pooled, current) = (window.pooled(), run(4, 1.0));
     let report = evaluated(&current, &pooled, Some(&window));
     assert_eq!(report.window.map(|w| (w.runs, w.metrics)), Some((3, 25)));
-    let view = view(&report, &current, Some(&pooled), &Recent::new());
+    let view = view(&report, &current, Some(&pooled), &Recent::new(), Charts::Changed);
     let note = "The baseline is a window of 3 runs: each of 25 metrics was judged against its own run-to-run spread";
     let method = "each benchmark against its run-to-run spread over a window of 3 runs";
     let limited = "Their own run-to-run spread over the baseline window sets the floor";
@@ -635,7 +635,7 @@ fn confirmed_comparisons_say_which_evidence_decided() {
         p_value: Some(0.3),
         suspect: "near the threshold in the screen".to_owned(),
     });
-    let view = view(&report, &current, Some(&baseline), &Recent::new());
+    let view = view(&report, &current, Some(&baseline), &Recent::new(), Charts::Changed);
     let summary =
         "Confirmed against main (0123456789ab) in 8 rounds: 1 of 2 suspects of the screen decided by the paired rounds";
     let evidence = "paired rounds (screen: unchanged, +3.10%; near the threshold in the screen)";
@@ -672,7 +672,7 @@ fn paired_comparisons_show_the_pooled_welch_p_and_count_rounds() {
     for comparison in report.comparisons.iter_mut().filter(|c| c.id == noisy_id) {
         *comparison = noisy(comparison.clone(), Some(31));
     }
-    let view = view(&report, &current, Some(&baseline), &Recent::new());
+    let view = view(&report, &current, Some(&baseline), &Recent::new(), Charts::Changed);
     assert!(
         view.method.starts_with("paired t-test on per-round log ratios over 10 interleaved rounds"),
         "{}",
@@ -761,21 +761,22 @@ fn a_hundred_benchmark_report_stays_small() {
             )
         })
         .collect();
-    let page = html(&view(&report, &current, Some(&baseline), &Recent::new())).unwrap();
+    let page = html(&view(&report, &current, Some(&baseline), &Recent::new(), Charts::All)).unwrap();
     assert_eq!(page.matches("<figure").count(), 100);
     assert!(page.len() < 1_500_000, "{} bytes", page.len());
+    // By default the unchanged get no chart, and the page says how to have them.
+    let page = html(&view(&report, &current, Some(&baseline), &Recent::new(), Charts::Changed)).unwrap();
+    assert_eq!(page.matches("<figure").count(), 0);
+    assert!(page.contains("No charts of the 100 metrics that came out unchanged"), "{page}");
 }
 
 #[test]
 fn recorded_history_draws_a_trend_line_with_this_run_marked() {
     let (report, current, baseline) = full();
-    // A comparison the current run measured (not a removed one).
-    let measured =
-        |c: &&Comparison| current.by_id().get(c.id.as_str()).is_some_and(|b| b.metrics.contains_key(&c.metric));
-    let first = report.comparisons.iter().find(measured).unwrap().clone();
+    let first = report.comparisons.iter().find(|c| c.verdict == ChangeVerdict::Regressed).unwrap().clone();
     let mut recent = Recent::new();
     recent.insert((first.id.clone(), first.metric.clone()), vec![1.0e3, 1.1e3, f64::NAN, 1.2e3]);
-    let view = view(&report, &current, Some(&baseline), &recent);
+    let view = view(&report, &current, Some(&baseline), &recent, Charts::Changed);
     let rows: Vec<&super::ComparisonRow> =
         view.comparisons.iter().filter(|r| r.benchmark == first.id && r.metric == first.metric).collect();
     let line = rows[0].history.as_ref().expect("a recorded metric has a trend line");
@@ -783,8 +784,13 @@ fn recorded_history_draws_a_trend_line_with_this_run_marked() {
     assert_eq!(line.path.matches(" L").count(), 3, "three recorded values (NaN left out) and this run's");
     assert!(line.title.starts_with("last 3 recorded runs: "), "{}", line.title);
     assert!(view.comparisons.iter().filter(|r| r.benchmark != first.id).all(|r| r.history.is_none()));
+    let chart = view.charts.iter().find(|c| c.benchmark == first.id && c.metric == first.metric).unwrap();
+    let trend = chart.trend.as_ref().expect("a changed metric's chart has the trend line too");
+    assert_eq!((trend.width.as_str(), trend.title.as_str()), ("240", line.title.as_str()));
+    assert!(view.charts.iter().filter(|c| c.benchmark != first.id).all(|c| c.trend.is_none()));
     let page = html(&view).unwrap();
-    assert_eq!(page.matches("<svg class=\"spark\"").count(), 1, "once, in the comparisons table");
+    assert_eq!(page.matches("<svg class=\"spark\"").count(), 2, "in the regressions and in all comparisons");
+    assert_eq!(page.matches("<p class=\"trend\">").count(), 1, "in the chart");
 }
 
 #[test]
@@ -817,7 +823,7 @@ fn the_comment_of_a_thousand_benchmarks_with_a_hundred_regressions_fits() {
     let (before, after) = (suite(1.0), suite(1.5));
     let report = evaluated(&after, &before, None);
     assert_eq!(report.counts.regressed, 100);
-    let mut view = view(&report, &after, Some(&before), &Recent::new());
+    let mut view = view(&report, &after, Some(&before), &Recent::new(), Charts::Changed);
     let run = "https://github.com/o/r/actions/runs/1";
     view.run_url = Some(run.to_owned());
     let body = markdown(&view).unwrap();

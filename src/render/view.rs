@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::compare::{ChangeVerdict, Comparison, Evidence, Scale, TRIM};
-use crate::config::{Correction, Severity, TestKind};
+use crate::config::{Charts, Correction, Severity, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{Better, Environment, GitInfo, Results};
 use crate::report::{Report, RunInfo, Verdict};
@@ -73,10 +73,11 @@ pub struct View {
     pub change_scale: Option<ChangeScale>,
     /// What the interval plots show, in words.
     pub change_legend: String,
-    /// One strip plot per compared metric, in benchmark order; at most [`MAX_CHARTS`], those
-    /// that changed first.
+    /// One strip plot per compared metric that did not come out unchanged (every one with
+    /// `reporting.charts` = `all`, or without a baseline), in benchmark order; at most
+    /// [`MAX_CHARTS`], those that changed first.
     pub charts: Vec<Chart>,
-    /// Said when there were more metrics than charts: how many were left out.
+    /// Said when metrics were left without a chart: how many, and how to have them.
     pub charts_note: Option<String>,
     /// Without a baseline: what was measured, one line per benchmark.
     pub measured: Vec<MeasuredRow>,
@@ -197,6 +198,10 @@ pub struct ComparisonRow {
     pub metric: String,
     /// `regressed`, `improved`, `unchanged`, `new`, `removed` or `inconclusive`.
     pub verdict: &'static str,
+    /// The verdict as a symbol, so that it reads without colour (grayscale, colour blindness,
+    /// a terminal without colour): `▲` regressed, `▼` improved, `=` unchanged, `+` new,
+    /// `−` removed, `?` inconclusive; the same symbols as the directions table.
+    pub symbol: &'static str,
     /// The verdict as shown: a regression that only warns reads `regressed (warning)`.
     pub label: String,
     /// CSS classes: the verdict, plus `warn` on a regression that only warns.
@@ -242,7 +247,10 @@ pub type Recent = BTreeMap<(String, String), Vec<f64>>;
 /// A small trend line: the recorded values, then this run's, marked.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sparkline {
-    /// SVG path data in a `SPARK_WIDTH` x `SPARK_HEIGHT` box.
+    /// The box the path is drawn in, in pixels.
+    pub width: String,
+    pub height: String,
+    /// SVG path data in the `width` x `height` box.
     pub path: String,
     /// Where this run's value is.
     pub x: String,
@@ -251,19 +259,22 @@ pub struct Sparkline {
     pub title: String,
 }
 
-const SPARK_WIDTH: f64 = 96.0;
-const SPARK_HEIGHT: f64 = 22.0;
+/// The trend line beside a comparison's current value.
+const SPARK: (f64, f64) = (96.0, 22.0);
+/// The trend line in a changed metric's chart.
+const TREND: (f64, f64) = (240.0, 40.0);
 
-/// The sparkline of `recorded` values followed by `now`; `None` without a recorded value.
-fn sparkline(recorded: &[f64], now: f64, unit: &str) -> Option<Sparkline> {
+/// The trend line of `recorded` values followed by `now` in a `width` x `height` box; `None`
+/// without a recorded value.
+fn sparkline(recorded: &[f64], now: f64, unit: &str, (width, height): (f64, f64)) -> Option<Sparkline> {
     let values: Vec<f64> = recorded.iter().copied().chain(std::iter::once(now)).filter(|v| v.is_finite()).collect();
     if values.len() < 2 || !now.is_finite() {
         return None;
     }
     let low = values.iter().copied().fold(f64::INFINITY, f64::min);
     let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let x = |i: usize| 2.0 + i as f64 * (SPARK_WIDTH - 4.0) / (values.len() - 1) as f64;
-    let y = |v: f64| 2.0 + (SPARK_HEIGHT - 4.0) * if high > low { 1.0 - (v - low) / (high - low) } else { 0.5 };
+    let x = |i: usize| 2.0 + i as f64 * (width - 4.0) / (values.len() - 1) as f64;
+    let y = |v: f64| 2.0 + (height - 4.0) * if high > low { 1.0 - (v - low) / (high - low) } else { 0.5 };
     let path = values
         .iter()
         .enumerate()
@@ -271,6 +282,8 @@ fn sparkline(recorded: &[f64], now: f64, unit: &str) -> Option<Sparkline> {
         .collect();
     let last = values.len() - 1;
     Some(Sparkline {
+        width: format!("{width:.0}"),
+        height: format!("{height:.0}"),
         path,
         x: format!("{:.1}", x(last)),
         y: format!("{:.1}", y(now)),
@@ -294,6 +307,8 @@ pub struct Chart {
     pub metric: String,
     /// The comparison verdict as shown (`regressed (warning)`), when there was a comparison.
     pub label: Option<String>,
+    /// The verdict's symbol (see [`ComparisonRow::symbol`]), when there was a comparison.
+    pub symbol: Option<&'static str>,
     /// CSS classes: those of the comparison row, or `neutral` without a comparison.
     pub class: String,
     /// `+12.34%`, when both sides had a mean to compare.
@@ -301,6 +316,8 @@ pub struct Chart {
     /// One line per row: `baseline: median 1.23 µs, 100 samples`.
     pub legend: Vec<LegendItem>,
     pub plot: Plot,
+    /// The metric's recorded values and this run's, when a history is kept.
+    pub trend: Option<Sparkline>,
 }
 
 /// A legend line for one plot row.
@@ -312,9 +329,22 @@ pub struct LegendItem {
 }
 
 /// Builds the view of `report`. `current` and `baseline` are the results it was evaluated on;
-/// they supply the raw samples for the charts.
-pub fn view(report: &Report, current: &Results, baseline: Option<&Results>, recent: &Recent) -> View {
-    let (charts, charts_note) = charts(report, current, baseline);
+/// they supply the raw samples for the charts, `recent` the recorded values for the trend
+/// lines, and `selection` which metrics are charted.
+pub fn view(
+    report: &Report,
+    current: &Results,
+    baseline: Option<&Results>,
+    recent: &Recent,
+    selection: Charts,
+) -> View {
+    let current_by_id = current.by_id();
+    let trend = |id: &str, metric: &str, size| {
+        let recorded = recent.get(&(id.to_owned(), metric.to_owned()))?;
+        let now = current_by_id.get(id)?.metrics.get(metric)?;
+        sparkline(recorded, now.summary.median, &now.unit, size)
+    };
+    let (charts, charts_note) = charts(report, current, baseline, selection, |id, metric| trend(id, metric, TREND));
     let anchors: BTreeMap<(&str, &str), &str> =
         charts.iter().map(|c| ((c.benchmark.as_str(), c.metric.as_str()), c.anchor.as_str())).collect();
     let intervals = || report.comparisons.iter().filter_map(|c| c.change_interval_percent);
@@ -322,12 +352,7 @@ pub fn view(report: &Report, current: &Results, baseline: Option<&Results>, rece
         .next()
         .is_some()
         .then(|| ChangeAxis::new(intervals().flatten(), report.settings.regression_threshold_percent));
-    let current_by_id = current.by_id();
-    let history = |c: &Comparison| {
-        let recorded = recent.get(&(c.id.clone(), c.metric.clone()))?;
-        let now = current_by_id.get(c.id.as_str())?.metrics.get(&c.metric)?.summary.median;
-        sparkline(recorded, now, &c.unit)
-    };
+    let history = |c: &Comparison| trend(&c.id, &c.metric, SPARK);
     let row = |c: &Comparison| ComparisonRow {
         history: history(c),
         ..comparison_row(c, anchors.get(&(c.id.as_str(), c.metric.as_str())).copied(), axis.as_ref())
@@ -738,6 +763,7 @@ fn comparison_row(c: &Comparison, chart: Option<&str>, axis: Option<&ChangeAxis>
         benchmark: c.id.clone(),
         metric: c.metric.clone(),
         verdict: c.verdict.as_str(),
+        symbol: verdict_symbol(c.verdict),
         label,
         class,
         blocking: c.severity == Severity::Blocking,
@@ -776,6 +802,17 @@ fn evidence(c: &Comparison) -> String {
     }
 }
 
+fn verdict_symbol(verdict: ChangeVerdict) -> &'static str {
+    match verdict {
+        ChangeVerdict::Regressed => "▲",
+        ChangeVerdict::Improved => "▼",
+        ChangeVerdict::Unchanged => "=",
+        ChangeVerdict::New => "+",
+        ChangeVerdict::Removed => "−",
+        ChangeVerdict::Inconclusive => "?",
+    }
+}
+
 /// The verdict as shown, and its CSS classes: a Warning regression must not look like one
 /// that fails the run.
 fn verdict_label(c: &Comparison) -> (String, String) {
@@ -787,28 +824,62 @@ fn verdict_label(c: &Comparison) -> (String, String) {
     }
 }
 
-/// One chart per compared metric, at most [`MAX_CHARTS`]: those of the comparisons (the ones
-/// that did not come out unchanged first), or without a baseline those of the current results,
-/// so a first run still shows its distributions. The note says how many were left out.
-fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> (Vec<Chart>, Option<String>) {
-    let mut keys: Vec<(&str, &str)> = if report.comparisons.is_empty() {
-        current
+/// The (benchmark, metric) pairs to chart, in benchmark order, and the note on those left out.
+/// Without a baseline: every compared metric of the current results, so a first run still
+/// shows its distributions. Else the comparisons that did not come out unchanged (all of them
+/// with [`Charts::All`]). At most [`MAX_CHARTS`], the changed ones first.
+fn chart_keys<'a>(
+    report: &'a Report,
+    current: &'a Results,
+    selection: Charts,
+) -> (Vec<(&'a str, &'a str)>, Option<String>) {
+    if report.comparisons.is_empty() {
+        let mut keys: Vec<(&str, &str)> = current
             .benchmarks
             .iter()
             .flat_map(|b| b.metrics.iter().filter(|(_, m)| m.compared).map(|(name, _)| (b.id.as_str(), name.as_str())))
-            .collect()
-    } else {
-        report.comparisons.iter().map(|c| (c.id.as_str(), c.metric.as_str())).collect()
-    };
-    let comparisons = report.comparisons_by_key();
-    let total = keys.len();
-    if total > MAX_CHARTS {
-        let unchanged = |key: &(&str, &str)| comparisons.get(key).is_none_or(|c| c.verdict == ChangeVerdict::Unchanged);
-        // A stable sort keeps benchmark order within each part.
-        keys.sort_by_key(unchanged);
+            .collect();
+        let total = keys.len();
         keys.truncate(MAX_CHARTS);
-        keys.sort();
+        let note = (total > MAX_CHARTS)
+            .then(|| format!("Charts of the first {MAX_CHARTS} of the {total} metrics; report.json holds them all."));
+        return (keys, note);
     }
+    let unchanged = |c: &&Comparison| c.verdict == ChangeVerdict::Unchanged;
+    let mut selected: Vec<&Comparison> = report.comparisons.iter().collect();
+    if selection == Charts::Changed {
+        selected.retain(|c| !unchanged(c));
+    }
+    let total = selected.len();
+    // A stable sort keeps benchmark order within each part.
+    selected.sort_by_key(unchanged);
+    selected.truncate(MAX_CHARTS);
+    selected.sort_by(|a, b| (&a.id, &a.metric).cmp(&(&b.id, &b.metric)));
+    let left_unchanged = report.comparisons.iter().filter(unchanged).count();
+    let note = match (selection, total > MAX_CHARTS) {
+        (_, true) => Some(format!(
+            "Charts of {MAX_CHARTS} of the {total} {}: every one that changed or could not be judged first, then in benchmark order. The tables above and report.json hold them all.",
+            if selection == Charts::All { "metrics" } else { "metrics that did not come out unchanged" }
+        )),
+        (Charts::Changed, false) if left_unchanged > 0 => Some(format!(
+            "No charts of the {} that came out unchanged; `reporting.charts` = `all` in the config draws them too.",
+            plural(left_unchanged, "metric", "metrics")
+        )),
+        _ => None,
+    };
+    (selected.into_iter().map(|c| (c.id.as_str(), c.metric.as_str())).collect(), note)
+}
+
+/// One strip plot per selected metric (see [`chart_keys`]), with its trend line from `trend`.
+fn charts<'t>(
+    report: &Report,
+    current: &Results,
+    baseline: Option<&Results>,
+    selection: Charts,
+    trend: impl Fn(&str, &str) -> Option<Sparkline> + 't,
+) -> (Vec<Chart>, Option<String>) {
+    let (keys, note) = chart_keys(report, current, selection);
+    let comparisons = report.comparisons_by_key();
     let (now_by_id, before_by_id) = (current.by_id(), baseline.map(Results::by_id).unwrap_or_default());
     let mut charts = Vec::new();
     for (id, name) in keys {
@@ -822,22 +893,6 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> (Ve
             .filter_map(|(name, m)| m.map(|m| Side { name, samples: &m.samples, median: m.summary.median }))
             .collect();
         let Some(plot) = chart::strip_plot(&sides, unit) else { continue };
-        let legend = plot
-            .rows
-            .iter()
-            .zip(sides.iter().filter(|s| s.samples.iter().any(|x| x.is_finite())))
-            .map(|(row, side)| {
-                let samples = if row.shown < row.samples {
-                    format!("{} of {} samples shown", row.shown, row.samples)
-                } else {
-                    plural(row.samples, "sample", "samples")
-                };
-                LegendItem {
-                    name: row.name,
-                    text: format!("{}: median {}, {samples}", row.name, format::measurement(side.median, unit)),
-                }
-            })
-            .collect();
         let comparison = comparisons.get(&(id, name)).copied();
         let (label, class) = match comparison.map(verdict_label) {
             Some((label, class)) => (Some(label), class),
@@ -848,16 +903,32 @@ fn charts(report: &Report, current: &Results, baseline: Option<&Results>) -> (Ve
             benchmark: id.to_owned(),
             metric: name.to_owned(),
             label,
+            symbol: comparison.map(|c| verdict_symbol(c.verdict)),
             class,
             change: comparison.and_then(|c| c.change_percent).map(format::percent_change),
-            legend,
+            legend: legend(&plot, &sides, unit),
             plot,
+            trend: trend(id, name),
         });
     }
-    let note = (total > MAX_CHARTS).then(|| {
-        format!(
-            "Charts of {MAX_CHARTS} of the {total} metrics: every one that changed or could not be judged first, then in benchmark order. The tables above and report.json hold them all."
-        )
-    });
     (charts, note)
+}
+
+/// A strip plot's legend: each drawn row's median and how many of its samples are shown.
+fn legend(plot: &Plot, sides: &[Side<'_>], unit: &str) -> Vec<LegendItem> {
+    plot.rows
+        .iter()
+        .zip(sides.iter().filter(|s| s.samples.iter().any(|x| x.is_finite())))
+        .map(|(row, side)| {
+            let samples = if row.shown < row.samples {
+                format!("{} of {} samples shown", row.shown, row.samples)
+            } else {
+                plural(row.samples, "sample", "samples")
+            };
+            LegendItem {
+                name: row.name,
+                text: format!("{}: median {}, {samples}", row.name, format::measurement(side.median, unit)),
+            }
+        })
+        .collect()
 }
