@@ -156,7 +156,7 @@ fn the_report_fits_a_1280_pixel_window_with_the_first_regression_on_the_first_sc
     // improved benchmarks; and 1,000 benchmarks with 100 regressions.
     for (count, slowed_every) in [(78, 9), (1000, 10)] {
         let (main, pr) = (dir.join(format!("main-{count}")), dir.join(format!("pr-{count}")));
-        let noise = |i: usize| if i % 5 == 0 { 0.3 } else { 0.04 };
+        let noise = |i: usize| if i.is_multiple_of(5) { 0.3 } else { 0.04 };
         criterion_home(&main, count, 1, |_| 1.0, noise);
         let slowed = move |i: usize| i % slowed_every == 4;
         let factor = move |i: usize| {

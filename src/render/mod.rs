@@ -16,6 +16,8 @@ mod view;
 
 #[cfg(test)]
 mod snapshot_tests;
+#[cfg(test)]
+mod suite_snapshot_tests;
 
 pub use chart::{ChangeScale, IntervalMark, Mark, Plot, PlotRow, Tick};
 pub use format::{single_line, terminal_safe};

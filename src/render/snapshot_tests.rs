@@ -16,15 +16,15 @@ use crate::stats::{Summary, TTest};
 
 use super::{json, view, Recent, RenderError, Renderer, View};
 
-fn markdown(view: &View) -> Result<String, RenderError> {
+pub(super) fn markdown(view: &View) -> Result<String, RenderError> {
     Renderer::new(view)?.markdown()
 }
 
-fn html(view: &View) -> Result<String, RenderError> {
+pub(super) fn html(view: &View) -> Result<String, RenderError> {
     Renderer::new(view)?.html()
 }
 
-fn terminal(view: &View) -> Result<String, RenderError> {
+pub(super) fn terminal(view: &View) -> Result<String, RenderError> {
     Renderer::new(view)?.terminal()
 }
 
@@ -535,7 +535,7 @@ fn a_warning_regression_does_not_look_blocking() {
 }
 
 /// `current` evaluated for real against `baseline` (and its `window`) with the default config.
-fn evaluated(
+pub(super) fn evaluated(
     current: &crate::model::Results,
     baseline: &crate::model::Results,
     window: Option<&crate::compare::Window>,

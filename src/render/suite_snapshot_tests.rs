@@ -1,0 +1,142 @@
+//! Snapshots of the three formats for whole suites evaluated for real: all unchanged, many
+//! regressions, paired rounds, and 1,000 benchmarks (its comment as GitHub gets it, fitted,
+//! and its page in outline). Unlike `snapshot_tests`' hand-written report, these move when the
+//! comparison logic does: that is the point, a reviewer's view of a suite is what they pin.
+
+use crate::config::Charts;
+use crate::github::comment::{fit, COMMENT_LIMIT};
+use crate::model::{fixtures, Better, Interleaving, Results};
+use crate::stats;
+
+use super::snapshot_tests::{evaluated, html, markdown, terminal};
+use super::{view, Recent, View};
+
+/// `count` benchmarks, benchmark `i` scaled by `factor(i)`; 12 samples each with a fixed
+/// spread of about 1 % that differs with `seed`. With `rounds`, measured in that many alternating rounds of one session
+/// whose machine drifts by up to 30 % from round to round, both sides alike.
+fn suite(count: usize, seed: usize, rounds: Option<usize>, factor: impl Fn(usize) -> f64) -> Results {
+    let benchmarks = (0..count)
+        .map(|i| {
+            let centre = 1000.0 * (1.0 + (i % 37) as f64) * factor(i);
+            let jitter = |k: usize| 1.0 + 0.004 * ((k * 7 + i * 3 + seed) % 5) as f64;
+            let id = format!("group_{:02}/bench_{i:04}", i % 23);
+            match rounds {
+                None => {
+                    let samples: Vec<f64> = (0..12).map(|k| centre * jitter(k)).collect();
+                    fixtures::benchmark(&id, Better::Lower, &samples)
+                }
+                Some(rounds) => {
+                    let drift = |r: usize| 1.0 + 0.3 * ((r * 5 + 1) % 7) as f64 / 6.0;
+                    let per_round: Vec<Vec<f64>> =
+                        (0..rounds).map(|r| (0..3).map(|k| centre * drift(r) * jitter(k + r)).collect()).collect();
+                    let pooled: Vec<f64> = per_round.iter().flatten().copied().collect();
+                    let mut benchmark = fixtures::benchmark(&id, Better::Lower, &pooled);
+                    let time = benchmark.metrics.get_mut(crate::model::TIME_METRIC).unwrap();
+                    time.rounds = Some(per_round.iter().map(|r| stats::median(r)).collect());
+                    benchmark
+                }
+            }
+        })
+        .collect();
+    let mut results = fixtures::results(benchmarks);
+    results.interleaved =
+        rounds.map(|rounds| Interleaving { session: "s1".to_owned(), rounds, measurement_time_s: 0.5 });
+    results
+}
+
+/// The view of `current` evaluated against `baseline`, as the reports see it in CI.
+fn evaluated_view(current: &Results, baseline: &Results) -> View {
+    let report = evaluated(current, baseline, None);
+    let mut view = view(&report, current, Some(baseline), &Recent::new(), Charts::Changed);
+    view.run_url = Some("https://github.com/o/r/actions/runs/1".to_owned());
+    view
+}
+
+/// The page with every table body cut to its first three rows and the charts to the first two,
+/// each cut said with the number of lines left out: the layout of a large page, at a size one
+/// reads.
+fn outline(page: &str) -> String {
+    let mut out = Vec::new();
+    let (mut rows, mut charts, mut skipped) = (None, 0, 0);
+    for line in page.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("</tbody>") {
+            rows = None;
+        }
+        if let Some(rows) = rows.as_mut() {
+            *rows += usize::from(trimmed.starts_with("<tr") && !trimmed.starts_with("<tr class=\"message\""));
+        }
+        charts += usize::from(trimmed.starts_with("<figure"));
+        // The charts' grid closes unindented; everything in it after the second chart goes.
+        if line == "</div>" {
+            charts = charts.min(2);
+        }
+        if rows.is_some_and(|rows| rows > 3) || charts > 2 {
+            skipped += 1;
+            continue;
+        }
+        if skipped > 0 {
+            out.push(format!("[… {skipped} lines]"));
+            skipped = 0;
+        }
+        if trimmed.starts_with("<tbody>") {
+            rows = Some(0);
+        }
+        out.push(line.to_owned());
+    }
+    out.join("\n")
+}
+
+#[test]
+fn all_unchanged() {
+    let (before, after) = (suite(30, 1, None, |_| 1.0), suite(30, 2, None, |i| 1.0 + 0.002 * (i % 3) as f64));
+    let view = evaluated_view(&after, &before);
+    assert!(view.regressions.is_empty() && view.improvements.is_empty());
+    insta::assert_snapshot!("all_unchanged_markdown", markdown(&view).unwrap());
+    insta::assert_snapshot!("all_unchanged_terminal", terminal(&view).unwrap());
+    insta::assert_snapshot!("all_unchanged_html", html(&view).unwrap());
+}
+
+#[test]
+fn many_regressions() {
+    let factor = |i: usize| match i % 8 {
+        1 => 1.08 + 0.05 * (i / 8) as f64,
+        5 if i < 24 => 0.85,
+        _ => 1.0,
+    };
+    let (before, after) = (suite(40, 1, None, |_| 1.0), suite(40, 2, None, factor));
+    let view = evaluated_view(&after, &before);
+    assert_eq!((view.regressions.len(), view.improvements.len()), (5, 3));
+    insta::assert_snapshot!("many_regressions_markdown", markdown(&view).unwrap());
+    insta::assert_snapshot!("many_regressions_terminal", terminal(&view).unwrap());
+    insta::assert_snapshot!("many_regressions_html", html(&view).unwrap());
+}
+
+#[test]
+fn paired_rounds() {
+    let factor = |i: usize| if i % 9 == 2 { 1.08 } else { 1.0 };
+    let (before, after) = (suite(25, 1, Some(8), |_| 1.0), suite(25, 2, Some(8), factor));
+    let view = evaluated_view(&after, &before);
+    assert!(
+        view.method.starts_with("paired t-test on per-round log ratios over 8 interleaved rounds"),
+        "{}",
+        view.method
+    );
+    assert_eq!(view.regressions.len(), 3);
+    insta::assert_snapshot!("paired_rounds_markdown", markdown(&view).unwrap());
+    insta::assert_snapshot!("paired_rounds_terminal", terminal(&view).unwrap());
+    insta::assert_snapshot!("paired_rounds_html", html(&view).unwrap());
+}
+
+#[test]
+fn a_thousand_benchmarks() {
+    let factor = |i: usize| if i.is_multiple_of(10) { 1.2 + 0.001 * i as f64 } else { 1.0 };
+    let (before, after) = (suite(1000, 1, None, |_| 1.0), suite(1000, 2, None, factor));
+    let view = evaluated_view(&after, &before);
+    assert_eq!(view.regressions.len(), 100);
+    let comment = fit(&markdown(&view).unwrap(), "<!-- marker -->", COMMENT_LIMIT, view.run_url.as_deref());
+    assert!(comment.len() <= COMMENT_LIMIT);
+    insta::assert_snapshot!("a_thousand_benchmarks_comment", comment);
+    insta::assert_snapshot!("a_thousand_benchmarks_terminal", terminal(&view).unwrap());
+    insta::assert_snapshot!("a_thousand_benchmarks_html_outline", outline(&html(&view).unwrap()));
+}
