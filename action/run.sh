@@ -8,6 +8,8 @@ common=(--out-dir "$out")
 if [[ -n "$INPUT_CONFIG" ]]; then
   common+=(--config "$INPUT_CONFIG")
 fi
+# The report artifact's name, as the upload step gets it below: the comment names it.
+name="$(printf '%s' "${INPUT_COMMENT_ID:-}" | tr -c 'A-Za-z0-9._-' '-')"
 check=(--artifact-name "$INPUT_ARTIFACT_NAME")
 if [[ "$INPUT_FAIL_ON" == warning ]]; then
   check+=(--strict)
@@ -23,6 +25,7 @@ if [[ "$INPUT_COMMAND" == gate ]]; then
   if [[ -n "$INPUT_COMMENT_ID" ]]; then
     check+=(--comment-id "$INPUT_COMMENT_ID")
   fi
+  check+=(--report-artifact "perf-gate-report${name:+-$name}")
 else
   check+=(--no-comment)
   # The artifact this job uploads carries the branch's last runs: this one and the previous
@@ -115,7 +118,6 @@ fi
 if [[ $code -eq 1 && "$INPUT_FAIL_ON" == never ]]; then
   code=0
 fi
-name="$(printf '%s' "${INPUT_COMMENT_ID:-}" | tr -c 'A-Za-z0-9._-' '-')"
 {
   echo "exit-code=$code"
   case "$INPUT_SHARD" in

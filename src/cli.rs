@@ -474,6 +474,10 @@ pub struct GitHubArgs {
     /// Fail (exit 2) when no baseline can be had, instead of skipping the regression check.
     #[arg(long)]
     pub require_baseline: bool,
+    /// The artifact the workflow uploads this run's reports as, named in the PR comment beside
+    /// the link to the run's artifacts (the action passes its own).
+    #[arg(long, value_name = "NAME", value_parser = parse_artifact_name)]
+    pub report_artifact: Option<String>,
     /// Don't post or update the PR comment.
     #[arg(long)]
     pub no_comment: bool,
@@ -511,6 +515,19 @@ pub struct MergeArgs {
 
 fn parse_shard(text: &str) -> Result<Shard, String> {
     Shard::parse(text)
+}
+
+/// An artifact name as the comment may show it: what `actions/upload-artifact` accepts, less
+/// anything markdown could read as markup.
+fn parse_artifact_name(text: &str) -> Result<String, String> {
+    let fits = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if !text.is_empty() && text.len() <= 255 && text.chars().all(fits) {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not an artifact name: 1 to 255 of A-Z, a-z, 0-9, `.`, `_` and `-`, e.g. perf-gate-report"
+        ))
+    }
 }
 
 fn parse_rounds(text: &str) -> Result<u32, String> {
@@ -650,6 +667,8 @@ mod tests {
             ("cargo perf-gate --no-comment --require-comment", ErrorKind::ArgumentConflict),
             ("cargo perf-gate --pr twelve", ErrorKind::ValueValidation),
             ("cargo perf-gate --shard 5/4", ErrorKind::ValueValidation),
+            ("cargo perf-gate --report-artifact a`b", ErrorKind::ValueValidation),
+            ("cargo perf-gate check --results r.json --report-artifact ''", ErrorKind::ValueValidation),
             ("cargo perf-gate --shard 1/2 --no-run", ErrorKind::ArgumentConflict),
             ("cargo perf-gate merge -o out.json", ErrorKind::MissingRequiredArgument),
             ("cargo perf-gate merge a.json", ErrorKind::MissingRequiredArgument),

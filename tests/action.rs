@@ -403,7 +403,14 @@ fn baseline_then_gate_run_like_on_github() {
     let requests = block_on(api.received_requests()).unwrap();
     let post = requests.iter().find(|r| r.method.as_str() == "POST").expect("the comment was posted");
     let body: Value = serde_json::from_slice(&post.body).unwrap();
-    assert!(body["body"].as_str().unwrap().ends_with("<!-- cargo-perf-gate:demo -->"));
+    let comment = body["body"].as_str().unwrap();
+    assert!(comment.ends_with("<!-- cargo-perf-gate:demo -->"));
+    // It names the artifact the upload step above gets, and links the run's artifacts.
+    assert!(
+        comment.contains("`report.html` in the `perf-gate-report-demo` artifact")
+            && comment.contains("/octo-org/octo-repo/actions/runs/555#artifacts)"),
+        "{comment}"
+    );
     assert!(requests
         .iter()
         .all(|r| r.headers.get("authorization").unwrap().to_str().unwrap() == "Bearer test-token-never-printed"));

@@ -605,6 +605,7 @@ fn evaluate_and_report(
     });
     let mut view = render::view(&report, current, baseline.results.as_ref(), &recent, config.reporting.charts);
     view.run_url = github.context.run_url();
+    view.report_artifact = github.options.report_artifact.clone();
     let reporting = &config.reporting;
     // Rendered even when summary.md is off: it is also the PR comment and the step summary.
     let renderer = render::Renderer::new(&view)?;

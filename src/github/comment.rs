@@ -58,7 +58,7 @@ pub fn fit(text: &str, suffix: &str, limit: usize, report_url: Option<&str>) -> 
         return whole;
     }
     let where_ = match report_url {
-        Some(url) => format!("in the HTML report among [this run's artifacts]({url})"),
+        Some(url) => format!("in the HTML report among [this workflow run's artifacts]({url}#artifacts)"),
         None => "in the HTML report (`report.html` in the out dir)".to_owned(),
     };
     let without_details = match (text.find("<details>"), text.rfind("</details>")) {
@@ -250,7 +250,7 @@ mod tests {
         assert!(body.len() <= 1_000);
         assert!(!body.contains("xxx"));
         assert!(body.contains("do not fit here"));
-        assert!(body.contains("(https://github.com/o/r/actions/runs/1)"));
+        assert!(body.contains("(https://github.com/o/r/actions/runs/1#artifacts)"));
         assert!(body.contains("<sub>footer</sub>"));
         assert!(body.ends_with("<!-- m -->"));
     }

@@ -796,10 +796,17 @@ fn recorded_history_draws_a_trend_line_with_this_run_marked() {
 #[test]
 fn in_ci_the_summary_links_the_run_that_holds_the_full_report() {
     let mut view = full_view();
-    assert!(!markdown(&view).unwrap().contains("this run's artifacts"));
+    assert!(!markdown(&view).unwrap().contains("run's artifacts"));
     view.run_url = Some("https://github.com/o/r/actions/runs/42".to_owned());
     let text = markdown(&view).unwrap();
-    assert!(text.contains("is among [this run's artifacts](https://github.com/o/r/actions/runs/42)."), "{text}");
+    assert!(
+        text.contains("is among [this workflow run's artifacts](https://github.com/o/r/actions/runs/42#artifacts)."),
+        "{text}"
+    );
+    // The action names the artifact it uploads the reports as.
+    view.report_artifact = Some("perf-gate-report".to_owned());
+    let text = markdown(&view).unwrap();
+    assert!(text.contains("The full report, `report.html` in the `perf-gate-report` artifact (with"), "{text}");
 }
 
 /// A 1,000-benchmark suite with 100 regressions: the PR comment fits GitHub's 65,536

@@ -49,6 +49,7 @@ fn evaluated_view(current: &Results, baseline: &Results) -> View {
     let report = evaluated(current, baseline, None);
     let mut view = view(&report, current, Some(baseline), &Recent::new(), Charts::Changed);
     view.run_url = Some("https://github.com/o/r/actions/runs/1".to_owned());
+    view.report_artifact = Some("perf-gate-report".to_owned());
     view
 }
 

@@ -27,6 +27,8 @@ pub struct View {
     /// The CI run that made the report (its artifacts hold report.html, with the trend
     /// lines), when there is one: set by the caller, which knows where it runs.
     pub run_url: Option<String>,
+    /// The artifact of that run holding report.html, when the caller knows its name.
+    pub report_artifact: Option<String>,
     pub verdict: VerdictView,
     /// Gate counts in one line: `4 gate checks: 1 passed, 1 failed (blocking), 2 failed (warning)`.
     pub gate_counts: String,
@@ -380,6 +382,7 @@ pub fn view(
     View {
         tool: format!("{} {}", report.tool.name, report.tool.version),
         run_url: None,
+        report_artifact: None,
         verdict: verdict_view(report),
         gate_counts: gate_counts(report),
         comparison_counts: comparison_counts(report),
