@@ -16,7 +16,8 @@
 use std::collections::BTreeMap;
 
 use cargo_perf_gate::compare::{self, ChangeVerdict, CompareSettings, Comparisons, Window};
-use cargo_perf_gate::config::{Severity, Statistics, TestKind};
+use cargo_perf_gate::condition::Severity;
+use cargo_perf_gate::config::{Statistics, TestKind};
 use cargo_perf_gate::model::{Benchmark, Better, CriterionSource, Environment, Metric, Results, Source, TIME_METRIC};
 
 const BENCHMARKS: usize = 100;

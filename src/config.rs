@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::gates::{self, compile_glob, MetricPath};
+use crate::condition::{Operator, Severity};
+use crate::matching::{closest, Glob};
+use crate::metric_name::{MetricName, MetricPath};
 
 /// The default config file name, looked up at the workspace root.
 pub const DEFAULT_CONFIG_FILE: &str = "benchmark-config.json";
@@ -499,10 +501,10 @@ pub struct RegressionRule {
     #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<Comment>,
     /// Glob over benchmark ids (`*` within a `/` segment, `**` across).
-    pub benchmarks: String,
+    pub benchmarks: Glob,
     /// Glob over metric names (e.g. `time`); default: every compared metric.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub metrics: Option<String>,
+    pub metrics: Option<Glob>,
     /// Smallest change in percent that counts; default: `regression_threshold_percent`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold_percent: Option<f64>,
@@ -534,7 +536,7 @@ pub struct Gate {
     pub name: Option<String>,
     /// `<benchmark id>.<metric name>`; the id part may be a glob (`*` within one `/` segment,
     /// `**` across segments, `?`, `[abc]`), e.g. `encode_*/*.median_ns`.
-    pub metric: String,
+    pub metric: MetricPath,
     /// How the measured value must relate to the threshold for the gate to pass.
     pub operator: Operator,
     /// The limit, in the unit the metric name carries.
@@ -547,57 +549,8 @@ pub struct Gate {
 impl Gate {
     /// The name shown in reports.
     pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.metric)
+        self.name.as_deref().unwrap_or(self.metric.as_str())
     }
-}
-
-/// A comparison operator. The symbolic spellings are accepted as aliases.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub enum Operator {
-    #[serde(alias = "<")]
-    LessThan,
-    #[serde(alias = "<=")]
-    LessThanOrEqual,
-    #[serde(alias = ">")]
-    GreaterThan,
-    #[serde(alias = ">=")]
-    GreaterThanOrEqual,
-    #[serde(alias = "==")]
-    Equal,
-    #[serde(alias = "!=")]
-    NotEqual,
-}
-
-impl Operator {
-    pub fn holds(self, value: f64, threshold: f64) -> bool {
-        match self {
-            Operator::LessThan => value < threshold,
-            Operator::LessThanOrEqual => value <= threshold,
-            Operator::GreaterThan => value > threshold,
-            Operator::GreaterThanOrEqual => value >= threshold,
-            Operator::Equal => value == threshold,
-            Operator::NotEqual => value != threshold,
-        }
-    }
-
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Operator::LessThan => "<",
-            Operator::LessThanOrEqual => "<=",
-            Operator::GreaterThan => ">",
-            Operator::GreaterThanOrEqual => ">=",
-            Operator::Equal => "==",
-            Operator::NotEqual => "!=",
-        }
-    }
-}
-
-/// What a failed gate does to the run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
-pub enum Severity {
-    #[default]
-    Blocking,
-    Warning,
 }
 
 /// Which report files to write into the out dir.
@@ -830,10 +783,6 @@ impl Config {
         }
         for (index, rule) in self.regressions.iter().enumerate() {
             let at = |field: &str| format!("regressions[{index}].{field}");
-            compile_glob(&rule.benchmarks).map_err(|message| invalid(&at("benchmarks"), message))?;
-            if let Some(metrics) = &rule.metrics {
-                compile_glob(metrics).map_err(|message| invalid(&at("metrics"), message))?;
-            }
             if let Some(threshold) = rule.threshold_percent {
                 if !threshold.is_finite() || threshold < 0.0 {
                     return Err(invalid(
@@ -876,7 +825,7 @@ impl Config {
             if !gate.threshold.is_finite() {
                 return Err(invalid("threshold", format!("must be a finite number, got {}", gate.threshold)));
             }
-            MetricPath::parse(&gate.metric, &custom).map_err(|message| invalid("metric", message))?;
+            gate.metric.check_known(&custom).map_err(|message| invalid("metric", message))?;
         }
         Ok(())
     }
@@ -1178,7 +1127,7 @@ fn describe_serde_error(at: String, error: &serde_json::Error, text: &str) -> Co
     }
     let message = error.to_string();
     if let Some(unknown) = parse_unknown_field(&message) {
-        let suggestion = gates::closest(&unknown.key, unknown.expected.iter().map(String::as_str));
+        let suggestion = closest(&unknown.key, unknown.expected.iter().map(String::as_str));
         let at = at.rsplit_once('.').map(|(parent, _)| parent.to_owned()).unwrap_or_default();
         return ConfigProblem::UnknownKey { at, key: unknown.key, suggestion, expected: unknown.expected };
     }
@@ -1267,7 +1216,7 @@ fn check_custom_metrics(metrics: &std::collections::BTreeMap<String, CustomMetri
         if !snake || !name.starts_with(|c: char| c.is_ascii_lowercase()) {
             return Err(format!("`{name}` is not a metric name: use snake_case, e.g. tokens_per_sec"));
         }
-        if gates::MetricName::parse(name, &[]).is_some() || name == crate::model::TIME_METRIC {
+        if MetricName::parse(name, &[]).is_some() || name == crate::model::TIME_METRIC {
             return Err(format!("`{name}` is a built-in metric; give yours another name"));
         }
     }

@@ -105,7 +105,7 @@ mod tests {
     use super::*;
     use crate::compare::fixtures::comparison;
     use crate::compare::{Sensitivity, SuiteShift};
-    use crate::config::Severity;
+    use crate::condition::Severity;
     use crate::model::Better;
 
     fn screen(items: Vec<Comparison>, spread: Option<f64>) -> Comparisons {

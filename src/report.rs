@@ -10,7 +10,8 @@ use crate::compare::{
     self, ChangeVerdict, CompareSettings, Comparison, Comparisons, Evidence, ScreenFigures, SuiteShift, Window,
     WindowSummary,
 };
-use crate::config::{Config, Correction, Severity, Statistics, TestKind};
+use crate::condition::Severity;
+use crate::config::{Config, Correction, Statistics, TestKind};
 use crate::confirm::Suspect;
 use crate::gates::{self, GateOutcome, GateStatus};
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};

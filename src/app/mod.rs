@@ -327,7 +327,7 @@ fn nothing_selected(
         return Ok(None);
     }
     let filter = filter.join(" ");
-    let nearest = crate::gates::nearest(&filter, ids.iter().map(String::as_str), 5);
+    let nearest = crate::matching::nearest(&filter, ids.iter().map(String::as_str), 5);
     Ok(Some(Error::Usage(format!(
         "the filter `{filter}` after `--` matches none of the {} benchmarks of the selected bench targets; nearest: {}",
         ids.len(),

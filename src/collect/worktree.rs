@@ -89,7 +89,7 @@ pub fn resolve(root: &Path, name: &str) -> Result<Resolved, WorktreeError> {
 fn nearest_refs(root: &Path, name: &str) -> String {
     let refs = git(root, &["for-each-ref", "--format=%(refname:short)", "refs/heads", "refs/tags", "refs/remotes"])
         .unwrap_or_default();
-    let nearest = crate::gates::nearest(name, refs.lines(), 5);
+    let nearest = crate::matching::nearest(name, refs.lines(), 5);
     if nearest.is_empty() {
         String::new()
     } else {

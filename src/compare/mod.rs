@@ -13,11 +13,10 @@
 
 pub mod window;
 
-use globset::GlobMatcher;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Correction, RegressionRule, Severity, Statistics, TestKind};
-use crate::gates::compile_glob;
+use crate::condition::Severity;
+use crate::config::{Correction, RegressionRule, Statistics, TestKind};
 use crate::model::{Better, Metric, Results};
 use crate::stats::{self, Summary, TTest, TestError};
 use window::Locations;
@@ -237,17 +236,9 @@ pub struct Comparisons {
     pub window: Option<WindowSummary>,
 }
 
-/// A rule with its globs compiled.
-struct Rule<'a> {
-    benchmarks: GlobMatcher,
-    metrics: Option<GlobMatcher>,
-    rule: &'a RegressionRule,
-}
-
-impl Rule<'_> {
+impl RegressionRule {
     fn matches(&self, id: &str, metric: &str) -> bool {
-        (self.rule.benchmarks == id || self.benchmarks.is_match(id))
-            && self.metrics.as_ref().is_none_or(|m| self.rule.metrics.as_deref() == Some(metric) || m.is_match(metric))
+        self.benchmarks.matches(id) && self.metrics.as_ref().is_none_or(|m| m.matches(metric))
     }
 }
 
@@ -265,20 +256,7 @@ pub fn compare_with_window<'a>(
     current: &'a Results,
     settings: &CompareSettings<'_>,
 ) -> Comparisons {
-    // Validated configs compile; a rule that does not is skipped rather than matching wrongly.
-    let rules: Vec<Rule<'_>> = settings
-        .rules
-        .iter()
-        .filter_map(|rule| {
-            let benchmarks = compile_glob(&rule.benchmarks).ok()?;
-            let metrics = match &rule.metrics {
-                Some(pattern) => Some(compile_glob(pattern).ok()?),
-                None => None,
-            };
-            Some(Rule { benchmarks, metrics, rule })
-        })
-        .collect();
-    let rule_for = |id: &str, metric: &str| rules.iter().find(|r| r.matches(id, metric)).map(|r| r.rule);
+    let rule_for = |id: &str, metric: &str| settings.rules.iter().find(|r| r.matches(id, metric));
 
     // Round i of one side pairs with round i of the other only within one interleaved run.
     let paired = match (&baseline.interleaved, &current.interleaved) {

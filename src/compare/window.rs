@@ -254,7 +254,8 @@ fn fit_levels(rows: &[&Locations], runs: usize, remove_shifts: bool) -> (Vec<f64
 mod tests {
     use super::*;
     use crate::compare::{compare, compare_with_window, ChangeVerdict, CompareSettings, Comparisons};
-    use crate::config::{Severity, Statistics};
+    use crate::condition::Severity;
+    use crate::config::Statistics;
     use crate::model::{fixtures, Better};
 
     /// Deterministic noise: a stream of standard-normal-ish values (sums of uniforms).

@@ -5,7 +5,8 @@
 //! comparison logic cannot move these snapshots; only a change in rendering can.
 
 use crate::compare::{ChangeVerdict, Comparison, Scale, Sensitivity, SuiteShift};
-use crate::config::{Charts, Correction, Operator, Severity, TestKind};
+use crate::condition::{Operator, Severity};
+use crate::config::{Charts, Correction, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{
     fixtures, Benchmark, Better, Environment, EnvironmentDifference, GitInfo, Metric, Results, Tool, THROUGHPUT_METRIC,

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::compare::{ChangeVerdict, Comparison, Evidence, Scale, TRIM};
-use crate::config::{Charts, Correction, Severity, TestKind};
+use crate::condition::Severity;
+use crate::config::{Charts, Correction, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{Better, Environment, GitInfo, Results};
 use crate::report::{Report, RunInfo, Verdict};
