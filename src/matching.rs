@@ -4,8 +4,49 @@
 use std::fmt;
 
 use globset::{GlobBuilder, GlobMatcher};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A config value written as a string and parsed when read: `TryFrom<String>` by `$parse`,
+/// back to the string as written (the `$text` field) for serde and `Display`, and a string in
+/// the JSON Schema. For types with `#[serde(try_from = "String", into = "String")]`.
+macro_rules! written_as_string {
+    ($type:ty, $parse:path, $text:ident) => {
+        impl TryFrom<String> for $type {
+            type Error = String;
+
+            fn try_from(text: String) -> Result<$type, String> {
+                $parse(&text)
+            }
+        }
+
+        impl From<$type> for String {
+            fn from(value: $type) -> String {
+                value.$text
+            }
+        }
+
+        impl std::fmt::Display for $type {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.$text)
+            }
+        }
+
+        impl schemars::JsonSchema for $type {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                String::schema_name()
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                String::json_schema(generator)
+            }
+        }
+    };
+}
+pub(crate) use written_as_string;
 
 /// A glob over benchmark ids or metric names: `*` stays within a `/` segment, `**` crosses,
 /// `?`, `[abc]` and `{a,b}` as usual. Read from a config as a string and compiled there, so a
@@ -42,34 +83,7 @@ impl Glob {
     }
 }
 
-impl TryFrom<String> for Glob {
-    type Error = String;
-
-    fn try_from(pattern: String) -> Result<Glob, String> {
-        Glob::new(&pattern)
-    }
-}
-
-impl From<Glob> for String {
-    fn from(glob: Glob) -> String {
-        glob.pattern
-    }
-}
-
-/// In the JSON Schema a glob is the string it is written as.
-impl JsonSchema for Glob {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
+written_as_string!(Glob, Glob::new, pattern);
 
 /// Two globs are equal when their patterns are: the matcher follows from the pattern.
 impl PartialEq for Glob {
@@ -81,12 +95,6 @@ impl PartialEq for Glob {
 impl fmt::Debug for Glob {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Glob({:?})", self.pattern)
-    }
-}
-
-impl fmt::Display for Glob {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.pattern)
     }
 }
 

@@ -4,10 +4,9 @@
 
 use std::fmt;
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::matching::{closest, Glob};
+use crate::matching::{closest, written_as_string, Glob};
 use crate::model::{Benchmark, Metric, ThroughputUnit, THROUGHPUT_METRIC, TIME_METRIC};
 
 /// A summary statistic a metric name can ask for.
@@ -278,40 +277,7 @@ impl MetricPath {
     }
 }
 
-impl TryFrom<String> for MetricPath {
-    type Error = String;
-
-    fn try_from(path: String) -> Result<MetricPath, String> {
-        MetricPath::parse(&path)
-    }
-}
-
-impl From<MetricPath> for String {
-    fn from(path: MetricPath) -> String {
-        path.text
-    }
-}
-
-impl fmt::Display for MetricPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-/// In the JSON Schema a metric path is the string it is written as.
-impl JsonSchema for MetricPath {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        String::schema_name()
-    }
-
-    fn inline_schema() -> bool {
-        true
-    }
-
-    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        String::json_schema(generator)
-    }
-}
+written_as_string!(MetricPath, MetricPath::parse, text);
 
 #[cfg(test)]
 mod tests {
