@@ -74,6 +74,7 @@ fn bench_pipeline(c: &mut Criterion) {
             strict: false,
             notes: Vec::new(),
             confirmation: None,
+            environment: Default::default(),
         })
     };
 

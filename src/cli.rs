@@ -359,6 +359,10 @@ pub struct RunArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
+    /// The SLO environment whose slack applies (`slos.environments` in the config) [default:
+    /// `slos.default_environment`, else none: the targets as written].
+    #[arg(long, value_name = "NAME", env = "PERF_GATE_ENVIRONMENT")]
+    pub environment: Option<String>,
     #[command(flatten)]
     pub github: GitHubArgs,
     /// Don't stream the benches' output (it goes to <out-dir>/bench.log); the summary still prints.
@@ -415,6 +419,10 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub strict: bool,
+    /// The SLO environment whose slack applies (`slos.environments` in the config) [default:
+    /// `slos.default_environment`, else none: the targets as written].
+    #[arg(long, value_name = "NAME", env = "PERF_GATE_ENVIRONMENT")]
+    pub environment: Option<String>,
     /// The current side of the suspects' alternating rounds from shards run with `--confirm`
     /// (their paired/results.json, merged): these verdicts decide for the suspects of the
     /// screen against --baseline.

@@ -4,6 +4,7 @@
 //! and every gate's metric must name a known metric, so that a typo never becomes a gate that
 //! silently checks nothing.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -98,6 +99,188 @@ pub struct Config {
     /// Where runs are recorded, and whether every `run` and `check` records.
     #[serde(default)]
     pub history: HistorySettings,
+    /// Service-level objectives: categories of benchmarks with targets, environments that
+    /// loosen them, and the levels and compliance the run is judged by.
+    #[serde(default, skip_serializing_if = "Slos::is_empty")]
+    pub slos: Slos,
+}
+
+/// Service-level objectives (README, "SLOs").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Slos {
+    /// Free-form explanation for humans; ignored by perf-gate.
+    #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    /// Named groups of benchmarks, each with its objectives.
+    #[serde(default)]
+    pub categories: BTreeMap<String, SloCategory>,
+    /// Named environments (`--environment NAME`, `$PERF_GATE_ENVIRONMENT`), each loosening every
+    /// objective by its slack factor.
+    #[serde(default)]
+    pub environments: BTreeMap<String, SloEnvironment>,
+    /// The environment that applies when none is named; without it, none applies (the
+    /// targets as written, the sample sizes as configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_environment: Option<String>,
+    /// How far beyond its target a value may be before it is a warning, or critical.
+    #[serde(default)]
+    pub levels: SloLevels,
+    /// The share of objective checks that must pass, in percent; below it the run fails.
+    #[serde(default = "default_min_compliance_percent")]
+    #[schemars(range(min = 0, max = 100))]
+    pub min_compliance_percent: f64,
+}
+
+impl Default for Slos {
+    fn default() -> Self {
+        Slos {
+            comment: None,
+            categories: BTreeMap::new(),
+            environments: BTreeMap::new(),
+            default_environment: None,
+            levels: SloLevels::default(),
+            min_compliance_percent: default_min_compliance_percent(),
+        }
+    }
+}
+
+impl Slos {
+    fn is_empty(&self) -> bool {
+        self == &Slos::default()
+    }
+}
+
+fn default_min_compliance_percent() -> f64 {
+    90.0
+}
+
+/// A group of benchmarks held to the same objectives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloCategory {
+    /// Free-form explanation for humans; ignored by perf-gate.
+    #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+    /// Globs over benchmark ids (`*` within a `/` segment, `**` across).
+    #[serde(default)]
+    pub benchmarks: Vec<Glob>,
+    /// Names of the config's `commands`.
+    #[serde(default)]
+    pub commands: Vec<String>,
+    /// Names of the config's `services`: every scenario of each.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Metric name to target, e.g. `{"p95_ms": 2500, "success_rate": 95}`: a maximum for a
+    /// metric where lower is better, a minimum where higher is.
+    pub objectives: Objectives,
+}
+
+impl SloCategory {
+    /// The benchmark ids this category covers, as globs: its own, its commands' names and its
+    /// services' scenarios.
+    pub fn selection(&self) -> Vec<Glob> {
+        let exact = self.commands.iter().map(|name| Glob::literal(name));
+        let services = self.services.iter().map(|name| Glob::literal(&format!("{name}/")).with_any_suffix());
+        self.benchmarks.iter().cloned().chain(exact).chain(services).collect()
+    }
+}
+
+/// A category's objectives, in the order of their metric names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "BTreeMap<String, f64>", into = "BTreeMap<String, f64>")]
+pub struct Objectives(pub Vec<Objective>);
+
+/// One objective: a metric and its target, in the unit the name carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Objective {
+    pub metric: MetricName,
+    pub target: f64,
+}
+
+impl TryFrom<BTreeMap<String, f64>> for Objectives {
+    type Error = String;
+
+    fn try_from(map: BTreeMap<String, f64>) -> Result<Objectives, String> {
+        if map.is_empty() {
+            return Err("a category needs at least one objective, e.g. {\"p95_ms\": 2500}".to_owned());
+        }
+        let mut objectives: Vec<Objective> = Vec::new();
+        for (name, target) in map {
+            let metric = MetricName::parse_any(&name).ok_or_else(|| MetricName::unknown(&name, &[]))?;
+            if !(target.is_finite() && target > 0.0) {
+                return Err(format!("the target of `{name}` must be a finite number > 0, got {target}"));
+            }
+            if let Some(twin) = objectives.iter().find(|o| o.metric == metric) {
+                return Err(format!("`{name}` and `{}` name the same metric; keep one", twin.metric));
+            }
+            objectives.push(Objective { metric, target });
+        }
+        Ok(Objectives(objectives))
+    }
+}
+
+impl From<Objectives> for BTreeMap<String, f64> {
+    fn from(objectives: Objectives) -> Self {
+        objectives.0.into_iter().map(|o| (o.metric.to_string(), o.target)).collect()
+    }
+}
+
+/// In the JSON Schema, objectives are an object of numbers.
+impl JsonSchema for Objectives {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Objectives".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <BTreeMap<String, f64>>::json_schema(generator)
+    }
+}
+
+/// How an environment relaxes the objectives and sizes the measurements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloEnvironment {
+    /// Every target is loosened by this factor in its worse direction: a latency limit is
+    /// multiplied by it, a throughput or success minimum divided. 1 to 100.
+    #[serde(default = "default_slack_factor")]
+    #[schemars(range(min = 1, max = 100))]
+    pub slack_factor: f64,
+    /// Scales criterion's sample size, services' rounds and commands' runs (each kept at its
+    /// smallest useful value). Above 0, at most 10.
+    #[serde(default = "default_slack_factor")]
+    #[schemars(range(max = 10), extend("exclusiveMinimum" = 0))]
+    pub sample_size_multiplier: f64,
+}
+
+fn default_slack_factor() -> f64 {
+    1.0
+}
+
+/// Degradation levels: how far beyond its target, in percent of the target, a value is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloLevels {
+    /// From this far beyond the target, a failed objective is a WARNING (below it, OK).
+    #[serde(default = "default_warning_percent")]
+    pub warning_percent: f64,
+    /// Beyond this, a failed objective is CRITICAL and fails the run.
+    #[serde(default = "default_critical_percent")]
+    pub critical_percent: f64,
+}
+
+impl Default for SloLevels {
+    fn default() -> Self {
+        SloLevels { warning_percent: default_warning_percent(), critical_percent: default_critical_percent() }
+    }
+}
+
+fn default_warning_percent() -> f64 {
+    10.0
+}
+
+fn default_critical_percent() -> f64 {
+    25.0
 }
 
 /// The history store (docs/history-format.md).
@@ -640,6 +823,42 @@ impl Default for Config {
             commands: Vec::new(),
             services: Vec::new(),
             history: HistorySettings::default(),
+            slos: Slos::default(),
+        }
+    }
+}
+
+/// Errs, with the nearest name, when one of `names` is not among `known` (`what` they are).
+fn check_names<'a>(names: &[String], known: impl Iterator<Item = &'a str> + Clone, what: &str) -> Result<(), String> {
+    for name in names {
+        if !known.clone().any(|k| k == name) {
+            let hint = match closest(name, known.clone()) {
+                Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+                None => format!("; the config's {what}s: {}", known.clone().collect::<Vec<_>>().join(", ")),
+            };
+            return Err(format!("no {what} named `{name}`{hint}"));
+        }
+    }
+    Ok(())
+}
+
+impl Slos {
+    /// The environment named `name` (`None`: the default one, if any), or why there is none.
+    pub fn environment(&self, name: Option<&str>) -> Result<Option<(&str, &SloEnvironment)>, String> {
+        let Some(name) = name.or(self.default_environment.as_deref()) else { return Ok(None) };
+        match self.environments.get_key_value(name) {
+            Some((name, environment)) => Ok(Some((name.as_str(), environment))),
+            None if self.environments.is_empty() => {
+                Err(format!("no environment named `{name}`: the config's `slos.environments` names none"))
+            }
+            None => {
+                let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
+                let hint = match closest(name, known.iter().copied()) {
+                    Some(suggestion) => format!("did you mean `{suggestion}`? "),
+                    None => String::new(),
+                };
+                Err(format!("no environment named `{name}`; {hint}the config's environments: {}", known.join(", ")))
+            }
         }
     }
 }
@@ -800,14 +1019,7 @@ impl Config {
         }
         self.validate_commands()?;
         self.validate_services()?;
-        let scenarios = self.services.iter().flat_map(|s| &s.scenarios);
-        let custom: Vec<String> = self
-            .commands
-            .iter()
-            .flat_map(|c| c.metrics.keys())
-            .chain(scenarios.flat_map(|s| s.metrics.keys()))
-            .cloned()
-            .collect();
+        let custom: Vec<String> = self.custom_metrics().into_iter().map(|(name, _)| name).collect();
         if self.github.artifact_name.trim().is_empty() {
             return Err(invalid("github.artifact_name", "must not be empty".to_owned()));
         }
@@ -826,6 +1038,95 @@ impl Config {
                 return Err(invalid("threshold", format!("must be a finite number, got {}", gate.threshold)));
             }
             gate.metric.check_known(&custom).map_err(|message| invalid("metric", message))?;
+        }
+        self.validate_slos()
+    }
+
+    /// The metrics the config's commands and services report themselves, with their direction.
+    pub fn custom_metrics(&self) -> Vec<(String, Option<crate::model::Better>)> {
+        let scenarios = self.services.iter().flat_map(|s| &s.scenarios);
+        self.commands
+            .iter()
+            .flat_map(|c| &c.metrics)
+            .chain(scenarios.flat_map(|s| &s.metrics))
+            .map(|(name, metric)| (name.clone(), metric.better))
+            .collect()
+    }
+
+    fn validate_slos(&self) -> Result<(), ConfigProblem> {
+        let slos = &self.slos;
+        let invalid = |at: String, message: String| ConfigProblem::Invalid { at, message };
+        let levels = &slos.levels;
+        if !(levels.warning_percent.is_finite() && levels.warning_percent >= 0.0) {
+            return Err(invalid(
+                "slos.levels.warning_percent".to_owned(),
+                format!("must be a finite number >= 0, got {}", levels.warning_percent),
+            ));
+        }
+        if !(levels.critical_percent.is_finite() && levels.critical_percent > levels.warning_percent) {
+            return Err(invalid(
+                "slos.levels.critical_percent".to_owned(),
+                format!(
+                    "must be a finite number above warning_percent ({}), got {}",
+                    levels.warning_percent, levels.critical_percent
+                ),
+            ));
+        }
+        if !(0.0..=100.0).contains(&slos.min_compliance_percent) {
+            return Err(invalid(
+                "slos.min_compliance_percent".to_owned(),
+                format!("must be 0 to 100, got {}", slos.min_compliance_percent),
+            ));
+        }
+        for (name, environment) in &slos.environments {
+            let at = |field: &str| format!("slos.environments.{name}.{field}");
+            if !(1.0..=100.0).contains(&environment.slack_factor) {
+                return Err(invalid(
+                    at("slack_factor"),
+                    format!("must be 1 to 100 (a slack loosens the targets), got {}", environment.slack_factor),
+                ));
+            }
+            let multiplier = environment.sample_size_multiplier;
+            if !(multiplier > 0.0 && multiplier <= 10.0) {
+                return Err(invalid(
+                    at("sample_size_multiplier"),
+                    format!("must be above 0, at most 10, got {multiplier}"),
+                ));
+            }
+        }
+        if let Some(default) = &slos.default_environment {
+            slos.environment(Some(default))
+                .map_err(|message| invalid("slos.default_environment".to_owned(), message))?;
+        }
+        let custom = self.custom_metrics();
+        let custom_names: Vec<String> = custom.iter().map(|(name, _)| name.clone()).collect();
+        for (name, category) in &slos.categories {
+            let at = |field: &str| format!("slos.categories.{name}.{field}");
+            if category.benchmarks.is_empty() && category.commands.is_empty() && category.services.is_empty() {
+                return Err(invalid(
+                    at("benchmarks"),
+                    "a category covers no benchmark: give `benchmarks` (globs), `commands` or `services`".to_owned(),
+                ));
+            }
+            let commands = self.commands.iter().map(|c| c.name.as_str());
+            check_names(&category.commands, commands, "command").map_err(|m| invalid(at("commands"), m))?;
+            let services = self.services.iter().map(|s| s.name.as_str());
+            check_names(&category.services, services, "service").map_err(|m| invalid(at("services"), m))?;
+            for objective in &category.objectives.0 {
+                let at = at(&format!("objectives.{}", objective.metric));
+                if !objective.metric.is_known(&custom_names) {
+                    return Err(invalid(at, MetricName::unknown(&objective.metric.to_string(), &custom_names)));
+                }
+                if objective.metric.better(&custom).is_none() {
+                    return Err(invalid(
+                        at,
+                        format!(
+                            "`{}` has no direction: declare `\"better\": \"lower\"` or `\"higher\"` on the metric",
+                            objective.metric
+                        ),
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -1350,6 +1651,67 @@ mod tests {
         assert!(message.contains("gates[0].threshold"), "{message}");
         let message = problem(r#"{"gates":[{"metric":"a.mean_ns","operator":"<","threshold":1,"severity":"Fatal"}]}"#);
         assert!(message.contains("use Blocking or Warning"), "{message}");
+    }
+
+    #[test]
+    fn slos_are_validated_with_the_field_named() {
+        let slos = |body: &str| {
+            problem(&format!(
+                r#"{{"commands": [{{"name": "generate", "command": ["true"], "metrics": {{"tokens": {{"unit": "t"}}}}}}],
+                    "slos": {body}}}"#
+            ))
+        };
+        let cases = [
+            (
+                r#"{"categories": {"a": {"commands": ["generat"], "objectives": {"p95_ms": 1}}}}"#,
+                "slos.categories.a.commands`: no command named `generat`; did you mean `generate`?",
+            ),
+            (r#"{"categories": {"a": {"services": ["api"], "objectives": {"p95_ms": 1}}}}"#, "no service named `api`"),
+            (
+                r#"{"categories": {"a": {"benchmarks": ["x"], "objectives": {"p95_mss": 1}}}}"#,
+                "slos.categories.a.objectives.p95_mss`: unknown metric name `p95_mss`; did you mean `p95_ms`?",
+            ),
+            (
+                r#"{"categories": {"a": {"commands": ["generate"], "objectives": {"tokens": 1}}}}"#,
+                "`tokens` has no direction: declare `\"better\"",
+            ),
+            (r#"{"categories": {"a": {"benchmarks": ["x"], "objectives": {}}}}"#, "at least one objective"),
+            (
+                r#"{"categories": {"a": {"benchmarks": ["x"], "objectives": {"p95_ms": 0}}}}"#,
+                "must be a finite number > 0",
+            ),
+            (
+                r#"{"categories": {"a": {"benchmarks": ["x"], "objectives": {"wall_ms": 1, "mean_ms": 2}}}}"#,
+                "name the same metric",
+            ),
+            (r#"{"categories": {"a": {"objectives": {"p95_ms": 1}}}}"#, "a category covers no benchmark"),
+            (r#"{"categories": {"a": {"benchmarks": ["x["], "objectives": {"p95_ms": 1}}}}"#, "not a valid glob"),
+            (
+                r#"{"environments": {"dev": {"slack_factor": 0.5}}}"#,
+                "slos.environments.dev.slack_factor`: must be 1 to 100",
+            ),
+            (r#"{"environments": {"dev": {"sample_size_multiplier": 0}}}"#, "sample_size_multiplier`: must be above 0"),
+            (
+                r#"{"environments": {"dev": {}}, "default_environment": "prod"}"#,
+                "slos.default_environment`: no environment named `prod`",
+            ),
+            (r#"{"levels": {"warning_percent": 30, "critical_percent": 25}}"#, "above warning_percent (30)"),
+            (r#"{"min_compliance_percent": 101}"#, "slos.min_compliance_percent`: must be 0 to 100"),
+            (r#"{"categorys": {}}"#, "unknown key `categorys` in `slos`; did you mean `categories`?"),
+        ];
+        for (body, expected) in cases {
+            let message = slos(body);
+            assert!(message.contains(expected), "{body}: {message}");
+        }
+        let config = Config::parse(
+            r#"{"slos": {"categories": {"interactive": {"benchmarks": ["api/*"], "objectives": {"p95_ms": 2500}}},
+                         "environments": {"ci": {"slack_factor": 1.5}}, "default_environment": "ci"}}"#,
+        )
+        .unwrap();
+        assert_eq!(config.slos.categories["interactive"].objectives.0[0].target, 2500.0);
+        // Written back as it was read.
+        let again = Config::parse(&serde_json::to_string(&config).unwrap()).unwrap();
+        assert_eq!(again, config);
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod render;
 pub mod report;
 pub mod rounds;
 pub mod secrets;
+pub mod slo;
 pub mod stats;
 #[cfg(test)]
 mod test_alloc;

@@ -68,6 +68,19 @@ impl Glob {
         Ok(Glob { pattern: pattern.to_owned(), matcher })
     }
 
+    /// The glob that matches `name` and nothing else, whatever characters it holds.
+    pub fn literal(name: &str) -> Glob {
+        let escaped = globset::escape(name);
+        Glob::new(&escaped).map(|glob| Glob { pattern: name.to_owned(), ..glob }).expect("an escaped name is a glob")
+    }
+
+    /// This glob followed by anything: `service/` becomes every id under `service/`.
+    pub fn with_any_suffix(self) -> Glob {
+        let pattern = format!("{}**", globset::escape(&self.pattern));
+        let display = format!("{}**", self.pattern);
+        Glob::new(&pattern).map(|glob| Glob { pattern: display, ..glob }).expect("an escaped prefix and ** is a glob")
+    }
+
     /// Whether `name` matches; a name equal to the pattern always does (ids may hold `[`).
     pub fn matches(&self, name: &str) -> bool {
         name == self.pattern || self.matcher.is_match(name)

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::matching::{closest, written_as_string, Glob};
-use crate::model::{Benchmark, Metric, ThroughputUnit, THROUGHPUT_METRIC, TIME_METRIC};
+use crate::model::{Benchmark, Better, Metric, ThroughputUnit, THROUGHPUT_METRIC, TIME_METRIC};
 
 /// A summary statistic a metric name can ask for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,24 +91,25 @@ pub enum MetricName {
     Recorded(String),
 }
 
-/// The metrics stored under their gate names, with their units: what command runs and service
+/// The metrics stored under their gate names, with their units and which way is better: what
+/// command runs and service
 /// scenarios record. A service's `mean_ms`, `max_ms` and `p95_ms` are stored too, and the time
 /// statistics read them where a benchmark has no `time` metric.
-pub const RECORDED: [(&str, &str); 14] = [
-    ("user_ms", "ms"),
-    ("sys_ms", "ms"),
-    ("peak_rss_bytes", "bytes"),
-    ("exit_failures", "runs"),
-    ("p50_ms", "ms"),
-    ("p90_ms", "ms"),
-    ("p99_ms", "ms"),
-    ("rps", "req/s"),
-    ("success_rate", "%"),
-    ("error_count", "requests"),
-    ("timeout_count", "requests"),
-    ("late_count", "requests"),
-    ("cpu_seconds", "s"),
-    ("rss_growth_percent", "%"),
+pub const RECORDED: [(&str, &str, Better); 14] = [
+    ("user_ms", "ms", Better::Lower),
+    ("sys_ms", "ms", Better::Lower),
+    ("peak_rss_bytes", "bytes", Better::Lower),
+    ("exit_failures", "runs", Better::Lower),
+    ("p50_ms", "ms", Better::Lower),
+    ("p90_ms", "ms", Better::Lower),
+    ("p99_ms", "ms", Better::Lower),
+    ("rps", "req/s", Better::Higher),
+    ("success_rate", "%", Better::Higher),
+    ("error_count", "requests", Better::Lower),
+    ("timeout_count", "requests", Better::Lower),
+    ("late_count", "requests", Better::Lower),
+    ("cpu_seconds", "s", Better::Lower),
+    ("rss_growth_percent", "%", Better::Lower),
 ];
 
 /// `wall_ms`, the name hyperfine's users know, is the mean time per run in milliseconds.
@@ -137,7 +138,7 @@ impl MetricName {
 
     /// Parses a built-in name; any other reads as a recorded metric of that name, for
     /// [`MetricName::is_known`] to check against the names a run can record.
-    fn parse_any(name: &str) -> Option<MetricName> {
+    pub fn parse_any(name: &str) -> Option<MetricName> {
         if name.is_empty() {
             return None;
         }
@@ -153,18 +154,32 @@ impl MetricName {
     pub fn is_known(&self, custom: &[String]) -> bool {
         match self {
             MetricName::Recorded(name) => {
-                RECORDED.iter().any(|(known, _)| known == name) || custom.iter().any(|c| c == name)
+                RECORDED.iter().any(|(known, _, _)| known == name) || custom.iter().any(|c| c == name)
             }
             _ => true,
         }
     }
 
+    /// Which way is better: lower for times and the recorded costs, higher for throughput, `rps`
+    /// and `success_rate`; for a custom metric, as `custom` declares it (`None` when it does not
+    /// say).
+    pub fn better(&self, custom: &[(String, Option<Better>)]) -> Option<Better> {
+        match self {
+            MetricName::Time(..) => Some(Better::Lower),
+            MetricName::Throughput(_) => Some(Better::Higher),
+            MetricName::Recorded(name) => match RECORDED.iter().find(|(known, _, _)| known == name) {
+                Some((_, _, better)) => Some(*better),
+                None => custom.iter().find(|(known, _)| known == name).and_then(|(_, better)| *better),
+            },
+        }
+    }
+
     /// Why `name` is not a metric name, with the nearest known one.
-    fn unknown(name: &str, custom: &[String]) -> String {
+    pub fn unknown(name: &str, custom: &[String]) -> String {
         let known: Vec<String> = MetricName::all()
             .iter()
             .map(ToString::to_string)
-            .chain(RECORDED.iter().map(|(name, _)| (*name).to_owned()))
+            .chain(RECORDED.iter().map(|(name, _, _)| (*name).to_owned()))
             .chain([WALL_MS.to_owned()])
             .chain(custom.iter().cloned())
             .collect();
@@ -182,7 +197,7 @@ impl MetricName {
             MetricName::Recorded(name) => benchmark
                 .and_then(|b| b.metrics.get(name))
                 .map(|m| m.unit.clone())
-                .or_else(|| RECORDED.iter().find(|(known, _)| known == name).map(|(_, unit)| (*unit).to_owned()))
+                .or_else(|| RECORDED.iter().find(|(known, _, _)| known == name).map(|(_, unit, _)| (*unit).to_owned()))
                 .unwrap_or_default(),
         }
     }
@@ -264,6 +279,11 @@ impl MetricPath {
 
     /// Errs, with the nearest known name, when a run cannot record this path's metric: it is
     /// neither built in nor one of `custom` (the metric names the config declares).
+    /// The path of `name` in the benchmarks `benchmarks` matches.
+    pub fn new(benchmarks: Glob, name: MetricName) -> MetricPath {
+        MetricPath { text: format!("{benchmarks}.{name}"), benchmarks, name }
+    }
+
     pub fn check_known(&self, custom: &[String]) -> Result<(), String> {
         if self.name.is_known(custom) {
             Ok(())

@@ -15,6 +15,7 @@ use crate::config::{Config, Correction, Statistics, TestKind};
 use crate::confirm::Suspect;
 use crate::gates::{self, GateOutcome, GateStatus};
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
+use crate::slo::{self, AppliedEnvironment, SloReport};
 use crate::stats;
 use crate::stats::moderated::EXACT_DF;
 
@@ -193,6 +194,9 @@ pub struct Report {
     /// Against a window of baseline runs: what it said of the suite. `None` against one run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<WindowSummary>,
+    /// The service-level objectives judged; `None` when the config has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloReport>,
 }
 
 /// What `--confirm` did: the screen's suspects, re-measured against the base commit.
@@ -236,6 +240,8 @@ pub struct Inputs<'a> {
     /// With `--confirm`: the screen's suspects re-measured; their paired verdicts replace the
     /// screen's.
     pub confirmation: Option<Confirmation<'a>>,
+    /// The SLO environment whose slack applies to the config's objectives.
+    pub environment: AppliedEnvironment,
 }
 
 /// The regression check's settings, as the config gives them.
@@ -260,6 +266,7 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         strict,
         mut notes,
         confirmation,
+        environment,
     } = inputs;
     let statistics = &config.statistics;
     let settings = Settings {
@@ -274,6 +281,7 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         strict,
     };
     let gates = gates::evaluate(&config.gates, current);
+    let slo = slo::evaluate(&config.slos, environment, &config.custom_metrics(), current);
     let compare_settings = compare_settings(config);
     let screen =
         baseline.map(|b| compare::compare_with_window(b, window, current, &compare_settings)).unwrap_or_default();
@@ -326,7 +334,8 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         })),
     };
     let counts = count(&gates, &comparisons);
-    let verdict = verdict(&counts, suite_shift.filter(|shift| shift.significant).map(|shift| shift.severity));
+    let shift = suite_shift.filter(|shift| shift.significant).map(|shift| shift.severity);
+    let verdict = verdict(&counts, [shift, slo.as_ref().and_then(SloReport::severity)]);
     Report {
         schema_version: REPORT_SCHEMA_VERSION,
         tool: Tool::this(),
@@ -345,6 +354,7 @@ pub fn evaluate(inputs: Inputs<'_>) -> Report {
         notes,
         confirmation,
         window,
+        slo,
     }
 }
 
@@ -443,10 +453,12 @@ fn count(gates: &[GateOutcome], comparisons: &[Comparison]) -> Counts {
     counts
 }
 
-fn verdict(counts: &Counts, suite_shift: Option<Severity>) -> Verdict {
-    if counts.gates_failed_blocking > 0 || counts.regressed > 0 || suite_shift == Some(Severity::Blocking) {
+/// The overall verdict from the counts and what else judged the run (a suite shift, the
+/// SLOs), each with the severity it carries, if any.
+fn verdict(counts: &Counts, others: [Option<Severity>; 2]) -> Verdict {
+    if counts.gates_failed_blocking > 0 || counts.regressed > 0 || others.contains(&Some(Severity::Blocking)) {
         Verdict::Fail
-    } else if counts.gates_failed_warning > 0 || counts.regressed_warning > 0 || suite_shift.is_some() {
+    } else if counts.gates_failed_warning > 0 || counts.regressed_warning > 0 || others.iter().any(Option::is_some) {
         Verdict::Warn
     } else {
         Verdict::Pass
@@ -524,6 +536,7 @@ mod tests {
                 strict: false,
                 notes: Vec::new(),
                 confirmation: None,
+                environment: Default::default(),
             })
         };
         assert_eq!(evaluate_with(&current, &baseline).verdict, Verdict::Fail);
@@ -579,6 +592,7 @@ mod tests {
                 suspects: &found,
                 against: "main (0123456789ab) in 8 rounds".to_owned(),
             }),
+            environment: Default::default(),
         });
         let a = report.comparisons.iter().find(|c| c.id == "a").unwrap();
         assert_eq!(
@@ -600,13 +614,13 @@ mod tests {
 
     #[test]
     fn verdict_table() {
-        assert_eq!(verdict(&counts(0, 0, 0, 0), None), Verdict::Pass);
-        assert_eq!(verdict(&counts(1, 0, 0, 0), None), Verdict::Fail);
-        assert_eq!(verdict(&counts(0, 1, 0, 0), None), Verdict::Warn);
-        assert_eq!(verdict(&counts(0, 0, 1, 0), None), Verdict::Fail);
-        assert_eq!(verdict(&counts(0, 0, 0, 1), None), Verdict::Warn);
-        assert_eq!(verdict(&counts(0, 0, 0, 0), Some(Severity::Warning)), Verdict::Warn);
-        assert_eq!(verdict(&counts(0, 0, 0, 0), Some(Severity::Blocking)), Verdict::Fail);
-        assert_eq!(verdict(&counts(1, 1, 1, 1), Some(Severity::Warning)), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 0, 0, 0), [None, None]), Verdict::Pass);
+        assert_eq!(verdict(&counts(1, 0, 0, 0), [None, None]), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 1, 0, 0), [None, None]), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 1, 0), [None, None]), Verdict::Fail);
+        assert_eq!(verdict(&counts(0, 0, 0, 1), [None, None]), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 0, 0), [Some(Severity::Warning), None]), Verdict::Warn);
+        assert_eq!(verdict(&counts(0, 0, 0, 0), [None, Some(Severity::Blocking)]), Verdict::Fail);
+        assert_eq!(verdict(&counts(1, 1, 1, 1), [Some(Severity::Warning), None]), Verdict::Fail);
     }
 }

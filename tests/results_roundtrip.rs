@@ -103,6 +103,7 @@ fn check(current: &Results, baseline: Option<&Results>) {
         strict: false,
         notes: Vec::new(),
         confirmation: None,
+        environment: Default::default(),
     });
     let view = render::view(&report, current, baseline, &render::Recent::new(), Charts::Changed);
     let renderer = render::Renderer::new(&view).unwrap();

@@ -28,6 +28,7 @@ use crate::history::Origin;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
+use crate::slo::AppliedEnvironment;
 use crate::{compare, confirm, exit_code, interrupt, render};
 use baseline::BaselineSpec;
 use github::GitHub;
@@ -443,6 +444,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
     }
     let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
+    let environment = slo_environment(&config, args.environment.as_deref())?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let root = || Workspace::around_current_dir().map_or_else(|| PathBuf::from("."), |ws| ws.root);
     let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, root);
@@ -468,6 +470,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         recording,
         recent,
         extension: extension(&args.window, &config),
+        environment,
     };
     evaluate_and_report(checked, &github, &out_dir, args.strict, notes, &console)
 }
@@ -569,6 +572,14 @@ struct Checked<'a> {
     recent: render::Recent,
     /// `--extend-window`: the next baseline artifact's window to write.
     extension: Option<window_artifact::Extension>,
+    /// The SLO environment whose slack applies.
+    environment: AppliedEnvironment,
+}
+
+/// The SLO environment `--environment` (or `$PERF_GATE_ENVIRONMENT`) names, else the config's
+/// default; an unknown name is a usage error naming the known ones.
+pub fn slo_environment(config: &Config, name: Option<&str>) -> Result<AppliedEnvironment, Error> {
+    AppliedEnvironment::of(&config.slos, name).map_err(|message| Error::Usage(format!("--environment: {message}")))
 }
 
 /// `--extend-window BRANCH`, with `--window` or the config's `history.window` runs.
@@ -590,8 +601,18 @@ fn evaluate_and_report(
     notes: Vec<String>,
     console: &Console,
 ) -> Result<u8, Error> {
-    let Checked { config, current, results_path, baseline, confirmed, mut staged, recording, recent, extension } =
-        checked;
+    let Checked {
+        config,
+        current,
+        results_path,
+        baseline,
+        confirmed,
+        mut staged,
+        recording,
+        recent,
+        extension,
+        environment,
+    } = checked;
     let report = report::evaluate(Inputs {
         config,
         current,
@@ -602,6 +623,7 @@ fn evaluate_and_report(
         strict,
         notes,
         confirmation: confirmed.as_ref().map(screen::Confirmed::input),
+        environment,
     });
     let mut view = render::view(&report, current, baseline.results.as_ref(), &recent, config.reporting.charts);
     view.run_url = github.context.run_url();

@@ -43,6 +43,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     let mut notes = Vec::new();
     let config_path = args.config.clone().unwrap_or_else(|| paths.root.join(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
+    let environment = super::slo_environment(&config, args.environment.as_deref())?;
     let github = GitHub::detect(&args.github, &config_path)?;
     let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, || paths.root.clone());
     let spec = history::window_spec(&args.window, &config, &store, None).or(spec);
@@ -91,6 +92,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         recording,
         recent,
         extension: super::extension(&args.window, &config),
+        environment,
     };
     evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
 }

@@ -328,6 +328,7 @@ fn full() -> (Report, Results, Results) {
         run_health: None,
         confirmation: None,
         window: None,
+        slo: None,
         notes: vec![
             "The baseline was measured in a different environment (cpu_model differ): changes may come from the machine, not the code.".to_owned(),
         ],
@@ -429,6 +430,7 @@ fn warnings() -> (Report, Results, Results) {
         run_health: None,
         confirmation: None,
         window: None,
+        slo: None,
         notes: vec![
             "Left out of the regression check by an `ignore` rule: flaky/io.".to_owned(),
             "The whole suite changed by +12.4% (median over 40 metrics, spread 0.5%). A slower runner and slower code look the same here: confirm by measuring both sides on one machine.".to_owned(),
@@ -462,6 +464,7 @@ fn no_baseline() -> (Report, Results) {
         run_health: None,
         confirmation: None,
         window: None,
+        slo: None,
         notes: vec![],
     };
     (report, current)
@@ -552,6 +555,7 @@ pub(super) fn evaluated(
         strict: false,
         notes: vec![],
         confirmation: None,
+        environment: Default::default(),
     })
 }
 
