@@ -64,7 +64,8 @@ impl PerfGate {
                 | Command::Export(_)
                 | Command::Regressions(_)
                 | Command::Trends(_)
-                | Command::Release(_),
+                | Command::Release(_)
+                | Command::Slo(_),
             ) => return None,
         };
         connection.github_token.as_deref()
@@ -111,6 +112,68 @@ pub enum Command {
     /// median against the previous release (or --against).
     #[command(after_help = crate::exit_code::help())]
     Release(ReleaseArgs),
+    /// The service-level objectives in effect (in an environment's slack), or, with
+    /// `validate`, one value judged against one of them.
+    #[command(after_help = crate::exit_code::help())]
+    Slo(SloArgs),
+}
+
+/// Options of `slo`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SloArgs {
+    #[command(subcommand)]
+    pub validate: Option<SloCommand>,
+    #[command(flatten)]
+    pub common: SloCommon,
+    /// How to print the objectives.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: SloFormat,
+}
+
+/// What `slo` and `slo validate` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SloCommon {
+    /// Config file [default: benchmark-config.json in the current directory, else at the
+    /// workspace root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The environment whose slack applies [default: `slos.default_environment`, else none].
+    #[arg(long, value_name = "NAME", env = "PERF_GATE_ENVIRONMENT")]
+    pub environment: Option<String>,
+}
+
+/// `slo validate`.
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Judge one value against a category's objective: target, PASS or FAIL, level and
+    /// degradation. Exit 0 on PASS, 1 on FAIL, 2 on an unknown category or metric.
+    #[command(after_help = crate::exit_code::help())]
+    Validate {
+        /// The category, e.g. `interactive`.
+        category: String,
+        /// One of its objectives' metric names, e.g. `p95_ms`.
+        metric: String,
+        /// The value, in the unit the metric name carries.
+        #[arg(value_parser = parse_value, allow_negative_numbers = true)]
+        value: f64,
+        #[command(flatten)]
+        common: SloCommon,
+    },
+}
+
+/// How `slo` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SloFormat {
+    Table,
+    Json,
+}
+
+fn parse_value(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() => Ok(value),
+        _ => Err(format!("`{text}` is not a finite number, e.g. 2400 or 0.5")),
+    }
 }
 
 /// Options of `release`.

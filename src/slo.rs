@@ -295,5 +295,153 @@ fn judge(target: &Target<'_>, selection: &[Glob], levels: &SloLevels, results: &
         .collect()
 }
 
+/// An objective as an environment makes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EffectiveObjective {
+    pub metric: String,
+    pub better: Better,
+    pub unit: String,
+    /// `<=` for a maximum (lower is better), `>=` for a minimum.
+    pub operator: &'static str,
+    /// As configured.
+    pub target: f64,
+    /// After the environment's slack.
+    pub effective_target: f64,
+}
+
+/// A category's objectives in an environment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EffectiveCategory {
+    pub name: String,
+    /// The benchmark ids it covers, as globs.
+    pub covers: Vec<String>,
+    pub objectives: Vec<EffectiveObjective>,
+}
+
+/// What `slo` prints: every objective in effect.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Effective {
+    pub environment: AppliedEnvironment,
+    pub levels: SloLevels,
+    pub min_compliance_percent: f64,
+    pub categories: Vec<EffectiveCategory>,
+}
+
+/// The objectives of `slos` as `environment` loosens them. `custom` gives the custom metrics'
+/// directions and `unit` each metric's unit.
+pub fn effective(
+    slos: &Slos,
+    environment: AppliedEnvironment,
+    custom: &[(String, Option<Better>)],
+    unit: impl Fn(&MetricName) -> String,
+) -> Effective {
+    let categories = slos
+        .categories
+        .iter()
+        .map(|(name, category)| EffectiveCategory {
+            name: name.clone(),
+            covers: category.selection().iter().map(ToString::to_string).collect(),
+            objectives: category
+                .objectives
+                .0
+                .iter()
+                .map(|objective| {
+                    let better = objective.metric.better(custom).unwrap_or(Better::Lower);
+                    EffectiveObjective {
+                        metric: objective.metric.to_string(),
+                        better,
+                        unit: unit(&objective.metric),
+                        operator: if better == Better::Lower { "<=" } else { ">=" },
+                        target: objective.target,
+                        effective_target: loosened(objective.target, better, environment.slack_factor),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Effective {
+        environment,
+        levels: slos.levels.clone(),
+        min_compliance_percent: slos.min_compliance_percent,
+        categories,
+    }
+}
+
+impl Effective {
+    /// One value judged against `category`'s objective on `metric`; `Err` names what is
+    /// unknown, with the nearest names.
+    pub fn judge(&self, category: &str, metric: &str, value: f64) -> Result<(&EffectiveObjective, Grade), String> {
+        let names = self.categories.iter().map(|c| c.name.as_str());
+        let Some(found) = self.categories.iter().find(|c| c.name == category) else {
+            return Err(unknown("category", category, names));
+        };
+        let Some(objective) = found.objectives.iter().find(|o| o.metric == metric) else {
+            let metrics = found.objectives.iter().map(|o| o.metric.as_str());
+            return Err(unknown(&format!("objective of `{category}`"), metric, metrics));
+        };
+        Ok((objective, grade(Some(value), objective.effective_target, objective.better, &self.levels)))
+    }
+
+    /// The environment in words: `development (slack 2, sample size x0.5)`.
+    pub fn environment_words(&self) -> String {
+        match &self.environment.name {
+            Some(name) => format!(
+                "{name} (slack x{}, sample size x{})",
+                self.environment.slack_factor, self.environment.sample_size_multiplier
+            ),
+            None => "none (the targets as written)".to_owned(),
+        }
+    }
+
+    /// The objectives as an aligned table, with the environment and the rules above it.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "environment: {}
+levels: WARNING from {}% beyond a target, CRITICAL beyond {}%; the run needs {}% of the checks to pass
+",
+            self.environment_words(),
+            self.levels.warning_percent,
+            self.levels.critical_percent,
+            self.min_compliance_percent
+        );
+        if self.categories.is_empty() {
+            out.push_str("no SLO categories: add `slos.categories` to the config\n");
+            return out;
+        }
+        let mut rows = vec![["category", "covers", "metric", "target", "in effect"].map(str::to_owned)];
+        for category in &self.categories {
+            for (index, o) in category.objectives.iter().enumerate() {
+                let first = index == 0;
+                rows.push([
+                    if first { category.name.clone() } else { String::new() },
+                    if first { category.covers.join(", ") } else { String::new() },
+                    o.metric.clone(),
+                    format!("{} {} {}", o.operator, o.target, o.unit).trim_end().to_owned(),
+                    format!("{} {} {}", o.operator, o.effective_target, o.unit).trim_end().to_owned(),
+                ]);
+            }
+        }
+        let widths: Vec<usize> = (0..5).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+        out.push('\n');
+        for row in rows {
+            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, width)| format!("{cell:<width$}")).collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// `no category named `x`; did you mean `y`? (known: a, b)`.
+fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    let list: Vec<&str> = known.clone().collect();
+    let hint = match crate::matching::closest(name, known) {
+        Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+        None => String::new(),
+    };
+    let known = if list.is_empty() { "none".to_owned() } else { list.join(", ") };
+    format!("no {what} named `{name}`{hint} (known: {known})")
+}
+
 #[cfg(test)]
 mod tests;

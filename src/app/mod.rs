@@ -12,6 +12,7 @@ mod history;
 mod interleave;
 mod run;
 mod screen;
+mod slo;
 mod window_artifact;
 mod workflow_log;
 
@@ -86,6 +87,7 @@ pub fn main() -> ExitCode {
         Some(Command::Regressions(args)) => history::regressions_command(args),
         Some(Command::Trends(args)) => history::trends_command(args),
         Some(Command::Release(args)) => history::release_command(args),
+        Some(Command::Slo(args)) => slo::slo_command(args),
     };
     let code = match outcome {
         Ok(code) => code,
