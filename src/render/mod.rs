@@ -10,6 +10,7 @@ mod format;
 mod measured;
 mod noise;
 mod results_csv;
+mod slo;
 mod templates;
 mod trends;
 mod view;

@@ -10,6 +10,9 @@ use crate::stats;
 
 use super::snapshot_tests::{evaluated, html, markdown, terminal};
 use super::{view, Recent, View};
+use crate::config::Config;
+use crate::report::{self, Inputs};
+use crate::slo::AppliedEnvironment;
 
 /// `count` benchmarks, benchmark `i` scaled by `factor(i)`; 12 samples each with a fixed
 /// spread of about 1 % that differs with `seed`. With `rounds`, measured in that many alternating rounds of one session
@@ -140,4 +143,44 @@ fn a_thousand_benchmarks() {
     insta::assert_snapshot!("a_thousand_benchmarks_comment", comment);
     insta::assert_snapshot!("a_thousand_benchmarks_terminal", terminal(&view).unwrap());
     insta::assert_snapshot!("a_thousand_benchmarks_html_outline", outline(&html(&view).unwrap()));
+}
+
+/// SLOs judged in an environment: a category met, one at WARNING and one CRITICAL, beside the
+/// regression check; the compliance below its minimum fails the run.
+#[test]
+fn slos_in_an_environment() {
+    let config = Config::parse(
+        r#"{"slos": {
+            "categories": {
+                "fast": {"benchmarks": ["group_0[0-2]/*"], "objectives": {"median_us": 40}},
+                "medium": {"benchmarks": ["group_03/bench_0003"], "objectives": {"p95_us": 2.8}},
+                "slow": {"benchmarks": ["group_04/*"], "objectives": {"mean_us": 2}}
+            },
+            "environments": {"ci": {"slack_factor": 1.25}},
+            "default_environment": "ci",
+            "min_compliance_percent": 95
+        }}"#,
+    )
+    .unwrap();
+    let (before, after) = (suite(30, 1, None, |_| 1.0), suite(30, 2, None, |i| if i == 4 { 1.3 } else { 1.0 }));
+    let report = report::evaluate(Inputs {
+        config: &config,
+        current: &after,
+        baseline: Some(&before),
+        window: None,
+        baseline_origin: None,
+        baseline_missing_reason: None,
+        strict: false,
+        notes: vec![],
+        confirmation: None,
+        environment: AppliedEnvironment::of(&config.slos, None).unwrap(),
+    });
+    let view = view(&report, &after, Some(&before), &Recent::new(), Charts::Changed);
+    let slo = view.slo.as_ref().unwrap();
+    assert_eq!(slo.tone, "fail");
+    let worst: Vec<&str> = slo.categories.iter().map(|c| c.worst).collect();
+    assert_eq!(worst, ["OK", "WARNING", "CRITICAL"]);
+    insta::assert_snapshot!("slos_markdown", markdown(&view).unwrap());
+    insta::assert_snapshot!("slos_terminal", terminal(&view).unwrap());
+    insta::assert_snapshot!("slos_html_outline", outline(&html(&view).unwrap()));
 }

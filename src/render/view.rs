@@ -13,12 +13,14 @@ use crate::config::{Charts, Correction, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
 use crate::model::{Better, Environment, GitInfo, Results};
 use crate::report::{Report, RunInfo, Verdict};
+use crate::slo::Level;
 
 use super::chart::{self, ChangeAxis, ChangeScale, IntervalMark, Plot, Side};
 use super::directions::{directions, DirectionRow};
 use super::format::{self, MISSING};
 use super::measured::{measured, MeasuredRow, MEASURED_LEGEND};
 use super::noise::{self, NoiseGroup};
+use super::slo::{compliance_percent, slo_view, SloView};
 
 /// Everything the reports show, formatted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -82,6 +84,8 @@ pub struct View {
     pub charts: Vec<Chart>,
     /// Said when metrics were left without a chart: how many, and how to have them.
     pub charts_note: Option<String>,
+    /// The service-level objectives judged, when the config has any.
+    pub slo: Option<SloView>,
     /// Without a baseline: what was measured, one line per benchmark.
     pub measured: Vec<MeasuredRow>,
     /// How `measured`'s typical value and spread are estimated.
@@ -424,6 +428,7 @@ pub fn view(
         noise_groups: noise::groups(&report.comparisons),
         charts,
         charts_note,
+        slo: report.slo.as_ref().map(slo_view),
         measured: if report.baseline.is_none() { measured(current) } else { Vec::new() },
         measured_legend: MEASURED_LEGEND,
     }
@@ -469,6 +474,22 @@ fn verdict_view(report: &Report) -> VerdictView {
             format!("{regressions} (fail_on_regression is off)")
         });
     }
+    if let Some(slo) = &report.slo {
+        let critical = slo.categories.iter().flat_map(|c| &c.objectives).filter(|o| o.grade.level == Level::Critical);
+        let warning = slo.categories.iter().flat_map(|c| &c.objectives).filter(|o| o.grade.level == Level::Warning);
+        match (critical.count(), warning.count()) {
+            (0, 0) => {}
+            (0, warnings) => parts.push(plural(warnings, "SLO objective at WARNING", "SLO objectives at WARNING")),
+            (criticals, _) => parts.push(plural(criticals, "CRITICAL SLO objective", "CRITICAL SLO objectives")),
+        }
+        if slo.compliance.percent < slo.min_compliance_percent {
+            parts.push(format!(
+                "SLO compliance {} below {}%",
+                compliance_percent(slo.compliance.percent),
+                format::exact(slo.min_compliance_percent)
+            ));
+        }
+    }
     if let Some(shift) = report.suite_shift.filter(|s| s.significant) {
         parts.push(format!(
             "the whole suite changed by {} ({})",
@@ -476,19 +497,22 @@ fn verdict_view(report: &Report) -> VerdictView {
             severity_word(shift.severity)
         ));
     }
-    let mut reason = if parts.is_empty() {
-        let gates = report.gates.len();
-        match (gates, report.comparisons.len()) {
-            (0, 0) => "Nothing to check: no gates and no comparison".to_owned(),
-            (0, _) => "Nothing regressed".to_owned(),
-            (1, 0) => "The gate check passed".to_owned(),
-            (_, 0) => format!("All {gates} gate checks passed"),
-            (1, _) => "The gate check passed and nothing regressed".to_owned(),
-            (_, _) => format!("All {gates} gate checks passed and nothing regressed"),
-        }
-    } else {
-        parts.join(", ")
-    };
+    let mut reason =
+        if parts.is_empty() && report.slo.is_some() && report.gates.is_empty() && report.comparisons.is_empty() {
+            "The SLOs are met".to_owned()
+        } else if parts.is_empty() {
+            let gates = report.gates.len();
+            match (gates, report.comparisons.len()) {
+                (0, 0) => "Nothing to check: no gates and no comparison".to_owned(),
+                (0, _) => "Nothing regressed".to_owned(),
+                (1, 0) => "The gate check passed".to_owned(),
+                (_, 0) => format!("All {gates} gate checks passed"),
+                (1, _) => "The gate check passed and nothing regressed".to_owned(),
+                (_, _) => format!("All {gates} gate checks passed and nothing regressed"),
+            }
+        } else {
+            parts.join(", ")
+        };
     if report.verdict == Verdict::Warn && report.settings.strict {
         reason.push_str("; --strict turns warnings into a failure");
     }
