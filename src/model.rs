@@ -43,6 +43,26 @@ pub struct Results {
     /// the same `session` pair round by round.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interleaved: Option<Interleaving>,
+    /// The SLO environment `run` measured in, when one applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo_environment: Option<AppliedEnvironment>,
+}
+
+/// The SLO environment that applied to a run (`--environment`): its slack loosened the
+/// objectives, its multiplier scaled the samples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppliedEnvironment {
+    /// Its name; `None` when none applied (the targets as written).
+    pub name: Option<String>,
+    pub slack_factor: f64,
+    pub sample_size_multiplier: f64,
+}
+
+/// None applied: the targets as written, the sample sizes as configured.
+impl Default for AppliedEnvironment {
+    fn default() -> Self {
+        AppliedEnvironment { name: None, slack_factor: 1.0, sample_size_multiplier: 1.0 }
+    }
 }
 
 /// How an interleaved run (`--baseline REF` locally) measured its two sides.
@@ -479,6 +499,7 @@ impl Results {
             canary: None,
             shard: None,
             interleaved: None,
+            slo_environment: None,
         }
     }
 

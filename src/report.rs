@@ -14,8 +14,9 @@ use crate::condition::Severity;
 use crate::config::{Config, Correction, Statistics, TestKind};
 use crate::confirm::Suspect;
 use crate::gates::{self, GateOutcome, GateStatus};
+use crate::model::AppliedEnvironment;
 use crate::model::{EnvironmentDifference, GitInfo, Results, Tool};
-use crate::slo::{self, AppliedEnvironment, SloReport};
+use crate::slo::{self, SloReport};
 use crate::stats;
 use crate::stats::moderated::EXACT_DF;
 

@@ -6,11 +6,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::condition::{Operator, Severity};
+use crate::config::Config;
 use crate::config::{Gate, SloLevels, Slos};
 use crate::gates::{self, GateStatus};
 use crate::matching::Glob;
 use crate::metric_name::{MetricName, MetricPath};
-use crate::model::{Better, Results};
+use crate::model::{AppliedEnvironment, Better, Results};
 
 /// How bad a result is against its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -91,22 +92,6 @@ pub fn loosened(target: f64, better: Better, slack: f64) -> f64 {
     }
 }
 
-/// The environment that applied to a run, as the report records it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AppliedEnvironment {
-    /// Its name; `None` when none applied (the targets as written).
-    pub name: Option<String>,
-    pub slack_factor: f64,
-    pub sample_size_multiplier: f64,
-}
-
-/// None applied: the targets as written, the sample sizes as configured.
-impl Default for AppliedEnvironment {
-    fn default() -> Self {
-        AppliedEnvironment { name: None, slack_factor: 1.0, sample_size_multiplier: 1.0 }
-    }
-}
-
 impl AppliedEnvironment {
     /// The environment named `name` (else the config's default), or why it cannot apply.
     pub fn of(slos: &Slos, name: Option<&str>) -> Result<AppliedEnvironment, String> {
@@ -118,6 +103,38 @@ impl AppliedEnvironment {
             },
             None => AppliedEnvironment::default(),
         })
+    }
+}
+
+/// The smallest sample criterion accepts.
+const MIN_CRITERION_SAMPLES: f64 = 10.0;
+
+impl AppliedEnvironment {
+    /// Criterion's sample size in this environment: its default of 100 scaled, at least 10;
+    /// `None` when nothing is scaled.
+    pub fn criterion_sample_size(&self) -> Option<usize> {
+        (self.sample_size_multiplier != 1.0)
+            .then(|| (100.0 * self.sample_size_multiplier).round().max(MIN_CRITERION_SAMPLES) as usize)
+    }
+
+    /// `config` with its services' rounds and its commands' runs (and their time to run)
+    /// scaled by the sample-size multiplier, each kept at its smallest useful value and within
+    /// the config's bounds.
+    pub fn scaled(&self, mut config: Config) -> Config {
+        let m = self.sample_size_multiplier;
+        if m == 1.0 {
+            return config;
+        }
+        let scale = |n: usize, low: usize, high: usize| ((n as f64 * m).round() as usize).clamp(low, high);
+        for scenario in config.services.iter_mut().flat_map(|s| &mut s.scenarios) {
+            scenario.rounds = scale(scenario.rounds, 2, crate::config::MAX_ROUNDS);
+        }
+        for command in &mut config.commands {
+            command.runs = scale(command.runs, 2, crate::config::MAX_COMMAND_RUNS);
+            command.max_runs = scale(command.max_runs, command.runs, crate::config::MAX_COMMAND_RUNS);
+            command.min_time_s = (command.min_time_s * m).min(crate::config::MAX_SECONDS);
+        }
+        config
     }
 }
 

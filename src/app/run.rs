@@ -43,11 +43,16 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     let mut notes = Vec::new();
     let config_path = args.config.clone().unwrap_or_else(|| paths.root.join(DEFAULT_CONFIG_FILE));
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
-    let environment = super::slo_environment(&config, args.environment.as_deref())?;
+    let slo_environment = super::slo_environment(&config, args.environment.as_deref())?;
+    let config = slo_environment.scaled(config);
     let github = GitHub::detect(&args.github, &config_path)?;
     let store = history::store_path(args.recording.path.as_deref(), &config, &config_path, || paths.root.clone());
     let spec = history::window_spec(&args.window, &config, &store, None).or(spec);
     let against = Against::decide(&args, spec, &config, &github, &paths, &console)?;
+    let mut args = args;
+    if let Some(samples) = slo_environment.criterion_sample_size() {
+        criterion_sample_size(&mut args, samples, &against, &mut notes);
+    }
     let selected = Selected::from_config(&args, &config)?;
     let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let context = Context { args: &args, console: &console, paths: &paths, selected: &selected, base_dir };
@@ -63,6 +68,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     current.canary = measured.canary;
     current.shard = args.shard;
     current.interleaved = measured.interleaving;
+    current.slo_environment = slo_environment.name.is_some().then(|| slo_environment.clone());
     let confirmed = confirm(&context, measured.confirm_against, &measured.baseline, &current, &config, &mut notes)?;
     if interrupt::requested() {
         return Err(Error::Interrupted);
@@ -92,7 +98,7 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
         recording,
         recent,
         extension: super::extension(&args.window, &config),
-        environment,
+        environment: slo_environment,
     };
     evaluate_and_report(checked, &github, &paths.out_dir, args.strict, notes, &console)
 }
@@ -179,6 +185,24 @@ impl Paths {
 }
 
 /// What the run compares against: loaded, or the git refs to measure here.
+/// The SLO environment's criterion sample size, passed to the benches after `--` in a plain
+/// run. A `--sample-size` of the user's wins; paired rounds are sized by their own plan.
+fn criterion_sample_size(args: &mut RunArgs, samples: usize, against: &Against, notes: &mut Vec<String>) {
+    let multiplier = "the SLO environment's sample_size_multiplier";
+    if args.no_run {
+        return;
+    }
+    if args.bench_args.iter().any(|a| a.split('=').next() == Some("--sample-size")) {
+        notes.push(format!("{multiplier} left criterion alone: the `--sample-size` after `--` was given"));
+    } else if against.pair_with.is_some() || against.confirm_against.is_some() {
+        notes.push(format!(
+            "{multiplier} scaled the services' rounds and the commands' runs; criterion's samples follow the paired rounds' plan"
+        ));
+    } else {
+        args.bench_args.extend(["--sample-size".to_owned(), samples.to_string()]);
+    }
+}
+
 struct Against {
     choice: Choice,
     baseline: Baseline,

@@ -77,6 +77,7 @@ fn results(created_at: &str, sha: &str, branch: &str, cpu: &str, benchmarks: Vec
         canary: None,
         shard: None,
         interleaved: None,
+        slo_environment: None,
     }
 }
 

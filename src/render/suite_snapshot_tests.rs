@@ -11,8 +11,8 @@ use crate::stats;
 use super::snapshot_tests::{evaluated, html, markdown, terminal};
 use super::{view, Recent, View};
 use crate::config::Config;
+use crate::model::AppliedEnvironment;
 use crate::report::{self, Inputs};
-use crate::slo::AppliedEnvironment;
 
 /// `count` benchmarks, benchmark `i` scaled by `factor(i)`; 12 samples each with a fixed
 /// spread of about 1 % that differs with `seed`. With `rounds`, measured in that many alternating rounds of one session

@@ -168,3 +168,23 @@ fn an_unknown_environment_names_the_known_ones() {
     assert!(error.contains("did you mean `development`?") && error.contains("development, production"), "{error}");
     assert_eq!(AppliedEnvironment::of(&config.slos, None).unwrap().name, None, "no default: none applies");
 }
+
+#[test]
+fn the_multiplier_scales_rounds_runs_and_criterion_samples_within_their_bounds() {
+    let config = config(
+        r#"{"commands": [{"name": "c", "command": ["true"], "runs": 10, "max_runs": 40, "min_time_s": 2}],
+            "services": [{"name": "s", "start": {"command": ["true"], "ready": {"http": "http://127.0.0.1:{port}/"}},
+                          "scenarios": [{"name": "a", "rounds": 3, "users": 1, "duration_s": 1, "requests": [{"url": "http://127.0.0.1:{port}/"}]}]}]}"#,
+    );
+    let half = AppliedEnvironment { name: Some("dev".to_owned()), slack_factor: 2.0, sample_size_multiplier: 0.5 };
+    let scaled = half.scaled(config.clone());
+    let command = &scaled.commands[0];
+    assert_eq!((command.runs, command.max_runs, command.min_time_s), (5, 20, 1.0));
+    assert_eq!(scaled.services[0].scenarios[0].rounds, 2, "3 x 0.5 rounds to 2, and never fewer than 2");
+    assert_eq!(half.criterion_sample_size(), Some(50));
+    let tiny = AppliedEnvironment { sample_size_multiplier: 0.01, ..half.clone() };
+    assert_eq!(tiny.criterion_sample_size(), Some(10), "criterion needs 10 at least");
+    assert_eq!(tiny.scaled(config.clone()).commands[0].runs, 2);
+    assert_eq!(AppliedEnvironment::default().criterion_sample_size(), None);
+    assert_eq!(AppliedEnvironment::default().scaled(config.clone()), config);
+}
