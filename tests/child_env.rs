@@ -44,6 +44,8 @@ fn probe_everything(demo: &Path) {
     let config_path = demo.join("benchmark-config.json");
     let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
     config["gates"] = serde_json::json!([]);
+    // The demo's SLOs name its service, which this config replaces.
+    config.as_object_mut().unwrap().remove("slos");
     config["commands"] = serde_json::json!([{
         "name": "probe_command", "runs": 2, "warmup": 0, "min_time_s": 0,
         "command": ["sh", "-c", "env > \"$PROBE_DIR/command.env\""],

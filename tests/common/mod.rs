@@ -114,12 +114,14 @@ pub fn slower_parse_numbers(demo: &Path) {
     std::fs::write(&lib, slower).unwrap();
 }
 
-/// Drops the demo config's service and the gates on it, for tests about the criterion side.
+/// Drops the demo config's service, and the gates and SLOs on it, for tests about the
+/// criterion side.
 pub fn without_services(demo: &Path) {
     let path = demo.join("benchmark-config.json");
     let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let object = config.as_object_mut().unwrap();
     object.remove("services");
+    object.remove("slos");
     object["gates"].as_array_mut().unwrap().retain(|g| !g["metric"].as_str().unwrap().starts_with("demo_server/"));
     std::fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
 }
