@@ -89,6 +89,40 @@ fn check_judges_the_slos_in_the_environment_and_records_it() {
         (slo["environment"]["name"].as_str(), slo["compliance"]["percent"].as_f64()),
         (Some("lenient"), Some(100.0))
     );
+    // Recorded, the SLO checks reach the history, and `release` sums them up.
+    let history = temp.path().join("history.db");
+    let recorded = perf_gate(temp.path())
+        .args(["check", "--record", "--config"])
+        .arg(fixture("configs/slos.json"))
+        .arg("--results")
+        .arg(&pr)
+        .args(["--out-dir"])
+        .arg(temp.path().join("recorded"))
+        .env("PERF_GATE_HISTORY", &history)
+        .output()
+        .unwrap();
+    assert_eq!(recorded.status.code(), Some(1), "{}", stderr(&recorded));
+    let tagged = perf_gate(temp.path())
+        .args(["record", "--release", "v1", "--history"])
+        .arg(&history)
+        .arg(&pr)
+        .output()
+        .unwrap();
+    assert_eq!(tagged.status.code(), Some(0), "{}", stderr(&tagged));
+    let connection = rusqlite::Connection::open(&history).unwrap();
+    let (checks, passed, critical): (i64, i64, i64) = connection
+        .query_row("SELECT count(*), sum(passed), sum(level = 'CRITICAL') FROM slo_checks", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!((checks, passed, critical), (4, 2, 1), "parse/numbers twice passing, the two sorts failing");
+    let environment: Option<String> =
+        connection.query_row("SELECT slo_environment FROM runs WHERE verdict IS NOT NULL", [], |r| r.get(0)).unwrap();
+    assert_eq!(environment.as_deref(), Some("production"));
+    connection.execute("UPDATE runs SET release = 'v1'", []).unwrap();
+    drop(connection);
+    let release = perf_gate(temp.path()).args(["release", "v1", "--history"]).arg(&history).output().unwrap();
+    assert!(stdout(&release).contains("SLO compliance 50.0% of 4 SLO checks (1 CRITICAL)"), "{}", stdout(&release));
     // An unknown environment: exit 2, no report.
     let (code, report, err) = check(Some("staging"), "staging");
     assert_eq!((code, report.is_none()), (Some(2), true));

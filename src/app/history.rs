@@ -14,7 +14,7 @@ use crate::collect::cargo::Workspace;
 use crate::collect::environment;
 use crate::config::{Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
-use crate::history::release::ReleaseSummary;
+use crate::history::release::{Outcomes, ReleaseSummary};
 use crate::history::store::{Recorded, RunFilter, SeriesFilter, Store};
 use crate::history::trends::{self, Trend};
 use crate::history::{self, Origin, RunRecord};
@@ -243,7 +243,7 @@ pub fn release_command(args: ReleaseArgs) -> Result<u8, Error> {
     let summary = ReleaseSummary::new(
         (&args.release, &args.metric),
         &store.runs(&filter)?,
-        store.release_gates(&args.release)?,
+        Outcomes { gates: store.release_gates(&args.release)?, slos: store.release_slos(&args.release)? },
         store.release_values(&args.release, &args.metric)?,
         against,
     );

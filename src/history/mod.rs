@@ -54,6 +54,24 @@ pub struct RunRecord {
     pub verdict: Option<Verdict>,
     pub metrics: Vec<MetricRecord>,
     pub gates: Vec<GateRecord>,
+    /// The SLO environment the run's objectives were judged in, when one applied.
+    pub slo_environment: Option<String>,
+    /// The SLO checks of the run's report: one per objective and benchmark.
+    pub slo_checks: Vec<SloCheckRecord>,
+}
+
+/// One SLO objective judged on one benchmark (or on none) of a checked run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SloCheckRecord {
+    pub category: String,
+    pub metric: String,
+    pub benchmark: Option<String>,
+    pub passed: bool,
+    /// `OK`, `WARNING` or `CRITICAL`.
+    pub level: String,
+    pub value: Option<f64>,
+    pub effective_target: f64,
+    pub degradation_percent: Option<f64>,
 }
 
 /// One metric of one benchmark of a run.
@@ -86,6 +104,24 @@ pub struct GateRecord {
     pub passed: bool,
     pub value: Option<f64>,
     pub threshold: f64,
+}
+
+/// The records of a report's SLO checks.
+fn slo_checks(slo: &crate::slo::SloReport) -> Vec<SloCheckRecord> {
+    slo.categories
+        .iter()
+        .flat_map(|category| category.objectives.iter().map(move |o| (category.name.as_str(), o)))
+        .map(|(category, o)| SloCheckRecord {
+            category: category.to_owned(),
+            metric: o.metric.clone(),
+            benchmark: o.benchmark.clone(),
+            passed: o.grade.status == crate::slo::Status::Pass,
+            level: o.grade.level.as_str().to_owned(),
+            value: o.value,
+            effective_target: o.effective_target,
+            degradation_percent: o.grade.degradation_percent,
+        })
+        .collect()
 }
 
 impl RunRecord {
@@ -145,6 +181,8 @@ impl RunRecord {
             verdict: report.map(|r| r.verdict),
             metrics,
             gates,
+            slo_environment: report.and_then(|r| r.slo.as_ref()).and_then(|slo| slo.environment.name.clone()),
+            slo_checks: report.and_then(|r| r.slo.as_ref()).map_or_else(Vec::new, slo_checks),
         }
     }
 

@@ -39,7 +39,21 @@ pub struct ReleaseSummary {
     /// Gate outcomes recorded in the release's runs, and the passed share of them.
     pub gates: usize,
     pub gate_compliance_percent: Option<f64>,
+    /// SLO checks (objective x benchmark) recorded in the release's runs, the passed share of
+    /// them, and how many were CRITICAL.
+    pub slo_checks: usize,
+    pub slo_compliance_percent: Option<f64>,
+    pub slo_critical: usize,
     pub benchmarks: Vec<ReleaseValue>,
+}
+
+/// What a release's runs recorded of their gates and SLOs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    /// Gate outcomes, and how many passed.
+    pub gates: (usize, usize),
+    /// SLO checks, how many passed, how many were CRITICAL.
+    pub slos: (usize, usize, usize),
 }
 
 /// A recorded value of the metric: benchmark, unit, which way is better, one run's median.
@@ -49,10 +63,11 @@ impl ReleaseSummary {
     pub fn new(
         (release, metric): (&str, &str),
         runs: &[RunRow],
-        (gates, gates_passed): (usize, usize),
+        outcomes: Outcomes,
         values: Vec<Recorded>,
         against: Option<(String, Vec<Recorded>)>,
     ) -> ReleaseSummary {
+        let Outcomes { gates: (gates, gates_passed), slos: (slo_checks, slos_passed, slo_critical) } = outcomes;
         let count = |verdict: &str| runs.iter().filter(|r| r.verdict.as_deref() == Some(verdict)).count();
         let (passed, warned, failed) = (count("pass"), count("warn"), count("fail"));
         let checked = passed + warned + failed;
@@ -78,6 +93,9 @@ impl ReleaseSummary {
             success_rate_percent: share(passed, checked),
             gates,
             gate_compliance_percent: share(gates_passed, gates),
+            slo_checks,
+            slo_compliance_percent: share(slos_passed, slo_checks),
+            slo_critical,
             benchmarks,
         }
     }
@@ -110,8 +128,18 @@ impl ReleaseSummary {
                 .collect(),
             Format::Table => {
                 let rate = |value: Option<f64>| value.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "-".to_owned());
+                let slos = if self.slo_checks == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        ", SLO compliance {} of {} SLO checks ({} CRITICAL)",
+                        rate(self.slo_compliance_percent),
+                        self.slo_checks,
+                        self.slo_critical
+                    )
+                };
                 let head = format!(
-                    "release {}: {} runs ({} checked: {} pass, {} warn, {} fail), success rate {}, gate compliance {} of {} gate outcomes; {} against {}\n",
+                    "release {}: {} runs ({} checked: {} pass, {} warn, {} fail), success rate {}, gate compliance {} of {} gate outcomes{slos}; {} against {}\n",
                     crate::render::single_line(&self.release),
                     self.runs,
                     self.checked,
@@ -165,7 +193,13 @@ mod tests {
         let runs = [run(Some("pass")), run(Some("pass")), run(Some("fail")), run(None)];
         let ours = vec![value("a", 110.0), value("a", 120.0), value("a", 100.0), value("b", 50.0), value("new", 1.0)];
         let theirs = vec![value("a", 100.0), value("b", 50.0), value("b", 52.0), value("b", f64::NAN)];
-        let summary = ReleaseSummary::new(("v2", "time"), &runs, (10, 9), ours, Some(("v1".to_owned(), theirs)));
+        let summary = ReleaseSummary::new(
+            ("v2", "time"),
+            &runs,
+            Outcomes { gates: (10, 9), slos: (0, 0, 0) },
+            ours,
+            Some(("v1".to_owned(), theirs)),
+        );
         assert_eq!((summary.runs, summary.checked, summary.passed, summary.failed), (4, 3, 2, 1));
         assert!((summary.success_rate_percent.unwrap() - 66.666).abs() < 0.01);
         assert_eq!(summary.gate_compliance_percent, Some(90.0));
@@ -177,11 +211,18 @@ mod tests {
         let table = summary.format(Format::Table);
         assert!(table.starts_with("release v2: 4 runs (3 checked: 2 pass, 0 warn, 1 fail), success rate 66.7%, gate compliance 90.0% of 10 gate outcomes; time against v1\n"), "{table}");
         assert!(table.contains("a          3     110.000000 ns  100.000000 ns  +10.0%"), "{table}");
-        let alone = ReleaseSummary::new(("v1", "time"), &[run(None)], (0, 0), vec![value("a", 1.0)], None);
+        let alone = ReleaseSummary::new(("v1", "time"), &[run(None)], Outcomes::default(), vec![value("a", 1.0)], None);
         assert_eq!(
             (alone.success_rate_percent, alone.gate_compliance_percent, alone.against.as_deref()),
             (None, None, None)
         );
         assert!(alone.format(Format::Table).contains("against no earlier release"));
+        assert!(!alone.format(Format::Table).contains("SLO"), "no SLO checks, no SLO figures");
+        // SLO checks recorded: their compliance beside the gates'.
+        let slos = Outcomes { gates: (0, 0), slos: (8, 6, 1) };
+        let summary = ReleaseSummary::new(("v1", "time"), &[run(None)], slos, vec![value("a", 1.0)], None);
+        assert_eq!((summary.slo_checks, summary.slo_compliance_percent, summary.slo_critical), (8, Some(75.0), 1));
+        let table = summary.format(Format::Table);
+        assert!(table.contains(", SLO compliance 75.0% of 8 SLO checks (1 CRITICAL);"), "{table}");
     }
 }

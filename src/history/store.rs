@@ -21,7 +21,7 @@ const APPLICATION_ID: i32 = 0x7066_6768;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema, one migration per version: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
@@ -75,6 +75,23 @@ CREATE INDEX gates_by_run ON gates (run_id);
     r#"
 ALTER TABLE metrics ADD COLUMN compared INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE metrics ADD COLUMN source TEXT;
+"#,
+    // 3: the service-level objectives judged in a checked run, and the environment they were
+    // judged in, so that `release` can show SLO compliance.
+    r#"
+ALTER TABLE runs ADD COLUMN slo_environment TEXT;
+CREATE TABLE slo_checks (
+    run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    category TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    benchmark TEXT,
+    passed INTEGER NOT NULL,
+    level TEXT NOT NULL,
+    value REAL,
+    effective_target REAL NOT NULL,
+    degradation_percent REAL
+);
+CREATE INDEX slo_checks_by_run ON slo_checks (run_id);
 "#,
 ];
 
@@ -219,6 +236,7 @@ impl Store {
         let id = insert_run(&transaction, run, recorded_at).map_err(error("recording the run"))?;
         insert_metrics(&transaction, id, run).map_err(error("recording the metrics"))?;
         insert_gates(&transaction, id, run).map_err(error("recording the gates"))?;
+        insert_slo_checks(&transaction, id, run).map_err(error("recording the SLO checks"))?;
         transaction.commit().map_err(error("recording the run"))?;
         Ok(Recorded::Added(id))
     }
@@ -408,6 +426,21 @@ impl Store {
             )
             .map_err(|source| sql_error(&self.path, "reading the gates", source))?;
         Ok((total as usize, passed.unwrap_or(0) as usize))
+    }
+
+    /// The SLO checks recorded in `release`'s runs: how many, how many passed, how many were
+    /// CRITICAL.
+    pub fn release_slos(&self, release: &str) -> Result<(usize, usize, usize), HistoryError> {
+        let (total, passed, critical): (i64, Option<i64>, Option<i64>) = self
+            .connection
+            .query_row(
+                "SELECT count(*), sum(c.passed), sum(c.level = 'CRITICAL') FROM slo_checks c
+                 JOIN runs r ON r.id = c.run_id WHERE r.release = ?1",
+                params![release],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .map_err(|source| sql_error(&self.path, "reading the SLO checks", source))?;
+        Ok((total as usize, passed.unwrap_or(0) as usize, critical.unwrap_or(0) as usize))
     }
 
     /// Every recorded median of `metric` in `release`'s runs.
@@ -613,8 +646,8 @@ fn checked_version(connection: &Connection, path: &Path) -> Result<u32, HistoryE
 
 fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str) -> rusqlite::Result<i64> {
     transaction.execute(
-        "INSERT INTO runs (recorded_at, created_at, commit_sha, branch, dirty, release, environment, origin, verdict, benchmarks)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO runs (recorded_at, created_at, commit_sha, branch, dirty, release, environment, origin, verdict, benchmarks, slo_environment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             recorded_at,
             run.created_at,
@@ -626,6 +659,7 @@ fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str)
             run.origin.as_str(),
             run.verdict.map(|v| v.as_str()),
             run.benchmarks() as i64,
+            run.slo_environment,
         ],
     )?;
     Ok(transaction.last_insert_rowid())
@@ -677,6 +711,27 @@ fn insert_gates(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> rusq
             g.passed,
             g.value.and_then(finite),
             g.threshold
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_slo_checks(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> rusqlite::Result<()> {
+    let mut insert = transaction.prepare(
+        "INSERT INTO slo_checks (run_id, category, metric, benchmark, passed, level, value, effective_target, degradation_percent)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for c in &run.slo_checks {
+        insert.execute(params![
+            id,
+            c.category,
+            c.metric,
+            c.benchmark,
+            c.passed,
+            c.level,
+            c.value.and_then(finite),
+            c.effective_target,
+            c.degradation_percent.and_then(finite)
         ])?;
     }
     Ok(())
