@@ -17,6 +17,8 @@ pub struct SloView {
     pub compliance: String,
     /// What the SLOs do to the run, as a CSS class: `fail`, `warn` or `pass`.
     pub tone: &'static str,
+    /// Whether the compliance is below the minimum (which fails the run on its own).
+    pub below_minimum: bool,
     pub categories: Vec<SloCategoryRow>,
     /// The objectives that failed, worst first.
     pub failed: Vec<SloObjectiveRow>,
@@ -94,6 +96,7 @@ pub fn slo_view(slo: &SloReport) -> SloView {
             slo.compliance.total,
             format::exact(slo.min_compliance_percent)
         ),
+        below_minimum: slo.compliance.percent < slo.min_compliance_percent,
         tone: match slo.severity() {
             Some(Severity::Blocking) => "fail",
             Some(Severity::Warning) => "warn",

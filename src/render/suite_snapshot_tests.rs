@@ -180,6 +180,17 @@ fn slos_in_an_environment() {
     assert_eq!(slo.tone, "fail");
     let worst: Vec<&str> = slo.categories.iter().map(|c| c.worst).collect();
     assert_eq!(worst, ["OK", "WARNING", "CRITICAL"]);
+    // In Actions: an annotation per check at WARNING or CRITICAL, and one for the compliance.
+    let annotations = super::Renderer::new(&view).unwrap().annotations().unwrap();
+    assert!(
+        annotations.contains("::error title=perf-gate%3A SLO slow mean_us CRITICAL::group_04/bench_0027: "),
+        "{annotations}"
+    );
+    assert!(
+        annotations.contains("::warning title=perf-gate%3A SLO medium p95_us WARNING::group_03/bench_0003: "),
+        "{annotations}"
+    );
+    assert!(annotations.contains("::error title=perf-gate%3A SLO compliance::environment ci (slack x1.25): 66.6%25 of 9 checks pass (needs 95%25)"), "{annotations}");
     insta::assert_snapshot!("slos_markdown", markdown(&view).unwrap());
     insta::assert_snapshot!("slos_terminal", terminal(&view).unwrap());
     insta::assert_snapshot!("slos_html_outline", outline(&html(&view).unwrap()));
