@@ -473,7 +473,8 @@ pub struct CheckArgs {
     /// run-to-run spread.
     #[arg(long, value_name = "FILE|BRANCH")]
     pub baseline: Vec<String>,
-    /// Config file [default: benchmark-config.json in the current directory, if present].
+    /// Config file [default: benchmark-config.json in the current directory, else at the
+    /// workspace root, if present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Where the reports go [default: the results file's directory].

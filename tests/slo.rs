@@ -128,3 +128,31 @@ fn check_judges_the_slos_in_the_environment_and_records_it() {
     assert_eq!((code, report.is_none()), (Some(2), true));
     assert!(err.contains("--environment: no environment named `staging`"), "{err}");
 }
+
+/// Without `--config`, `slo` and `check` read benchmark-config.json here, else the one at the
+/// workspace root around here.
+#[test]
+fn the_config_is_found_at_the_workspace_root_from_a_subdirectory() {
+    let project = tempfile::tempdir().unwrap();
+    let root = project.path();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"p\"\nversion = \"0.1.0\"\nedition = \"2021\"\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("src/deep")).unwrap();
+    std::fs::write(root.join("src/lib.rs"), "").unwrap();
+    std::fs::copy(fixture("configs/slos.json"), root.join("benchmark-config.json")).unwrap();
+    let output = perf_gate(&root.join("src/deep")).arg("slo").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("sorting   sort/**  median_ns"), "{}", stdout(&output));
+    // Outside any workspace and without a config here: a usage error that says what to do.
+    let bare = tempfile::tempdir().unwrap();
+    let output = perf_gate(bare.path()).arg("slo").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no config file at benchmark-config.json: pass --config FILE"),
+        "{}",
+        stderr(&output)
+    );
+}

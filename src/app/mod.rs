@@ -444,7 +444,7 @@ fn check(args: CheckArgs) -> Result<u8, Error> {
         console.warn(&note);
         notes.push(note);
     }
-    let config_path = args.config.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+    let config_path = args.config.clone().unwrap_or_else(default_config_path);
     let config = load_config(args.config.as_deref(), &config_path, &mut notes)?;
     let environment = slo_environment(&config, args.environment.as_deref())?;
     let github = GitHub::detect(&args.github, &config_path)?;
@@ -576,6 +576,21 @@ struct Checked<'a> {
     extension: Option<window_artifact::Extension>,
     /// The SLO environment whose slack applies.
     environment: AppliedEnvironment,
+}
+
+/// Where `check` and `slo` look for the config without `--config`: benchmark-config.json in
+/// the current directory, else at the workspace root around it when there is one there.
+pub fn default_config_path() -> PathBuf {
+    let here = PathBuf::from(DEFAULT_CONFIG_FILE);
+    if here.is_file() {
+        return here;
+    }
+    match Workspace::around_current_dir() {
+        Some(workspace) if workspace.root.join(DEFAULT_CONFIG_FILE).is_file() => {
+            workspace.root.join(DEFAULT_CONFIG_FILE)
+        }
+        _ => here,
+    }
 }
 
 /// The SLO environment `--environment` (or `$PERF_GATE_ENVIRONMENT`) names, else the config's

@@ -1,11 +1,8 @@
 //! `slo` and `slo validate`: the objectives in effect, and one value judged by hand.
 
-use std::path::PathBuf;
-
-use super::{load_config, print_stdout, slo_environment, to_json};
+use super::{default_config_path, load_config, print_stdout, slo_environment, to_json};
 use crate::cli::{SloArgs, SloCommand, SloCommon, SloFormat};
-use crate::collect::cargo::Workspace;
-use crate::config::{Config, DEFAULT_CONFIG_FILE};
+use crate::config::Config;
 use crate::error::Error;
 use crate::exit_code;
 use crate::metric_name::MetricName;
@@ -45,13 +42,7 @@ pub fn slo_command(args: SloArgs) -> Result<u8, Error> {
 /// The objectives in effect: the config `--config` names (else benchmark-config.json here,
 /// else at the workspace root) in the environment `--environment` names.
 fn effective(common: &SloCommon) -> Result<Effective, Error> {
-    let config_path = common.config.clone().unwrap_or_else(|| {
-        let here = PathBuf::from(DEFAULT_CONFIG_FILE);
-        match Workspace::around_current_dir() {
-            Some(workspace) if !here.is_file() => workspace.root.join(DEFAULT_CONFIG_FILE),
-            _ => here,
-        }
-    });
+    let config_path = common.config.clone().unwrap_or_else(default_config_path);
     if common.config.is_none() && !config_path.is_file() {
         return Err(Error::Usage(format!(
             "no config file at {}: pass --config FILE, or write one with `cargo perf-gate config init`",
