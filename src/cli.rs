@@ -65,7 +65,8 @@ impl PerfGate {
                 | Command::Regressions(_)
                 | Command::Trends(_)
                 | Command::Release(_)
-                | Command::Slo(_),
+                | Command::Slo(_)
+                | Command::Import(_),
             ) => return None,
         };
         connection.github_token.as_deref()
@@ -116,6 +117,24 @@ pub enum Command {
     /// `validate`, one value judged against one of them.
     #[command(after_help = crate::exit_code::help())]
     Slo(SloArgs),
+    /// Turn other tools' result files (hyperfine's --export-json) into one results.json, for
+    /// `check --results` or `--baseline` like any other.
+    #[command(after_help = crate::exit_code::help())]
+    Import(ImportArgs),
+}
+
+/// Options of `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The files' format; `auto` tells it from each file's content and says which it chose.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: crate::import::Format,
+    /// Where to write the results.
+    #[arg(short, long, value_name = "FILE", default_value = "results.json")]
+    pub output: PathBuf,
+    /// The files to import; a benchmark id may appear in one of them only.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 /// Options of `slo`.

@@ -15,6 +15,7 @@ pub mod exit_code;
 pub mod gates;
 pub mod github;
 pub mod history;
+pub mod import;
 pub mod interrupt;
 pub mod json_number;
 pub mod matching;

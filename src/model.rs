@@ -338,6 +338,18 @@ pub enum Source {
     Command(CommandSource),
     /// A scenario of HTTP load against a service (`services` in the config).
     Service(ServiceSource),
+    /// A command hyperfine timed (`import --format hyperfine`).
+    Hyperfine(ImportSource),
+}
+
+/// A benchmark read from another tool's file by `import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// The file, as `import` was given it.
+    pub file: String,
+    /// Runs the tool timed, failed ones included.
+    pub runs: usize,
+    pub failed_runs: usize,
 }
 
 /// Where a scenario's numbers came from.

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 mod baseline;
 mod github;
 mod history;
+mod import;
 mod interleave;
 mod run;
 mod screen;
@@ -88,6 +89,7 @@ pub fn main() -> ExitCode {
         Some(Command::Trends(args)) => history::trends_command(args),
         Some(Command::Release(args)) => history::release_command(args),
         Some(Command::Slo(args)) => slo::slo_command(args),
+        Some(Command::Import(args)) => import::import_command(args),
     };
     let code = match outcome {
         Ok(code) => code,
@@ -412,6 +414,7 @@ fn describe_target(benchmark: &Benchmark) -> String {
         Source::Criterion(source) => format!("`{}`", source.target.as_deref().unwrap_or("?")),
         Source::Command(_) => format!("command `{}`", benchmark.id),
         Source::Service(_) => format!("service scenario `{}`", benchmark.id),
+        Source::Hyperfine(source) => format!("hyperfine's `{}` from {}", benchmark.id, source.file),
     }
 }
 

@@ -1,0 +1,49 @@
+//! `import`: other tools' result files into one results.json that `check` takes like any other.
+
+use std::path::Path;
+
+use super::{to_json, Console};
+use crate::cli::ImportArgs;
+use crate::collect::environment;
+use crate::error::Error;
+use crate::exit_code;
+use crate::import;
+use crate::model::Results;
+use crate::output;
+
+/// Reads every file, refuses the whole import on the first bad one (or on a benchmark id two
+/// files share), and writes the results file atomically.
+pub fn import_command(args: ImportArgs) -> Result<u8, Error> {
+    let console = Console { quiet: false };
+    // The machine and commit of where the import runs: the tools' files record neither.
+    let probe = environment::Probe::start(".".into());
+    let mut benchmarks = Vec::new();
+    let mut from: Vec<(String, &Path)> = Vec::new();
+    for file in &args.files {
+        let input = |message: String| Error::Input { path: file.clone(), message };
+        let text = std::fs::read_to_string(file).map_err(|e| input(format!("cannot read it: {e}")))?;
+        let name = file.display().to_string();
+        let (format, read) = import::import(args.format, &text, &name)
+            .map_err(|problem| input(format!("{problem} (reading it as {})", args.format.as_str())))?;
+        if args.format == import::Format::Auto {
+            console.status(&format!("{name}: {} benchmarks, read as {}", read.len(), format.as_str()));
+        }
+        for benchmark in read {
+            if let Some((_, earlier)) = from.iter().find(|(id, _)| *id == benchmark.id) {
+                return Err(input(format!(
+                    "benchmark `{}` is also in {}: import them into separate results files",
+                    benchmark.id,
+                    earlier.display()
+                )));
+            }
+            from.push((benchmark.id.clone(), file));
+            benchmarks.push(benchmark);
+        }
+    }
+    benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    let (git, machine) = probe.finish(None);
+    let results = Results::new(environment::now_rfc3339(), git, machine, benchmarks);
+    output::write_atomic(&args.output, &to_json(&results))?;
+    console.status(&format!("Results: {} ({} benchmarks)", args.output.display(), results.benchmarks.len()));
+    Ok(exit_code::OK)
+}

@@ -1,0 +1,164 @@
+//! Other tools' results turned into benchmarks of a results.json (`import`). Pure: text in,
+//! benchmarks out, or where the text went wrong (a JSON path) and what was expected.
+//!
+//! Formats: `hyperfine` (`--export-json`). docs/results-format.md documents each format's
+//! `source.kind` and what its metrics are.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::model::{Benchmark, Better, ImportSource, Metric, Source, TIME_METRIC};
+
+/// A format `import` reads; `Auto` tells it from the content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Detect the format from the content, and say which it chose.
+    Auto,
+    /// hyperfine's `--export-json FILE`.
+    Hyperfine,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Hyperfine => "hyperfine",
+        }
+    }
+}
+
+/// Why a file could not be imported: where (a JSON path, or empty for the whole file) and what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub at: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.at.is_empty() || self.at == "." {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "at `{}`: {}", self.at, self.message)
+        }
+    }
+}
+
+fn problem(at: impl Into<String>, message: impl Into<String>) -> Problem {
+    Problem { at: at.into(), message: message.into() }
+}
+
+/// The benchmarks of `text`, read as `format` (detected when `Auto`), and the format read.
+/// `file` is the file's name as the user gave it, recorded in each benchmark's source.
+pub fn import(format: Format, text: &str, file: &str) -> Result<(Format, Vec<Benchmark>), Problem> {
+    let (format, benchmarks) = match format {
+        // `detect` never answers `Auto`.
+        Format::Auto => return import(detect(text)?, text, file),
+        Format::Hyperfine => (format, hyperfine(text, file)?),
+    };
+    if benchmarks.is_empty() {
+        return Err(problem("", format!("the {} file holds no benchmark", format.as_str())));
+    }
+    Ok((format, benchmarks))
+}
+
+/// The format `text` is in, from its shape.
+fn detect(text: &str) -> Result<Format, Problem> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| problem("", format!("not JSON ({e}); the formats `import` reads: hyperfine --export-json")))?;
+    let hyperfine = value
+        .get("results")
+        .and_then(|r| r.as_array())
+        .is_some_and(|runs| runs.iter().all(|run| run.get("command").is_some() && run.get("times").is_some()));
+    if hyperfine {
+        return Ok(Format::Hyperfine);
+    }
+    Err(problem(
+        "",
+        "cannot tell the format: not hyperfine's --export-json (`{\"results\": [{\"command\", \"times\", ...}]}`); pass --format",
+    ))
+}
+
+/// Reads `text` as `T`, the error at its JSON path and naming `format`.
+fn parse<T: for<'de> Deserialize<'de>>(text: &str, format: Format) -> Result<T, Problem> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let at = e.path().to_string();
+        problem(at, format!("not {}'s format: {}", format.as_str(), e.into_inner()))
+    })
+}
+
+/// hyperfine 1.15-1.20's export: times in seconds, `user` and `system` means over the runs,
+/// `memory_usage_byte` from 1.20 on.
+#[derive(Deserialize)]
+struct HyperfineExport {
+    results: Vec<HyperfineRun>,
+}
+
+#[derive(Deserialize)]
+struct HyperfineRun {
+    command: String,
+    times: Option<Vec<f64>>,
+    user: f64,
+    system: f64,
+    exit_codes: Vec<Option<i32>>,
+    #[serde(default)]
+    memory_usage_byte: Option<Vec<f64>>,
+}
+
+fn hyperfine(text: &str, file: &str) -> Result<Vec<Benchmark>, Problem> {
+    let export: HyperfineExport = parse(text, Format::Hyperfine)?;
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut benchmarks = Vec::new();
+    for (index, run) in export.results.iter().enumerate() {
+        let at = |field: &str| format!("results[{index}].{field}");
+        if run.command.trim().is_empty() {
+            return Err(problem(at("command"), "an empty command: name it with hyperfine's --command-name"));
+        }
+        if let Some(first) = seen.insert(&run.command, index) {
+            return Err(problem(
+                at("command"),
+                format!("`{}` is also results[{first}]: name them apart with hyperfine's --command-name", run.command),
+            ));
+        }
+        let times = run.times.as_deref().unwrap_or_default();
+        if times.is_empty() || times.iter().any(|t| !t.is_finite() || *t < 0.0) {
+            return Err(problem(at("times"), "every run's time, in seconds, is needed (hyperfine writes them)"));
+        }
+        benchmarks.push(hyperfine_benchmark(run, times, file));
+    }
+    Ok(benchmarks)
+}
+
+/// A metric of one value (a mean the tool reports, a count): gated, shown, not compared.
+fn single(unit: &str, value: f64) -> Metric {
+    let mut metric = Metric::from_samples(unit, Better::Lower, false, vec![value]);
+    metric.value = Some(value);
+    metric
+}
+
+fn hyperfine_benchmark(run: &HyperfineRun, times: &[f64], file: &str) -> Benchmark {
+    let failed = run.exit_codes.iter().filter(|code| **code != Some(0)).count();
+    let mut metrics = BTreeMap::new();
+    let nanoseconds = times.iter().map(|t| t * 1e9).collect();
+    metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, nanoseconds));
+    metrics.insert("user_ms".to_owned(), single("ms", run.user * 1e3));
+    metrics.insert("sys_ms".to_owned(), single("ms", run.system * 1e3));
+    metrics.insert("exit_failures".to_owned(), single("runs", failed as f64));
+    // hyperfine's per-run memory is a running maximum over the runs so far, not each run's
+    // own: its largest value is the peak, and the runs are not samples to compare.
+    if let Some(memory) = run.memory_usage_byte.as_ref().filter(|m| !m.is_empty() && m.iter().all(|v| v.is_finite())) {
+        let mut peak = Metric::from_samples("bytes", Better::Lower, false, memory.clone());
+        peak.value = Some(peak.summary.max);
+        metrics.insert("peak_rss_bytes".to_owned(), peak);
+    }
+    Benchmark {
+        id: run.command.clone(),
+        source: Source::Hyperfine(ImportSource { file: file.to_owned(), runs: times.len(), failed_runs: failed }),
+        metrics,
+    }
+}
+
+#[cfg(test)]
+mod tests;
