@@ -117,8 +117,8 @@ pub enum Command {
     /// `validate`, one value judged against one of them.
     #[command(after_help = crate::exit_code::help())]
     Slo(SloArgs),
-    /// Turn other tools' result files (hyperfine's --export-json) into one results.json, for
-    /// `check --results` or `--baseline` like any other.
+    /// Turn other tools' result files (hyperfine's --export-json, cargo criterion
+    /// --message-format=json) into one results.json, for `check --results` or `--baseline`.
     #[command(after_help = crate::exit_code::help())]
     Import(ImportArgs),
 }

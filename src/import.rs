@@ -1,14 +1,17 @@
 //! Other tools' results turned into benchmarks of a results.json (`import`). Pure: text in,
 //! benchmarks out, or where the text went wrong (a JSON path) and what was expected.
 //!
-//! Formats: `hyperfine` (`--export-json`). docs/results-format.md documents each format's
-//! `source.kind` and what its metrics are.
+//! Formats: `hyperfine` (`--export-json`) and `cargo-criterion` (`--message-format=json`).
+//! docs/results-format.md documents each format's `source.kind` and what its metrics are.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::model::{Benchmark, Better, ImportSource, Metric, Source, TIME_METRIC};
+use crate::model::{
+    timed_metrics, Benchmark, Better, CargoCriterionSource, DeclaredThroughput, ImportSource, Metric, Source,
+    ThroughputUnit, TIME_METRIC,
+};
 
 /// A format `import` reads; `Auto` tells it from the content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,6 +20,8 @@ pub enum Format {
     Auto,
     /// hyperfine's `--export-json FILE`.
     Hyperfine,
+    /// `cargo criterion --message-format=json`'s messages, one JSON object a line.
+    CargoCriterion,
 }
 
 impl Format {
@@ -24,6 +29,7 @@ impl Format {
         match self {
             Format::Auto => "auto",
             Format::Hyperfine => "hyperfine",
+            Format::CargoCriterion => "cargo-criterion",
         }
     }
 }
@@ -56,6 +62,7 @@ pub fn import(format: Format, text: &str, file: &str) -> Result<(Format, Vec<Ben
         // `detect` never answers `Auto`.
         Format::Auto => return import(detect(text)?, text, file),
         Format::Hyperfine => (format, hyperfine(text, file)?),
+        Format::CargoCriterion => (format, cargo_criterion(text, file)?),
     };
     if benchmarks.is_empty() {
         return Err(problem("", format!("the {} file holds no benchmark", format.as_str())));
@@ -63,10 +70,18 @@ pub fn import(format: Format, text: &str, file: &str) -> Result<(Format, Vec<Ben
     Ok((format, benchmarks))
 }
 
+/// What `import` reads, for the errors that must say it.
+const FORMATS: &str = "hyperfine --export-json, cargo criterion --message-format=json";
+
 /// The format `text` is in, from its shape.
 fn detect(text: &str) -> Result<Format, Problem> {
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    let message: Option<serde_json::Value> = serde_json::from_str(first_line).ok();
+    if message.as_ref().is_some_and(|m| m.get("reason").is_some_and(serde_json::Value::is_string)) {
+        return Ok(Format::CargoCriterion);
+    }
     let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| problem("", format!("not JSON ({e}); the formats `import` reads: hyperfine --export-json")))?;
+        .map_err(|e| problem("", format!("not JSON ({e}); the formats `import` reads: {FORMATS}")))?;
     let hyperfine = value
         .get("results")
         .and_then(|r| r.as_array())
@@ -74,10 +89,7 @@ fn detect(text: &str) -> Result<Format, Problem> {
     if hyperfine {
         return Ok(Format::Hyperfine);
     }
-    Err(problem(
-        "",
-        "cannot tell the format: not hyperfine's --export-json (`{\"results\": [{\"command\", \"times\", ...}]}`); pass --format",
-    ))
+    Err(problem("", format!("cannot tell the format (the formats `import` reads: {FORMATS}); pass --format")))
 }
 
 /// Reads `text` as `T`, the error at its JSON path and naming `format`.
@@ -158,6 +170,99 @@ fn hyperfine_benchmark(run: &HyperfineRun, times: &[f64], file: &str) -> Benchma
         source: Source::Hyperfine(ImportSource { file: file.to_owned(), runs: times.len(), failed_runs: failed }),
         metrics,
     }
+}
+
+/// One line of `cargo criterion --message-format=json` (1.1.0); only `benchmark-complete`
+/// messages carry a benchmark.
+#[derive(Deserialize)]
+struct CargoCriterionMessage {
+    reason: String,
+    #[serde(flatten)]
+    rest: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct BenchmarkComplete {
+    id: String,
+    report_directory: String,
+    iteration_count: Vec<f64>,
+    measured_values: Vec<f64>,
+    unit: String,
+    #[serde(default)]
+    throughput: Vec<CargoThroughput>,
+}
+
+#[derive(Deserialize)]
+struct CargoThroughput {
+    per_iteration: u64,
+    unit: String,
+}
+
+fn cargo_criterion(text: &str, file: &str) -> Result<Vec<Benchmark>, Problem> {
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
+    for (index, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let at = |path: &str| match path {
+            "" | "." => format!("line {}", index + 1),
+            path => format!("line {}, {path}", index + 1),
+        };
+        let message: CargoCriterionMessage = serde_json::from_str(line).map_err(|e| {
+            problem(at(""), format!("not cargo-criterion's format: one JSON message a line with a `reason` ({e})"))
+        })?;
+        if message.reason != "benchmark-complete" {
+            continue;
+        }
+        let complete: BenchmarkComplete = serde_path_to_error::deserialize(message.rest).map_err(|e| {
+            problem(at(&e.path().to_string()), format!("not cargo-criterion's format: {}", e.into_inner()))
+        })?;
+        if benchmarks.iter().any(|b| b.id == complete.id) {
+            return Err(problem(
+                at("id"),
+                format!("`{}` completes twice: import each run's messages on their own", complete.id),
+            ));
+        }
+        benchmarks.push(cargo_criterion_benchmark(complete, file).map_err(|message| problem(at(""), message))?);
+    }
+    Ok(benchmarks)
+}
+
+fn cargo_criterion_benchmark(complete: BenchmarkComplete, file: &str) -> Result<Benchmark, String> {
+    let (iterations, values) = (&complete.iteration_count, &complete.measured_values);
+    if iterations.len() != values.len() || values.is_empty() {
+        return Err(format!(
+            "`{}` has {} iteration counts and {} measured values: each sample needs both",
+            complete.id,
+            iterations.len(),
+            values.len()
+        ));
+    }
+    let per_iteration: Vec<f64> = values.iter().zip(iterations).map(|(v, n)| v / n).collect();
+    if per_iteration.iter().any(|v| !v.is_finite()) {
+        return Err(format!("`{}` has a sample that is not a finite time per iteration", complete.id));
+    }
+    let throughput = match complete.throughput.first() {
+        None => None,
+        Some(t) => {
+            let unit = match t.unit.as_str() {
+                "bytes" => ThroughputUnit::Bytes,
+                "elements" => ThroughputUnit::Elements,
+                other => {
+                    return Err(format!("`{}`: throughput unit `{other}` is not `bytes` or `elements`", complete.id))
+                }
+            };
+            Some(DeclaredThroughput { unit, per_iteration: t.per_iteration })
+        }
+    };
+    let metrics = timed_metrics(per_iteration, &complete.unit, throughput.as_ref())
+        .map_err(|index| format!("`{}`: sample {index} takes no time, so its throughput is infinite", complete.id))?;
+    Ok(Benchmark {
+        id: complete.id,
+        source: Source::CargoCriterion(CargoCriterionSource {
+            file: file.to_owned(),
+            report_directory: complete.report_directory,
+            throughput,
+        }),
+        metrics,
+    })
 }
 
 #[cfg(test)]

@@ -340,6 +340,45 @@ pub enum Source {
     Service(ServiceSource),
     /// A command hyperfine timed (`import --format hyperfine`).
     Hyperfine(ImportSource),
+    /// A criterion benchmark cargo-criterion ran (`import --format cargo-criterion`).
+    CargoCriterion(CargoCriterionSource),
+}
+
+/// A benchmark of `cargo criterion --message-format=json`'s messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CargoCriterionSource {
+    /// The file `import` read, as given.
+    pub file: String,
+    /// criterion's directory of the benchmark, relative to its home.
+    pub report_directory: String,
+    /// The declared throughput per iteration, where there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<DeclaredThroughput>,
+}
+
+/// The metrics of a benchmark timed per iteration: `time` (compared) from `per_iteration`
+/// values in `unit`, and with a declared throughput its rate per second for each sample (shown
+/// and gated, not compared). `Err` holds the index of a time that gives no finite rate.
+pub fn timed_metrics(
+    per_iteration: Vec<f64>,
+    unit: &str,
+    throughput: Option<&DeclaredThroughput>,
+) -> Result<BTreeMap<String, Metric>, usize> {
+    let mut metrics = BTreeMap::new();
+    // A rate per second needs nanoseconds; another measurement's unit has no rate.
+    if let Some(t) = throughput.filter(|_| unit == "ns") {
+        let units = t.per_iteration as f64;
+        let rates: Vec<f64> = per_iteration.iter().map(|ns| units * 1e9 / ns).collect();
+        if let Some(index) = rates.iter().position(|r| !r.is_finite()) {
+            return Err(index);
+        }
+        metrics.insert(
+            THROUGHPUT_METRIC.to_owned(),
+            Metric::from_samples(t.unit.rate_unit(), Better::Higher, false, rates),
+        );
+    }
+    metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples(unit, Better::Lower, true, per_iteration));
+    Ok(metrics)
 }
 
 /// A benchmark read from another tool's file by `import`.

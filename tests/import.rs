@@ -61,3 +61,33 @@ fn a_file_that_cannot_be_imported_is_exit_2_naming_it_and_what_was_expected() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("benchmark `sleep/5ms` is also in"), "{}", stderr(&output));
 }
+
+#[test]
+fn files_of_different_tools_are_imported_together() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = perf_gate(temp.path())
+        .arg("import")
+        .arg(fixture("import/hyperfine-1.15.json"))
+        .arg(fixture("import/cargo-criterion-1.1.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cargo-criterion-1.1.jsonl: 5 benchmarks, read as cargo-criterion"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::write(
+        temp.path().join("config.json"),
+        r#"{"gates": [{"metric": "parse/numbers.throughput_bytes_per_sec", "operator": ">=", "threshold": 1e6}]}"#,
+    )
+    .unwrap();
+    let output = perf_gate(temp.path())
+        .args(["check", "--results", "results.json", "--config", "config.json", "--out-dir", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&std::fs::read(temp.path().join("out/report.json")).unwrap()).unwrap();
+    assert_eq!(report["current"]["benchmarks"].as_u64(), Some(7));
+    assert_eq!(report["gates"][0]["status"], "passed");
+}

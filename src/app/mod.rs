@@ -415,6 +415,7 @@ fn describe_target(benchmark: &Benchmark) -> String {
         Source::Command(_) => format!("command `{}`", benchmark.id),
         Source::Service(_) => format!("service scenario `{}`", benchmark.id),
         Source::Hyperfine(source) => format!("hyperfine's `{}` from {}", benchmark.id, source.file),
+        Source::CargoCriterion(source) => format!("cargo-criterion's `{}` from {}", benchmark.id, source.file),
     }
 }
 

@@ -23,10 +23,7 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
-use crate::model::{
-    Benchmark, Better, CriterionSource, DeclaredThroughput, Metric, Source, ThroughputUnit, THROUGHPUT_METRIC,
-    TIME_METRIC,
-};
+use crate::model::{Benchmark, CriterionSource, DeclaredThroughput, Source, ThroughputUnit};
 
 const BENCHMARK_FILE: &str = "benchmark.json";
 const SAMPLE_FILE: &str = "sample.json";
@@ -349,24 +346,14 @@ fn read_candidate(
     let time_ns = per_iteration_times(&sample_path, &sample)?;
 
     let throughput = id.throughput.as_ref().map(RawThroughput::declared);
-    let mut metrics = BTreeMap::new();
-    if let Some(t) = &throughput {
-        let per_iteration = t.per_iteration as f64;
-        let rates: Vec<f64> = time_ns.iter().map(|ns| per_iteration * 1e9 / ns).collect();
-        if let Some(index) = rates.iter().position(|r| !r.is_finite()) {
-            return Err(CriterionError::NonFinite {
-                path: sample_path,
-                field: "times",
-                index,
-                value: format!("{} (zero time per iteration gives an infinite throughput)", time_ns[index]),
-            });
+    let metrics = crate::model::timed_metrics(time_ns.clone(), "ns", throughput.as_ref()).map_err(|index| {
+        CriterionError::NonFinite {
+            path: sample_path.clone(),
+            field: "times",
+            index,
+            value: format!("{} (zero time per iteration gives an infinite throughput)", time_ns[index]),
         }
-        metrics.insert(
-            THROUGHPUT_METRIC.to_owned(),
-            Metric::from_samples(t.unit.rate_unit(), Better::Higher, false, rates),
-        );
-    }
-    metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, time_ns));
+    })?;
 
     let directory = match id.directory_name {
         Some(name) if !name.is_empty() => name,
@@ -454,6 +441,7 @@ mod tests {
     use std::time::{Duration, UNIX_EPOCH};
 
     use super::*;
+    use crate::model::{Better, Metric, THROUGHPUT_METRIC, TIME_METRIC};
 
     fn fixture(relative: &str) -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)

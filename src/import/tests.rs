@@ -71,3 +71,55 @@ fn malformed_files_say_where_and_what_was_expected() {
     let error = import(Format::Hyperfine, criterion, "f").unwrap_err();
     assert!(error.message.starts_with("not hyperfine's format: missing field `results`"), "{error}");
 }
+
+#[test]
+fn cargo_criterions_messages_become_benchmarks_with_their_samples_and_throughput() {
+    let text = fixture("cargo-criterion-1.1.jsonl");
+    let (format, benchmarks) = import(Format::Auto, &text, "cc.jsonl").unwrap();
+    assert_eq!(format, Format::CargoCriterion, "detected");
+    let ids: Vec<&str> = benchmarks.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["adler32_4k", "sort/insertion/256", "sort/std_unstable/256", "parse/numbers", "count_distinct/1000"]
+    );
+    let adler = &benchmarks[0].metrics[TIME_METRIC];
+    assert_eq!((adler.unit.as_str(), adler.samples.len(), adler.compared), ("ns", 100, true));
+    // The first sample: 193817 ns over 165 iterations.
+    assert!((adler.samples[0] - 193817.0 / 165.0).abs() < 1e-9, "{}", adler.samples[0]);
+    let parse = &benchmarks[3];
+    let rate = &parse.metrics[crate::model::THROUGHPUT_METRIC];
+    assert_eq!((rate.unit.as_str(), rate.compared), ("bytes/s", false));
+    let Source::CargoCriterion(source) = &parse.source else { panic!("{:?}", parse.source) };
+    assert_eq!(source.throughput, Some(DeclaredThroughput { unit: ThroughputUnit::Bytes, per_iteration: 11747 }));
+    assert!(source.report_directory.ends_with("target/criterion/reports/parse/numbers"), "{}", source.report_directory);
+}
+
+#[test]
+fn malformed_cargo_criterion_messages_name_the_line() {
+    let good = fixture("cargo-criterion-1.1.jsonl");
+    let first = good.lines().next().unwrap();
+    let cases = [
+        (format!("{first}\nnot json"), "line 2", "one JSON message a line"),
+        (r#"{"reason": "benchmark-complete", "id": "a"}"#.to_owned(), "line 1", "missing field `report_directory`"),
+        (
+            r#"{"reason": "benchmark-complete", "id": "a", "report_directory": "r", "iteration_count": [1, 2], "measured_values": [5], "unit": "ns"}"#.to_owned(),
+            "line 1",
+            "2 iteration counts and 1 measured values",
+        ),
+        (
+            r#"{"reason": "benchmark-complete", "id": "a", "report_directory": "r", "iteration_count": [1], "measured_values": ["x"], "unit": "ns"}"#.to_owned(),
+            "line 1, measured_values[0]",
+            "not cargo-criterion's format",
+        ),
+        (format!("{first}\n{first}"), "line 2, id", "completes twice"),
+        (r#"{"reason": "group-complete", "group_name": "g", "benchmarks": [], "report_directory": "r"}"#.to_owned(), "", "holds no benchmark"),
+    ];
+    for (text, at, message) in cases {
+        let error = import(Format::CargoCriterion, &text, "f").unwrap_err();
+        assert_eq!(error.at, at, "{error}");
+        assert!(error.message.contains(message), "{error}");
+    }
+    // A hyperfine file given as cargo-criterion.
+    let error = import(Format::CargoCriterion, &fixture("hyperfine-1.15.json"), "f").unwrap_err();
+    assert!(error.message.contains("one JSON message a line with a `reason`"), "{error}");
+}
