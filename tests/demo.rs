@@ -136,6 +136,25 @@ fn bench_arguments_reach_criterion_and_stale_results_are_ignored() {
         .unwrap();
     assert_eq!(ids(), ["adler32_4k"]);
     assert_eq!(output.status.code(), Some(1), "the demo's sort gate now matches nothing: {}", stderr(&output));
+    // An SLO environment's multiplier reaches criterion as its sample size (100 x 0.2), and the
+    // results say which environment they were measured in.
+    let config_path = demo.path().join("benchmark-config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["slos"] = serde_json::json!({"environments": {"quick": {"sample_size_multiplier": 0.2}}});
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    perf_gate_in_copy(demo.path())
+        .args(["--quiet", "--environment", "quick", "--out-dir"])
+        .arg(&out)
+        .args(quick)
+        .arg("adler32")
+        .output()
+        .unwrap();
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(results["benchmarks"][0]["metrics"]["time"]["samples"].as_array().map(Vec::len), Some(20));
+    assert_eq!(results["slo_environment"]["name"], "quick");
+    config.as_object_mut().unwrap().remove("slos");
+    std::fs::write(&config_path, config.to_string()).unwrap();
     // A filter that matches nothing is the user's mistake, said as such, with the nearest ids.
     let output = perf_gate_in_copy(demo.path())
         .args(["--quiet", "--out-dir"])
