@@ -1,5 +1,6 @@
 //! `import`: other tools' result files into one results.json that `check` takes like any other.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use super::{to_json, Console};
@@ -18,7 +19,8 @@ pub fn import_command(args: ImportArgs) -> Result<u8, Error> {
     // The machine and commit of where the import runs: the tools' files record neither.
     let probe = environment::Probe::start(".".into());
     let mut benchmarks = Vec::new();
-    let mut from: Vec<(String, &Path)> = Vec::new();
+    // Which file each id came from: a suite of thousands is checked in one pass.
+    let mut from: HashMap<String, &Path> = HashMap::new();
     for file in &args.files {
         let input = |message: String| Error::Input { path: file.clone(), message };
         let text = std::fs::read_to_string(file).map_err(|e| input(format!("cannot read it: {e}")))?;
@@ -29,14 +31,13 @@ pub fn import_command(args: ImportArgs) -> Result<u8, Error> {
             console.status(&format!("{name}: {} benchmarks, read as {}", read.len(), format.as_str()));
         }
         for benchmark in read {
-            if let Some((_, earlier)) = from.iter().find(|(id, _)| *id == benchmark.id) {
+            if let Some(earlier) = from.insert(benchmark.id.clone(), file) {
                 return Err(input(format!(
                     "benchmark `{}` is also in {}: import them into separate results files",
                     benchmark.id,
                     earlier.display()
                 )));
             }
-            from.push((benchmark.id.clone(), file));
             benchmarks.push(benchmark);
         }
     }
