@@ -12,7 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::condition::{Operator, Severity};
-use crate::matching::{closest, Glob};
+use crate::matching::{closest, no_such, Glob};
 use crate::metric_name::{MetricName, MetricPath};
 
 /// The default config file name, looked up at the workspace root.
@@ -830,16 +830,10 @@ impl Default for Config {
 
 /// Errs, with the nearest name, when one of `names` is not among `known` (`what` they are).
 fn check_names<'a>(names: &[String], known: impl Iterator<Item = &'a str> + Clone, what: &str) -> Result<(), String> {
-    for name in names {
-        if !known.clone().any(|k| k == name) {
-            let hint = match closest(name, known.clone()) {
-                Some(suggestion) => format!("; did you mean `{suggestion}`?"),
-                None => format!("; the config's {what}s: {}", known.clone().collect::<Vec<_>>().join(", ")),
-            };
-            return Err(format!("no {what} named `{name}`{hint}"));
-        }
+    match names.iter().find(|name| !known.clone().any(|k| k == name.as_str())) {
+        Some(name) => Err(no_such(what, name, known)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 impl Slos {
@@ -848,17 +842,7 @@ impl Slos {
         let Some(name) = name.or(self.default_environment.as_deref()) else { return Ok(None) };
         match self.environments.get_key_value(name) {
             Some((name, environment)) => Ok(Some((name.as_str(), environment))),
-            None if self.environments.is_empty() => {
-                Err(format!("no environment named `{name}`: the config's `slos.environments` names none"))
-            }
-            None => {
-                let known: Vec<&str> = self.environments.keys().map(String::as_str).collect();
-                let hint = match closest(name, known.iter().copied()) {
-                    Some(suggestion) => format!("did you mean `{suggestion}`? "),
-                    None => String::new(),
-                };
-                Err(format!("no environment named `{name}`; {hint}the config's environments: {}", known.join(", ")))
-            }
+            None => Err(no_such("environment", name, self.environments.keys().map(String::as_str))),
         }
     }
 }
@@ -1042,15 +1026,15 @@ impl Config {
         self.validate_slos()
     }
 
+    /// The metrics the config's commands and services report themselves, as declared.
+    pub fn declared_metrics(&self) -> impl Iterator<Item = (&String, &CustomMetric)> {
+        let scenarios = self.services.iter().flat_map(|s| &s.scenarios);
+        self.commands.iter().flat_map(|c| &c.metrics).chain(scenarios.flat_map(|s| &s.metrics))
+    }
+
     /// The metrics the config's commands and services report themselves, with their direction.
     pub fn custom_metrics(&self) -> Vec<(String, Option<crate::model::Better>)> {
-        let scenarios = self.services.iter().flat_map(|s| &s.scenarios);
-        self.commands
-            .iter()
-            .flat_map(|c| &c.metrics)
-            .chain(scenarios.flat_map(|s| &s.metrics))
-            .map(|(name, metric)| (name.clone(), metric.better))
-            .collect()
+        self.declared_metrics().map(|(name, metric)| (name.clone(), metric.better)).collect()
     }
 
     fn validate_slos(&self) -> Result<(), ConfigProblem> {

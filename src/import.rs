@@ -143,21 +143,14 @@ fn hyperfine(text: &str, file: &str) -> Result<Vec<Benchmark>, Problem> {
     Ok(benchmarks)
 }
 
-/// A metric of one value (a mean the tool reports, a count): gated, shown, not compared.
-fn single(unit: &str, value: f64) -> Metric {
-    let mut metric = Metric::from_samples(unit, Better::Lower, false, vec![value]);
-    metric.value = Some(value);
-    metric
-}
-
 fn hyperfine_benchmark(run: &HyperfineRun, times: &[f64], file: &str) -> Benchmark {
     let failed = run.exit_codes.iter().filter(|code| **code != Some(0)).count();
     let mut metrics = BTreeMap::new();
     let nanoseconds = times.iter().map(|t| t * 1e9).collect();
     metrics.insert(TIME_METRIC.to_owned(), Metric::from_samples("ns", Better::Lower, true, nanoseconds));
-    metrics.insert("user_ms".to_owned(), single("ms", run.user * 1e3));
-    metrics.insert("sys_ms".to_owned(), single("ms", run.system * 1e3));
-    metrics.insert("exit_failures".to_owned(), single("runs", failed as f64));
+    metrics.insert("user_ms".to_owned(), Metric::single("ms", run.user * 1e3));
+    metrics.insert("sys_ms".to_owned(), Metric::single("ms", run.system * 1e3));
+    metrics.insert("exit_failures".to_owned(), Metric::single("runs", failed as f64));
     // hyperfine's per-run memory is a running maximum over the runs so far, not each run's
     // own: its largest value is the peak, and the runs are not samples to compare.
     if let Some(memory) = run.memory_usage_byte.as_ref().filter(|m| !m.is_empty() && m.iter().all(|v| v.is_finite())) {

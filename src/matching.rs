@@ -134,6 +134,18 @@ pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> O
         .map(|(_, candidate)| candidate.to_owned())
 }
 
+/// Why `name` names no `what`: `no category named `sortin`; did you mean `sorting`? (known:
+/// interactive, sorting)`.
+pub fn no_such<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    let list: Vec<&str> = known.clone().collect();
+    let hint = match closest(name, known) {
+        Some(suggestion) => format!("; did you mean `{suggestion}`?"),
+        None => String::new(),
+    };
+    let known = if list.is_empty() { "none".to_owned() } else { list.join(", ") };
+    format!("no {what} named `{name}`{hint} (known: {known})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -526,6 +526,12 @@ pub struct Metric {
 }
 
 impl Metric {
+    /// A metric of one value (a count, or a mean another tool reports): gated and shown, not
+    /// compared, lower being better.
+    pub fn single(unit: impl Into<String>, value: f64) -> Self {
+        Metric { value: Some(value), ..Metric::from_samples(unit, Better::Lower, false, vec![value]) }
+    }
+
     pub fn from_samples(unit: impl Into<String>, better: Better, compared: bool, samples: Vec<f64>) -> Self {
         let summary = Summary::of(&samples);
         Metric { unit: unit.into(), better, compared, samples, summary, value: None, rounds: None }

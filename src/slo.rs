@@ -9,7 +9,7 @@ use crate::condition::{Operator, Severity};
 use crate::config::Config;
 use crate::config::{Gate, SloLevels, Slos};
 use crate::gates::{self, GateStatus};
-use crate::matching::Glob;
+use crate::matching::{no_such, Glob};
 use crate::metric_name::{MetricName, MetricPath};
 use crate::model::{AppliedEnvironment, Better, Results};
 
@@ -390,11 +390,11 @@ impl Effective {
     pub fn judge(&self, category: &str, metric: &str, value: f64) -> Result<(&EffectiveObjective, Grade), String> {
         let names = self.categories.iter().map(|c| c.name.as_str());
         let Some(found) = self.categories.iter().find(|c| c.name == category) else {
-            return Err(unknown("category", category, names));
+            return Err(no_such("category", category, names));
         };
         let Some(objective) = found.objectives.iter().find(|o| o.metric == metric) else {
             let metrics = found.objectives.iter().map(|o| o.metric.as_str());
-            return Err(unknown(&format!("objective of `{category}`"), metric, metrics));
+            return Err(no_such(&format!("objective of `{category}`"), metric, metrics));
         };
         Ok((objective, grade(Some(value), objective.effective_target, objective.better, &self.levels)))
     }
@@ -447,17 +447,6 @@ levels: WARNING from {}% beyond a target, CRITICAL beyond {}%; the run needs {}%
         }
         out
     }
-}
-
-/// `no category named `x`; did you mean `y`? (known: a, b)`.
-fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
-    let list: Vec<&str> = known.clone().collect();
-    let hint = match crate::matching::closest(name, known) {
-        Some(suggestion) => format!("; did you mean `{suggestion}`?"),
-        None => String::new(),
-    };
-    let known = if list.is_empty() { "none".to_owned() } else { list.join(", ") };
-    format!("no {what} named `{name}`{hint} (known: {known})")
 }
 
 #[cfg(test)]

@@ -614,6 +614,31 @@ fn baseline_branch(baseline: &baseline::Baseline) -> Option<&str> {
     baseline.results.as_ref().and_then(|r| r.git.as_ref()).and_then(|g| g.branch.as_deref())
 }
 
+/// Stages each enabled report file (name, contents) for writing, and removes a disabled one an
+/// earlier run left; the paths staged.
+fn stage_reports(
+    files: &[(bool, &str, Option<String>)],
+    out_dir: &Path,
+    staged: &mut Staged,
+) -> Result<Vec<PathBuf>, Error> {
+    let mut written = Vec::new();
+    for (enabled, name, contents) in files {
+        let path = out_dir.join(name);
+        match contents {
+            Some(contents) => {
+                staged.stage(&path, contents.as_bytes())?;
+                written.push(path);
+            }
+            // A report from an earlier run must not pass for this run's.
+            None if !enabled && path.exists() => {
+                std::fs::remove_file(&path).map_err(|source| output::WriteError { path: path.clone(), source })?
+            }
+            None => {}
+        }
+    }
+    Ok(written)
+}
+
 fn evaluate_and_report(
     checked: Checked<'_>,
     github: &GitHub,
@@ -659,21 +684,7 @@ fn evaluate_and_report(
         (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| renderer.html()).transpose()?),
         (reporting.csv, RESULTS_CSV_FILE, reporting.csv.then(|| render::results_csv(current, &report))),
     ];
-    let mut written = Vec::new();
-    for (enabled, name, contents) in &files {
-        let path = out_dir.join(name);
-        match contents {
-            Some(contents) => {
-                staged.stage(&path, contents.as_bytes())?;
-                written.push(path);
-            }
-            // A report from an earlier run must not pass for this run's.
-            None if !enabled && path.exists() => {
-                std::fs::remove_file(&path).map_err(|source| output::WriteError { path: path.clone(), source })?
-            }
-            None => {}
-        }
-    }
+    let written = stage_reports(&files, out_dir, &mut staged)?;
     if interrupt::requested() {
         return Err(Error::Interrupted);
     }

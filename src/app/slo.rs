@@ -61,13 +61,5 @@ fn unit(config: &Config, metric: &MetricName) -> String {
         return built_in;
     }
     let name = metric.to_string();
-    let scenarios = config.services.iter().flat_map(|s| &s.scenarios);
-    config
-        .commands
-        .iter()
-        .flat_map(|c| &c.metrics)
-        .chain(scenarios.flat_map(|s| &s.metrics))
-        .find(|(declared, _)| **declared == name)
-        .map(|(_, metric)| metric.unit.clone())
-        .unwrap_or_default()
+    config.declared_metrics().find(|(declared, _)| **declared == name).map(|(_, m)| m.unit.clone()).unwrap_or_default()
 }

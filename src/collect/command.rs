@@ -346,9 +346,7 @@ fn into_benchmark(item: Measured<'_>) -> Result<Benchmark, CommandError> {
     let mut peak = Metric::from_samples("bytes", Better::Lower, true, per_run(|r| r.max_rss_bytes));
     peak.value = Some(peak.summary.max);
     metrics.insert("peak_rss_bytes".to_owned(), peak);
-    let mut failures = Metric::from_samples("runs", Better::Lower, false, vec![item.failures.len() as f64]);
-    failures.value = Some(item.failures.len() as f64);
-    metrics.insert("exit_failures".to_owned(), failures);
+    metrics.insert("exit_failures".to_owned(), Metric::single("runs", item.failures.len() as f64));
     for (name, samples) in item.custom {
         let declared = bench.metrics.get(&name);
         let unit = declared.map(|d| d.unit.clone()).unwrap_or_default();
