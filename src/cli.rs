@@ -117,8 +117,9 @@ pub enum Command {
     /// `validate`, one value judged against one of them.
     #[command(after_help = crate::exit_code::help())]
     Slo(SloArgs),
-    /// Turn other tools' result files (hyperfine's --export-json, cargo criterion
-    /// --message-format=json) into one results.json, for `check --results` or `--baseline`.
+    /// Turn other tools' result files (hyperfine, libtest, cargo-criterion, gungraun, BMF,
+    /// github-action-benchmark, k6, oha) into one results.json, for `check --results` or
+    /// `--baseline`.
     #[command(after_help = crate::exit_code::help())]
     Import(ImportArgs),
 }
@@ -132,6 +133,15 @@ pub struct ImportArgs {
     /// Where to write the results.
     #[arg(short, long, value_name = "FILE", default_value = "results.json")]
     pub output: PathBuf,
+    /// The benchmark id of a file that holds one run of one benchmark (k6, oha); default: the
+    /// file's name without its extension. With several such files, each needs its own name.
+    #[arg(long, value_name = "ID")]
+    pub name: Option<String>,
+    /// Metric names whose larger values are better, for formats that do not say: a BMF
+    /// measure besides `throughput`, or `value` for github-action-benchmark's
+    /// customBiggerIsBetter. Comma-separated or repeated.
+    #[arg(long, value_name = "METRIC", value_delimiter = ',')]
+    pub higher_is_better: Vec<String>,
     /// The files to import; a benchmark id may appear in one of them only.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

@@ -92,10 +92,11 @@ pub enum MetricName {
 }
 
 /// The metrics stored under their gate names, with their units and which way is better: what
-/// command runs and service
-/// scenarios record. A service's `mean_ms`, `max_ms` and `p95_ms` are stored too, and the time
-/// statistics read them where a benchmark has no `time` metric.
-pub const RECORDED: [(&str, &str, Better); 14] = [
+/// command runs and service scenarios record, and what `import` reads from load tools (k6's
+/// checks and thresholds) and callgrind (gungraun's counts). A service's `mean_ms`, `max_ms`
+/// and `p95_ms` are stored too, and the time statistics read them where a benchmark has no
+/// `time` metric.
+pub const RECORDED: [(&str, &str, Better); 30] = [
     ("user_ms", "ms", Better::Lower),
     ("sys_ms", "ms", Better::Lower),
     ("peak_rss_bytes", "bytes", Better::Lower),
@@ -110,6 +111,22 @@ pub const RECORDED: [(&str, &str, Better); 14] = [
     ("late_count", "requests", Better::Lower),
     ("cpu_seconds", "s", Better::Lower),
     ("rss_growth_percent", "%", Better::Lower),
+    ("failed_checks", "checks", Better::Lower),
+    ("failed_thresholds", "thresholds", Better::Lower),
+    ("instructions", "instructions", Better::Lower),
+    ("estimated_cycles", "cycles", Better::Lower),
+    ("data_reads", "accesses", Better::Lower),
+    ("data_writes", "accesses", Better::Lower),
+    ("i1_misses", "misses", Better::Lower),
+    ("d1_read_misses", "misses", Better::Lower),
+    ("d1_write_misses", "misses", Better::Lower),
+    ("ll_instruction_misses", "misses", Better::Lower),
+    ("ll_read_misses", "misses", Better::Lower),
+    ("ll_write_misses", "misses", Better::Lower),
+    ("l1_hits", "accesses", Better::Lower),
+    ("ll_hits", "accesses", Better::Lower),
+    ("ram_hits", "accesses", Better::Lower),
+    ("total_accesses", "accesses", Better::Lower),
 ];
 
 /// `wall_ms`, the name hyperfine's users know, is the mean time per run in milliseconds.

@@ -342,6 +342,60 @@ pub enum Source {
     Hyperfine(ImportSource),
     /// A criterion benchmark cargo-criterion ran (`import --format cargo-criterion`).
     CargoCriterion(CargoCriterionSource),
+    /// A libtest `#[bench]` (`import --format libtest`).
+    Libtest(ImportedFile),
+    /// A gungraun or iai-callgrind benchmark (`import --format gungraun`).
+    Gungraun(GungraunSource),
+    /// A benchmark of a Bencher Metric Format file (`import --format bmf`).
+    Bmf(ImportedFile),
+    /// An entry of github-action-benchmark's custom JSON (`import --format gab`).
+    Gab(ImportedFile),
+    /// A k6 run's summary (`import --format k6`).
+    K6(LoadImport),
+    /// An oha run (`import --format oha`).
+    Oha(LoadImport),
+}
+
+impl Source {
+    /// The file `import` read, for a benchmark it read.
+    pub fn imported_from(&self) -> Option<&str> {
+        match self {
+            Source::Criterion(_) | Source::Command(_) | Source::Service(_) => None,
+            Source::Hyperfine(s) => Some(&s.file),
+            Source::CargoCriterion(s) => Some(&s.file),
+            Source::Libtest(s) | Source::Bmf(s) | Source::Gab(s) => Some(&s.file),
+            Source::Gungraun(s) => Some(&s.file),
+            Source::K6(s) | Source::Oha(s) => Some(&s.file),
+        }
+    }
+}
+
+/// A benchmark read from a file that says nothing more of it than its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedFile {
+    /// The file `import` read, as given.
+    pub file: String,
+}
+
+/// A load test's run read from its tool's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadImport {
+    /// The file `import` read, as given.
+    pub file: String,
+    /// Requests the tool sent, where it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
+}
+
+/// A gungraun (formerly iai-callgrind) benchmark's summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GungraunSource {
+    /// The file `import` read, as given.
+    pub file: String,
+    /// The summary schema's version (`"7"` for gungraun 0.17 and later).
+    pub schema_version: String,
+    /// `file::group::function`, as the summary names the benchmark.
+    pub module_path: String,
 }
 
 /// A benchmark of `cargo criterion --message-format=json`'s messages.
@@ -523,9 +577,59 @@ pub struct Metric {
         deserialize_with = "crate::json_number::some_nan_if_null_each"
     )]
     pub rounds: Option<Vec<f64>>,
+    /// What the samples are: repeated measurements (the default, omitted), one exact value, or
+    /// one summary another tool reported. It decides how the regression check compares them.
+    #[serde(default, skip_serializing_if = "Basis::is_samples")]
+    pub basis: Basis,
+}
+
+/// What a metric's samples are, which decides how the regression check compares it
+/// (docs/statistics.md, "Metrics without samples").
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Basis {
+    /// Repeated measurements: a test on the samples decides.
+    #[default]
+    Samples,
+    /// One exact value, the same on every run of the same code (an instruction count, a size):
+    /// compared directly against the threshold.
+    Deterministic,
+    /// One value another tool summarised its own samples into (a median, a p95), the samples
+    /// themselves not given: compared with the spread the tool stated, or directly without one.
+    Summary {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        spread: Option<StatedSpread>,
+    },
+}
+
+impl Basis {
+    pub fn is_samples(&self) -> bool {
+        matches!(self, Basis::Samples)
+    }
+}
+
+/// The bounds a tool stated around a summary value, in the metric's unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatedSpread {
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
+    pub lower: f64,
+    #[serde(deserialize_with = "crate::json_number::nan_if_null")]
+    pub upper: f64,
+    /// What the bounds are, in the tool's terms: "libtest's +/- (max - min of its samples)".
+    pub stated_as: String,
 }
 
 impl Metric {
+    /// One value another tool summarised its samples into, compared with `spread` when stated.
+    pub fn summary(unit: impl Into<String>, better: Better, value: f64, spread: Option<StatedSpread>) -> Self {
+        Metric { basis: Basis::Summary { spread }, ..Metric::from_samples(unit, better, true, vec![value]) }
+    }
+
+    /// One exact value (an instruction count): compared directly.
+    pub fn deterministic(unit: impl Into<String>, better: Better, value: f64) -> Self {
+        Metric { basis: Basis::Deterministic, ..Metric::from_samples(unit, better, true, vec![value]) }
+    }
+
     /// A metric of one value (a count, or a mean another tool reports): gated and shown, not
     /// compared, lower being better.
     pub fn single(unit: impl Into<String>, value: f64) -> Self {
@@ -534,7 +638,16 @@ impl Metric {
 
     pub fn from_samples(unit: impl Into<String>, better: Better, compared: bool, samples: Vec<f64>) -> Self {
         let summary = Summary::of(&samples);
-        Metric { unit: unit.into(), better, compared, samples, summary, value: None, rounds: None }
+        Metric {
+            unit: unit.into(),
+            better,
+            compared,
+            samples,
+            summary,
+            value: None,
+            rounds: None,
+            basis: Basis::Samples,
+        }
     }
 
     /// The value a gate on this metric's name reads: `value` where set, else the mean.

@@ -305,6 +305,7 @@ impl Collected {
                     let Some(latest) = benchmark.metrics.get(&name) else { continue };
                     let mut metric = Metric::from_samples(latest.unit.clone(), latest.better, latest.compared, pooled);
                     metric.rounds = Some(medians);
+                    metric.basis = latest.basis.clone();
                     benchmark.metrics.insert(name, metric);
                 }
                 Ok(benchmark)

@@ -25,12 +25,18 @@ pub fn import_command(args: ImportArgs) -> Result<u8, Error> {
         let input = |message: String| Error::Input { path: file.clone(), message };
         let text = std::fs::read_to_string(file).map_err(|e| input(format!("cannot read it: {e}")))?;
         let name = file.display().to_string();
-        let (format, read) = import::import(args.format, &text, &name)
+        let id = benchmark_name(&args, file)?;
+        let options = import::Options { file: &name, name: &id, higher_is_better: &args.higher_is_better };
+        let imported = import::import(args.format, &text, &options)
             .map_err(|problem| input(format!("{problem} (reading it as {})", args.format.as_str())))?;
         if args.format == import::Format::Auto {
-            console.status(&format!("{name}: {} benchmarks, read as {}", read.len(), format.as_str()));
+            let count = imported.benchmarks.len();
+            console.status(&format!("{name}: {count} benchmarks, read as {}", imported.format.as_str()));
         }
-        for benchmark in read {
+        for note in &imported.notes {
+            console.status(&format!("{name}: {note}"));
+        }
+        for benchmark in imported.benchmarks {
             if let Some(earlier) = from.insert(benchmark.id.clone(), file) {
                 return Err(input(format!(
                     "benchmark `{}` is also in {}: import them into separate results files",
@@ -47,4 +53,22 @@ pub fn import_command(args: ImportArgs) -> Result<u8, Error> {
     output::write_atomic(&args.output, &to_json(&results))?;
     console.status(&format!("Results: {} ({} benchmarks)", args.output.display(), results.benchmarks.len()));
     Ok(exit_code::OK)
+}
+
+/// The id of a file's one benchmark (k6, oha): `--name`, else the file's stem.
+fn benchmark_name(args: &ImportArgs, file: &Path) -> Result<String, Error> {
+    if let Some(name) = &args.name {
+        if name.trim().is_empty() {
+            return Err(Error::Usage("--name: a benchmark id cannot be empty".to_owned()));
+        }
+        return Ok(name.clone());
+    }
+    let stem = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if stem.is_empty() {
+        return Err(Error::Input {
+            path: file.to_path_buf(),
+            message: "its name gives no benchmark id: pass --name".to_owned(),
+        });
+    }
+    Ok(stem)
 }

@@ -414,8 +414,7 @@ fn describe_target(benchmark: &Benchmark) -> String {
         Source::Criterion(source) => format!("`{}`", source.target.as_deref().unwrap_or("?")),
         Source::Command(_) => format!("command `{}`", benchmark.id),
         Source::Service(_) => format!("service scenario `{}`", benchmark.id),
-        Source::Hyperfine(source) => format!("hyperfine's `{}` from {}", benchmark.id, source.file),
-        Source::CargoCriterion(source) => format!("cargo-criterion's `{}` from {}", benchmark.id, source.file),
+        other => format!("`{}` imported from {}", benchmark.id, other.imported_from().unwrap_or("?")),
     }
 }
 

@@ -11,6 +11,7 @@
 //! beyond the noise threshold and the point change reaches the regression threshold.
 //! docs/statistics.md gives the reasoning and the calibration figures.
 
+mod direct;
 pub mod window;
 
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,7 @@ use crate::condition::Severity;
 use crate::config::{Correction, RegressionRule, Statistics, TestKind};
 use crate::model::{Better, Metric, Results};
 use crate::stats::{self, Summary, TTest, TestError};
+pub use direct::Direct;
 use window::Locations;
 pub use window::{Window, WindowFigures, WindowSummary};
 
@@ -147,6 +149,10 @@ pub struct Comparison {
     /// against, and from how many runs. `None` against a single run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<WindowFigures>,
+    /// Set when no test ran because a side is not a set of samples, or neither side has any
+    /// spread: how the values were compared instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direct: Option<Direct>,
 }
 
 impl Comparison {
@@ -185,6 +191,7 @@ impl Comparison {
             evidence: None,
             screen: None,
             window: None,
+            direct: None,
         }
     }
 }
@@ -372,6 +379,10 @@ impl Pending<'_> {
                 return comparison;
             }
         };
+        if !(base.basis.is_samples() && current.basis.is_samples()) {
+            direct::judge(&mut comparison, base, current);
+            return comparison;
+        }
         let rounds = match (&base.rounds, &current.rounds) {
             (Some(b), Some(c)) if self.paired && b.len() == c.len() => Some((b.as_slice(), c.as_slice())),
             _ => None,
@@ -451,6 +462,7 @@ fn record_test(
             // Deterministic metrics: the values are the answer.
             comparison.change_percent = Some(exact_change);
             comparison.change_interval_percent = Some([exact_change, exact_change]);
+            comparison.direct = Some(Direct::Deterministic);
             let worse = worse_percent(exact_change, comparison.better);
             let threshold = comparison.threshold_percent;
             comparison.verdict = if worse >= threshold {

@@ -65,7 +65,9 @@ impl Window {
         let mut pooled = self.newest().clone();
         let older: Vec<_> = self.runs[..self.runs.len() - 1].iter().map(Results::by_id).collect();
         for benchmark in &mut pooled.benchmarks {
-            for (name, metric) in &mut benchmark.metrics {
+            // A value that is not a sample (an exact count, another tool's summary) is the
+            // newest run's: pooling would turn it into samples it is not.
+            for (name, metric) in benchmark.metrics.iter_mut().filter(|(_, m)| m.basis.is_samples()) {
                 let mut samples = Vec::new();
                 for run in &older {
                     let same = run.get(benchmark.id.as_str()).and_then(|b| b.metrics.get(name));

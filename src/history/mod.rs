@@ -89,6 +89,9 @@ pub struct MetricRecord {
     /// The samples, as 32-bit floats (seven significant digits: far finer than any
     /// benchmark's noise) to keep the store small.
     pub samples: Vec<f32>,
+    /// results.json's `basis` as JSON when the metric is not samples: its exact value is
+    /// then `summary.mean`.
+    pub basis: Option<String>,
     /// The regression check's verdict and change, when one ran.
     pub verdict: Option<ChangeVerdict>,
     pub change_percent: Option<f64>,
@@ -150,6 +153,8 @@ impl RunRecord {
                     better: metric.better,
                     summary: metric.summary,
                     samples: metric.samples.iter().map(|&s| s as f32).collect(),
+                    basis: (!metric.basis.is_samples())
+                        .then(|| serde_json::to_string(&metric.basis).unwrap_or_default()),
                     verdict: comparison.map(|c| c.verdict),
                     change_percent: comparison.and_then(|c| c.change_percent),
                 }

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, ErrorCode, OpenFlags, OptionalExtension, Tran
 use super::release::Recorded as ReleaseValue;
 use super::trends::Point;
 use super::{ExportRow, RegressionRow, RunRecord, RunRow};
-use crate::model::{Benchmark, Better, CriterionSource, GitInfo, Metric, Results, Source};
+use crate::model::{Basis, Benchmark, Better, CriterionSource, GitInfo, Metric, Results, Source};
 
 /// `PRAGMA application_id` of a perf-gate history database ("pfgh"), so that another
 /// application's SQLite file is told apart from ours.
@@ -21,7 +21,7 @@ const APPLICATION_ID: i32 = 0x7066_6768;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema, one migration per version: `MIGRATIONS[i]` takes version `i` to `i + 1`.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE runs (
     id INTEGER PRIMARY KEY,
@@ -92,6 +92,12 @@ CREATE TABLE slo_checks (
     degradation_percent REAL
 );
 CREATE INDEX slo_checks_by_run ON slo_checks (run_id);
+"#,
+    // 4: metrics that are not samples (an exact count, another tool's summary): results.json's
+    // `basis` as JSON, NULL for samples. Their exact value is `mean`, a 64-bit float, not the
+    // 32-bit sample.
+    r#"
+ALTER TABLE metrics ADD COLUMN basis TEXT;
 "#,
 ];
 
@@ -525,7 +531,7 @@ impl Store {
         let mut metrics = self
             .connection
             .prepare(
-                "SELECT benchmark, metric, unit, better, compared, source, samples FROM metrics
+                "SELECT benchmark, metric, unit, better, compared, source, samples, basis, mean FROM metrics
                  WHERE run_id = ?1 ORDER BY benchmark, metric",
             )
             .map_err(error)?;
@@ -584,8 +590,14 @@ fn stored_metric(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, O
     let better: String = row.get(3)?;
     let better = if better == Better::Higher.as_str() { Better::Higher } else { Better::Lower };
     let blob: Vec<u8> = row.get(6)?;
-    let samples = blob.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect();
-    let metric = Metric::from_samples(row.get::<_, String>(2)?, better, row.get(4)?, samples);
+    let basis: Basis = row.get::<_, Option<String>>(7)?.and_then(|b| serde_json::from_str(&b).ok()).unwrap_or_default();
+    let exact: Option<f64> = row.get(8)?;
+    let samples = match exact.filter(|_| !basis.is_samples()) {
+        Some(value) => vec![value],
+        None => blob.chunks_exact(4).map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]]))).collect(),
+    };
+    let mut metric = Metric::from_samples(row.get::<_, String>(2)?, better, row.get(4)?, samples);
+    metric.basis = basis;
     Ok((row.get(0)?, row.get(1)?, row.get(5)?, metric))
 }
 
@@ -667,8 +679,8 @@ fn insert_run(transaction: &Transaction<'_>, run: &RunRecord, recorded_at: &str)
 
 fn insert_metrics(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> rusqlite::Result<()> {
     let mut insert = transaction.prepare(
-        "INSERT INTO metrics (run_id, benchmark, metric, unit, better, n, mean, median, std_dev, min, max, p95, samples, verdict, change_percent, compared, source)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        "INSERT INTO metrics (run_id, benchmark, metric, unit, better, n, mean, median, std_dev, min, max, p95, samples, verdict, change_percent, compared, source, basis)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?;
     for m in &run.metrics {
         let s = &m.summary;
@@ -691,6 +703,7 @@ fn insert_metrics(transaction: &Transaction<'_>, id: i64, run: &RunRecord) -> ru
             m.change_percent.and_then(finite),
             m.compared,
             m.source,
+            m.basis,
         ])?;
     }
     Ok(())
@@ -890,6 +903,26 @@ mod tests {
         assert_eq!((time.samples.as_slice(), time.unit.as_str(), time.compared), ([1.0, 2.0].as_slice(), "ns", true));
         assert_eq!(store.branches().unwrap(), [("main".to_owned(), 3), ("pr".to_owned(), 1)]);
         assert!(store.window("nowhere", 10).unwrap().is_empty());
+    }
+
+    /// An exact count keeps every digit (its `mean`, not the 32-bit sample), and a summary its
+    /// stated spread: a window compares them as they were recorded.
+    #[test]
+    fn values_that_are_not_samples_read_back_exactly_with_their_basis() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("history.db")).unwrap();
+        let mut results = fixtures::results(vec![fixtures::benchmark("a", Better::Lower, &[1.0, 2.0])]);
+        results.git = Some(crate::model::GitInfo { commit: "abc".into(), branch: Some("main".into()), dirty: false });
+        let metrics = &mut results.benchmarks[0].metrics;
+        // 123,456,789 is not a 32-bit float: it would come back as 123,456,792.
+        metrics.insert("instructions".into(), Metric::deterministic("instructions", Better::Lower, 123_456_789.0));
+        let spread = crate::model::StatedSpread { lower: 1178.0, upper: 1290.0, stated_as: "libtest's +/-".into() };
+        metrics.insert("median".into(), Metric::summary("ns", Better::Lower, 1234.0, Some(spread)));
+        store.record(&RunRecord::new(&results, None, None, Origin::Import), "now").unwrap();
+        let back = &store.window("main", 1).unwrap()[0].benchmarks[0].metrics;
+        assert_eq!(back["instructions"], results.benchmarks[0].metrics["instructions"]);
+        assert_eq!(back["median"], results.benchmarks[0].metrics["median"]);
+        assert_eq!(back["time"].basis, Basis::Samples);
     }
 
     /// A store of schema 1 (before `compared` and `source`) is migrated in place; its runs read

@@ -1,4 +1,15 @@
 use super::*;
+use crate::model::{Basis, Benchmark, DeclaredThroughput, Source, ThroughputUnit, THROUGHPUT_METRIC, TIME_METRIC};
+
+/// `import` with a file name and no other option: the format read and the benchmarks.
+fn import(format: Format, text: &str, file: &str) -> Result<(Format, Vec<Benchmark>), Problem> {
+    let imported = super::import(format, text, &Options { file, name: "load", higher_is_better: &[] })?;
+    Ok((imported.format, imported.benchmarks))
+}
+
+fn with(format: Format, text: &str, higher_is_better: &[String]) -> Result<Imported, Problem> {
+    super::import(format, text, &Options { file: "f", name: "load", higher_is_better })
+}
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{}/tests/fixtures/import/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
@@ -122,4 +133,308 @@ fn malformed_cargo_criterion_messages_name_the_line() {
     // A hyperfine file given as cargo-criterion.
     let error = import(Format::CargoCriterion, &fixture("hyperfine-1.15.json"), "f").unwrap_err();
     assert!(error.message.contains("one JSON message a line with a `reason`"), "{error}");
+}
+
+/// The spread a summary metric states, or `None`.
+fn spread(metric: &crate::model::Metric) -> Option<(f64, f64)> {
+    match &metric.basis {
+        Basis::Summary { spread } => spread.as_ref().map(|s| (s.lower, s.upper)),
+        other => panic!("not a summary: {other:?}"),
+    }
+}
+
+#[test]
+fn libtests_text_is_one_summary_per_bench_with_its_stated_spread() {
+    // Written by rustc 1.95's libtest (RUSTC_BOOTSTRAP=1 cargo bench): two-decimal figures.
+    let imported = with(Format::Auto, &fixture("libtest-1.95.txt"), &[]).unwrap();
+    assert_eq!(imported.format, Format::Libtest, "detected");
+    let ids: Vec<&str> = imported.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["tests::bench_copy", "tests::bench_noop", "tests::bench_sum", "tests::nested::bench_vec_push"]);
+    let copy = &imported.benchmarks[0];
+    let time = &copy.metrics[TIME_METRIC];
+    assert_eq!((time.unit.as_str(), time.samples.as_slice(), time.compared), ("ns", [147.5].as_slice(), true));
+    // +/- 247.07 around 147.50: the lower bound stops at zero.
+    assert_eq!(spread(time), Some((0.0, 147.5 + 247.07)));
+    let rate = &copy.metrics[THROUGHPUT_METRIC];
+    assert_eq!((rate.unit.as_str(), rate.gate_value(), rate.compared), ("bytes/s", 27863e6, false));
+    assert!(!imported.benchmarks[1].metrics.contains_key(THROUGHPUT_METRIC));
+    assert!(matches!(&copy.source, Source::Libtest(f) if f.file == "f"));
+    // The older integer form with thousands separators, a failed bench, another harness's units.
+    let text = "test a ... bench:       1,234 ns/iter (+/- 56)\n\
+                test b ... FAILED\n\
+                test c ... bench:       4,567 ns/iter (+/- 64) = 2189 MB/s\n\
+                test cmov ... bench:        2835 cycles/iter (+/- 14)\n\
+                test upload ... bench:        1911 MS/s (+/- 420)\n";
+    let imported = with(Format::Libtest, text, &[]).unwrap();
+    let a = &imported.benchmarks[0].metrics[TIME_METRIC];
+    assert_eq!((a.gate_value(), spread(a)), (1234.0, Some((1178.0, 1290.0))));
+    assert_eq!(imported.notes, ["line 2: `b` failed, so libtest gave no figure for it"]);
+    let cycles = &imported.benchmarks[2].metrics["value"];
+    assert_eq!((cycles.unit.as_str(), cycles.better), ("cycles", Better::Lower));
+    let upload = &imported.benchmarks[3].metrics["value"];
+    assert_eq!((upload.unit.as_str(), upload.better), ("MS/s", Better::Higher));
+}
+
+#[test]
+fn libtests_json_events_are_read_like_its_text() {
+    // rustc 1.95's `cargo bench -- -Z unstable-options --format json` (RUSTC_BOOTSTRAP=1).
+    let imported = with(Format::Auto, &fixture("libtest-1.95.jsonl"), &[]).unwrap();
+    assert_eq!((imported.format, imported.benchmarks.len()), (Format::Libtest, 4));
+    let copy = &imported.benchmarks[0];
+    let time = &copy.metrics[TIME_METRIC];
+    assert!((time.gate_value() - 164.1437753832045).abs() < 1e-9);
+    assert!(spread(time).is_some());
+    assert_eq!(copy.metrics[THROUGHPUT_METRIC].gate_value(), 24975e6);
+}
+
+#[test]
+fn malformed_libtest_output_names_the_line() {
+    let cases = [
+        ("test a ... bench: x ns/iter (+/- 1)", "line 1", "expected `test NAME ... bench: N ns/iter (+/- D)`"),
+        ("test a ... bench: 5 ns/iter", "line 1", "expected `test NAME"),
+        ("test a ... bench: 5 ns/iter (+/- 1) = fast", "line 1", "expected `test NAME"),
+        ("test a ... bench: 5 parsecs (+/- 1)", "line 1", "the unit is `ns/iter`"),
+        ("test a ... bench: 5 ns/iter (+/- 1)\ntest a ... bench: 6 ns/iter (+/- 1)", "line 2", "is also on line 1"),
+        ("running 0 tests\n\ntest result: ok.", "", "holds no benchmark"),
+        ("", "", "holds no benchmark"),
+        (
+            "{\"type\": \"bench\", \"name\": \"a\", \"median\": 5}",
+            "line 1, deviation",
+            "needs `name`, `median` and `deviation`",
+        ),
+        (
+            "{\"type\": \"bench\", \"name\": \"a\", \"median\": \"5\", \"deviation\": 1}",
+            "line 1",
+            "not libtest's --format json",
+        ),
+        ("{\"type\": \"suite\"}\nnot json", "line 2", "not libtest's --format json"),
+    ];
+    for (text, at, message) in cases {
+        let error = with(Format::Libtest, text, &[]).unwrap_err();
+        assert_eq!(error.at, at, "{text}: {error}");
+        assert!(error.message.contains(message), "{text}: {error}");
+    }
+    // A hyperfine file given as libtest has no bench line.
+    let error = with(Format::Libtest, &fixture("hyperfine-1.15.json"), &[]).unwrap_err();
+    assert!(error.message.contains("not libtest's --format json"), "{error}");
+}
+
+#[test]
+fn gungrauns_summaries_are_exact_callgrind_counts() {
+    // gungraun 0.20.0's --output-format=json (a second run: new and old counts) and one of its
+    // summary.json files, valgrind 3.19.
+    let imported = with(Format::Auto, &fixture("gungraun-0.20.0.jsonl"), &[]).unwrap();
+    assert_eq!(imported.format, Format::Gungraun, "detected");
+    let ids: Vec<&str> = imported.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "my_bench::my_group::bench_fibonacci.short",
+            "my_bench::my_group::bench_fibonacci.long",
+            "my_bench::my_group::bench_sum_to"
+        ]
+    );
+    let short = &imported.benchmarks[0];
+    let instructions = &short.metrics["instructions"];
+    // The new count (1522), not the old (1792).
+    assert_eq!(
+        (instructions.gate_value(), &instructions.basis, instructions.compared),
+        (1522.0, &Basis::Deterministic, true)
+    );
+    assert_eq!(short.metrics["estimated_cycles"].gate_value(), 2385.0);
+    assert!(!short.metrics["d1_read_misses"].compared);
+    let Source::Gungraun(source) = &short.source else { panic!("{:?}", short.source) };
+    assert_eq!(
+        (source.schema_version.as_str(), source.module_path.as_str()),
+        ("7", "my_bench::my_group::bench_fibonacci")
+    );
+    let (format, one) = import(Format::Auto, &fixture("gungraun-0.20.0-summary.json"), "f").unwrap();
+    assert_eq!((format, one.len()), (Format::Gungraun, 1));
+    assert_eq!(one[0], *short, "one summary.json reads as its line does");
+}
+
+#[test]
+fn older_iai_callgrind_summaries_are_read_too_and_bad_ones_say_where() {
+    // Schema 6 (iai-callgrind 0.16), from its documented schema: `Left` is the new count.
+    let v6 = r#"{"version": "6", "module_path": "b::g::f", "id": "x", "profiles": [{"tool": "Callgrind",
+        "summaries": {"parts": [], "total": {"summary": {"Callgrind": {
+            "Ir": {"metrics": {"Both": [{"Int": 900}, {"Int": 1000}]}, "diffs": null},
+            "EstimatedCycles": {"metrics": {"Left": {"Float": 1500.0}}, "diffs": null}}}, "regressions": []}}}]}"#;
+    let (_, benchmarks) = import(Format::Gungraun, v6, "f").unwrap();
+    assert_eq!(benchmarks[0].id, "b::g::f.x");
+    assert_eq!(benchmarks[0].metrics["instructions"].gate_value(), 900.0);
+    assert_eq!(benchmarks[0].metrics["estimated_cycles"].gate_value(), 1500.0);
+    let cases = [
+        (r#"{"version": "4", "module_path": "m", "profiles": []}"#, "version", "versions 5 to 7"),
+        (r#"{"version": "7", "profiles": []}"#, "module_path", "names the benchmark"),
+        (r#"{"version": "7", "module_path": "m", "profiles": []}"#, "profiles", "no Callgrind totals"),
+        (
+            r#"{"version": "7", "module_path": "m", "profiles": [{"tool": "Callgrind", "data": {"total": {"metrics": {"Ir": {"values": {"old": 5}}}}}}]}"#,
+            "profiles.Callgrind.total.Ir",
+            "no new count",
+        ),
+        ("{\"version\": \"7\"\nnot json", "line 1", "one JSON summary a line"),
+    ];
+    for (text, at, message) in cases {
+        let error = with(Format::Gungraun, text, &[]).unwrap_err();
+        assert_eq!(error.at, at, "{text}: {error}");
+        assert!(error.message.contains(message), "{text}: {error}");
+    }
+    let truncated = &fixture("gungraun-0.20.0-summary.json")[..300];
+    assert!(with(Format::Gungraun, truncated, &[]).is_err());
+    let error = with(Format::Gungraun, &fixture("hyperfine-1.15.json"), &[]).unwrap_err();
+    assert!(error.message.contains("not gungraun's summary"), "{error}");
+}
+
+#[test]
+fn bmf_measures_become_metrics_with_their_bounds() {
+    let text = r#"{
+        "sort/1000": {"latency": {"value": 88.0, "lower_value": 87.42, "upper_value": 88.88},
+                      "throughput": {"value": 11363.0}},
+        "parse": {"instructions": {"value": 123456789}, "file-size": {"value": 4096}},
+        "startup-bencher-ignore": {"boot-ms": {"value": "7"}}
+    }"#
+    .replace(r#""7""#, "7");
+    let imported = with(Format::Auto, &text, &["boot-ms".to_owned()]).unwrap();
+    assert_eq!(imported.format, Format::Bmf, "detected");
+    let ids: Vec<&str> = imported.benchmarks.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["parse", "sort/1000", "startup"]);
+    let sort = &imported.benchmarks[1];
+    let time = &sort.metrics[TIME_METRIC];
+    assert_eq!((time.unit.as_str(), time.gate_value(), spread(time)), ("ns", 88.0, Some((87.42, 88.88))));
+    let throughput = &sort.metrics["throughput"];
+    assert_eq!((throughput.better, throughput.compared, spread(throughput)), (Better::Higher, true, None));
+    let parse = &imported.benchmarks[0];
+    assert_eq!(parse.metrics["instructions"].basis, Basis::Deterministic);
+    assert_eq!(parse.metrics["file-size"].unit, "bytes");
+    // `-bencher-ignore` is taken off the name and keeps the benchmark out of the comparison.
+    let boot = &imported.benchmarks[2].metrics["boot-ms"];
+    assert_eq!((boot.better, boot.compared), (Better::Higher, false));
+    assert_eq!(imported.notes, ["1 named with `-bencher-ignore`: gated, not compared (startup)"]);
+    let cases = [
+        (r#"{"a": {"latency": {"value": "x"}}}"#, "a.latency.value", "not bmf's format"),
+        (r#"{"a": {"latency": {"lower_value": 1}}}"#, "a.latency", "missing field `value`"),
+        (r#"{"a": {"latency": {"value": 1, "lower": 1}}}"#, "a.latency.lower", "unknown field `lower`"),
+        (r#"{"a": {"latency": {"value": 5, "lower_value": 6}}}"#, "a.latency", "`lower_value` <= `value`"),
+        (r#"{"a": {}}"#, "a", "at least one measure"),
+        (r#"{"": {"latency": {"value": 1}}}"#, "", "needs a name"),
+        (
+            r#"{"a": {"latency": {"value": 1}}, "a-bencher-ignore": {"latency": {"value": 1}}}"#,
+            "a-bencher-ignore",
+            "named twice",
+        ),
+        ("{}", "", "holds no benchmark"),
+        (r#"[{"a": 1}]"#, ".", "not bmf's format"),
+    ];
+    for (text, at, message) in cases {
+        let error = with(Format::Bmf, text, &[]).unwrap_err();
+        assert_eq!(error.at, at, "{text}: {error}");
+        assert!(error.message.contains(message), "{text}: {error}");
+    }
+    assert!(with(Format::Bmf, &text[..40], &[]).unwrap_err().message.contains("EOF"));
+}
+
+#[test]
+fn github_action_benchmark_entries_become_values_with_their_range() {
+    // The shapes of github-action-benchmark's own test data: a string range, a numeric one, none.
+    let text = r#"[
+        {"name": "No instrumentation", "unit": "ns", "value": 90.9439, "range": 0.519165},
+        {"name": "Free memory", "unit": "Megabytes", "value": "150", "range": "3", "extra": "x"},
+        {"name": "Throughput", "unit": "req/s", "value": 70, "range": "± 5%"},
+        {"name": "Odd", "unit": "s", "value": 1, "range": "about a second"}
+    ]"#;
+    let imported = with(Format::Auto, text, &[]).unwrap();
+    assert_eq!(imported.format, Format::Gab, "detected");
+    let value = |i: usize| &imported.benchmarks[i].metrics["value"];
+    assert_eq!((value(0).unit.as_str(), value(0).better), ("ns", Better::Lower));
+    assert_eq!(spread(value(0)), Some((90.9439 - 0.519165, 90.9439 + 0.519165)));
+    assert_eq!((value(1).gate_value(), spread(value(1))), (150.0, Some((147.0, 153.0))));
+    assert_eq!(spread(value(2)), Some((66.5, 73.5)));
+    assert_eq!(spread(value(3)), None);
+    assert_eq!(
+        imported.notes,
+        ["[3].range: range `about a second` is not `± N`, `+/- N` or `N%`; `Odd` is compared without it"]
+    );
+    // customBiggerIsBetter.
+    let bigger = with(Format::Gab, text, &["value".to_owned()]).unwrap();
+    assert_eq!(bigger.benchmarks[0].metrics["value"].better, Better::Higher);
+    let cases = [
+        (r#"[{"name": "a", "unit": "ns", "value": "fast"}]"#, "[0].value", "is not a number"),
+        (r#"[{"name": "a", "value": 1}]"#, "[0]", "missing field `unit`"),
+        (r#"[{"name": " ", "unit": "ns", "value": 1}]"#, "[0].name", "needs a name"),
+        (
+            r#"[{"name": "a", "unit": "ns", "value": 1}, {"name": "a", "unit": "ns", "value": 2}]"#,
+            "[1].name",
+            "is also [0]",
+        ),
+        ("[]", "", "holds no benchmark"),
+        (r#"{"name": "a"}"#, ".", "not gab's format"),
+    ];
+    for (text, at, message) in cases {
+        let error = with(Format::Gab, text, &[]).unwrap_err();
+        assert_eq!(error.at, at, "{text}: {error}");
+        assert!(error.message.contains(message), "{text}: {error}");
+    }
+}
+
+#[test]
+fn a_k6_summary_is_one_benchmark_named_as_a_service_scenario_is() {
+    // k6 1.1.0's --summary-export of a run against a loopback server (two thresholds, two checks).
+    let imported = with(Format::Auto, &fixture("k6-1.1.0-summary.json"), &[]).unwrap();
+    assert_eq!((imported.format, imported.benchmarks.len()), (Format::K6, 1), "detected");
+    let load = &imported.benchmarks[0];
+    assert_eq!(load.id, "load", "named by the option");
+    let m = |name: &str| load.metrics[name].gate_value();
+    assert_eq!((m("p50_ms"), m("p95_ms"), m("mean_ms")), (6.860104, 39.942558999999996, 11.203408369999998));
+    assert!(load.metrics["p50_ms"].compared && load.metrics["p95_ms"].compared && !load.metrics["p90_ms"].compared);
+    assert_eq!((m("rps"), m("success_rate"), m("error_count")), (336.0113640656181, 100.0, 0.0));
+    assert_eq!((m("failed_checks"), m("failed_thresholds")), (0.0, 0.0));
+    assert_eq!(spread(&load.metrics["p50_ms"]), None);
+    assert!(matches!(&load.source, Source::K6(s) if s.requests == Some(200)));
+}
+
+#[test]
+fn k6s_handle_summary_data_is_read_too_and_crossed_thresholds_counted() {
+    // The shape of handleSummary's `data` (k6's documentation): statistics under `values`,
+    // thresholds as {"ok": bool}; a failed rate of 2 %.
+    let text = r#"{"state": {"testRunDurationMs": 60000}, "metrics": {
+        "http_req_duration": {"type": "trend", "contains": "time",
+            "values": {"avg": 123.4, "med": 100.0, "p(90)": 300.0, "p(95)": 450.0, "p(99)": 890.0, "max": 1200.0, "min": 3.0},
+            "thresholds": {"p(95)<400": {"ok": false}, "p(99)<1000": {"ok": true}}},
+        "http_req_failed": {"type": "rate", "contains": "default", "values": {"rate": 0.02, "passes": 20, "fails": 980}},
+        "http_reqs": {"type": "counter", "contains": "default", "values": {"count": 1000, "rate": 16.6}},
+        "checks": {"type": "rate", "contains": "default", "values": {"passes": 990, "fails": 10, "rate": 0.99}}}}"#;
+    let load = &with(Format::Auto, text, &[]).unwrap().benchmarks[0];
+    let m = |name: &str| load.metrics[name].gate_value();
+    assert_eq!((m("p99_ms"), m("max_ms")), (890.0, 1200.0));
+    assert!(load.metrics["p99_ms"].compared && !load.metrics["p95_ms"].compared, "the highest percentile present");
+    assert!((m("success_rate") - 98.0).abs() < 1e-9);
+    assert_eq!((m("error_count"), m("failed_checks"), m("failed_thresholds")), (20.0, 10.0, 1.0));
+    let cases = [
+        (r#"{"metrics": 5, "state": {}}"#, "metrics", "has a `metrics` object"),
+        (r#"{"metrics": {}, "state": {}}"#, "metrics.http_req_duration", "no HTTP request was timed"),
+        (
+            r#"{"metrics": {"http_req_duration": {"med": "fast"}}, "state": {}}"#,
+            "metrics.http_req_duration.med",
+            "is not a number",
+        ),
+        (
+            r#"{"metrics": {"http_req_duration": {"values": 1}}, "state": {}}"#,
+            "metrics.http_req_duration.values",
+            "an object",
+        ),
+        (
+            r#"{"metrics": {"http_req_duration": {"med": 1, "thresholds": {"med<5": "yes"}}}, "state": {}}"#,
+            "metrics.http_req_duration.thresholds.med<5",
+            "a boolean",
+        ),
+        ("{\"metrics\": {", "", "not JSON"),
+    ];
+    for (text, at, message) in cases {
+        let error = with(Format::K6, text, &[]).unwrap_err();
+        assert_eq!(error.at, at, "{text}: {error}");
+        assert!(error.message.contains(message), "{text}: {error}");
+    }
+    let error = with(Format::K6, &fixture("hyperfine-1.15.json"), &[]).unwrap_err();
+    assert!(error.message.contains("has a `metrics` object"), "{error}");
 }

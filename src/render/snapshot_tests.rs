@@ -158,6 +158,7 @@ fn comparison(
         evidence: None,
         screen: None,
         window: None,
+        direct: None,
     }
 }
 

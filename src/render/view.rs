@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::compare::{ChangeVerdict, Comparison, Evidence, Scale, TRIM};
+use crate::compare::{ChangeVerdict, Comparison, Direct, Evidence, Scale, TRIM};
 use crate::condition::Severity;
 use crate::config::{Charts, Correction, TestKind};
 use crate::gates::{GateOutcome, GateStatus};
@@ -599,6 +599,20 @@ fn count_groups(report: &Report) -> Vec<CountGroup> {
     groups
 }
 
+/// The comparisons made without a test, by how: `no test for 3 metrics (2 exact, compared
+/// directly against the threshold; 1 ...)`.
+fn direct(report: &Report) -> Option<String> {
+    let mut counts: BTreeMap<Direct, usize> = BTreeMap::new();
+    for how in report.comparisons.iter().filter_map(|c| c.direct) {
+        *counts.entry(how).or_default() += 1;
+    }
+    let total: usize = counts.values().sum();
+    (total > 0).then(|| {
+        let kinds: Vec<String> = counts.iter().map(|(how, n)| format!("{n} {}", how.describe())).collect();
+        format!("no test for {} ({})", plural(total, "metric", "metrics"), kinds.join("; "))
+    })
+}
+
 /// How regressions are judged, in one line: `Welch's t-test on log samples · Holm correction ·
 /// α = 0.05 · noise band 1% · threshold 5% · empirical null from 20 metrics · regressions fail
 /// the run`.
@@ -645,8 +659,9 @@ fn method(report: &Report) -> String {
             format!("values: {:.0}%-trimmed geometric means (plain means where nothing was tested)", TRIM * 100.0)
         }
     };
-    let mut parts = vec![
-        test,
+    let mut parts = vec![test];
+    parts.extend(direct(report));
+    parts.extend([
         values,
         correction.to_owned(),
         format!("α = {}", format::exact(s.alpha)),
@@ -654,7 +669,7 @@ fn method(report: &Report) -> String {
         format!("threshold {}%", format::exact(s.regression_threshold_percent)),
         null,
         if s.fail_on_regression { "regressions fail the run" } else { "regressions only warn" }.to_owned(),
-    ];
+    ]);
     if s.strict {
         parts.push("--strict: warnings fail the run".to_owned());
     }
