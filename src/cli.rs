@@ -99,7 +99,9 @@ pub enum Command {
     /// The recorded runs, newest first: when, commit, branch, release, benchmarks, verdict.
     #[command(after_help = crate::exit_code::help())]
     List(ListArgs),
-    /// Every recorded metric, one row per run, benchmark and metric, for spreadsheets.
+    /// Every recorded metric, one row per run, benchmark and metric, for spreadsheets (csv,
+    /// json); or one run for Bencher (bmf) or Prometheus (openmetrics), from the history or from
+    /// a results file (--results).
     #[command(after_help = crate::exit_code::help())]
     Export(ExportArgs),
     /// The regressions recorded in a period, with the commit each was found on and whether the
@@ -262,9 +264,18 @@ pub struct RegressionsArgs {
 /// Options of `export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// `csv` (columns in docs/history-format.md) or `json` (an array of objects).
+    /// `csv` (columns in docs/history-format.md) or `json` (an array of objects): every
+    /// recorded row. `bmf` (Bencher Metric Format) or `openmetrics` (Prometheus' text format):
+    /// one run, the newest recorded (or --run ID), or the --results file.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "csv")]
     pub format: ExportFormat,
+    /// Export this results file instead of the history (bmf and openmetrics only).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["since", "run"])]
+    pub results: Option<PathBuf>,
+    /// The recorded run to export as bmf or openmetrics, by the id `list` shows [default: the
+    /// newest].
+    #[arg(long, value_name = "ID")]
+    pub run: Option<i64>,
     /// Only runs measured at or after this date (YYYY-MM-DD) or UTC time (YYYY-MM-DDTHH:MM:SSZ).
     #[arg(long, value_name = "DATE", value_parser = crate::history::parse_since)]
     pub since: Option<String>,
@@ -280,7 +291,10 @@ pub struct ExportArgs {
 pub enum ExportFormat {
     Csv,
     Json,
+    Bmf,
+    Openmetrics,
 }
+
 
 /// Where the history is: --history, else $PERF_GATE_HISTORY, else `history.path` in the
 /// config, else `.perf-gate/history.db` under the workspace root.

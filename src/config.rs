@@ -412,7 +412,14 @@ pub struct Scenario {
     /// Statuses that count as success; default any 2xx or 3xx.
     #[serde(default)]
     pub success_statuses: Vec<u16>,
+    /// The requests of the mix; none with `import`.
+    #[serde(default)]
     pub requests: Vec<RequestSpec>,
+    /// Instead of perf-gate's own load: a load tool's command (k6, oha) run against the
+    /// started service once a round, and the file it writes imported; each round's figures are
+    /// one sample.
+    #[serde(default)]
+    pub import: Option<ImportSpec>,
     /// Program and arguments run after every measured round (no shell, untimed), e.g. to read
     /// the service's own counters: a JSON object of numbers it writes to the file named by
     /// `PERF_GATE_METRICS` adds one sample per round to those metrics.
@@ -535,6 +542,33 @@ pub struct CommandBench {
     /// `PERF_GATE_METRICS`: their unit and, for the regression check, which way is better.
     #[serde(default)]
     pub metrics: std::collections::BTreeMap<String, CustomMetric>,
+    /// The command is another tool's run (hyperfine, k6, a libtest bench, ...): it runs once,
+    /// and the file it writes is imported as this benchmark's results (`runs`, `warmup`,
+    /// `min_time_s`, `max_runs` and `metrics` do not apply).
+    #[serde(default)]
+    pub import: Option<ImportSpec>,
+}
+
+/// Another tool's output that becomes a benchmark's results, as `cargo perf-gate import`
+/// reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSpec {
+    /// The file's format, named as `import --format` names it; `auto` tells it from the content.
+    #[serde(default = "default_import_format")]
+    pub format: crate::import::Format,
+    /// The file the tool writes, relative to the working directory. It is removed before each
+    /// run, so that an earlier run's file never passes for this one's.
+    pub path: PathBuf,
+    /// In a service scenario: the load tool's program and arguments (no shell), run once a
+    /// round while the service runs; `{port}` and `{target_dir}` as in the service's strings.
+    /// Not in a command benchmark, whose own `command` runs.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+}
+
+fn default_import_format() -> crate::import::Format {
+    crate::import::Format::Auto
 }
 
 /// A metric a command reports itself.
@@ -752,6 +786,14 @@ pub struct Reporting {
     /// `results.csv`: one row per benchmark and metric, with the regression verdict.
     #[serde(default)]
     pub csv: bool,
+    /// `results.bmf.json`: the run in Bencher Metric Format, for `bencher run --adapter json
+    /// --file results.bmf.json`.
+    #[serde(default)]
+    pub bmf: bool,
+    /// `results.prom`: the run and its changes as OpenMetrics text, for a Prometheus textfile
+    /// collector or a pushgateway.
+    #[serde(default)]
+    pub openmetrics: bool,
     /// Which metrics get a chart of their samples in `report.html`.
     #[serde(default)]
     pub charts: Charts,
@@ -759,7 +801,15 @@ pub struct Reporting {
 
 impl Default for Reporting {
     fn default() -> Self {
-        Reporting { json: true, html: true, markdown: true, csv: false, charts: Charts::default() }
+        Reporting {
+            json: true,
+            html: true,
+            markdown: true,
+            csv: false,
+            bmf: false,
+            openmetrics: false,
+            charts: Charts::default(),
+        }
     }
 }
 

@@ -18,7 +18,10 @@ use serde::Deserialize;
 use crate::model::{Benchmark, Better};
 
 /// A format `import` reads; `Auto` tells it from the content.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Detect the format from the content, and say which it chose.
     Auto,

@@ -12,6 +12,7 @@ pub mod confirm;
 pub mod csv;
 pub mod error;
 pub mod exit_code;
+pub mod export;
 pub mod gates;
 pub mod github;
 pub mod history;

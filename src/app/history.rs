@@ -20,7 +20,7 @@ use crate::history::trends::{self, Trend};
 use crate::history::{self, Origin, RunRecord};
 use crate::model::Results;
 use crate::report::Report;
-use crate::{exit_code, output, render};
+use crate::{exit_code, export, output, render};
 
 /// Where the store is when neither a flag, the environment nor the config says.
 const DEFAULT_PATH: &str = ".perf-gate/history.db";
@@ -253,14 +253,25 @@ pub fn release_command(args: ReleaseArgs) -> Result<u8, Error> {
 
 /// `export`: every recorded metric, streamed to the file (written atomically) or stdout.
 pub fn export_command(args: ExportArgs) -> Result<u8, Error> {
+    match args.format {
+        ExportFormat::Bmf => return export_one_run(&args, export::bmf),
+        ExportFormat::Openmetrics => return export_one_run(&args, |results| export::openmetrics(results, &[])),
+        ExportFormat::Csv | ExportFormat::Json => {}
+    }
+    if args.results.is_some() || args.run.is_some() {
+        return Err(Error::Usage(
+            "--results and --run export one run: use them with --format bmf or --format openmetrics".to_owned(),
+        ));
+    }
     let (store, _) = existing(&args.history)?;
     let since = args.since.as_deref();
+    let json = args.format == ExportFormat::Json;
     match &args.output {
-        Some(path) => output::write_atomic_with(path, |writer| export(&store, since, args.format, path, writer))?,
+        Some(path) => output::write_atomic_with(path, |writer| export(&store, since, json, path, writer))?,
         None => {
             let stdout = std::io::stdout();
             let mut writer = std::io::BufWriter::new(stdout.lock());
-            let result = export(&store, since, args.format, Path::new("stdout"), &mut writer)
+            let result = export(&store, since, json, Path::new("stdout"), &mut writer)
                 .and_then(|()| writer.flush().map_err(|source| write_error(Path::new("stdout"), source)));
             match result {
                 // A closed pipe (`| head`) ends the export, as for any command-line tool.
@@ -272,33 +283,51 @@ pub fn export_command(args: ExportArgs) -> Result<u8, Error> {
     Ok(exit_code::OK)
 }
 
+/// `export --format bmf|openmetrics`: one run, from `--results FILE` or the history (`--run
+/// ID`, else the newest), written by `render`.
+fn export_one_run(args: &ExportArgs, render: impl Fn(&Results) -> String) -> Result<u8, Error> {
+    let results = match &args.results {
+        Some(path) => load_results(path)?,
+        None => {
+            let (store, _) = existing(&args.history)?;
+            store.run_results(args.run)?.ok_or_else(|| {
+                Error::Usage(match args.run {
+                    Some(id) => format!("--run {id}: no recorded run has that id (`list` shows them)"),
+                    None => "the history holds no run yet: record one, or export a file with --results".to_owned(),
+                })
+            })?
+        }
+    };
+    let text = render(&results);
+    match &args.output {
+        Some(path) => output::write_atomic(path, text.as_bytes())?,
+        None => print_stdout(&text),
+    }
+    Ok(exit_code::OK)
+}
+
 fn write_error(path: &Path, source: std::io::Error) -> Error {
     Error::Write(output::WriteError { path: path.to_owned(), source })
 }
 
-/// Writes the export: a CSV header and one record per row, or a JSON array of the rows.
-fn export(
-    store: &Store,
-    since: Option<&str>,
-    format: ExportFormat,
-    path: &Path,
-    writer: &mut dyn Write,
-) -> Result<(), Error> {
+/// Writes the export: a CSV header and one record per row, or (`json`) a JSON array of the rows.
+fn export(store: &Store, since: Option<&str>, json: bool, path: &Path, writer: &mut dyn Write) -> Result<(), Error> {
     let mut write = |bytes: &[u8]| writer.write_all(bytes).map_err(|source| write_error(path, source));
     let mut first = true;
-    match format {
-        ExportFormat::Csv => write(history::csv_line(&history::EXPORT_COLUMNS).as_bytes())?,
-        ExportFormat::Json => write(b"[")?,
+    if json {
+        write(b"[")?;
+    } else {
+        write(history::csv_line(&history::EXPORT_COLUMNS).as_bytes())?;
     }
-    store.export(since, |row| match format {
-        ExportFormat::Csv => write(row.csv().as_bytes()),
-        ExportFormat::Json => {
-            let separator: &[u8] = if std::mem::take(&mut first) { b"\n  " } else { b",\n  " };
-            write(separator)?;
-            write(&serde_json::to_vec(&row).unwrap_or_default())
+    store.export(since, |row| {
+        if !json {
+            return write(row.csv().as_bytes());
         }
+        let separator: &[u8] = if std::mem::take(&mut first) { b"\n  " } else { b",\n  " };
+        write(separator)?;
+        write(&serde_json::to_vec(&row).unwrap_or_default())
     })?;
-    if format == ExportFormat::Json {
+    if json {
         write(if first { b"]\n" } else { b"\n]\n" })?;
     }
     Ok(())

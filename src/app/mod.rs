@@ -31,7 +31,7 @@ use crate::model::AppliedEnvironment;
 use crate::model::{self, Benchmark, Canary, Results, Shard, Source};
 use crate::output::{self, Staged};
 use crate::report::{self, Inputs};
-use crate::{compare, confirm, exit_code, interrupt, render};
+use crate::{compare, confirm, exit_code, export, interrupt, render};
 use baseline::BaselineSpec;
 use github::GitHub;
 
@@ -42,6 +42,8 @@ pub const REPORT_JSON_FILE: &str = "report.json";
 pub const SUMMARY_MD_FILE: &str = "summary.md";
 pub const REPORT_HTML_FILE: &str = "report.html";
 pub const RESULTS_CSV_FILE: &str = "results.csv";
+pub const RESULTS_BMF_FILE: &str = "results.bmf.json";
+pub const RESULTS_OPENMETRICS_FILE: &str = "results.prom";
 pub const BENCH_LOG_FILE: &str = "bench.log";
 /// What a run leaves in the out dir as its result, results first; cleared when a run starts.
 const RUN_OUTPUTS: [&str; 6] =
@@ -677,11 +679,17 @@ fn evaluate_and_report(
     // Rendered even when summary.md is off: it is also the PR comment and the step summary.
     let renderer = render::Renderer::new(&view)?;
     let markdown = renderer.markdown()?;
-    let files: [(bool, &str, Option<String>); 4] = [
+    let files: [(bool, &str, Option<String>); 6] = [
         (reporting.json, REPORT_JSON_FILE, reporting.json.then(|| render::json(&report))),
         (reporting.markdown, SUMMARY_MD_FILE, reporting.markdown.then(|| markdown.clone())),
         (reporting.html, REPORT_HTML_FILE, reporting.html.then(|| renderer.html()).transpose()?),
         (reporting.csv, RESULTS_CSV_FILE, reporting.csv.then(|| render::results_csv(current, &report))),
+        (reporting.bmf, RESULTS_BMF_FILE, reporting.bmf.then(|| export::bmf(current))),
+        (
+            reporting.openmetrics,
+            RESULTS_OPENMETRICS_FILE,
+            reporting.openmetrics.then(|| export::openmetrics(current, &report.comparisons)),
+        ),
     ];
     let written = stage_reports(&files, out_dir, &mut staged)?;
     if interrupt::requested() {

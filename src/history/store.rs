@@ -507,22 +507,42 @@ impl Store {
     /// The newest `limit` runs recorded on `branch`, read back as results (oldest first): a
     /// window of baseline runs (`--baseline-history`).
     pub fn window(&self, branch: &str, limit: usize) -> Result<Vec<Results>, HistoryError> {
-        let error = |source| sql_error(&self.path, "reading the window's runs", source);
-        let mut runs_statement = self
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut runs = self.read_back(
+            "SELECT id, created_at, commit_sha, dirty, environment, branch FROM runs WHERE branch = ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
+            params![branch, limit],
+        )?;
+        runs.reverse();
+        Ok(runs)
+    }
+
+    /// One recorded run read back as results: run `id`, or the newest without one; `None`
+    /// when there is no such run.
+    pub fn run_results(&self, id: Option<i64>) -> Result<Option<Results>, HistoryError> {
+        let runs = self.read_back(
+            "SELECT id, created_at, commit_sha, dirty, environment, branch FROM runs WHERE ?1 IS NULL OR id = ?1
+             ORDER BY created_at DESC, id DESC LIMIT 1",
+            params![id],
+        )?;
+        Ok(runs.into_iter().next())
+    }
+
+    /// The runs `query` selects (its columns as [`StoredRun`]'s), each read back as results.
+    fn read_back(&self, query: &str, parameters: impl rusqlite::Params) -> Result<Vec<Results>, HistoryError> {
+        let error = |source| sql_error(&self.path, "reading runs back", source);
+        let runs: Vec<StoredRun> = self
             .connection
-            .prepare(
-                "SELECT id, created_at, commit_sha, dirty, environment FROM runs WHERE branch = ?1
-                 ORDER BY created_at DESC, id DESC LIMIT ?2",
-            )
-            .map_err(error)?;
-        let runs: Vec<StoredRun> = runs_statement
-            .query_map(params![branch, i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+            .prepare(query)
+            .map_err(error)?
+            .query_map(parameters, |row| {
                 Ok(StoredRun {
                     id: row.get(0)?,
                     created_at: row.get(1)?,
                     commit: row.get(2)?,
                     dirty: row.get(3)?,
                     environment: row.get(4)?,
+                    branch: row.get(5)?,
                 })
             })
             .map_err(error)?
@@ -535,8 +555,8 @@ impl Store {
                  WHERE run_id = ?1 ORDER BY benchmark, metric",
             )
             .map_err(error)?;
-        let mut window = Vec::with_capacity(runs.len());
-        for StoredRun { id, created_at, commit, dirty, environment } in runs.into_iter().rev() {
+        let mut read = Vec::with_capacity(runs.len());
+        for StoredRun { id, created_at, commit, dirty, environment, branch } in runs {
             let rows = metrics.query_map(params![id], stored_metric).map_err(error)?;
             let mut benchmarks: Vec<Benchmark> = Vec::new();
             for row in rows {
@@ -555,11 +575,10 @@ impl Store {
                 path: self.path.clone(),
                 detail: format!("run {id} has an unreadable environment: {e}"),
             })?;
-            let git =
-                commit.map(|commit| GitInfo { commit, branch: Some(branch.to_owned()), dirty: dirty.unwrap_or(false) });
-            window.push(Results::new(created_at, git, environment, benchmarks));
+            let git = commit.map(|commit| GitInfo { commit, branch, dirty: dirty.unwrap_or(false) });
+            read.push(Results::new(created_at, git, environment, benchmarks));
         }
-        Ok(window)
+        Ok(read)
     }
 
     /// The branches with recorded runs, with how many each, most first.
@@ -583,6 +602,7 @@ struct StoredRun {
     commit: Option<String>,
     dirty: Option<bool>,
     environment: String,
+    branch: Option<String>,
 }
 
 /// One stored metric read back: its benchmark, name, the benchmark's source and the metric.

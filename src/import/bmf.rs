@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{finite, parse, problem, Format, Options, Problem};
+use crate::metric_name::RECORDED;
 use crate::model::{Benchmark, Better, ImportedFile, Metric, Source, StatedSpread, TIME_METRIC};
 
 /// Bencher's suffix that keeps a benchmark out of its alerts.
@@ -24,17 +25,23 @@ struct Value {
     upper_value: Option<f64>,
 }
 
-/// Bencher's built-in and adapter measures: the metric, its unit, and whether it is exact.
-fn measure(name: &str) -> (&str, &str, bool) {
+/// Bencher's built-in and adapter measures: the metric, its unit, its direction, and whether
+/// it is exact. A measure named as a metric perf-gate records (`p95_ms`, `rps`, as `export
+/// --format bmf` writes them) takes that metric's unit and direction.
+fn measure(name: &str) -> (&str, &str, Better, bool) {
     match name {
-        "latency" => (TIME_METRIC, "ns", false),
-        "throughput" => ("throughput", "ops/s", false),
-        "instructions" => ("instructions", "instructions", true),
-        "cycles" | "estimated-cycles" => (name, "cycles", true),
-        "l1-accesses" | "l2-accesses" | "ram-accesses" | "total-accesses" => (name, "accesses", true),
-        "file-size" => (name, "bytes", false),
-        "build-time" => (name, "s", false),
-        other => (other, other, false),
+        "latency" => (TIME_METRIC, "ns", Better::Lower, false),
+        "throughput" => ("throughput", "ops/s", Better::Higher, false),
+        "instructions" => ("instructions", "instructions", Better::Lower, true),
+        "estimated-cycles" => ("estimated_cycles", "cycles", Better::Lower, true),
+        "cycles" => (name, "cycles", Better::Lower, true),
+        "l1-accesses" | "l2-accesses" | "ram-accesses" | "total-accesses" => (name, "accesses", Better::Lower, true),
+        "file-size" => (name, "bytes", Better::Lower, false),
+        "build-time" => (name, "s", Better::Lower, false),
+        other => match RECORDED.iter().find(|(known, _, _)| *known == other) {
+            Some((known, unit, better)) => (known, unit, *better, false),
+            None => (other, other, Better::Lower, false),
+        },
     }
 }
 
@@ -84,8 +91,7 @@ fn metric(name: &str, value: &Value, at: &str, options: &Options<'_>) -> Result<
     if name.trim().is_empty() {
         return Err(problem(at, "a measure needs a name"));
     }
-    let (metric_name, unit, exact) = measure(name);
-    let default = if metric_name == "throughput" { Better::Higher } else { Better::Lower };
+    let (metric_name, unit, default, exact) = measure(name);
     let better = options.better(metric_name, default);
     let v = finite(value.value, &format!("{at}.value"), "`value`")?;
     let bound = |bound: Option<f64>, field: &str| -> Result<Option<f64>, Problem> {

@@ -1,13 +1,15 @@
-//! oha's `--output-format json`: `summary` (success rate as a fraction, times in seconds,
-//! `requestsPerSec`), `latencyPercentiles` (`p50`, `p90`, `p95`, `p99`, ..., seconds),
-//! `statusCodeDistribution` and `errorDistribution`. A file is one run: one benchmark, named by
-//! `--name`, its metrics named as a service scenario's, each one summary without a spread.
+//! oha's `--output-format json` (1.16): `summary` (times in seconds, `requestsPerSec` counting
+//! failed requests too), `latencyPercentiles` (`p50`, `p90`, `p95`, `p99`, ..., seconds, of the
+//! requests that got a response), `statusCodeDistribution` and `errorDistribution`. A file is
+//! one run: one benchmark, named by `--name`, its metrics named as a service scenario's, each
+//! one summary without a spread. oha's own `successRate` counts a 404 as a success; the
+//! `success_rate` here counts 2xx and 3xx responses only, as a scenario's does.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{finite, parse, Format, Options, Problem};
+use super::{finite, parse, problem, Format, Options, Problem};
 use crate::model::{Benchmark, Better, LoadImport, Metric, Source};
 
 #[derive(Deserialize)]
@@ -24,7 +26,6 @@ struct Output {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Summary {
-    success_rate: f64,
     slowest: Option<f64>,
     average: Option<f64>,
     requests_per_sec: f64,
@@ -60,15 +61,23 @@ pub(super) fn read(text: &str, options: &Options<'_>) -> Result<Benchmark, Probl
     }
     let rps = finite(output.summary.requests_per_sec, "summary.requestsPerSec", "the request rate")?;
     metrics.insert("rps".to_owned(), Metric::summary("req/s", Better::Higher, rps, None));
-    let success = finite(output.summary.success_rate, "summary.successRate", "the success rate")?;
-    metrics.insert("success_rate".to_owned(), Metric::summary("%", Better::Higher, success * 100.0, None));
-    // Responses that are not 2xx count as errors, as a service scenario counts them, and so
-    // do the requests oha saw fail (connection errors, timeouts).
+    // Responses other than 2xx and 3xx fail, as a scenario's default `success_statuses` say,
+    // and so do the requests that got none (connection errors, timeouts).
     let answered: u64 = output.status_code_distribution.values().sum();
-    let not_ok: u64 =
-        output.status_code_distribution.iter().filter(|(code, _)| !code.starts_with('2')).map(|(_, n)| n).sum();
+    let ok: u64 = output
+        .status_code_distribution
+        .iter()
+        .filter(|(code, _)| code.starts_with('2') || code.starts_with('3'))
+        .map(|(_, n)| n)
+        .sum();
     let failed: u64 = output.error_distribution.values().sum();
-    metrics.insert("error_count".to_owned(), Metric::single("requests", (not_ok + failed) as f64));
-    let source = Source::Oha(LoadImport { file: options.file.to_owned(), requests: Some(answered + failed) });
+    let sent = answered + failed;
+    if sent == 0 {
+        return Err(problem("statusCodeDistribution", "no request was sent: oha's run measured nothing"));
+    }
+    let success = ok as f64 / sent as f64 * 100.0;
+    metrics.insert("success_rate".to_owned(), Metric::summary("%", Better::Higher, success, None));
+    metrics.insert("error_count".to_owned(), Metric::single("requests", (sent - ok) as f64));
+    let source = Source::Oha(LoadImport { file: options.file.to_owned(), requests: Some(sent) });
     Ok(Benchmark { id: options.name.to_owned(), source, metrics })
 }

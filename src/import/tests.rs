@@ -453,3 +453,55 @@ fn k6s_handle_summary_data_is_read_too_and_crossed_thresholds_counted() {
     let error = with(Format::K6, &fixture("hyperfine-1.15.json"), &[]).unwrap_err();
     assert!(error.message.contains("has a `metrics` object"), "{error}");
 }
+
+#[test]
+fn an_oha_run_is_one_benchmark_with_latencies_in_milliseconds() {
+    // oha 1.16.0 against python's http.server on loopback: 2000 requests, all 200.
+    let imported = with(Format::Auto, &fixture("oha-1.16.0.json"), &[]).unwrap();
+    assert_eq!((imported.format, imported.benchmarks.len()), (Format::Oha, 1), "detected");
+    let load = &imported.benchmarks[0];
+    let m = |name: &str| load.metrics[name].gate_value();
+    assert!((m("p50_ms") - 4.665322).abs() < 1e-9 && (m("p99_ms") - 9.598792).abs() < 1e-9);
+    assert!((m("max_ms") - 1035.84331).abs() < 1e-6, "oha's slowest");
+    assert_eq!((m("success_rate"), m("error_count")), (100.0, 0.0));
+    assert!(load.metrics["p50_ms"].compared && load.metrics["p99_ms"].compared && !load.metrics["p95_ms"].compared);
+    assert!(matches!(&load.source, Source::Oha(s) if s.requests == Some(2000)));
+    // 14 answered 200, 8 answered 404, 28 refused: oha says 44 % succeeded; a 404 fails here.
+    let errors = &with(Format::Oha, &fixture("oha-1.16.0-errors.json"), &[]).unwrap().benchmarks[0];
+    assert!((errors.metrics["success_rate"].gate_value() - 28.0).abs() < 1e-9);
+    assert_eq!(errors.metrics["error_count"].gate_value(), 36.0);
+    let cases = [
+        (r#"{"summary": {"requestsPerSec": 1}, "latencyPercentiles": {}}"#, "statusCodeDistribution", "no request was sent"),
+        (r#"{"summary": {"requestsPerSec": "x"}, "latencyPercentiles": {}}"#, "summary.requestsPerSec", "not oha's format"),
+        (r#"{"summary": {"requestsPerSec": 1}}"#, ".", "missing field `latencyPercentiles`"),
+    ];
+    for (text, at, message) in cases {
+        let error = with(Format::Oha, text, &[]).unwrap_err();
+        assert_eq!(error.at, at, "{text}: {error}");
+        assert!(error.message.contains(message), "{text}: {error}");
+    }
+    let truncated = &fixture("oha-1.16.0.json")[..100];
+    assert!(with(Format::Oha, truncated, &[]).unwrap_err().message.contains("EOF"));
+    let error = with(Format::Oha, &fixture("k6-1.1.0-summary.json"), &[]).unwrap_err();
+    assert!(error.message.contains("missing field `summary`"), "{error}");
+}
+
+#[test]
+fn bencher_mocks_output_reads_as_bmf_with_its_bounds() {
+    // `bencher mock --seed 42` from the bencher CLI 0.6.12: five latencies, each +/- 10 %.
+    let imported = with(Format::Auto, &fixture("bmf-bencher-mock.json"), &[]).unwrap();
+    assert_eq!((imported.format, imported.benchmarks.len()), (Format::Bmf, 5), "detected");
+    let time = &imported.benchmarks[0].metrics[TIME_METRIC];
+    let (low, high) = spread(time).unwrap();
+    assert!(low < time.gate_value() && time.gate_value() < high);
+    assert_eq!(imported.benchmarks[0].id, "bencher::mock_0", "sorted");
+}
+
+#[test]
+fn a_failing_k6_run_counts_its_crossed_thresholds() {
+    // k6 1.1.0 exiting 99: its thresholds crossed.
+    let load = &with(Format::K6, &fixture("k6-1.1.0-summary-failing.json"), &[]).unwrap().benchmarks[0];
+    // `checks` rate>0.99 and `http_req_failed` rate<0.01 crossed, `p(95)<500` held.
+    assert_eq!(load.metrics["failed_thresholds"].gate_value(), 2.0);
+    assert!(load.metrics["success_rate"].gate_value() < 100.0);
+}
