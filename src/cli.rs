@@ -295,7 +295,6 @@ pub enum ExportFormat {
     Openmetrics,
 }
 
-
 /// Where the history is: --history, else $PERF_GATE_HISTORY, else `history.path` in the
 /// config, else `.perf-gate/history.db` under the workspace root.
 #[derive(Debug, Args, Default, Clone)]

@@ -177,10 +177,13 @@ pub struct SloCategory {
 }
 
 impl SloCategory {
-    /// The benchmark ids this category covers, as globs: its own, its commands' names and its
-    /// services' scenarios.
+    /// The benchmark ids this category covers, as globs: its own, its commands' (the name, and
+    /// `name/...` for an imported file of several) and its services' scenarios.
     pub fn selection(&self) -> Vec<Glob> {
-        let exact = self.commands.iter().map(|name| Glob::literal(name));
+        let exact = self
+            .commands
+            .iter()
+            .flat_map(|name| [Glob::literal(name), Glob::literal(&format!("{name}/")).with_any_suffix()]);
         let services = self.services.iter().map(|name| Glob::literal(&format!("{name}/")).with_any_suffix());
         self.benchmarks.iter().cloned().chain(exact).chain(services).collect()
     }
@@ -565,10 +568,101 @@ pub struct ImportSpec {
     /// Not in a command benchmark, whose own `command` runs.
     #[serde(default)]
     pub command: Option<Vec<String>>,
+    /// In a service scenario: a round's run taking longer is killed and fails the scenario;
+    /// > 0, at most 86400 [default: 600]. A command benchmark's `timeout_s` applies to it.
+    #[serde(default)]
+    #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
+    pub timeout_s: Option<f64>,
 }
+
+/// How long a scenario's load tool may run a round, unless `import.timeout_s` says.
+pub const DEFAULT_IMPORT_TIMEOUT_S: f64 = 600.0;
 
 fn default_import_format() -> crate::import::Format {
     crate::import::Format::Auto
+}
+
+/// A command benchmark's `import`: the command's own program runs, once, so the fields that
+/// repeat runs do not apply.
+fn check_command_import(command: &CommandBench, import: &ImportSpec) -> Result<(), (&'static str, String)> {
+    check_import_path(import).map_err(|message| ("import.path", message))?;
+    if import.command.is_some() {
+        return Err((
+            "import.command",
+            "a command benchmark runs its own `command`; `import.command` is for service scenarios".to_owned(),
+        ));
+    }
+    let repeated = [
+        ("runs", command.runs != default_runs()),
+        ("warmup", command.warmup != default_warmup()),
+        ("min_time_s", command.min_time_s != default_min_time_s()),
+        ("max_runs", command.max_runs != default_max_runs()),
+        ("metrics", !command.metrics.is_empty()),
+    ];
+    match repeated.into_iter().find(|(_, set)| *set) {
+        Some((field, _)) => Err((
+            field,
+            format!("does not apply with `import`: the command runs once and its tool repeats its own measurements; remove `{field}`"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A scenario's rounds: the samples the regression check compares.
+fn check_rounds(rounds: usize) -> Result<(), String> {
+    if rounds < 2 {
+        return Err(format!("must be at least 2 (rounds are the samples compared), got {rounds}"));
+    }
+    at_most(rounds, MAX_ROUNDS, ROUNDS_WHY)
+}
+
+fn check_import_path(import: &ImportSpec) -> Result<(), String> {
+    if import.path.as_os_str().is_empty() {
+        return Err("is empty: name the file the tool writes, relative to the working directory".to_owned());
+    }
+    Ok(())
+}
+
+/// A scenario's `import`: the load tool's command runs once a round instead of perf-gate's own
+/// load, so the load model's fields do not apply.
+fn check_scenario_import(scenario: &Scenario, import: &ImportSpec) -> Result<(), (String, String)> {
+    let at = |field: &str| field.to_owned();
+    check_import_path(import).map_err(|message| (at("import.path"), message))?;
+    match &import.command {
+        Some(command) if !command.is_empty() && !command[0].trim().is_empty() => {}
+        _ => {
+            return Err((
+                at("import.command"),
+                "is required in a scenario: the load tool's program and arguments, e.g. [\"k6\", \"run\", \"--summary-export\", \"summary.json\", \"load.js\"]".to_owned(),
+            ))
+        }
+    }
+    let load_model = [
+        ("rate_per_sec", scenario.rate_per_sec.is_some()),
+        ("stages", !scenario.stages.is_empty()),
+        ("users", scenario.users.is_some()),
+        ("duration_s", scenario.duration_s.is_some()),
+        ("requests", !scenario.requests.is_empty()),
+        ("success_statuses", !scenario.success_statuses.is_empty()),
+        ("connections", scenario.connections != default_connections()),
+        ("timeout_ms", scenario.timeout_ms != default_timeout_ms()),
+        ("warmup_s", scenario.warmup_s != default_warmup_s()),
+        ("ramp_up_s", scenario.ramp_up_s != 0.0),
+        ("think_time_ms", scenario.think_time_ms != 0.0),
+        ("hook", scenario.hook.is_some()),
+        ("metrics", !scenario.metrics.is_empty()),
+    ];
+    if let Some((field, _)) = load_model.into_iter().find(|(_, set)| *set) {
+        return Err((
+            at(field),
+            format!("does not apply with `import`: the load tool's command makes the load and measures it; remove `{field}`"),
+        ));
+    }
+    if let Some(seconds) = import.timeout_s {
+        within(seconds, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)
+            .map_err(|message| (at("import.timeout_s"), message))?;
+    }
+    Ok(())
 }
 
 /// A metric a command reports itself.
@@ -1210,6 +1304,9 @@ impl Config {
             within(command.timeout_s, Low::AboveZero, MAX_SECONDS, SECONDS_WHY)
                 .map_err(|message| invalid("timeout_s", message))?;
             check_custom_metrics(&command.metrics).map_err(|message| invalid("metrics", message))?;
+            if let Some(import) = &command.import {
+                check_command_import(command, import).map_err(|(field, message)| invalid(field, message))?;
+            }
         }
         Ok(())
     }
@@ -1273,6 +1370,12 @@ impl Config {
                         format!("`{}` is empty, has spaces, or names two scenarios", scenario.name),
                     ));
                 }
+                if let Some(import) = &scenario.import {
+                    check_scenario_import(scenario, import)
+                        .map_err(|(name, message)| invalid(field(&name), message))?;
+                    check_rounds(scenario.rounds).map_err(|message| invalid(field("rounds"), message))?;
+                    continue;
+                }
                 let models = [scenario.rate_per_sec.is_some(), !scenario.stages.is_empty(), scenario.users.is_some()];
                 if models.iter().filter(|m| **m).count() != 1 {
                     return Err(invalid(
@@ -1334,14 +1437,7 @@ impl Config {
                     MAX_THINK_TIME_MS,
                     SECONDS_WHY,
                 )?;
-                if scenario.rounds < 2 {
-                    return Err(invalid(
-                        field("rounds"),
-                        format!("must be at least 2 (rounds are the samples compared), got {}", scenario.rounds),
-                    ));
-                }
-                at_most(scenario.rounds, MAX_ROUNDS, ROUNDS_WHY)
-                    .map_err(|message| invalid(field("rounds"), message))?;
+                check_rounds(scenario.rounds).map_err(|message| invalid(field("rounds"), message))?;
                 if scenario.connections == 0 {
                     return Err(invalid(field("connections"), "must be at least 1".to_owned()));
                 }
@@ -1762,6 +1858,41 @@ mod tests {
         assert!(message.starts_with("line 2, column"), "{message}");
         let message = problem("{} {}");
         assert!(message.contains("trailing characters"), "{message}");
+    }
+
+    #[test]
+    fn imports_are_validated_with_the_field_named() {
+        let command = |import: &str, fields: &str| {
+            problem(&format!(r#"{{"commands": [{{"name": "c", "command": ["k6"], "import": {import}{fields}}}]}}"#))
+        };
+        let ok = r#"{"commands": [{"name": "c", "command": ["hyperfine"], "import": {"format": "hyperfine", "path": "out.json"}}]}"#;
+        let config = Config::parse(ok).unwrap();
+        assert_eq!(config.commands[0].import.as_ref().map(|i| i.format), Some(crate::import::Format::Hyperfine));
+        assert!(command(r#"{"path": "s.json", "format": "k7"}"#, "").contains("commands[0].import.format"));
+        assert!(command(r#"{"path": ""}"#, "").contains("`commands[0].import.path`: is empty"));
+        assert!(command(r#"{"path": "s.json", "command": ["k6"]}"#, "")
+            .contains("`commands[0].import.command`: a command benchmark runs its own"));
+        assert!(command(r#"{"path": "s.json"}"#, r#", "runs": 20"#)
+            .contains("`commands[0].runs`: does not apply with `import`"));
+        assert!(command(r#"{"path": "s.json", "paht": 1}"#, "").contains("did you mean `path`"));
+        let parse = |fields: &str| {
+            Config::parse(&format!(
+                r#"{{"services": [{{"name": "s", "start": {{"command": ["srv"], "ready": {{"tcp": "127.0.0.1:1"}}}},
+                    "scenarios": [{{"name": "load"{fields}}}]}}]}}"#
+            ))
+        };
+        let scenario = |fields: &str| parse(fields).unwrap_err().to_string();
+        let good = r#", "import": {"format": "oha", "path": "o.json", "command": ["oha", "--output-format", "json", "-o", "o.json", "http://127.0.0.1:{port}/"]}"#;
+        assert!(parse(good).is_ok(), "no load model, no requests: {:?}", parse(good).err());
+        assert!(scenario(r#", "import": {"path": "o.json"}"#)
+            .contains("`services[0].scenarios[0].import.command`: is required"));
+        assert!(scenario(&format!("{good}, \"users\": 4"))
+            .contains("`services[0].scenarios[0].users`: does not apply with `import`"));
+        assert!(scenario(&format!("{good}, \"rounds\": 1"))
+            .contains("`services[0].scenarios[0].rounds`: must be at least 2"));
+        assert!(scenario(r#", "import": {"path": "o.json", "command": ["oha"], "timeout_s": 0}"#)
+            .contains("import.timeout_s"));
+        assert!(scenario("").contains("give exactly one of `rate_per_sec`"), "without import the load model is needed");
     }
 
     #[test]

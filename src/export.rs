@@ -67,13 +67,20 @@ fn bounds(metric: &Metric) -> Option<(f64, f64)> {
     }
 }
 
+/// A gauge family: its name, its help text, and the statistic it reads.
+type Family = (&'static str, &'static str, fn(&Metric) -> f64);
+
 /// The results as OpenMetrics text: one gauge family per statistic, labelled with the
 /// benchmark, metric and unit; with comparisons, their change and verdict. Label values are
 /// escaped, so ids from a pull request cannot add lines or labels.
 pub fn openmetrics(results: &Results, comparisons: &[Comparison]) -> String {
     let mut text = String::new();
-    let families: [(&str, &str, fn(&Metric) -> f64); 4] = [
-        ("perf_gate_value", "The value a gate on the metric reads (the mean of its samples, unless a peak or a count).", Metric::gate_value),
+    let families: [Family; 4] = [
+        (
+            "perf_gate_value",
+            "The value a gate on the metric reads (the mean of its samples, unless a peak or a count).",
+            Metric::gate_value,
+        ),
         ("perf_gate_median", "The median of the metric's samples.", |m| m.summary.median),
         ("perf_gate_p95", "The 95th percentile of the metric's samples.", |m| m.summary.p95),
         ("perf_gate_samples", "How many samples the metric has.", |m| m.summary.n as f64),
@@ -88,10 +95,15 @@ pub fn openmetrics(results: &Results, comparisons: &[Comparison]) -> String {
         }
     }
     if !comparisons.is_empty() {
-        header(&mut text, "perf_gate_change_percent", "The change against the baseline, in percent, labelled with its verdict.");
+        header(
+            &mut text,
+            "perf_gate_change_percent",
+            "The change against the baseline, in percent, labelled with its verdict.",
+        );
         for c in comparisons {
             let labels = format!("{},verdict=\"{}\"", labels(&c.id, &c.metric, &c.unit), c.verdict.as_str());
-            let _ = writeln!(text, "perf_gate_change_percent{{{labels}}} {}", number(c.change_percent.unwrap_or(f64::NAN)));
+            let _ =
+                writeln!(text, "perf_gate_change_percent{{{labels}}} {}", number(c.change_percent.unwrap_or(f64::NAN)));
         }
     }
     text.push_str("# EOF\n");
@@ -142,7 +154,9 @@ mod tests {
         let mut benchmark = fixtures::benchmark("sort/1000", Better::Lower, &[100.0, 102.0, 98.0, 101.0, 99.0]);
         let spread = StatedSpread { lower: 1178.0, upper: 1290.0, stated_as: "libtest's +/-".into() };
         benchmark.metrics.insert("median".into(), Metric::summary("ns", Better::Lower, 1234.0, Some(spread)));
-        benchmark.metrics.insert("instructions".into(), Metric::deterministic("instructions", Better::Lower, 123456789.0));
+        benchmark
+            .metrics
+            .insert("instructions".into(), Metric::deterministic("instructions", Better::Lower, 123456789.0));
         benchmark.metrics.insert("broken".into(), Metric::summary("ns", Better::Lower, f64::NAN, None));
         let mut odd = fixtures::benchmark("a \"quoted\"\nid\\", Better::Lower, &[1.0, 1.0]);
         odd.metrics.get_mut(TIME_METRIC).unwrap().unit = "ns".into();
@@ -158,7 +172,10 @@ mod tests {
         // mean 100, sd 1.5811, n 5: t(0.975, 4) = 2.776 gives +/- 1.963.
         let half = latency["upper_value"].as_f64().unwrap() - 100.0;
         assert!((half - 2.7764451 * 1.5811388 / 5f64.sqrt()).abs() < 1e-5, "{half}");
-        assert_eq!(json["sort/1000"]["median"], serde_json::json!({"value": 1234.0, "lower_value": 1178.0, "upper_value": 1290.0}));
+        assert_eq!(
+            json["sort/1000"]["median"],
+            serde_json::json!({"value": 1234.0, "lower_value": 1178.0, "upper_value": 1290.0})
+        );
         assert_eq!(json["sort/1000"]["instructions"], serde_json::json!({"value": 123456789.0}));
         assert!(json["sort/1000"].get("broken").is_none(), "BMF cannot say NaN");
         // No spread, no interval.
@@ -178,11 +195,15 @@ mod tests {
         let text = openmetrics(&results(), &[regressed]);
         assert!(text.ends_with("# EOF\n"));
         assert!(text.contains("perf_gate_value{benchmark=\"sort/1000\",metric=\"time\",unit=\"ns\"} 100\n"), "{text}");
-        assert!(text.contains("perf_gate_value{benchmark=\"sort/1000\",metric=\"instructions\",unit=\"instructions\"} 123456789\n"));
+        assert!(text.contains(
+            "perf_gate_value{benchmark=\"sort/1000\",metric=\"instructions\",unit=\"instructions\"} 123456789\n"
+        ));
         assert!(text.contains("perf_gate_value{benchmark=\"sort/1000\",metric=\"broken\",unit=\"ns\"} NaN\n"));
         // One line per sample, whatever the id holds.
         assert!(text.contains("benchmark=\"a \\\"quoted\\\"\\nid\\\\\""), "{text}");
-        assert!(text.contains("perf_gate_change_percent{benchmark=\"sort/1000\",metric=\"time\",unit=\"ns\",verdict=\"regressed\"} 7.5\n"));
+        assert!(text.contains(
+            "perf_gate_change_percent{benchmark=\"sort/1000\",metric=\"time\",unit=\"ns\",verdict=\"regressed\"} 7.5\n"
+        ));
         for line in text.lines() {
             assert!(line.starts_with("# ") || line.starts_with("perf_gate_"), "{line}");
         }

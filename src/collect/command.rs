@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use super::imported::{self, ToolRun, ToolRunError};
 use super::{descendants, last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
-use crate::config::CommandBench;
+use crate::config::{CommandBench, ImportSpec};
 use crate::model::{Benchmark, Better, CommandSource, Metric, Source, TIME_METRIC};
 
 /// The first argument that turns the binary into the launcher.
@@ -34,6 +35,8 @@ pub enum CommandError {
     PrepareFailed { name: String, status: String, log: Vec<String> },
     #[error("command `{name}`: {message}")]
     Metrics { name: String, message: String },
+    #[error("command `{name}`: {source}")]
+    Import { name: String, source: ToolRunError },
     #[error("interrupted")]
     Interrupted,
 }
@@ -187,6 +190,9 @@ pub fn measure(
     place: &Place<'_>,
     mut progress: impl FnMut(&str),
 ) -> Result<(Vec<Benchmark>, Vec<String>), CommandError> {
+    let imports: Vec<(&CommandBench, &ImportSpec)> =
+        commands.iter().filter_map(|bench| bench.import.as_ref().map(|spec| (*bench, spec))).collect();
+    let commands: Vec<&CommandBench> = commands.iter().copied().filter(|bench| bench.import.is_none()).collect();
     let mut measured: Vec<Measured<'_>> = commands
         .iter()
         .map(|bench| Measured {
@@ -210,9 +216,43 @@ pub fn measure(
             run_once(item, place, true)?;
         }
     }
-    let warnings = measured.iter().filter_map(|m| outlier_warning(&m.bench.name, &m.runs)).collect();
-    let benchmarks = measured.into_iter().map(into_benchmark).collect::<Result<_, _>>()?;
+    let mut warnings: Vec<String> = measured.iter().filter_map(|m| outlier_warning(&m.bench.name, &m.runs)).collect();
+    let mut benchmarks: Vec<Benchmark> = measured.into_iter().map(into_benchmark).collect::<Result<_, _>>()?;
+    for (bench, spec) in imports {
+        progress(&bench.name);
+        let results = run_tool(bench, spec, place)?;
+        benchmarks.extend(results.benchmarks);
+        warnings.extend(results.note);
+    }
     Ok((benchmarks, warnings))
+}
+
+/// A command with `import`: its `prepare`, then one run of the tool, whose file is imported.
+fn run_tool(bench: &CommandBench, spec: &ImportSpec, place: &Place<'_>) -> Result<imported::ToolResults, CommandError> {
+    let cwd = place.cwd(bench.cwd.as_deref());
+    let log = place.log_dir.join(format!("command-{}.log", bench.name.replace(['/', '\\'], "_")));
+    File::create(&log).map_err(|e| spawn_error(bench, "its log", &e))?;
+    if let Some(prepare) = &bench.prepare {
+        run_prepare(bench, prepare, &cwd, &log)?;
+    }
+    let argv = if bench.shell {
+        vec!["sh".to_owned(), "-c".to_owned(), bench.command[0].clone()]
+    } else {
+        bench.command.clone()
+    };
+    let tool = ToolRun {
+        name: &bench.name,
+        argv: &argv,
+        cwd: &cwd,
+        env: &bench.env,
+        timeout_s: bench.timeout_s,
+        spec,
+        log: &log,
+    };
+    imported::run(&tool).map_err(|source| match source {
+        ToolRunError::Interrupted => CommandError::Interrupted,
+        source => CommandError::Import { name: bench.name.clone(), source },
+    })
 }
 
 /// Robust standard deviations from the median beyond which a run is an outlier: hyperfine's

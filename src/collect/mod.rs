@@ -6,6 +6,7 @@ pub mod command;
 pub mod criterion;
 pub mod descendants;
 pub mod environment;
+pub mod imported;
 pub mod service;
 pub mod target_seed;
 pub mod worktree;

@@ -471,8 +471,16 @@ fn an_oha_run_is_one_benchmark_with_latencies_in_milliseconds() {
     assert!((errors.metrics["success_rate"].gate_value() - 28.0).abs() < 1e-9);
     assert_eq!(errors.metrics["error_count"].gate_value(), 36.0);
     let cases = [
-        (r#"{"summary": {"requestsPerSec": 1}, "latencyPercentiles": {}}"#, "statusCodeDistribution", "no request was sent"),
-        (r#"{"summary": {"requestsPerSec": "x"}, "latencyPercentiles": {}}"#, "summary.requestsPerSec", "not oha's format"),
+        (
+            r#"{"summary": {"requestsPerSec": 1}, "latencyPercentiles": {}}"#,
+            "statusCodeDistribution",
+            "no request was sent",
+        ),
+        (
+            r#"{"summary": {"requestsPerSec": "x"}, "latencyPercentiles": {}}"#,
+            "summary.requestsPerSec",
+            "not oha's format",
+        ),
         (r#"{"summary": {"requestsPerSec": 1}}"#, ".", "missing field `latencyPercentiles`"),
     ];
     for (text, at, message) in cases {

@@ -16,8 +16,9 @@ use bytes::Bytes;
 
 use self::load::{Counts, Load, OpenSchedule, Prepared, RoundStats, Target, Tls};
 use self::process::{Probe, Running, Sample, StartFailure};
+use super::imported::{self, ToolRun, ToolRunError};
 use super::{descendants, last_lines, read_custom_metrics, run_in_group, tail_text, Place, Waited, METRICS_ENV};
-use crate::config::{RequestSpec, Scenario, ServiceBench, MAX_MIX_WEIGHT};
+use crate::config::{ImportSpec, RequestSpec, Scenario, ServiceBench, DEFAULT_IMPORT_TIMEOUT_S, MAX_MIX_WEIGHT};
 use crate::interrupt;
 use crate::model::{Benchmark, Better, Metric, ServiceSource, Source};
 
@@ -78,7 +79,7 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
 
     let probe = probe_of(&service).map_err(setup)?;
     let mut addresses: Vec<String> =
-        service.scenarios.iter().filter_map(|s| origin_address(&s.requests[0].url).ok()).collect();
+        service.scenarios.iter().filter_map(|s| origin_address(&s.requests.first()?.url).ok()).collect();
     addresses.push(match &probe {
         Probe::Http(target) => target.address.clone(),
         Probe::Tcp(address) => address.clone(),
@@ -136,12 +137,18 @@ fn measure_service(service: &ServiceBench, place: &Place<'_>) -> Result<(Vec<Ben
     let mut notes = Vec::new();
     for scenario in &service.scenarios {
         let hook = Hook { cwd: &cwd, env: &service.start.env, log: &log };
-        let (benchmark, note) = run_scenario(&service, scenario, &mut running, &hook).map_err(|e| match e {
+        let measured = match &scenario.import {
+            Some(spec) => run_imported_scenario(&service, scenario, spec, &mut running, &hook),
+            None => run_scenario(&service, scenario, &mut running, &hook),
+        };
+        let (benchmark, note) = measured.map_err(|e| match e {
             Stop::Interrupted => ServiceError::Interrupted,
             Stop::Exited(status) => failed(format!("exited during scenario `{}` ({status})", scenario.name)),
             Stop::Invalid(message) => setup(message),
             Stop::Hook(message) => failed(format!("scenario `{}`: its hook {message}", scenario.name)),
-            Stop::NoSuccess(message) => failed(format!("scenario `{}`: {message}", scenario.name)),
+            Stop::NoSuccess(message) | Stop::Tool(message) => {
+                failed(format!("scenario `{}`: {message}", scenario.name))
+            }
         })?;
         benchmarks.push(benchmark);
         notes.extend(note);
@@ -158,6 +165,8 @@ enum Stop {
     /// A measured round in which not one request succeeded: it measured no latency, so the
     /// benchmark failed, as a command whose every run fails does.
     NoSuccess(String),
+    /// The load tool of a scenario with `import` gave no results.
+    Tool(String),
 }
 
 /// Where a scenario's hook runs and writes.
@@ -352,6 +361,43 @@ fn run_scenario(
         rounds.push(Round { counts: stats.counts, latency_ms, samples, reported });
     }
     Ok(into_benchmark(service, scenario, seconds, &rounds, &merged))
+}
+
+/// A scenario whose load tool makes the load (`import`): once a round its command runs while
+/// the service does, and its file is imported; each round's figures are one sample.
+fn run_imported_scenario(
+    service: &ServiceBench,
+    scenario: &Scenario,
+    spec: &ImportSpec,
+    running: &mut Running,
+    hook: &Hook<'_>,
+) -> Result<(Benchmark, Option<String>), Stop> {
+    let id = format!("{}/{}", service.name, scenario.name);
+    let argv = spec.command.as_deref().unwrap_or_default();
+    if argv.is_empty() {
+        return Err(Stop::Invalid(format!("scenario `{}`: `import.command` is required", scenario.name)));
+    }
+    let timeout_s = spec.timeout_s.unwrap_or(DEFAULT_IMPORT_TIMEOUT_S);
+    let mut rounds = Vec::with_capacity(scenario.rounds);
+    let mut notes = Vec::new();
+    for index in 0..scenario.rounds {
+        let tool = ToolRun { name: &id, argv, cwd: hook.cwd, env: hook.env, timeout_s, spec, log: hook.log };
+        let round = format!("round {} of {}", index + 1, scenario.rounds);
+        let results = imported::run(&tool).map_err(|e| match e {
+            ToolRunError::Interrupted => Stop::Interrupted,
+            e => Stop::Tool(format!("{round}: {e}")),
+        })?;
+        if let Some(status) = running.exited() {
+            return Err(Stop::Exited(status));
+        }
+        let [benchmark]: [Benchmark; 1] = results.benchmarks.try_into().map_err(|all: Vec<Benchmark>| {
+            Stop::Tool(format!("{round}: the file holds {} benchmarks; a load tool's run is one", all.len()))
+        })?;
+        notes.extend(results.note.map(|note| format!("{round}: {note}")));
+        rounds.push(benchmark);
+    }
+    let benchmark = imported::pooled_rounds(&id, rounds).ok_or_else(|| Stop::Tool("no round ran".to_owned()))?;
+    Ok((benchmark, (!notes.is_empty()).then(|| notes.join("; "))))
 }
 
 /// The latency metrics: name, quantile (`None`: the mean), and whether the regression check
