@@ -103,6 +103,12 @@ pub struct Config {
     /// loosen them, and the levels and compliance the run is judged by.
     #[serde(default, skip_serializing_if = "Slos::is_empty")]
     pub slos: Slos,
+    /// Metrics other tools' files record (`import`, and `import` in commands and scenarios)
+    /// under names perf-gate does not know (a BMF measure, github-action-benchmark's `value`):
+    /// their unit and which way is better, so gates and SLOs can name them and `import` knows
+    /// their direction.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metrics: BTreeMap<String, CustomMetric>,
 }
 
 /// Service-level objectives (README, "SLOs").
@@ -547,7 +553,8 @@ pub struct CommandBench {
     pub metrics: std::collections::BTreeMap<String, CustomMetric>,
     /// The command is another tool's run (hyperfine, k6, a libtest bench, ...): it runs once,
     /// and the file it writes is imported as this benchmark's results (`runs`, `warmup`,
-    /// `min_time_s`, `max_runs` and `metrics` do not apply).
+    /// `min_time_s` and `max_runs` do not apply; `metrics` then declares the file's metrics
+    /// that perf-gate does not know, as the top-level `metrics` does).
     #[serde(default)]
     pub import: Option<ImportSpec>,
 }
@@ -573,6 +580,11 @@ pub struct ImportSpec {
     #[serde(default)]
     #[schemars(range(max = MAX_SECONDS), extend("exclusiveMinimum" = 0))]
     pub timeout_s: Option<f64>,
+    /// The config's declared metrics whose larger values are better, filled in when the
+    /// config is parsed: the direction the file's format does not say.
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub higher_is_better: Vec<String>,
 }
 
 /// How long a scenario's load tool may run a round, unless `import.timeout_s` says.
@@ -597,7 +609,6 @@ fn check_command_import(command: &CommandBench, import: &ImportSpec) -> Result<(
         ("warmup", command.warmup != default_warmup()),
         ("min_time_s", command.min_time_s != default_min_time_s()),
         ("max_runs", command.max_runs != default_max_runs()),
-        ("metrics", !command.metrics.is_empty()),
     ];
     match repeated.into_iter().find(|(_, set)| *set) {
         Some((field, _)) => Err((
@@ -650,7 +661,6 @@ fn check_scenario_import(scenario: &Scenario, import: &ImportSpec) -> Result<(),
         ("ramp_up_s", scenario.ramp_up_s != 0.0),
         ("think_time_ms", scenario.think_time_ms != 0.0),
         ("hook", scenario.hook.is_some()),
-        ("metrics", !scenario.metrics.is_empty()),
     ];
     if let Some((field, _)) = load_model.into_iter().find(|(_, set)| *set) {
         return Err((
@@ -968,6 +978,7 @@ impl Default for Config {
             services: Vec::new(),
             history: HistorySettings::default(),
             slos: Slos::default(),
+            metrics: BTreeMap::new(),
         }
     }
 }
@@ -1072,13 +1083,19 @@ impl Config {
             });
         }
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let mut config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
             let at = e.path().to_string();
             let inner = e.into_inner();
             describe_serde_error(at, &inner, text)
         })?;
         deserializer.end().map_err(|e| describe_serde_error(String::new(), &e, text))?;
         config.validate()?;
+        let higher = config.higher_is_better();
+        let commands = config.commands.iter_mut().filter_map(|c| c.import.as_mut());
+        let scenarios = config.services.iter_mut().flat_map(|s| &mut s.scenarios).filter_map(|s| s.import.as_mut());
+        for import in commands.chain(scenarios) {
+            import.higher_is_better.clone_from(&higher);
+        }
         Ok(config)
     }
 
@@ -1145,6 +1162,8 @@ impl Config {
                 ));
             }
         }
+        check_custom_metrics(&self.metrics)
+            .map_err(|message| ConfigProblem::Invalid { at: "metrics".to_owned(), message })?;
         self.validate_commands()?;
         self.validate_services()?;
         let custom: Vec<String> = self.custom_metrics().into_iter().map(|(name, _)| name).collect();
@@ -1170,10 +1189,21 @@ impl Config {
         self.validate_slos()
     }
 
-    /// The metrics the config's commands and services report themselves, as declared.
+    /// The metrics the config declares: those its commands and services report themselves,
+    /// and those of imported files (`metrics`).
     pub fn declared_metrics(&self) -> impl Iterator<Item = (&String, &CustomMetric)> {
         let scenarios = self.services.iter().flat_map(|s| &s.scenarios);
-        self.commands.iter().flat_map(|c| &c.metrics).chain(scenarios.flat_map(|s| &s.metrics))
+        let reported = self.commands.iter().flat_map(|c| &c.metrics).chain(scenarios.flat_map(|s| &s.metrics));
+        reported.chain(&self.metrics)
+    }
+
+    /// The declared metrics whose larger values are better, for `import`'s formats that do not
+    /// say.
+    pub fn higher_is_better(&self) -> Vec<String> {
+        self.declared_metrics()
+            .filter(|(_, metric)| metric.better == Some(crate::model::Better::Higher))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// The metrics the config's commands and services report themselves, with their direction.

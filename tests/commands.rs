@@ -329,3 +329,35 @@ fn sigkill_of_perf_gate_takes_the_launcher_the_command_and_its_daemon_with_it() 
     assert!(command.gone_within(limit), "the command {} outlived perf-gate's SIGKILL", command.pid);
     assert!(daemon.gone_within(limit), "the command's daemon {} outlived perf-gate's SIGKILL", daemon.pid);
 }
+
+#[test]
+fn a_command_with_import_runs_once_and_its_tools_file_is_its_results() {
+    // A script standing in for a tool that writes github-action-benchmark's JSON; it counts its
+    // runs, so running once is checked. An earlier run's file is there and must not count.
+    let script = r#"echo run >> runs.txt; printf '[{"name": "parse", "unit": "ns", "value": 120, "range": "5"}, {"name": "render", "unit": "ns", "value": 300}]' > out/bench.json"#;
+    let config = format!(
+        r#"{{"commands": [{{"name": "tool", "shell": true, "command": [{script:?}], "prepare": ["mkdir", "-p", "out"],
+              "import": {{"format": "gab", "path": "out/bench.json"}}, "metrics": {{"value": {{"unit": "ns", "better": "lower"}}}}}}],
+            "gates": [{{"metric": "tool/parse.value", "operator": "<", "threshold": 200}}]}}"#
+    );
+    let project = project(&config);
+    std::fs::create_dir_all(project.path().join("out")).unwrap();
+    std::fs::write(project.path().join("out/bench.json"), "stale").unwrap();
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(project.path().join("runs.txt")).unwrap(), "run\n", "once");
+    let parse = benchmark(project.path(), "tool/parse");
+    assert_eq!(parse["source"]["kind"], "gab");
+    assert_eq!(parse["metrics"]["value"]["basis"]["spread"]["lower"], 115.0);
+    assert_eq!(benchmark(project.path(), "tool/render")["metrics"]["value"]["samples"][0], 300.0);
+
+    // A tool that writes nothing: exit 3 naming the file and what the tool said; the earlier
+    // file is gone, not read.
+    let failing = config.replace("echo run >> runs.txt; printf", "echo cannot reach the server >&2; exit 4; printf");
+    std::fs::write(project.path().join("benchmark-config.json"), failing).unwrap();
+    let output = run(project.path(), &[]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(message.contains("command `tool`: `sh` ended (exit status: 4) without writing"), "{message}");
+    assert!(message.contains("out/bench.json") && message.contains("cannot reach the server"), "{message}");
+}

@@ -340,3 +340,53 @@ fn sigkill_of_perf_gate_takes_the_service_with_it() {
     // perf-gate"). Dropping `daemon` kills it.
     drop(daemon);
 }
+
+/// A load tool standing in for oha: 40 GETs of `url`, timed, written as oha 1.16's JSON (the
+/// fields `import --format oha` reads); it counts its runs in `runs.txt`.
+const FAKE_OHA: &str = r#"
+import json, sys, time, urllib.request
+url, out = sys.argv[1], sys.argv[2]
+open("runs.txt", "a").write("run\n")
+times, codes = [], {}
+start = time.perf_counter()
+for _ in range(40):
+    t = time.perf_counter()
+    with urllib.request.urlopen(url) as response:
+        response.read()
+        codes[str(response.status)] = codes.get(str(response.status), 0) + 1
+    times.append(time.perf_counter() - t)
+total = time.perf_counter() - start
+times.sort()
+pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
+json.dump({"summary": {"successRate": 1.0, "total": total, "slowest": times[-1], "fastest": times[0],
+                       "average": sum(times) / len(times), "requestsPerSec": len(times) / total},
+           "latencyPercentiles": {"p50": pick(0.5), "p90": pick(0.9), "p95": pick(0.95), "p99": pick(0.99)},
+           "statusCodeDistribution": codes, "errorDistribution": {}}, open(out, "w"))
+"#;
+
+#[test]
+fn a_scenario_with_import_runs_its_load_tool_once_a_round_against_the_service() {
+    let service = format!(
+        r#"{{"name": "demo", "start": {{"command": ["{}", "--port", "{{port}}"],
+             "ready": {{"http": "http://127.0.0.1:{{port}}/health", "timeout_s": 30}}}},
+           "scenarios": [{{"name": "oha", "rounds": 3,
+             "import": {{"format": "oha", "path": "oha.json",
+               "command": ["python3", "load.py", "http://127.0.0.1:{{port}}/checksum?n=1024", "oha.json"]}}}}]}}"#,
+        demo_server().display()
+    );
+    let project = project(&service);
+    std::fs::write(project.path().join("load.py"), FAKE_OHA).unwrap();
+    let output = run(project.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(project.path().join("runs.txt")).unwrap(), "run\nrun\nrun\n");
+    // Each round is a sample, tested like a scenario's own rounds.
+    let p50 = metric(project.path(), "demo/oha", "p50_ms");
+    assert_eq!(samples(&p50).len(), 3);
+    assert!(samples(&p50).iter().all(|ms| *ms > 0.0 && *ms < 1000.0), "{p50}");
+    assert!(p50.get("basis").is_none(), "samples, not one summary");
+    assert_eq!(metric(project.path(), "demo/oha", "error_count")["value"], 0.0);
+    assert_eq!(metric(project.path(), "demo/oha", "success_rate")["summary"]["mean"], 100.0);
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(project.path().join("out/results.json")).unwrap()).unwrap();
+    assert_eq!(results["benchmarks"][0]["source"]["requests"], 120);
+}

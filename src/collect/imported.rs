@@ -84,7 +84,7 @@ pub fn run(tool: &ToolRun<'_>) -> Result<ToolResults, ToolRunError> {
         }
     };
     let file = path.display().to_string();
-    let options = Options { file: &file, name: tool.name, higher_is_better: &[] };
+    let options = Options { file: &file, name: tool.name, higher_is_better: &tool.spec.higher_is_better };
     let imported = import::import(tool.spec.format, &text, &options).map_err(|problem| ToolRunError::Unreadable {
         path: path.clone(),
         problem: problem.to_string(),
@@ -138,7 +138,7 @@ mod tests {
     use crate::import::Format;
 
     fn spec(format: Format, path: &str) -> ImportSpec {
-        ImportSpec { format, path: path.into(), command: None, timeout_s: None }
+        ImportSpec { format, path: path.into(), command: None, timeout_s: None, higher_is_better: Vec::new() }
     }
 
     fn sh(script: &str) -> Vec<String> {
