@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::model::{Benchmark, Metric};
+use crate::model::{Basis, Benchmark, Metric};
 use crate::plan::{Budget, Plan};
 use crate::stats;
 
@@ -305,7 +305,11 @@ impl Collected {
                     let Some(latest) = benchmark.metrics.get(&name) else { continue };
                     let mut metric = Metric::from_samples(latest.unit.clone(), latest.better, latest.compared, pooled);
                     metric.rounds = Some(medians);
-                    metric.basis = latest.basis.clone();
+                    // An exact count stays exact; another tool's summaries, one a round, are
+                    // now repeated measurements: samples the paired test reads.
+                    if latest.basis == Basis::Deterministic {
+                        metric.basis = Basis::Deterministic;
+                    }
                     benchmark.metrics.insert(name, metric);
                 }
                 Ok(benchmark)
@@ -323,6 +327,24 @@ mod tests {
 
     fn benchmark(id: &str, samples: &[f64]) -> Benchmark {
         fixtures::benchmark(id, Better::Lower, samples)
+    }
+
+    /// Another tool's summary, one a round, becomes a sample per round (the paired test reads
+    /// them); an exact count stays exact.
+    #[test]
+    fn summaries_of_rounds_become_samples_and_counts_stay_exact() {
+        let mut collected = Collected::default();
+        for (round, (median, count)) in [(100.0, 5.0), (110.0, 5.0), (105.0, 5.0)].into_iter().enumerate() {
+            let mut one = benchmark("tool", &[1.0]);
+            one.metrics.insert("time".into(), Metric::summary("ns", Better::Lower, median, None));
+            one.metrics.insert("instructions".into(), Metric::deterministic("instructions", Better::Lower, count));
+            collected.add(round, "current", one).unwrap();
+        }
+        let pooled = collected.finish(3, "current").unwrap().remove(0);
+        let time = &pooled.metrics["time"];
+        assert_eq!((time.samples.as_slice(), &time.basis), ([100.0, 110.0, 105.0].as_slice(), &Basis::Samples));
+        assert_eq!(time.rounds.as_deref(), Some([100.0, 110.0, 105.0].as_slice()));
+        assert_eq!(pooled.metrics["instructions"].basis, Basis::Deterministic);
     }
 
     fn side(name: &'static str, targets: &[(&str, usize)], others: bool) -> Side {

@@ -275,3 +275,24 @@ fn the_options_name_and_direction_what_the_files_do_not() {
     let output = perf_gate(temp.path()).args(["import", "--name", " ", "gab.json"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
 }
+
+#[test]
+fn a_recorded_run_exports_as_bmf_with_its_exact_counts() {
+    let temp = tempfile::tempdir().unwrap();
+    import(temp.path(), &[fixture("import/gungraun-0.20.0.jsonl").to_str().unwrap()], "counts.json");
+    let history = ["--history", "history.db"];
+    let output = perf_gate(temp.path()).arg("record").args(history).arg("counts.json").output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = perf_gate(temp.path()).args(["export", "--format", "bmf"]).args(history).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let bmf: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // 186,839 instructions, as counted: the store keeps exact values exactly.
+    assert_eq!(bmf["my_bench::my_group::bench_fibonacci.long"]["instructions"], serde_json::json!({"value": 186839.0}));
+    let output = perf_gate(temp.path())
+        .args(["export", "--format", "openmetrics", "--run", "7"])
+        .args(history)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--run 7: no recorded run has that id"), "{}", stderr(&output));
+}

@@ -46,8 +46,16 @@ pub const RESULTS_BMF_FILE: &str = "results.bmf.json";
 pub const RESULTS_OPENMETRICS_FILE: &str = "results.prom";
 pub const BENCH_LOG_FILE: &str = "bench.log";
 /// What a run leaves in the out dir as its result, results first; cleared when a run starts.
-const RUN_OUTPUTS: [&str; 6] =
-    [RESULTS_FILE, REPORT_JSON_FILE, SUMMARY_MD_FILE, REPORT_HTML_FILE, RESULTS_CSV_FILE, github::COMMENT_FILE];
+const RUN_OUTPUTS: [&str; 8] = [
+    RESULTS_FILE,
+    REPORT_JSON_FILE,
+    SUMMARY_MD_FILE,
+    REPORT_HTML_FILE,
+    RESULTS_CSV_FILE,
+    RESULTS_BMF_FILE,
+    RESULTS_OPENMETRICS_FILE,
+    github::COMMENT_FILE,
+];
 /// Said when a workspace without bench targets runs only its config's commands and services.
 const ONLY_OTHERS_NOTE: &str = "No criterion bench targets: only the configured commands and services ran.";
 
