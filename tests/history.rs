@@ -235,7 +235,7 @@ fn a_store_that_cannot_be_used_is_exit_2_after_the_reports_are_written() {
     let output = command(temp.path()).args(["list", "--history"]).arg(&newer).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("schema is version 99, newer than this cargo-perf-gate reads (3)"),
+        stderr(&output).contains("schema is version 99, newer than this cargo-perf-gate reads (4)"),
         "{}",
         stderr(&output)
     );
