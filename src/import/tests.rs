@@ -218,6 +218,11 @@ fn malformed_libtest_output_names_the_line() {
         assert_eq!(error.at, at, "{text}: {error}");
         assert!(error.message.contains(message), "{text}: {error}");
     }
+    // Truncated in the middle of a bench line.
+    let text = fixture("libtest-1.95.txt");
+    let cut = text.find("(+/- 247").unwrap() + 4;
+    let error = with(Format::Libtest, &text[..cut], &[]).unwrap_err();
+    assert_eq!((error.at.as_str(), error.message.contains("expected `test NAME")), ("line 4", true), "{error}");
     // A hyperfine file given as libtest has no bench line.
     let error = with(Format::Libtest, &fixture("hyperfine-1.15.json"), &[]).unwrap_err();
     assert!(error.message.contains("not libtest's --format json"), "{error}");
@@ -297,6 +302,7 @@ fn older_iai_callgrind_summaries_are_read_too_and_bad_ones_say_where() {
     }
     let truncated = &fixture("gungraun-0.20.0-summary.json")[..300];
     assert!(with(Format::Gungraun, truncated, &[]).is_err());
+    assert!(with(Format::Gungraun, "", &[]).unwrap_err().message.contains("holds no benchmark"));
     let error = with(Format::Gungraun, &fixture("hyperfine-1.15.json"), &[]).unwrap_err();
     assert!(error.message.contains("not gungraun's summary"), "{error}");
 }
@@ -347,6 +353,8 @@ fn bmf_measures_become_metrics_with_their_bounds() {
         assert!(error.message.contains(message), "{text}: {error}");
     }
     assert!(with(Format::Bmf, &text[..40], &[]).unwrap_err().message.contains("EOF"));
+    let gab = r#"[{"name": "a", "unit": "ns", "value": 1}]"#;
+    assert!(with(Format::Bmf, gab, &[]).unwrap_err().message.contains("not bmf's format: invalid type: sequence"));
 }
 
 #[test]
@@ -370,6 +378,7 @@ fn github_action_benchmark_entries_become_values_with_their_range() {
         imported.notes,
         ["[3].range: range `about a second` is not `± N`, `+/- N` or `N%`; `Odd` is compared without it"]
     );
+    assert!(with(Format::Gab, &text[..50], &[]).unwrap_err().message.contains("EOF"));
     // customBiggerIsBetter.
     let bigger = with(Format::Gab, text, &["value".to_owned()]).unwrap();
     assert_eq!(bigger.benchmarks[0].metrics["value"].better, Better::Higher);
@@ -488,6 +497,7 @@ fn an_oha_run_is_one_benchmark_with_latencies_in_milliseconds() {
         assert_eq!(error.at, at, "{text}: {error}");
         assert!(error.message.contains(message), "{text}: {error}");
     }
+    assert!(with(Format::Oha, "", &[]).unwrap_err().message.contains("EOF"));
     let truncated = &fixture("oha-1.16.0.json")[..100];
     assert!(with(Format::Oha, truncated, &[]).unwrap_err().message.contains("EOF"));
     let error = with(Format::Oha, &fixture("k6-1.1.0-summary.json"), &[]).unwrap_err();
