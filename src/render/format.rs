@@ -111,8 +111,28 @@ pub fn measurement(value: f64, unit: &str) -> String {
     }
     match scales(unit, true) {
         Some(scales) => scaled(value, scales, DIGITS),
-        None => with_unit(significant(value, DIGITS), unit),
+        None => with_unit(grouped(significant(value, DIGITS)), unit),
     }
+}
+
+/// A whole number of five digits or more with its thousands apart (`1,522,000`): an
+/// instruction count is read digit by digit. Anything else as it is.
+fn grouped(number: String) -> String {
+    let digits = number.strip_prefix('-').unwrap_or(&number);
+    if digits.len() < 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return number;
+    }
+    let mut out = String::with_capacity(number.len() + digits.len() / 3);
+    if number.starts_with('-') {
+        out.push('-');
+    }
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
 }
 
 /// A gate's measured value in the gate's own unit with `digits` significant digits (`2.35 ms`,
@@ -377,6 +397,15 @@ mod tests {
         assert_eq!(time(12_345_678.0), "12.3 ms");
         assert_eq!(time(2.5e9), "2.50 s");
         assert_eq!(time(45.67), "45.7 ns");
+    }
+
+    #[test]
+    fn counts_keep_every_digit_with_the_thousands_apart() {
+        assert_eq!(measurement(1_522_000.0, "instructions"), "1,522,000 instructions");
+        assert_eq!(measurement(186_839.0, "instructions"), "186,839 instructions");
+        assert_eq!(measurement(-12_345.0, "cycles"), "-12,345 cycles");
+        assert_eq!(measurement(1234.0, "runs"), "1234 runs");
+        assert_eq!(measurement(12.5, "%"), "12.5 %");
     }
 
     #[test]

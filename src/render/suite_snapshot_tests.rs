@@ -195,3 +195,53 @@ fn slos_in_an_environment() {
     insta::assert_snapshot!("slos_terminal", terminal(&view).unwrap());
     insta::assert_snapshot!("slos_html_outline", outline(&html(&view).unwrap()));
 }
+
+/// A suite of other tools' values: libtest medians with their `+/-`, callgrind counts and a
+/// load test's summaries, one of each moving clear of its spread or past the threshold.
+fn imported(shift: f64) -> Results {
+    use crate::model::{Metric, StatedSpread, TIME_METRIC};
+    let libtest = |id: &str, median: f64, deviation: f64| {
+        let mut benchmark = fixtures::benchmark(id, Better::Lower, &[1.0]);
+        let spread =
+            StatedSpread { lower: median - deviation, upper: median + deviation, stated_as: "libtest's +/-".into() };
+        benchmark.metrics.insert(TIME_METRIC.into(), Metric::summary("ns", Better::Lower, median, Some(spread)));
+        benchmark
+    };
+    let mut counts = fixtures::benchmark("callgrind/parse", Better::Lower, &[1.0]);
+    counts.metrics = [
+        ("instructions", Metric::deterministic("instructions", Better::Lower, 1_522_000.0 * shift)),
+        ("estimated_cycles", Metric::deterministic("cycles", Better::Lower, 2_385_000.0)),
+    ]
+    .into_iter()
+    .map(|(name, metric)| (name.to_owned(), metric))
+    .collect();
+    let mut load = fixtures::benchmark("checkout", Better::Lower, &[1.0]);
+    load.metrics = [
+        ("p50_ms", Metric::summary("ms", Better::Lower, 6.86 * shift.sqrt(), None)),
+        ("rps", Metric::summary("req/s", Better::Higher, 336.0, None)),
+    ]
+    .into_iter()
+    .map(|(name, metric)| (name.to_owned(), metric))
+    .collect();
+    fixtures::results(vec![
+        libtest("tests::bench_copy", 1_000.0 * shift, 20.0),
+        libtest("tests::bench_noisy", 500.0 * shift, 200.0),
+        counts,
+        load,
+    ])
+}
+
+#[test]
+fn values_without_samples() {
+    let view = evaluated_view(&imported(1.1), &imported(1.0));
+    assert!(view.method.starts_with("No test for 6 metrics"), "{}", view.method);
+    let regressed: Vec<&str> = view.regressions.iter().map(|r| r.benchmark.as_str()).collect();
+    assert_eq!(
+        regressed,
+        ["callgrind/parse", "tests::bench_copy"],
+        "p50 +4.9 % is below the threshold, noisy within its spread"
+    );
+    insta::assert_snapshot!("values_without_samples_markdown", markdown(&view).unwrap());
+    insta::assert_snapshot!("values_without_samples_terminal", terminal(&view).unwrap());
+    insta::assert_snapshot!("values_without_samples_html", outline(&html(&view).unwrap()));
+}

@@ -659,8 +659,11 @@ fn method(report: &Report) -> String {
             format!("values: {:.0}%-trimmed geometric means (plain means where nothing was tested)", TRIM * 100.0)
         }
     };
-    let mut parts = vec![test];
-    parts.extend(direct(report));
+    // A check in which every value was compared without a test names no test.
+    let tested = report.comparisons.iter().any(|c| c.test.is_some());
+    let direct = direct(report);
+    let mut parts: Vec<String> = if tested || direct.is_none() { vec![test] } else { Vec::new() };
+    parts.extend(direct.map(|line| if parts.is_empty() { format!("N{}", &line[1..]) } else { line }));
     parts.extend([
         values,
         correction.to_owned(),
