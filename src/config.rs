@@ -604,6 +604,9 @@ fn check_command_import(command: &CommandBench, import: &ImportSpec) -> Result<(
             "a command benchmark runs its own `command`; `import.command` is for service scenarios".to_owned(),
         ));
     }
+    if import.timeout_s.is_some() {
+        return Err(("import.timeout_s", "a command benchmark's own `timeout_s` limits its run; use that".to_owned()));
+    }
     let repeated = [
         ("runs", command.runs != default_runs()),
         ("warmup", command.warmup != default_warmup()),
