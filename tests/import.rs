@@ -174,7 +174,7 @@ fn a_libtest_slowdown_clear_of_its_spread_regresses_and_one_within_it_does_not()
     // The reports say how these were compared.
     let summary = std::fs::read_to_string(temp.path().join("out/summary.md")).unwrap();
     assert!(
-        summary.contains("no test for 2 metrics (2 summaries with a stated spread, a change counted only clear of it)"),
+        summary.contains("No test for 2 metrics (2 summaries with a stated spread, a change counted only clear of it)"),
         "{summary}"
     );
 }

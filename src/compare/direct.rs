@@ -20,13 +20,19 @@ pub enum Direct {
 }
 
 impl Direct {
-    /// A few words for the report's method line, after a count.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Direct::Deterministic => "exact, compared directly against the threshold",
-            Direct::StatedSpread => "summaries with a stated spread, a change counted only clear of it",
-            Direct::Summary => "summaries without a spread, compared directly as if exact",
-        }
+    /// `count` of them in a few words, for the report's method line: `2 summaries with a
+    /// stated spread, a change counted only clear of it`.
+    pub fn describe(self, count: usize) -> String {
+        let (one, many, how) = match self {
+            Direct::Deterministic => ("exact", "exact", "compared directly against the threshold"),
+            Direct::StatedSpread => {
+                ("summary with a stated spread", "summaries with a stated spread", "a change counted only clear of it")
+            }
+            Direct::Summary => {
+                ("summary without a spread", "summaries without a spread", "compared directly as if exact")
+            }
+        };
+        format!("{count} {}, {how}", if count == 1 { one } else { many })
     }
 }
 
@@ -75,12 +81,13 @@ pub(super) fn judge(comparison: &mut Comparison, base: &Metric, current: &Metric
         comparison.reason = format!("a stated spread ({}) is not a number", bad.stated_as);
         return;
     }
-    let positive = base.value > 0.0 && current.value > 0.0 && base.bounds().0 > 0.0;
-    let ratio = |c: f64, b: f64| if positive { (c / b - 1.0) * 100.0 } else { (c - b) / base.value.abs() * 100.0 };
-    let change = ratio(current.value, base.value);
-    let (base_low, base_high) = base.bounds();
-    let (current_low, current_high) = current.bounds();
-    let interval = [ratio(current_low, base_high), ratio(current_high, base_low)];
+    let positive = base.value > 0.0 && current.value > 0.0;
+    let change = if positive {
+        (current.value / base.value - 1.0) * 100.0
+    } else {
+        (current.value - base.value) / base.value.abs() * 100.0
+    };
+    let interval = change_bounds(&base, &current, positive);
     comparison.scale = Some(if positive { Scale::Log } else { Scale::Raw });
     comparison.change_percent = Some(change);
     comparison.change_interval_percent = Some(interval);
@@ -107,6 +114,20 @@ pub(super) fn judge(comparison: &mut Comparison, base: &Metric, current: &Metric
         _ => ChangeVerdict::Unchanged,
     };
     comparison.reason = reason(kind, change, interval, threshold, &spreads, clear);
+}
+
+/// The changes the two sides' bounds allow, in percent. On the ratio scale a bound at or below
+/// zero allows no ratio below it (-100 % at most) and any above it (+inf).
+fn change_bounds(base: &Side<'_>, current: &Side<'_>, positive: bool) -> [f64; 2] {
+    let (base_low, base_high) = base.bounds();
+    let (current_low, current_high) = current.bounds();
+    if !positive {
+        let scale = base.value.abs();
+        return [(current_low - base_high) / scale * 100.0, (current_high - base_low) / scale * 100.0];
+    }
+    let low = (current_low.max(0.0) / base_high - 1.0) * 100.0;
+    let high = if base_low > 0.0 { (current_high / base_low - 1.0) * 100.0 } else { f64::INFINITY };
+    [low, high]
 }
 
 fn reason(
@@ -248,6 +269,12 @@ mod tests {
         let item = judge(libtest(100.0, 1.0), broken);
         assert_eq!(item.verdict, ChangeVerdict::Inconclusive);
         assert!(item.reason.contains("is not a number"), "{}", item.reason);
+        // A spread reaching zero (libtest: 7.38 +/- 19.95) allows any slowdown, and no ratio
+        // below -100 %.
+        let item = judge(libtest(7.38, 19.95), libtest(9.0, 0.5));
+        let [low, high] = item.change_interval_percent.unwrap();
+        assert!(low >= -100.0 && high == f64::INFINITY, "[{low}, {high}]");
+        assert_eq!(item.verdict, ChangeVerdict::Unchanged);
         let other_unit = judge(
             Metric::deterministic("instructions", Better::Lower, 1.0),
             Metric::deterministic("cycles", Better::Lower, 1.0),

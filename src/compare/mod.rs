@@ -535,7 +535,11 @@ fn worse_percent(change: f64, better: Better) -> f64 {
 }
 
 fn signed(percent: f64) -> String {
-    format!("{percent:+.2}%")
+    match percent {
+        f64::INFINITY => "+∞%".to_owned(),
+        f64::NEG_INFINITY => "-∞%".to_owned(),
+        _ => format!("{percent:+.2}%"),
+    }
 }
 
 fn format_p(p: f64) -> String {

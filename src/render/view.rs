@@ -608,7 +608,7 @@ fn direct(report: &Report) -> Option<String> {
     }
     let total: usize = counts.values().sum();
     (total > 0).then(|| {
-        let kinds: Vec<String> = counts.iter().map(|(how, n)| format!("{n} {}", how.describe())).collect();
+        let kinds: Vec<String> = counts.iter().map(|(how, n)| how.describe(*n)).collect();
         format!("no test for {} ({})", plural(total, "metric", "metrics"), kinds.join("; "))
     })
 }
