@@ -485,6 +485,11 @@ pub struct RunArgs {
     /// merge those as well and check the one against the other.
     #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with_all = ["no_run"])]
     pub shard: Option<Shard>,
+    /// What to measure of the criterion benches: `time` (criterion's own timing) or
+    /// `instructions` (each benchmark's routine counted once under callgrind: deterministic;
+    /// needs valgrind) [default: the config's `measure`, else time].
+    #[arg(long, value_enum, value_name = "WHAT", conflicts_with_all = ["no_run", "shard"])]
+    pub measure: Option<crate::config::Measure>,
     #[command(flatten)]
     pub recording: RecordingArgs,
     #[command(flatten)]

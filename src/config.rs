@@ -63,6 +63,10 @@ pub struct Config {
     /// Free-form explanation for humans (JSON has no comments); ignored by perf-gate.
     #[serde(rename = "$comment", default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<Comment>,
+    /// What `run` measures of the criterion benches: `time` (criterion's timing) or
+    /// `instructions` (counted under callgrind); `--measure` overrides it.
+    #[serde(default)]
+    pub measure: Measure,
     /// Absolute limits on metrics, checked on every run.
     #[serde(default)]
     pub gates: Vec<Gate>,
@@ -109,6 +113,17 @@ pub struct Config {
     /// their direction.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, CustomMetric>,
+}
+
+/// What `run` measures of the criterion benches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    /// criterion's own timing: samples of the time per iteration.
+    #[default]
+    Time,
+    /// Each benchmark's routine counted once under callgrind: exact instruction counts.
+    Instructions,
 }
 
 /// Service-level objectives (README, "SLOs").
@@ -980,6 +995,7 @@ impl Default for Config {
             commands: Vec::new(),
             services: Vec::new(),
             history: HistorySettings::default(),
+            measure: Measure::default(),
             slos: Slos::default(),
             metrics: BTreeMap::new(),
         }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::collect::cargo::{BenchError, WorkspaceError};
 use crate::collect::command::CommandError;
 use crate::collect::criterion::CriterionError;
+use crate::collect::instructions::InstructionsError;
 use crate::collect::service::ServiceError;
 use crate::collect::worktree::WorktreeError;
 use crate::config::ConfigError;
@@ -38,6 +39,9 @@ pub enum Error {
     Command(#[from] CommandError),
     #[error(transparent)]
     Service(#[from] ServiceError),
+    /// `--measure instructions` could not count.
+    #[error(transparent)]
+    Instructions(#[from] InstructionsError),
     /// The benches ran but did not leave usable criterion output.
     #[error("the benches ran, but their output cannot be used: {0}")]
     BenchOutput(CriterionError),
@@ -82,12 +86,17 @@ impl Error {
             | Error::GitHubSetup(_)
             | Error::Rounds(RoundsError::Duplicate { .. } | RoundsError::MissingRounds { .. })
             | Error::History(_)
-            | Error::BaselineRequired(_) => exit_code::INVALID_INPUT,
+            | Error::BaselineRequired(_)
+            | Error::Instructions(
+                InstructionsError::NoValgrind(_) | InstructionsError::Criterion(_) | InstructionsError::Write { .. },
+            ) => exit_code::INVALID_INPUT,
             Error::Publish(_) => exit_code::PUBLISH_FAILED,
             Error::Bench(BenchError::Interrupted)
             | Error::Command(CommandError::Interrupted)
             | Error::Service(ServiceError::Interrupted)
+            | Error::Instructions(InstructionsError::Interrupted | InstructionsError::Bench(BenchError::Interrupted))
             | Error::Interrupted => exit_code::INTERRUPTED,
+            Error::Instructions(_) => exit_code::BENCHMARK_FAILED,
             Error::Command(_) | Error::Service(_) => exit_code::BENCHMARK_FAILED,
             Error::Bench(_)
             | Error::BenchOutput(_)

@@ -3,6 +3,7 @@
 //! The pipeline is collect -> model -> stats -> gates -> render -> publish; see ARCHITECTURE.md.
 
 pub mod app;
+pub mod callgrind;
 pub mod cli;
 pub mod collect;
 pub mod compare;

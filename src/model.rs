@@ -270,6 +270,10 @@ pub struct Environment {
     pub rustc: Option<String>,
     /// criterion version(s) in the measured workspace's lock file.
     pub criterion: Option<String>,
+    /// With `--measure instructions`: the valgrind version and the settings the counts were
+    /// made with (cache geometry, glibc tunables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub callgrind: Option<String>,
 }
 
 impl Environment {
@@ -283,6 +287,7 @@ impl Environment {
             ("cores", Some(self.cores.to_string()), Some(other.cores.to_string())),
             ("rustc", self.rustc.clone(), other.rustc.clone()),
             ("criterion", self.criterion.clone(), other.criterion.clone()),
+            ("callgrind", self.callgrind.clone(), other.callgrind.clone()),
         ];
         fields
             .into_iter()
@@ -306,6 +311,7 @@ impl Environment {
             cores: 1,
             rustc: None,
             criterion: None,
+            callgrind: None,
         }
     }
 }
@@ -354,13 +360,25 @@ pub enum Source {
     K6(LoadImport),
     /// An oha run (`import --format oha`).
     Oha(LoadImport),
+    /// A criterion benchmark counted under callgrind (`run --measure instructions`).
+    Callgrind(CallgrindSource),
+}
+
+/// A criterion benchmark whose instructions were counted under callgrind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallgrindSource {
+    /// The bench target that ran it.
+    pub target: String,
+    /// The throughput it declares per iteration, where it declares one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throughput: Option<DeclaredThroughput>,
 }
 
 impl Source {
     /// The file `import` read, for a benchmark it read.
     pub fn imported_from(&self) -> Option<&str> {
         match self {
-            Source::Criterion(_) | Source::Command(_) | Source::Service(_) => None,
+            Source::Criterion(_) | Source::Command(_) | Source::Service(_) | Source::Callgrind(_) => None,
             Source::Hyperfine(s) => Some(&s.file),
             Source::CargoCriterion(s) => Some(&s.file),
             Source::Libtest(s) | Source::Bmf(s) | Source::Gab(s) => Some(&s.file),

@@ -714,7 +714,7 @@ fn build_side<'a>(
     console: &Console,
     sink: &mut OutputSink,
 ) -> Result<Side<'a>, Error> {
-    let cargo = Cargo { workspace, features, criterion_home };
+    let cargo = Cargo { workspace, features, criterion_home, config: Vec::new() };
     let count = selection.benches.len();
     let executables = if count == 0 {
         Vec::new()

@@ -23,7 +23,7 @@ use crate::collect::cargo::{
     exact_filter, split_filter, BenchTarget, Cargo, Features, OutputSink, Selection, Workspace,
 };
 use crate::collect::criterion::{self, CriterionError};
-use crate::collect::{command, descendants, service, worktree, Place};
+use crate::collect::{command, descendants, instructions, service, worktree, Place};
 use crate::config::{self, Config, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::history::Origin;
@@ -221,6 +221,46 @@ fn select_named<'a, T>(
     Ok(selected)
 }
 
+/// Counts the selected bench targets' benchmarks under callgrind (`--measure instructions`);
+/// also the settings the counts were made with, for the environment's fingerprint.
+fn count_benches(
+    workspace: &Workspace,
+    args: &RunArgs,
+    out_dir: &Path,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Benchmark>, String), Error> {
+    let features = Features {
+        features: args.features.clone(),
+        all_features: args.all_features,
+        no_default_features: args.no_default_features,
+    };
+    let selection = workspace.select(&args.package, args.workspace, &args.bench, &features)?;
+    skipped_notes(&selection, "", console, notes);
+    std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
+    let log_path = out_dir.join(BENCH_LOG_FILE);
+    let log =
+        std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
+    let mut sink = OutputSink { stream: !args.quiet, log: Some(log), progress: None, captured: None };
+    let total = selection.benches.len();
+    console.status(&format!(
+        "Counting instructions of {total} bench target{} under callgrind (20-50 times slower than running them)",
+        if total == 1 { "" } else { "s" }
+    ));
+    let counted =
+        instructions::measure(workspace, &selection.benches, &features, &args.bench_args, out_dir, &mut sink)?;
+    for note in counted.notes {
+        console.warn(&note);
+        notes.push(note);
+    }
+    if counted.benchmarks.is_empty() {
+        return Err(Error::Usage(
+            "--measure instructions counted no benchmark: every one was skipped (see above) or filtered out".to_owned(),
+        ));
+    }
+    Ok((counted.benchmarks, counted.settings))
+}
+
 /// Builds and runs the selected bench targets, collecting what each one wrote, with the canary
 /// timed before the first target and after each one.
 fn run_benches(
@@ -248,7 +288,7 @@ fn run_benches(
         bar
     });
     let mut sink = OutputSink { stream: !args.quiet, log: Some(log), progress: progress.clone(), captured: None };
-    let cargo = Cargo { workspace, features: &features, criterion_home };
+    let cargo = Cargo { workspace, features: &features, criterion_home, config: Vec::new() };
     let total = selection.benches.len();
     console.status(&format!("Building {total} bench target{}", if total == 1 { "" } else { "s" }));
     if let Some(bar) = &progress {

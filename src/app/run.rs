@@ -15,7 +15,7 @@ use crate::cli::{CompareMode, RunArgs};
 use crate::collect::cargo::{Workspace, WorkspaceError};
 use crate::collect::worktree::{self, Resolved};
 use crate::collect::{criterion, environment, Place};
-use crate::config::{CommandBench, Config, ServiceBench, DEFAULT_CONFIG_FILE};
+use crate::config::{CommandBench, Config, Measure, ServiceBench, DEFAULT_CONFIG_FILE};
 use crate::error::Error;
 use crate::history::Origin;
 use crate::model::{Benchmark, Canary, Interleaving, Results, Shard};
@@ -55,15 +55,21 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     }
     let selected = Selected::from_config(&args, &config)?;
     let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let context = Context { args: &args, console: &console, paths: &paths, selected: &selected, base_dir };
+    let measured_by = args.measure.unwrap_or(config.measure);
+    if measured_by == Measure::Instructions {
+        instructions_combine(&args, &against)?;
+    }
+    let context =
+        Context { args: &args, measure: measured_by, console: &console, paths: &paths, selected: &selected, base_dir };
     let mut measured = measure(&context, against, &config, &github, &mut notes)?;
     // First among the notes: which comparison the report's verdict rests on.
     if let Some(compared) = measured.compared.take() {
         notes.insert(0, compared);
     }
-    let (git, machine) = early_probe
+    let (git, mut machine) = early_probe
         .unwrap_or_else(|| environment::Probe::start(paths.root.clone()))
         .finish(paths.workspace.as_ref().and_then(|ws| ws.criterion.clone()));
+    machine.callgrind = measured.callgrind.take();
     let mut current = Results::new(environment::now_rfc3339(), git, machine, measured.benchmarks);
     current.canary = measured.canary;
     current.shard = args.shard;
@@ -288,6 +294,8 @@ fn dealt_from_end<T>(shard: Shard, first: usize, list: Vec<T>) -> Vec<T> {
 /// What every phase of a run reads.
 struct Context<'a> {
     args: &'a RunArgs,
+    /// What the criterion benches are measured by.
+    measure: Measure,
     console: &'a Console,
     paths: &'a Paths,
     selected: &'a Selected<'a>,
@@ -303,6 +311,8 @@ struct Measured {
     baseline: Baseline,
     compared: Option<String>,
     confirm_against: Option<Resolved>,
+    /// With `--measure instructions`: the settings the counts were made with.
+    callgrind: Option<String>,
 }
 
 /// Measures the current tree: in rounds alternating with the ref to pair with, else by running
@@ -315,10 +325,17 @@ fn measure(
     github: &GitHub,
     notes: &mut Vec<String>,
 ) -> Result<Measured, Error> {
-    let Context { args, console, paths, selected, base_dir } = *context;
+    let Context { args, console, paths, selected, base_dir, .. } = *context;
     let Against { choice, baseline, compared, pair_with, confirm_against } = against;
-    let mut measured =
-        Measured { benchmarks: Vec::new(), canary: None, interleaving: None, baseline, compared, confirm_against };
+    let mut measured = Measured {
+        benchmarks: Vec::new(),
+        canary: None,
+        interleaving: None,
+        baseline,
+        compared,
+        confirm_against,
+        callgrind: None,
+    };
     let mut others_measured = false;
     let mut paired = false;
     if let Some(resolved) = pair_with {
@@ -373,7 +390,9 @@ fn measure(
             }
         }
     }
-    if !paired {
+    if !paired && context.measure == Measure::Instructions {
+        (measured.benchmarks, measured.callgrind) = count_benches(context, notes)?;
+    } else if !paired {
         (measured.benchmarks, measured.canary) = measure_benches(context, notes)?;
     }
     if selected.others() > 0 && !args.no_run && !others_measured {
@@ -398,6 +417,33 @@ fn measure_benches(context: &Context<'_>, notes: &mut Vec<String>) -> Result<(Ve
         },
         None => Ok((criterion::collect(&paths.criterion_home, &args.criterion_baseline, None)?.benchmarks, None)),
     }
+}
+
+/// The criterion benches of the current tree counted under callgrind, and the settings the
+/// counts were made with.
+fn count_benches(context: &Context<'_>, notes: &mut Vec<String>) -> Result<(Vec<Benchmark>, Option<String>), Error> {
+    let Context { args, console, paths, selected, .. } = *context;
+    match paths.measuring(args) {
+        Some(ws) if selected.run_criterion => {
+            let (benchmarks, settings) = super::count_benches(ws, args, &paths.out_dir, console, notes)?;
+            Ok((benchmarks, Some(settings)))
+        }
+        _ => Ok((Vec::new(), None)),
+    }
+}
+
+/// What `--measure instructions` does not do yet: count a git ref's side (`--baseline REF`,
+/// `--confirm`) in the same job.
+fn instructions_combine(args: &RunArgs, against: &Against) -> Result<(), Error> {
+    if against.pair_with.is_some() || against.confirm_against.is_some() || args.confirm.is_some() {
+        return Err(Error::Usage(
+            "--measure instructions counts the current tree against a stored baseline (a results file, the \
+             history, the artifact); counting a git ref's side in the same job (--baseline REF, --confirm) \
+             is not built yet"
+                .to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Loads the services and times the commands, adding their benchmarks to `benchmarks`.
@@ -434,7 +480,7 @@ fn confirm(
     config: &Config,
     notes: &mut Vec<String>,
 ) -> Result<Option<screen::Confirmed>, Error> {
-    let Context { args, console, paths, selected, base_dir } = *context;
+    let Context { args, console, paths, selected, base_dir, .. } = *context;
     let Some(reference) = reference else { return Ok(None) };
     let (Some(stored), Some(ws)) = (&baseline.results, paths.workspace.as_ref()) else {
         let note = format!(

@@ -331,6 +331,8 @@ pub struct Cargo<'a> {
     pub features: &'a Features,
     /// Passed to the benches as `CRITERION_HOME`, so that what runs is what is collected.
     pub criterion_home: &'a Path,
+    /// `--config` values for cargo: the stand-in's patch with `--measure instructions`.
+    pub config: Vec<String>,
 }
 
 impl Cargo<'_> {
@@ -353,6 +355,9 @@ impl Cargo<'_> {
             command.args(["--bench", &bench.name]);
         }
         command.args(self.features.args());
+        for value in &self.config {
+            command.args(["--config", value]);
+        }
         command.env("CRITERION_HOME", self.criterion_home);
         command
     }

@@ -20,6 +20,7 @@ pub fn fingerprint(workspace_root: &Path, criterion: Option<String>) -> Environm
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         rustc: output_line(Command::new(rustc).arg("-V").current_dir(workspace_root)),
         criterion,
+        callgrind: None,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod criterion;
 pub mod descendants;
 pub mod environment;
 pub mod imported;
+pub mod instructions;
 pub mod service;
 pub mod target_seed;
 pub mod worktree;

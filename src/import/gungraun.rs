@@ -10,27 +10,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::{problem, Problem};
-use crate::model::{Benchmark, Better, GungraunSource, Metric, Source};
-
-/// Callgrind's event names, the metric each becomes, and whether it is compared: the
-/// instruction count and the estimated cycles (which adds the cache's cost); the rest are
-/// shown and gated.
-const EVENTS: [(&str, &str, bool); 14] = [
-    ("Ir", "instructions", true),
-    ("EstimatedCycles", "estimated_cycles", true),
-    ("Dr", "data_reads", false),
-    ("Dw", "data_writes", false),
-    ("I1mr", "i1_misses", false),
-    ("D1mr", "d1_read_misses", false),
-    ("D1mw", "d1_write_misses", false),
-    ("ILmr", "ll_instruction_misses", false),
-    ("DLmr", "ll_read_misses", false),
-    ("DLmw", "ll_write_misses", false),
-    ("L1hits", "l1_hits", false),
-    ("LLhits", "ll_hits", false),
-    ("RamHits", "ram_hits", false),
-    ("TotalRW", "total_accesses", false),
-];
+use crate::callgrind;
+use crate::model::{Benchmark, GungraunSource, Source};
 
 pub(super) fn read(text: &str, file: &str) -> Result<Vec<Benchmark>, Problem> {
     let summaries: Vec<(String, Value)> = match serde_json::from_str::<Value>(text) {
@@ -77,16 +58,18 @@ fn benchmark(summary: &Value, at: &str, file: &str) -> Result<Benchmark, Problem
     };
     let events = callgrind_total(summary)
         .ok_or_else(|| problem(format!("{at}profiles"), "no Callgrind totals: run the benchmark with callgrind"))?;
-    let mut metrics = BTreeMap::new();
-    for (event, name, compared) in EVENTS {
-        let Some(entry) = events.get(event) else { continue };
+    let mut counts = BTreeMap::new();
+    for (event, entry) in events {
+        // Rates (`L1HitRate`) and other derived figures are not counts.
+        if !callgrind::EVENTS.iter().any(|(name, _, _)| name == event) {
+            continue;
+        }
         let value = new_value(entry).ok_or_else(|| {
             problem(format!("{at}profiles.Callgrind.total.{event}"), "not gungraun's format: no new count")
         })?;
-        let mut metric = Metric::deterministic(unit(event), Better::Lower, value);
-        metric.compared = compared;
-        metrics.insert(name.to_owned(), metric);
+        counts.insert(event.clone(), value);
     }
+    let metrics = callgrind::metrics(&counts);
     if !metrics.contains_key("instructions") {
         return Err(problem(format!("{at}profiles"), "Callgrind's totals have no `Ir` (instructions)"));
     }
@@ -96,15 +79,6 @@ fn benchmark(summary: &Value, at: &str, file: &str) -> Result<Benchmark, Problem
         module_path: module_path.to_owned(),
     });
     Ok(Benchmark { id, source, metrics })
-}
-
-fn unit(event: &str) -> &'static str {
-    match event {
-        "Ir" => "instructions",
-        "EstimatedCycles" => "cycles",
-        "Dr" | "Dw" | "TotalRW" | "L1hits" | "LLhits" | "RamHits" => "accesses",
-        _ => "misses",
-    }
 }
 
 /// The Callgrind profile's total events by name, in any schema from 5 to 7.

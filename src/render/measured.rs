@@ -56,8 +56,10 @@ fn row(benchmark: &Benchmark) -> Option<MeasuredRow> {
             also: also.join(" · "),
         });
     }
+    // Time first; a count's instructions before its estimated cycles.
     let (name, metric) = metrics
         .get_key_value(TIME_METRIC)
+        .or_else(|| metrics.get_key_value("instructions"))
         .or_else(|| metrics.iter().find(|(_, m)| m.compared))
         .or_else(|| metrics.iter().next())?;
     let (value, spread) = typical(metric);

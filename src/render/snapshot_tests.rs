@@ -63,6 +63,7 @@ fn environment(cpu: &str) -> Environment {
         cores: 2,
         rustc: Some("rustc 1.89.0 (29483883e 2025-08-04)".to_owned()),
         criterion: Some("0.5.1".to_owned()),
+        callgrind: None,
     }
 }
 

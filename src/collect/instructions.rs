@@ -1,0 +1,309 @@
+//! `run --measure instructions`: the workspace's criterion benches, unchanged, counted under
+//! callgrind. perf-gate's stand-in for criterion (`shim/criterion/lib.rs`, written out with the
+//! version the lock file has) is patched in with cargo's `--config patch.crates-io...`, in a
+//! target dir of its own; the lock file is put back as it was whatever happens. Each bench
+//! executable runs under `setarch -R valgrind --tool=callgrind` with a fixed cache geometry
+//! and a fixed environment; each benchmark's counts come from the dump its client request
+//! names, and the stand-in says which benchmarks it could not count and why.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::cargo::{BenchError, BenchTarget, Cargo, Executable, Features, OutputSink, Workspace};
+use super::{last_lines, run_in_group, Waited};
+use crate::callgrind::{self, CACHE_ARGS};
+use crate::model::{Benchmark, CallgrindSource, DeclaredThroughput, Source, ThroughputUnit};
+
+/// The stand-in's source, written out beside a manifest naming it `criterion`.
+const SHIM_SOURCE: &str = include_str!("../../shim/criterion/lib.rs");
+
+/// criterion's features, declared by the stand-in (empty) so that any manifest's choice of them
+/// resolves.
+const CRITERION_FEATURES: [&str; 14] = [
+    "default",
+    "async",
+    "async_futures",
+    "async_smol",
+    "async_tokio",
+    "async_std",
+    "cargo_bench_support",
+    "csv_output",
+    "html_reports",
+    "plotters",
+    "rayon",
+    "real_blackbox",
+    "stable",
+    "experimental_repl",
+];
+
+/// glibc picks memcpy and memset by CPU and sizes its malloc arenas by core count; pinned, two
+/// machines run the same code paths.
+pub const GLIBC_TUNABLES: &str =
+    "glibc.cpu.hwcaps=-AVX512F_Usable,-AVX512F,-AVX2_Usable,-AVX2,-AVX_Usable,-AVX,-ERMS:glibc.malloc.arena_max=1";
+
+/// The variables a counted bench keeps from perf-gate's environment; everything else is
+/// cleared, so that two jobs' environments do not shift the counts.
+const KEPT_VARIABLES: [&str; 3] = ["PATH", "HOME", "TMPDIR"];
+
+/// A bench executable may take this long under callgrind (20-50 times slower than natively).
+const RUN_TIMEOUT_S: f64 = 3600.0;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstructionsError {
+    #[error("--measure instructions needs valgrind, which cannot be run ({0}): install it (Debian and Ubuntu: apt-get install valgrind)")]
+    NoValgrind(String),
+    #[error("--measure instructions: {0}")]
+    Criterion(String),
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    Bench(#[from] BenchError),
+    #[error("bench `{bench}` under callgrind: {message}")]
+    Run { bench: String, message: String },
+    #[error("interrupted")]
+    Interrupted,
+}
+
+/// What counting gave: the benchmarks, the notes (benchmarks that could not be counted), and
+/// the settings for the environment's fingerprint.
+pub struct Counted {
+    pub benchmarks: Vec<Benchmark>,
+    pub notes: Vec<String>,
+    pub settings: String,
+}
+
+/// Builds the selected bench targets against the stand-in and counts each one's benchmarks.
+pub fn measure(
+    workspace: &Workspace,
+    benches: &[BenchTarget],
+    features: &Features,
+    bench_args: &[String],
+    out_dir: &Path,
+    sink: &mut OutputSink,
+) -> Result<Counted, InstructionsError> {
+    let valgrind = valgrind_version()?;
+    let version = criterion_version(workspace)?;
+    let home = workspace.target_dir.join("perf-gate-instructions");
+    let shim = home.join(format!("criterion-{version}"));
+    write_shim(&shim, &version)?;
+    let counting = Workspace { target_dir: home.join("target"), ..workspace.clone() };
+    let patch = format!("patch.crates-io.criterion.path={}", toml_string(&shim.display().to_string()));
+    let executables = {
+        let _lock = LockGuard::hold(&workspace.root.join("Cargo.lock"));
+        let scratch = home.join("criterion-home");
+        let cargo = Cargo { workspace: &counting, features, criterion_home: &scratch, config: vec![patch] };
+        cargo.build(benches, sink)?
+    };
+    let mut counted = Counted { benchmarks: Vec::new(), notes: Vec::new(), settings: settings(&valgrind) };
+    for executable in &executables {
+        let dumps = out_dir.join("callgrind").join(&executable.target.name);
+        run_counted(executable, bench_args, &dumps)?;
+        let (benchmarks, notes) = read_counts(&dumps, &executable.target)?;
+        counted.benchmarks.extend(benchmarks);
+        counted.notes.extend(notes);
+    }
+    counted.benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(counted)
+}
+
+/// What the fingerprint records of how the counts were made.
+fn settings(valgrind: &str) -> String {
+    format!("{valgrind} --cache-sim=yes {} GLIBC_TUNABLES={GLIBC_TUNABLES}", CACHE_ARGS.join(" "))
+}
+
+fn valgrind_version() -> Result<String, InstructionsError> {
+    let output = Command::new("valgrind")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| InstructionsError::NoValgrind(e.to_string()))?;
+    let version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || version.is_empty() {
+        return Err(InstructionsError::NoValgrind(format!("`valgrind --version` ended {}", output.status)));
+    }
+    Ok(version)
+}
+
+/// The one criterion version of the lock file, from 0.4 to 0.8.
+fn criterion_version(workspace: &Workspace) -> Result<String, InstructionsError> {
+    let Some(versions) = &workspace.criterion else {
+        return Err(InstructionsError::Criterion(
+            "the lock file has no criterion: only criterion benches can be counted".to_owned(),
+        ));
+    };
+    if versions.contains(", ") {
+        return Err(InstructionsError::Criterion(format!(
+            "the lock file has several criterion versions ({versions}); one stand-in replaces one: bring them to one version"
+        )));
+    }
+    let supported = ["0.4.", "0.5.", "0.6.", "0.7.", "0.8."].iter().any(|line| versions.starts_with(line));
+    if !supported {
+        return Err(InstructionsError::Criterion(format!(
+            "criterion {versions} is not one the stand-in implements (0.4 to 0.8)"
+        )));
+    }
+    Ok(versions.clone())
+}
+
+/// A string as TOML writes it, for cargo's `--config`.
+fn toml_string(text: &str) -> String {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '\\' => vec!['\\', '\\'],
+            '"' => vec!['\\', '"'],
+            c => vec![c],
+        })
+        .collect();
+    format!("\"{escaped}\"")
+}
+
+fn write_shim(dir: &Path, version: &str) -> Result<(), InstructionsError> {
+    let features: String = CRITERION_FEATURES.iter().map(|f| format!("{f} = []\n")).collect();
+    let manifest = format!(
+        "# Written by cargo-perf-gate for --measure instructions: its stand-in for criterion.\n\
+         [package]\nname = \"criterion\"\nversion = \"{version}\"\nedition = \"2021\"\n\n\
+         [lib]\npath = \"lib.rs\"\nbench = false\n\n[features]\n{features}\n[workspace]\n"
+    );
+    std::fs::create_dir_all(dir).map_err(|source| InstructionsError::Write { path: dir.to_owned(), source })?;
+    for (name, contents) in [("Cargo.toml", manifest.as_str()), ("lib.rs", SHIM_SOURCE)] {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|source| InstructionsError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+/// The lock file as it was, put back when dropped: the patch makes cargo rewrite it, and the
+/// user's lock must not change because perf-gate counted.
+struct LockGuard {
+    path: PathBuf,
+    contents: Option<Vec<u8>>,
+}
+
+impl LockGuard {
+    fn hold(path: &Path) -> LockGuard {
+        LockGuard { path: path.to_owned(), contents: std::fs::read(path).ok() }
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        match &self.contents {
+            Some(contents) if std::fs::read(&self.path).ok().as_ref() != Some(contents) => {
+                let _ = std::fs::write(&self.path, contents);
+            }
+            Some(_) => {}
+            None => {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
+    }
+}
+
+/// Runs one bench executable under callgrind, its dumps and the stand-in's report in `dumps`.
+fn run_counted(executable: &Executable, bench_args: &[String], dumps: &Path) -> Result<(), InstructionsError> {
+    let bench = executable.target.name.clone();
+    let failed = |message: String| InstructionsError::Run { bench: bench.clone(), message };
+    if dumps.exists() {
+        std::fs::remove_dir_all(dumps).map_err(|source| InstructionsError::Write { path: dumps.to_owned(), source })?;
+    }
+    std::fs::create_dir_all(dumps).map_err(|source| InstructionsError::Write { path: dumps.to_owned(), source })?;
+    let log = dumps.join("valgrind.log");
+    let open = || std::fs::File::create(&log).map_err(|source| InstructionsError::Write { path: log.clone(), source });
+    let out = open()?;
+    let err = out.try_clone().map_err(|source| InstructionsError::Write { path: log.clone(), source })?;
+    let mut command = Command::new("setarch");
+    command
+        .args([std::env::consts::ARCH, "-R", "valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes"])
+        .args(CACHE_ARGS)
+        .arg(format!("--callgrind-out-file={}", dumps.join("callgrind.out.%p").display()))
+        .arg(&executable.path)
+        .arg("--bench")
+        .args(bench_args)
+        .current_dir(&executable.target.manifest_dir)
+        .env_clear()
+        .envs(KEPT_VARIABLES.iter().filter_map(|name| Some((name, std::env::var_os(name)?))))
+        .env("GLIBC_TUNABLES", GLIBC_TUNABLES)
+        .env("LANG", "C")
+        .env("CARGO_MANIFEST_DIR", &executable.target.manifest_dir)
+        .env("CARGO_PKG_NAME", &executable.target.package)
+        .env("PERF_GATE_SHIM_REPORT", dumps.join("report.jsonl"))
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err);
+    match run_in_group(command, RUN_TIMEOUT_S) {
+        Err(Waited::Interrupted) => Err(InstructionsError::Interrupted),
+        Err(Waited::Spawn(e)) => Err(failed(format!("cannot start setarch and valgrind: {e}"))),
+        Ok(None) => Err(failed(format!("took more than {RUN_TIMEOUT_S} s under callgrind and was killed"))),
+        Ok(Some(status)) if !status.success() => {
+            Err(failed(format!("ended {status}: {}", last_lines(&log, 15).join("\n"))))
+        }
+        Ok(Some(_)) => Ok(()),
+    }
+}
+
+/// One line of the stand-in's report.
+#[derive(serde::Deserialize)]
+struct Reported {
+    id: String,
+    counted: bool,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    throughput: Option<ReportedThroughput>,
+}
+
+#[derive(serde::Deserialize)]
+struct ReportedThroughput {
+    unit: String,
+    per_iteration: u64,
+}
+
+/// The benchmarks a run's dumps count, and a note for each one the stand-in could not count.
+fn read_counts(dumps: &Path, target: &BenchTarget) -> Result<(Vec<Benchmark>, Vec<String>), InstructionsError> {
+    let failed = |message: String| InstructionsError::Run { bench: target.name.clone(), message };
+    let report = std::fs::read_to_string(dumps.join("report.jsonl")).unwrap_or_default();
+    let mut counts: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    let entries = std::fs::read_dir(dumps).map_err(|e| failed(format!("cannot read {}: {e}", dumps.display())))?;
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with("callgrind.out.") {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(entry.path()).map_err(|e| failed(format!("{}: {e}", entry.path().display())))?;
+        let dump = callgrind::parse_dump(&text).map_err(|e| failed(format!("{}: {e}", entry.path().display())))?;
+        if let Some(id) = dump.client_request {
+            counts.insert(id, dump.events);
+        }
+    }
+    let mut benchmarks = Vec::new();
+    let mut notes = Vec::new();
+    for line in report.lines().filter(|l| !l.trim().is_empty()) {
+        let reported: Reported =
+            serde_json::from_str(line).map_err(|e| failed(format!("the stand-in's report: {e}")))?;
+        if !reported.counted {
+            let reason = reported.reason.unwrap_or_default();
+            notes.push(format!("`{}` (bench `{}`) was not counted: {reason}", reported.id, target.name));
+            continue;
+        }
+        let events = counts.remove(&reported.id).ok_or_else(|| {
+            failed(format!(
+                "`{}` ran but callgrind wrote no counts for it: is this a valgrind-supported CPU (x86_64 or aarch64)?",
+                reported.id
+            ))
+        })?;
+        let throughput = reported.throughput.and_then(|t| {
+            let unit = match t.unit.as_str() {
+                "bytes" => ThroughputUnit::Bytes,
+                "elements" => ThroughputUnit::Elements,
+                "bits" => ThroughputUnit::Bits,
+                _ => return None,
+            };
+            Some(DeclaredThroughput { unit, per_iteration: t.per_iteration })
+        });
+        let source = Source::Callgrind(CallgrindSource { target: target.name.clone(), throughput });
+        benchmarks.push(Benchmark { id: reported.id, source, metrics: callgrind::metrics(&events) });
+    }
+    Ok((benchmarks, notes))
+}
