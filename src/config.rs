@@ -787,6 +787,15 @@ pub struct Statistics {
     /// In an unstable run, Blocking regressions are reported as warnings.
     #[serde(default = "default_true")]
     pub unstable_run_downgrades: bool,
+    /// The regression threshold, in percent, of exact counts (`--measure instructions`,
+    /// gungraun's, BMF's instruction counts) where no `regressions` rule sets one: they do not
+    /// move between runs of the same code, so a much smaller change is real.
+    #[serde(default = "default_deterministic_threshold_percent")]
+    pub deterministic_threshold_percent: f64,
+}
+
+fn default_deterministic_threshold_percent() -> f64 {
+    1.0
 }
 
 impl Default for Statistics {
@@ -802,6 +811,7 @@ impl Default for Statistics {
             canary_max_spread_percent: default_canary_limit(),
             canary_max_shift_percent: default_canary_limit(),
             unstable_run_downgrades: true,
+            deterministic_threshold_percent: default_deterministic_threshold_percent(),
         }
     }
 }
@@ -1132,6 +1142,13 @@ impl Config {
             return Err(invalid(
                 "statistics.alpha",
                 format!("must be between 0 and 1 (exclusive), got {}", statistics.alpha),
+            ));
+        }
+        let exact = statistics.deterministic_threshold_percent;
+        if !exact.is_finite() || exact < 0.0 {
+            return Err(invalid(
+                "statistics.deterministic_threshold_percent",
+                format!("must be a finite number >= 0, got {exact}"),
             ));
         }
         let noise = statistics.noise_threshold_percent;

@@ -194,18 +194,23 @@ mod tests {
     }
 
     #[test]
-    fn exact_values_are_compared_against_the_threshold_with_one_value_a_side() {
+    fn exact_values_are_compared_against_their_own_threshold_with_one_value_a_side() {
         let count = |n: f64| Metric::deterministic("instructions", Better::Lower, n);
-        let item = judge(count(1_000_000.0), count(1_060_000.0));
+        // The default for exact counts is 1 %, not the 5 % of measurements.
+        let item = judge(count(1_000_000.0), count(1_012_000.0));
         assert_eq!((item.verdict, item.direct), (ChangeVerdict::Regressed, Some(Direct::Deterministic)));
-        assert!((item.change_percent.unwrap() - 6.0).abs() < 1e-9, "{item:?}");
+        assert_eq!(item.threshold_percent, 1.0);
+        assert!((item.change_percent.unwrap() - 1.2).abs() < 1e-9, "{item:?}");
         assert!(item.reason.starts_with("one exact value per side"), "{}", item.reason);
-        assert_eq!(judge(count(1_000_000.0), count(1_040_000.0)).verdict, ChangeVerdict::Unchanged);
-        assert_eq!(judge(count(1_000_000.0), count(940_000.0)).verdict, ChangeVerdict::Improved);
+        assert_eq!(judge(count(1_000_000.0), count(1_006_000.0)).verdict, ChangeVerdict::Unchanged);
+        assert_eq!(judge(count(1_000_000.0), count(980_000.0)).verdict, ChangeVerdict::Improved);
         // Exactly at the threshold counts, as the gates' `>=` does.
-        assert_eq!(judge(count(100.0), count(105.0)).verdict, ChangeVerdict::Regressed);
+        assert_eq!(judge(count(100.0), count(101.0)).verdict, ChangeVerdict::Regressed);
         // Not held back by the minimum sample count or the family's correction.
         assert!(item.p_adjusted.is_none() && item.test.is_none());
+        // A summary keeps the measurements' threshold.
+        let summary = |v: f64| Metric::summary("ms", Better::Lower, v, None);
+        assert_eq!(judge(summary(100.0), summary(104.0)).threshold_percent, 5.0);
     }
 
     #[test]

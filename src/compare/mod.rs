@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::condition::Severity;
 use crate::config::{Correction, RegressionRule, Statistics, TestKind};
-use crate::model::{Better, Metric, Results};
+use crate::model::{Basis, Better, Metric, Results};
 use crate::stats::{self, Summary, TTest, TestError};
 pub use direct::Direct;
 use window::Locations;
@@ -279,7 +279,11 @@ pub fn compare_with_window<'a>(
             out.ignored.push(id.to_owned());
             return;
         }
-        let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(settings.threshold_percent);
+        // Exact counts have their own default: they do not move between runs of the same code.
+        let exact = current.or(base).is_some_and(|m| m.basis == Basis::Deterministic);
+        let default =
+            if exact { settings.statistics.deterministic_threshold_percent } else { settings.threshold_percent };
+        let threshold_percent = rule.and_then(|r| r.threshold_percent).unwrap_or(default);
         let severity = rule.and_then(|r| r.severity).unwrap_or(settings.severity);
         let window = window_runs.iter().map(|run| run.get(id).and_then(|b| b.metrics.get(name))).collect();
         pairs.push(Pending { id, name, base, current, threshold_percent, severity, paired, window });
