@@ -173,7 +173,49 @@ fn without_criterion_in_the_lock_counting_is_refused_with_the_reason() {
     let output = count(project.path(), "out", &[]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("the lock file has no criterion"), "{}", stderr(&output));
-    // And the git ref's side is not counted in the same job yet.
-    let output = count(project.path(), "out", &["--baseline", "main"]);
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let output = std::process::Command::new("git").arg("-C").arg(dir).args(args).output().unwrap();
+    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// `--baseline REF` counts the ref in perf-gate's worktree of it, in the same job: no stored
+/// baseline, no other machine.
+#[test]
+fn a_git_ref_is_counted_in_the_same_job_and_the_slower_function_regresses() {
+    if !valgrind() {
+        return;
+    }
+    let demo = demo_copy("instructions_ref", |dir| {
+        std::fs::write(dir.join("benchmark-config.json"), "{}").unwrap();
+        std::fs::write(dir.join(".gitignore"), "target/\nout/\n").unwrap();
+    });
+    git(demo.path(), &["init", "--quiet", "--initial-branch", "main"]);
+    git(demo.path(), &["add", "-A"]);
+    git(demo.path(), &["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "main"]);
+    slower_parse_numbers(demo.path());
+    let output = count(demo.path(), "out", &["--bench", "demo_bench", "--baseline", "main"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(demo.path().join("out/report.json")).unwrap()).unwrap();
+    let regressed: Vec<&str> = report["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["metric"] == "instructions" && c["verdict"] == "regressed")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(regressed, ["parse/numbers"]);
+    assert!(
+        report["baseline"]["origin"]["source"].as_str().unwrap().contains("counted here under callgrind"),
+        "{}",
+        report["baseline"]
+    );
+    let base = results(demo.path(), "out/baseline");
+    assert_eq!(base["environment"]["callgrind"], results(demo.path(), "out")["environment"]["callgrind"]);
+    // --confirm has nothing to confirm of exact counts.
+    let output = count(demo.path(), "out", &["--bench", "demo_bench", "--confirm", "main"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("counts are exact"), "{}", stderr(&output));
 }

@@ -615,7 +615,7 @@ fn run_rounds(
 
 /// Checks `resolved` out in perf-gate's worktree and reads it as a workspace building into a
 /// target dir of its own, so the two sides never evict each other's build cache.
-fn baseline_workspace(
+pub(super) fn baseline_workspace(
     workspace: &Workspace,
     top: &Path,
     resolved: &worktree::Resolved,

@@ -338,7 +338,12 @@ fn measure(
     };
     let mut others_measured = false;
     let mut paired = false;
-    if let Some(resolved) = pair_with {
+    if let Some(resolved) = pair_with.as_ref().filter(|_| context.measure == Measure::Instructions) {
+        // Counts need no alternating rounds: each side is counted once, here.
+        measured.baseline = count_ref(context, resolved, notes)?;
+        (measured.benchmarks, measured.callgrind) = count_benches(context, notes)?;
+        paired = true;
+    } else if let Some(resolved) = pair_with {
         let Some(ws) = paths.measuring(args) else {
             return Err(Error::Usage(format!(
                 "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
@@ -432,18 +437,46 @@ fn count_benches(context: &Context<'_>, notes: &mut Vec<String>) -> Result<(Vec<
     }
 }
 
-/// What `--measure instructions` does not do yet: count a git ref's side (`--baseline REF`,
-/// `--confirm`) in the same job.
+/// `--confirm` re-measures a screen's suspects in alternating rounds of time; counts are exact,
+/// so there is nothing to confirm: count against the ref instead.
 fn instructions_combine(args: &RunArgs, against: &Against) -> Result<(), Error> {
-    if against.pair_with.is_some() || against.confirm_against.is_some() || args.confirm.is_some() {
+    if against.confirm_against.is_some() || args.confirm.is_some() {
         return Err(Error::Usage(
-            "--measure instructions counts the current tree against a stored baseline (a results file, the \
-             history, the artifact); counting a git ref's side in the same job (--baseline REF, --confirm) \
-             is not built yet"
+            "--measure instructions with --confirm: counts are exact, so a screen has no suspects to confirm; \
+             count against the ref directly with --baseline REF"
                 .to_owned(),
         ));
     }
     Ok(())
+}
+
+/// `--measure instructions --baseline REF`: the ref counted in perf-gate's worktree of it, in
+/// this job, its results written to `<out>/baseline/results.json`.
+fn count_ref(context: &Context<'_>, resolved: &Resolved, notes: &mut Vec<String>) -> Result<Baseline, Error> {
+    let Context { args, console, paths, .. } = *context;
+    let Some(ws) = paths.measuring(args) else {
+        return Err(Error::Usage(format!("--baseline {}: counting a git ref needs a cargo workspace", resolved.name)));
+    };
+    let top = worktree::toplevel(&ws.root)?;
+    let base = interleave::baseline_workspace(ws, &top, resolved, &paths.out_dir, console)?;
+    let side_dir = paths.out_dir.join("baseline");
+    let (benchmarks, settings) = super::count_benches(&base, args, &side_dir, console, notes)?;
+    let worktree_dir = worktree::directory(&paths.out_dir);
+    let mut results = Results::new(
+        environment::now_rfc3339(),
+        environment::git_info(&worktree_dir),
+        environment::fingerprint(&worktree_dir, base.criterion.clone()),
+        benchmarks,
+    );
+    results.environment.callgrind = Some(settings);
+    output::write_atomic(&side_dir.join(RESULTS_FILE), &to_json(&results))?;
+    let source =
+        format!("worktree of {} ({}), counted here under callgrind", resolved.name, worktree::short(&resolved.commit));
+    Ok(Baseline {
+        results: Some(results),
+        origin: Some(crate::report::Origin { source, url: None, age_seconds: None }),
+        ..Default::default()
+    })
 }
 
 /// Loads the services and times the commands, adding their benchmarks to `benchmarks`.

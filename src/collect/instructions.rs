@@ -96,6 +96,8 @@ pub fn measure(
         cargo.build(benches, sink)?
     };
     let mut counted = Counted { benchmarks: Vec::new(), notes: Vec::new(), settings: settings(&valgrind) };
+    // Absolute: the benches run in their packages' directories.
+    let out_dir = std::path::absolute(out_dir).unwrap_or_else(|_| out_dir.to_owned());
     for executable in &executables {
         let dumps = out_dir.join("callgrind").join(&executable.target.name);
         run_counted(executable, bench_args, &dumps)?;
