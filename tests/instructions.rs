@@ -214,8 +214,12 @@ fn a_git_ref_is_counted_in_the_same_job_and_the_slower_function_regresses() {
     );
     let base = results(demo.path(), "out/baseline");
     assert_eq!(base["environment"]["callgrind"], results(demo.path(), "out")["environment"]["callgrind"]);
-    // --confirm has nothing to confirm of exact counts.
-    let output = count(demo.path(), "out", &["--bench", "demo_bench", "--confirm", "main"]);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("counts are exact"), "{}", stderr(&output));
+    // --confirm has no suspects to re-measure: the whole suite is counted against the ref.
+    let stored = demo.path().join("out/baseline/results.json");
+    std::fs::copy(&stored, demo.path().join("stored.json")).unwrap();
+    let output =
+        count(demo.path(), "confirmed", &["--bench", "demo_bench", "--baseline", "stored.json", "--confirm", "main"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = std::fs::read_to_string(demo.path().join("confirmed/report.json")).unwrap();
+    assert!(report.contains("counted against main rather than screened and confirmed"), "{report}");
 }

@@ -56,8 +56,9 @@ pub(super) fn run(args: RunArgs) -> Result<u8, Error> {
     let selected = Selected::from_config(&args, &config)?;
     let base_dir = config_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let measured_by = args.measure.unwrap_or(config.measure);
+    let mut against = against;
     if measured_by == Measure::Instructions {
-        instructions_combine(&args, &against)?;
+        counted_in_full(&mut against, &mut notes);
     }
     let context =
         Context { args: &args, measure: measured_by, console: &console, paths: &paths, selected: &selected, base_dir };
@@ -437,17 +438,17 @@ fn count_benches(context: &Context<'_>, notes: &mut Vec<String>) -> Result<(Vec<
     }
 }
 
-/// `--confirm` re-measures a screen's suspects in alternating rounds of time; counts are exact,
-/// so there is nothing to confirm: count against the ref instead.
-fn instructions_combine(args: &RunArgs, against: &Against) -> Result<(), Error> {
-    if against.confirm_against.is_some() || args.confirm.is_some() {
-        return Err(Error::Usage(
-            "--measure instructions with --confirm: counts are exact, so a screen has no suspects to confirm; \
-             count against the ref directly with --baseline REF"
-                .to_owned(),
+/// `--confirm REF` screens against a stored baseline and re-measures the suspects against REF;
+/// counts are exact, so the whole suite is counted against REF instead, which is what the
+/// confirmation would decide anyway.
+fn counted_in_full(against: &mut Against, notes: &mut Vec<String>) {
+    if let Some(resolved) = against.confirm_against.take() {
+        notes.push(format!(
+            "--measure instructions: every benchmark was counted against {} rather than screened and confirmed: counts are exact, and counting a side costs one run of each routine",
+            resolved.name
         ));
+        against.pair_with = Some(resolved);
     }
-    Ok(())
 }
 
 /// `--measure instructions --baseline REF`: the ref counted in perf-gate's worktree of it, in
