@@ -406,7 +406,10 @@ impl<M: Measurement> Criterion<M> {
     where
         F: FnMut(&mut Bencher<'_, M>, &I),
     {
-        let group_name = id.function_name.clone().unwrap_or_default();
+        let group_name = id.function_name.clone().expect(
+            "Cannot use BenchmarkId::from_parameter with Criterion::bench_with_input. \
+             Consider using a BenchmarkGroup or BenchmarkId::new instead.",
+        );
         let mut group = self.benchmark_group(group_name);
         group.run(BenchmarkId { function_name: None, parameter: id.parameter }, |b| f(b, input));
         self

@@ -279,11 +279,17 @@ fn read_counts(dumps: &Path, target: &BenchTarget) -> Result<(Vec<Benchmark>, Ve
             counts.insert(id, dump.events);
         }
     }
-    let mut benchmarks = Vec::new();
+    let mut benchmarks: Vec<Benchmark> = Vec::new();
     let mut notes = Vec::new();
     for line in report.lines().filter(|l| !l.trim().is_empty()) {
         let reported: Reported =
             serde_json::from_str(line).map_err(|e| failed(format!("the stand-in's report: {e}")))?;
+        if benchmarks.iter().any(|b| b.id == reported.id) {
+            return Err(failed(format!(
+                "benchmark id `{}` is defined twice: give each benchmark its own id",
+                reported.id
+            )));
+        }
         if !reported.counted {
             let reason = reported.reason.unwrap_or_default();
             notes.push(format!("`{}` (bench `{}`) was not counted: {reason}", reported.id, target.name));
@@ -308,4 +314,93 @@ fn read_counts(dumps: &Path, target: &BenchTarget) -> Result<(Vec<Benchmark>, Ve
         benchmarks.push(Benchmark { id: reported.id, source, metrics: callgrind::metrics(&events) });
     }
     Ok((benchmarks, notes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> BenchTarget {
+        BenchTarget { package: "p".into(), name: "b".into(), required_features: Vec::new(), manifest_dir: ".".into() }
+    }
+
+    fn dump(id: &str, ir: u64) -> String {
+        format!("desc: Trigger: Client Request: {id}\nevents: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\ntotals: {ir} 10 5 1 1 0 1 1 0\n")
+    }
+
+    #[test]
+    fn the_reports_lines_and_the_dumps_make_the_benchmarks_and_the_notes() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("callgrind.out.7"), "events: Ir\ntotals: 0\n").unwrap();
+        std::fs::write(dir.path().join("callgrind.out.7.1"), dump("sum/slice/100", 200)).unwrap();
+        std::fs::write(dir.path().join("callgrind.out.7.2"), dump("fib 15", 19_973)).unwrap();
+        let report = concat!(
+            r#"{"id":"sum/slice/100","counted":true,"throughput":{"unit":"elements","per_iteration":100}}"#,
+            "\n",
+            r#"{"id":"fib 15","counted":true}"#,
+            "\n",
+            r#"{"id":"sum/custom","counted":false,"reason":"iter_custom times its own iterations"}"#,
+            "\n"
+        );
+        std::fs::write(dir.path().join("report.jsonl"), report).unwrap();
+        let (benchmarks, notes) = read_counts(dir.path(), &target()).unwrap();
+        let ids: Vec<&str> = benchmarks.iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(ids, ["sum/slice/100", "fib 15"]);
+        assert_eq!(benchmarks[1].metrics["instructions"].gate_value(), 19_973.0);
+        let Source::Callgrind(source) = &benchmarks[0].source else { panic!("{:?}", benchmarks[0].source) };
+        assert_eq!(source.throughput, Some(DeclaredThroughput { unit: ThroughputUnit::Elements, per_iteration: 100 }));
+        assert_eq!(notes, ["`sum/custom` (bench `b`) was not counted: iter_custom times its own iterations"]);
+
+        // A benchmark the stand-in ran but callgrind did not count, and an id given twice.
+        std::fs::write(dir.path().join("report.jsonl"), r#"{"id":"lost","counted":true}"#).unwrap();
+        let error = read_counts(dir.path(), &target()).err().unwrap().to_string();
+        assert!(error.contains("`lost` ran but callgrind wrote no counts for it"), "{error}");
+        let twice = format!("{}\n{}\n", r#"{"id":"fib 15","counted":true}"#, r#"{"id":"fib 15","counted":true}"#);
+        std::fs::write(dir.path().join("report.jsonl"), twice).unwrap();
+        let error = read_counts(dir.path(), &target()).err().unwrap().to_string();
+        assert!(error.contains("`fib 15` is defined twice"), "{error}");
+    }
+
+    #[test]
+    fn one_supported_criterion_version_is_needed() {
+        let workspace = |criterion: Option<&str>| Workspace {
+            root: ".".into(),
+            target_dir: "target".into(),
+            manifest_path: None,
+            members: Vec::new(),
+            default_members: Vec::new(),
+            criterion: criterion.map(str::to_owned),
+        };
+        assert_eq!(criterion_version(&workspace(Some("0.5.1"))).unwrap(), "0.5.1");
+        assert_eq!(criterion_version(&workspace(Some("0.8.2"))).unwrap(), "0.8.2");
+        for (versions, message) in [
+            (None, "the lock file has no criterion"),
+            (Some("0.4.0, 0.5.1"), "several criterion versions (0.4.0, 0.5.1)"),
+            (Some("0.3.6"), "criterion 0.3.6 is not one the stand-in implements"),
+        ] {
+            let error = criterion_version(&workspace(versions)).unwrap_err().to_string();
+            assert!(error.contains(message), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_lock_file_is_put_back_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("Cargo.lock");
+        std::fs::write(&lock, "original").unwrap();
+        drop({
+            let guard = LockGuard::hold(&lock);
+            std::fs::write(&lock, "patched").unwrap();
+            guard
+        });
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), "original");
+        let missing = dir.path().join("none.lock");
+        drop({
+            let guard = LockGuard::hold(&missing);
+            std::fs::write(&missing, "written by cargo").unwrap();
+            guard
+        });
+        assert!(!missing.exists(), "a lock file the workspace did not have is not left behind");
+        assert_eq!(toml_string(r#"C:\a "b""#), r#""C:\\a \"b\"""#);
+    }
 }
