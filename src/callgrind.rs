@@ -14,11 +14,13 @@ use crate::model::{Better, Metric};
 pub const CACHE_ARGS: [&str; 3] = ["--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64"];
 
 /// Callgrind's event names, the metric each becomes, and whether the regression check compares
-/// it: the instruction count and the estimated cycles (which add the cache's cost); the rest
-/// are shown and gated.
+/// it: the instruction count only. The cache's counts, and the estimated cycles built on them,
+/// move with the memory layout (one cold line is 34 estimated cycles: ±10 % on a small
+/// benchmark whose code did not change, measured in docs/performance.md), so they are shown
+/// and gated, not compared.
 pub const EVENTS: [(&str, &str, bool); 14] = [
     ("Ir", "instructions", true),
-    ("EstimatedCycles", "estimated_cycles", true),
+    ("EstimatedCycles", "estimated_cycles", false),
     ("Dr", "data_reads", false),
     ("Dw", "data_writes", false),
     ("I1mr", "i1_misses", false),
@@ -157,7 +159,7 @@ mod tests {
         assert_eq!(metrics["l1_hits"].gate_value(), 11007.0);
         assert_eq!(metrics["ram_hits"].gate_value(), 5.0);
         assert_eq!(metrics["estimated_cycles"].gate_value(), 11007.0 + 35.0 * 5.0);
-        assert!(metrics["instructions"].compared && metrics["estimated_cycles"].compared);
+        assert!(metrics["instructions"].compared && !metrics["estimated_cycles"].compared);
         assert!(!metrics["d1_read_misses"].compared);
         // Without the cache simulation: instructions and reads only, nothing made up.
         let plain = super::metrics(&BTreeMap::from([("Ir".to_owned(), 100.0)]));

@@ -171,6 +171,10 @@ fn write_shim(dir: &Path, version: &str) -> Result<(), InstructionsError> {
     std::fs::create_dir_all(dir).map_err(|source| InstructionsError::Write { path: dir.to_owned(), source })?;
     for (name, contents) in [("Cargo.toml", manifest.as_str()), ("lib.rs", SHIM_SOURCE)] {
         let path = dir.join(name);
+        // Rewritten only when it changed: a new modification time rebuilds every bench.
+        if std::fs::read(&path).ok().as_deref() == Some(contents.as_bytes()) {
+            continue;
+        }
         std::fs::write(&path, contents).map_err(|source| InstructionsError::Write { path, source })?;
     }
     Ok(())
@@ -203,44 +207,66 @@ impl Drop for LockGuard {
     }
 }
 
-/// Runs one bench executable under callgrind, its dumps and the stand-in's report in `dumps`.
+/// The bench's output (its own and the stand-in's report lines), beside the dumps.
+const OUTPUT_FILE: &str = "output.log";
+/// What starts each of the stand-in's report lines on stderr.
+const REPORT_PREFIX: &str = "perf-gate-shim: ";
+
+/// Runs one bench executable under callgrind, its dumps, its output and valgrind's log in
+/// `dumps`. The executable and its package directory are reached through links of the same
+/// length on every run (a fresh temporary directory), so that no path's length shifts the
+/// stack or the heap between two runs, or between the ref's worktree and the current tree.
 fn run_counted(executable: &Executable, bench_args: &[String], dumps: &Path) -> Result<(), InstructionsError> {
     let bench = executable.target.name.clone();
     let failed = |message: String| InstructionsError::Run { bench: bench.clone(), message };
+    let write_error = |path: &Path| {
+        let path = path.to_owned();
+        move |source| InstructionsError::Write { path, source }
+    };
     if dumps.exists() {
-        std::fs::remove_dir_all(dumps).map_err(|source| InstructionsError::Write { path: dumps.to_owned(), source })?;
+        std::fs::remove_dir_all(dumps).map_err(write_error(dumps))?;
     }
-    std::fs::create_dir_all(dumps).map_err(|source| InstructionsError::Write { path: dumps.to_owned(), source })?;
-    let log = dumps.join("valgrind.log");
-    let open = || std::fs::File::create(&log).map_err(|source| InstructionsError::Write { path: log.clone(), source });
-    let out = open()?;
-    let err = out.try_clone().map_err(|source| InstructionsError::Write { path: log.clone(), source })?;
+    std::fs::create_dir_all(dumps).map_err(write_error(dumps))?;
+    let links = tempfile::Builder::new()
+        .prefix("perf-gate-")
+        .tempdir()
+        .map_err(write_error(Path::new("a temporary directory")))?;
+    let (program, package) = (links.path().join("bench"), links.path().join("package"));
+    std::os::unix::fs::symlink(&executable.path, &program).map_err(write_error(&program))?;
+    std::os::unix::fs::symlink(&executable.target.manifest_dir, &package).map_err(write_error(&package))?;
+    let output = dumps.join(OUTPUT_FILE);
+    let out = std::fs::File::create(&output).map_err(write_error(&output))?;
+    let err = out.try_clone().map_err(write_error(&output))?;
     let mut command = Command::new("setarch");
     command
         .args([std::env::consts::ARCH, "-R", "valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes"])
         .args(CACHE_ARGS)
+        .arg(format!("--log-file={}", dumps.join("valgrind.log").display()))
         .arg(format!("--callgrind-out-file={}", dumps.join("callgrind.out.%p").display()))
-        .arg(&executable.path)
+        .arg(&program)
         .arg("--bench")
         .args(bench_args)
-        .current_dir(&executable.target.manifest_dir)
+        .current_dir(&package)
         .env_clear()
         .envs(KEPT_VARIABLES.iter().filter_map(|name| Some((name, std::env::var_os(name)?))))
         .env("GLIBC_TUNABLES", GLIBC_TUNABLES)
         .env("LANG", "C")
-        .env("CARGO_MANIFEST_DIR", &executable.target.manifest_dir)
+        .env("CARGO_MANIFEST_DIR", &package)
         .env("CARGO_PKG_NAME", &executable.target.package)
-        .env("PERF_GATE_SHIM_REPORT", dumps.join("report.jsonl"))
+        .env("PERF_GATE_SHIM", "1")
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);
+    let tail = || {
+        let mut lines = last_lines(&dumps.join("valgrind.log"), 8);
+        lines.extend(last_lines(&output, 8));
+        lines.join("\n")
+    };
     match run_in_group(command, RUN_TIMEOUT_S) {
         Err(Waited::Interrupted) => Err(InstructionsError::Interrupted),
         Err(Waited::Spawn(e)) => Err(failed(format!("cannot start setarch and valgrind: {e}"))),
         Ok(None) => Err(failed(format!("took more than {RUN_TIMEOUT_S} s under callgrind and was killed"))),
-        Ok(Some(status)) if !status.success() => {
-            Err(failed(format!("ended {status}: {}", last_lines(&log, 15).join("\n"))))
-        }
+        Ok(Some(status)) if !status.success() => Err(failed(format!("ended {status}:\n{}", tail()))),
         Ok(Some(_)) => Ok(()),
     }
 }
@@ -265,7 +291,7 @@ struct ReportedThroughput {
 /// The benchmarks a run's dumps count, and a note for each one the stand-in could not count.
 fn read_counts(dumps: &Path, target: &BenchTarget) -> Result<(Vec<Benchmark>, Vec<String>), InstructionsError> {
     let failed = |message: String| InstructionsError::Run { bench: target.name.clone(), message };
-    let report = std::fs::read_to_string(dumps.join("report.jsonl")).unwrap_or_default();
+    let output = std::fs::read_to_string(dumps.join(OUTPUT_FILE)).unwrap_or_default();
     let mut counts: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     let entries = std::fs::read_dir(dumps).map_err(|e| failed(format!("cannot read {}: {e}", dumps.display())))?;
     for entry in entries.flatten() {
@@ -281,7 +307,7 @@ fn read_counts(dumps: &Path, target: &BenchTarget) -> Result<(Vec<Benchmark>, Ve
     }
     let mut benchmarks: Vec<Benchmark> = Vec::new();
     let mut notes = Vec::new();
-    for line in report.lines().filter(|l| !l.trim().is_empty()) {
+    for line in output.lines().filter_map(|l| l.strip_prefix(REPORT_PREFIX)) {
         let reported: Reported =
             serde_json::from_str(line).map_err(|e| failed(format!("the stand-in's report: {e}")))?;
         if benchmarks.iter().any(|b| b.id == reported.id) {
@@ -335,14 +361,15 @@ mod tests {
         std::fs::write(dir.path().join("callgrind.out.7.1"), dump("sum/slice/100", 200)).unwrap();
         std::fs::write(dir.path().join("callgrind.out.7.2"), dump("fib 15", 19_973)).unwrap();
         let report = concat!(
-            r#"{"id":"sum/slice/100","counted":true,"throughput":{"unit":"elements","per_iteration":100}}"#,
+            "the bench's own output\n",
+            r#"perf-gate-shim: {"id":"sum/slice/100","counted":true,"throughput":{"unit":"elements","per_iteration":100}}"#,
             "\n",
-            r#"{"id":"fib 15","counted":true}"#,
+            r#"perf-gate-shim: {"id":"fib 15","counted":true}"#,
             "\n",
-            r#"{"id":"sum/custom","counted":false,"reason":"iter_custom times its own iterations"}"#,
+            r#"perf-gate-shim: {"id":"sum/custom","counted":false,"reason":"iter_custom times its own iterations"}"#,
             "\n"
         );
-        std::fs::write(dir.path().join("report.jsonl"), report).unwrap();
+        std::fs::write(dir.path().join(OUTPUT_FILE), report).unwrap();
         let (benchmarks, notes) = read_counts(dir.path(), &target()).unwrap();
         let ids: Vec<&str> = benchmarks.iter().map(|b| b.id.as_str()).collect();
         assert_eq!(ids, ["sum/slice/100", "fib 15"]);
@@ -352,11 +379,11 @@ mod tests {
         assert_eq!(notes, ["`sum/custom` (bench `b`) was not counted: iter_custom times its own iterations"]);
 
         // A benchmark the stand-in ran but callgrind did not count, and an id given twice.
-        std::fs::write(dir.path().join("report.jsonl"), r#"{"id":"lost","counted":true}"#).unwrap();
+        std::fs::write(dir.path().join(OUTPUT_FILE), r#"perf-gate-shim: {"id":"lost","counted":true}"#).unwrap();
         let error = read_counts(dir.path(), &target()).err().unwrap().to_string();
         assert!(error.contains("`lost` ran but callgrind wrote no counts for it"), "{error}");
-        let twice = format!("{}\n{}\n", r#"{"id":"fib 15","counted":true}"#, r#"{"id":"fib 15","counted":true}"#);
-        std::fs::write(dir.path().join("report.jsonl"), twice).unwrap();
+        let line = r#"perf-gate-shim: {"id":"fib 15","counted":true}"#;
+        std::fs::write(dir.path().join(OUTPUT_FILE), format!("{line}\n{line}\n")).unwrap();
         let error = read_counts(dir.path(), &target()).err().unwrap().to_string();
         assert!(error.contains("`fib 15` is defined twice"), "{error}");
     }

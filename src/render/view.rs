@@ -599,6 +599,25 @@ fn count_groups(report: &Report) -> Vec<CountGroup> {
     groups
 }
 
+/// The regression threshold, and the one exact counts were judged against where it differs:
+/// `threshold 5% (exact counts 1%)`.
+fn threshold(report: &Report) -> String {
+    let default = report.settings.regression_threshold_percent;
+    let mut exact: Vec<f64> = report
+        .comparisons
+        .iter()
+        .filter(|c| c.direct == Some(Direct::Deterministic) && c.threshold_percent != default)
+        .map(|c| c.threshold_percent)
+        .collect();
+    exact.sort_by(f64::total_cmp);
+    exact.dedup();
+    match exact.as_slice() {
+        [] => format!("threshold {}%", format::exact(default)),
+        [one] => format!("threshold {}% (exact counts {}%)", format::exact(default), format::exact(*one)),
+        _ => format!("threshold {}% (exact counts: per rule)", format::exact(default)),
+    }
+}
+
 /// The comparisons made without a test, by how: `no test for 3 metrics (2 exact, compared
 /// directly against the threshold; 1 ...)`.
 fn direct(report: &Report) -> Option<String> {
@@ -669,7 +688,7 @@ fn method(report: &Report) -> String {
         correction.to_owned(),
         format!("α = {}", format::exact(s.alpha)),
         format!("noise band {}%", format::exact(s.noise_threshold_percent)),
-        format!("threshold {}%", format::exact(s.regression_threshold_percent)),
+        threshold(report),
         null,
         if s.fail_on_regression { "regressions fail the run" } else { "regressions only warn" }.to_owned(),
     ]);
