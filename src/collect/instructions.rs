@@ -82,7 +82,7 @@ pub fn measure(
     out_dir: &Path,
     sink: &mut OutputSink,
 ) -> Result<Counted, InstructionsError> {
-    let valgrind = valgrind_version()?;
+    let valgrind = valgrind_version("valgrind")?;
     let version = criterion_version(workspace)?;
     let home = workspace.target_dir.join("perf-gate-instructions");
     let shim = home.join(format!("criterion-{version}"));
@@ -114,8 +114,8 @@ fn settings(valgrind: &str) -> String {
     format!("{valgrind} --cache-sim=yes {} GLIBC_TUNABLES={GLIBC_TUNABLES}", CACHE_ARGS.join(" "))
 }
 
-fn valgrind_version() -> Result<String, InstructionsError> {
-    let output = Command::new("valgrind")
+fn valgrind_version(program: &str) -> Result<String, InstructionsError> {
+    let output = Command::new(program)
         .arg("--version")
         .stdin(Stdio::null())
         .output()
@@ -408,6 +408,14 @@ mod tests {
             let error = criterion_version(&workspace(versions)).unwrap_err().to_string();
             assert!(error.contains(message), "{error}");
         }
+    }
+
+    #[test]
+    fn without_valgrind_the_message_says_how_to_install_it() {
+        let error = valgrind_version("/nonexistent/valgrind").unwrap_err();
+        assert!(matches!(error, InstructionsError::NoValgrind(_)));
+        assert!(error.to_string().contains("apt-get install valgrind"), "{error}");
+        assert_eq!(crate::error::Error::from(error).exit_code(), crate::exit_code::INVALID_INPUT);
     }
 
     #[test]
