@@ -221,15 +221,15 @@ fn select_named<'a, T>(
     Ok(selected)
 }
 
-/// Counts the selected bench targets' benchmarks under callgrind (`--measure instructions`);
-/// also the settings the counts were made with, for the environment's fingerprint.
-fn count_benches(
+/// The features, the bench targets `args` select (notes for those left out), and a fresh
+/// `bench.log` in `out_dir` for cargo's output.
+fn select_benches(
     workspace: &Workspace,
     args: &RunArgs,
     out_dir: &Path,
     console: &Console,
     notes: &mut Vec<String>,
-) -> Result<(Vec<Benchmark>, String), Error> {
+) -> Result<(Features, Selection, std::fs::File), Error> {
     let features = Features {
         features: args.features.clone(),
         all_features: args.all_features,
@@ -241,6 +241,19 @@ fn count_benches(
     let log_path = out_dir.join(BENCH_LOG_FILE);
     let log =
         std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
+    Ok((features, selection, log))
+}
+
+/// Counts the selected bench targets' benchmarks under callgrind (`--measure instructions`);
+/// also the settings the counts were made with, for the environment's fingerprint.
+fn count_benches(
+    workspace: &Workspace,
+    args: &RunArgs,
+    out_dir: &Path,
+    console: &Console,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Benchmark>, String), Error> {
+    let (features, selection, log) = select_benches(workspace, args, out_dir, console, notes)?;
     let mut sink = OutputSink { stream: !args.quiet, log: Some(log), progress: None, captured: None };
     let total = selection.benches.len();
     console.status(&format!(
@@ -271,17 +284,7 @@ fn run_benches(
     console: &Console,
     notes: &mut Vec<String>,
 ) -> Result<(Vec<Benchmark>, Option<Canary>), Error> {
-    let features = Features {
-        features: args.features.clone(),
-        all_features: args.all_features,
-        no_default_features: args.no_default_features,
-    };
-    let selection = workspace.select(&args.package, args.workspace, &args.bench, &features)?;
-    skipped_notes(&selection, "", console, notes);
-    std::fs::create_dir_all(out_dir).map_err(|source| output::WriteError { path: out_dir.to_owned(), source })?;
-    let log_path = out_dir.join(BENCH_LOG_FILE);
-    let log =
-        std::fs::File::create(&log_path).map_err(|source| output::WriteError { path: log_path.clone(), source })?;
+    let (features, selection, log) = select_benches(workspace, args, out_dir, console, notes)?;
     let progress = (args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
