@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::format;
 use crate::compare::TRIM;
-use crate::model::{Benchmark, Metric, Results, THROUGHPUT_METRIC, TIME_METRIC};
+use crate::model::{Basis, Benchmark, Metric, Results, THROUGHPUT_METRIC, TIME_METRIC};
 use crate::stats;
 
 /// How the typical value and the spread are estimated, said once in the table's header.
@@ -86,6 +86,12 @@ fn typical(metric: &Metric) -> (f64, String) {
     if samples.is_empty() {
         return (f64::NAN, format::percent_short(f64::NAN));
     }
+    // One value: an exact count has no spread, and another tool's summary states its own.
+    match &metric.basis {
+        Basis::Deterministic => return (metric.gate_value(), "exact".to_owned()),
+        Basis::Summary { .. } => return (metric.gate_value(), "one value".to_owned()),
+        Basis::Samples => {}
+    }
     let spread_percent = if samples.iter().all(|x| *x > 0.0) {
         let logs: Vec<f64> = samples.iter().map(|x| x.ln()).collect();
         stats::mad(&logs).exp_m1() * 100.0
@@ -125,6 +131,23 @@ mod tests {
         assert_eq!(
             (rows[0].typical.as_str(), rows[0].spread.as_str(), rows[0].samples.as_str()),
             ("1.00 µs", "±0.0%", "10")
+        );
+    }
+
+    #[test]
+    fn a_count_shows_its_instructions_as_exact() {
+        let mut benchmark = fixtures::benchmark("parse", Better::Lower, &[1.0]);
+        benchmark.metrics = [
+            ("estimated_cycles", Metric::deterministic("cycles", Better::Lower, 20_451.0)),
+            ("instructions", Metric::deterministic("instructions", Better::Lower, 13_865.0)),
+        ]
+        .into_iter()
+        .map(|(name, metric)| (name.to_owned(), metric))
+        .collect();
+        let rows = measured(&fixtures::results(vec![benchmark]));
+        assert_eq!(
+            (rows[0].metric.as_str(), rows[0].typical.as_str(), rows[0].spread.as_str()),
+            ("instructions", "13,865 instructions", "exact")
         );
     }
 
