@@ -106,7 +106,21 @@ pub fn measure(
         counted.notes.extend(notes);
     }
     counted.benchmarks.sort_by(|a, b| a.id.cmp(&b.id));
+    unique_ids(&counted.benchmarks)?;
     Ok(counted)
+}
+
+/// Refuses an id two bench targets both define, as a timed run does.
+fn unique_ids(sorted: &[Benchmark]) -> Result<(), InstructionsError> {
+    let Some(pair) = sorted.windows(2).find(|pair| pair[0].id == pair[1].id) else { return Ok(()) };
+    let target = |benchmark: &Benchmark| match &benchmark.source {
+        Source::Callgrind(source) => source.target.clone(),
+        _ => String::new(),
+    };
+    Err(InstructionsError::Run {
+        bench: format!("{}` and `{}", target(&pair[0]), target(&pair[1])),
+        message: format!("both define benchmark id `{}`: give one of them another name", pair[0].id),
+    })
 }
 
 /// What the fingerprint records of how the counts were made.
@@ -386,6 +400,21 @@ mod tests {
         std::fs::write(dir.path().join(OUTPUT_FILE), format!("{line}\n{line}\n")).unwrap();
         let error = read_counts(dir.path(), &target()).err().unwrap().to_string();
         assert!(error.contains("`fib 15` is defined twice"), "{error}");
+    }
+
+    #[test]
+    fn an_id_two_bench_targets_define_is_refused() {
+        let counted = |target: &str| Benchmark {
+            id: "parse".into(),
+            source: Source::Callgrind(CallgrindSource { target: target.into(), throughput: None }),
+            metrics: BTreeMap::new(),
+        };
+        let error = unique_ids(&[counted("a"), counted("b")]).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            "bench `a` and `b` under callgrind: both define benchmark id `parse`: give one of them another name"
+        );
+        assert!(unique_ids(&[counted("a")]).is_ok());
     }
 
     #[test]
