@@ -64,6 +64,19 @@ fn the_demo_counts_the_same_twice_and_a_slower_function_alone_regresses() {
         all
     };
     assert_eq!(every_count(&one), every_count(&two), "every count, the cache's too, is the same");
+    // Nor does perf-gate's own environment reach the bench: another HOME, TMPDIR and a longer
+    // PATH, the same counts.
+    let scratch = tempfile::tempdir().unwrap();
+    let path = format!("/a/directory/that/is/not/there:{}", std::env::var("PATH").unwrap());
+    let output = perf_gate(demo.path())
+        .args(["--quiet", "--measure", "instructions", "--out-dir", "three", "--bench", "demo_bench"])
+        .env("HOME", "/home/someone-with-a-much-longer-name")
+        .env("TMPDIR", scratch.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(every_count(&one), every_count(&results(demo.path(), "three")), "the environment is the bench's own");
     let ids: Vec<String> = instructions(&one).into_iter().map(|(id, _)| id).collect();
     assert_eq!(
         ids,

@@ -42,9 +42,15 @@ const CRITERION_FEATURES: [&str; 14] = [
 pub const GLIBC_TUNABLES: &str =
     "glibc.cpu.hwcaps=-AVX512F_Usable,-AVX512F,-AVX2_Usable,-AVX2,-AVX_Usable,-AVX,-ERMS:glibc.malloc.arena_max=1";
 
-/// The variables a counted bench keeps from perf-gate's environment; everything else is
-/// cleared, so that two jobs' environments do not shift the counts.
-const KEPT_VARIABLES: [&str; 3] = ["PATH", "HOME", "TMPDIR"];
+/// The one search path a counted bench gets. Its environment is this, `LANG=C`,
+/// `GLIBC_TUNABLES` and cargo's two package variables, nothing else: the environment's strings
+/// sit on the stack, so a `HOME` or `PATH` of another length on another machine would shift
+/// the memory layout and with it the counts.
+const BENCH_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// Where the links to the bench and its package live: the same length on every Linux machine,
+/// whatever `TMPDIR` says.
+const LINKS_ROOT: &str = "/tmp";
 
 /// A bench executable may take this long under callgrind (20-50 times slower than natively).
 const RUN_TIMEOUT_S: f64 = 3600.0;
@@ -125,7 +131,7 @@ fn unique_ids(sorted: &[Benchmark]) -> Result<(), InstructionsError> {
 
 /// What the fingerprint records of how the counts were made.
 fn settings(valgrind: &str) -> String {
-    format!("{valgrind} --cache-sim=yes {} GLIBC_TUNABLES={GLIBC_TUNABLES}", CACHE_ARGS.join(" "))
+    format!("{valgrind} --cache-sim=yes {} PATH={BENCH_PATH} GLIBC_TUNABLES={GLIBC_TUNABLES}", CACHE_ARGS.join(" "))
 }
 
 fn valgrind_version(program: &str) -> Result<String, InstructionsError> {
@@ -241,9 +247,9 @@ fn run_counted(executable: &Executable, bench_args: &[String], dumps: &Path) -> 
         std::fs::remove_dir_all(dumps).map_err(write_error(dumps))?;
     }
     std::fs::create_dir_all(dumps).map_err(write_error(dumps))?;
-    let links = tempfile::Builder::new()
-        .prefix("perf-gate-")
-        .tempdir()
+    let mut links = tempfile::Builder::new();
+    links.prefix("perf-gate-");
+    let links = if Path::new(LINKS_ROOT).is_dir() { links.tempdir_in(LINKS_ROOT) } else { links.tempdir() }
         .map_err(write_error(Path::new("a temporary directory")))?;
     let (program, package) = (links.path().join("bench"), links.path().join("package"));
     std::os::unix::fs::symlink(&executable.path, &program).map_err(write_error(&program))?;
@@ -251,9 +257,13 @@ fn run_counted(executable: &Executable, bench_args: &[String], dumps: &Path) -> 
     let output = dumps.join(OUTPUT_FILE);
     let out = std::fs::File::create(&output).map_err(write_error(&output))?;
     let err = out.try_clone().map_err(write_error(&output))?;
-    let mut command = Command::new("setarch");
+    let (setarch, valgrind) = (on_path("setarch").map_err(&failed)?, on_path("valgrind").map_err(&failed)?);
+    let mut command = Command::new(setarch);
     command
-        .args([std::env::consts::ARCH, "-R", "valgrind", "--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes"])
+        .arg(std::env::consts::ARCH)
+        .arg("-R")
+        .arg(valgrind)
+        .args(["--tool=callgrind", "--instr-atstart=no", "--cache-sim=yes"])
         .args(CACHE_ARGS)
         .arg(format!("--log-file={}", dumps.join("valgrind.log").display()))
         .arg(format!("--callgrind-out-file={}", dumps.join("callgrind.out.%p").display()))
@@ -262,7 +272,7 @@ fn run_counted(executable: &Executable, bench_args: &[String], dumps: &Path) -> 
         .args(bench_args)
         .current_dir(&package)
         .env_clear()
-        .envs(KEPT_VARIABLES.iter().filter_map(|name| Some((name, std::env::var_os(name)?))))
+        .env("PATH", BENCH_PATH)
         .env("GLIBC_TUNABLES", GLIBC_TUNABLES)
         .env("LANG", "C")
         .env("CARGO_MANIFEST_DIR", &package)
@@ -283,6 +293,15 @@ fn run_counted(executable: &Executable, bench_args: &[String], dumps: &Path) -> 
         Ok(Some(status)) if !status.success() => Err(failed(format!("ended {status}:\n{}", tail()))),
         Ok(Some(_)) => Ok(()),
     }
+}
+
+/// A program's path on perf-gate's own `PATH`: the bench's `PATH` is fixed, and may not hold it.
+fn on_path(program: &str) -> Result<PathBuf, String> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| format!("`{program}` is not on PATH (setarch is in util-linux, valgrind in valgrind)"))
 }
 
 /// One line of the stand-in's report.
