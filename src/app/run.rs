@@ -326,7 +326,7 @@ fn measure(
     github: &GitHub,
     notes: &mut Vec<String>,
 ) -> Result<Measured, Error> {
-    let Context { args, console, paths, selected, base_dir, .. } = *context;
+    let Context { args, selected, .. } = *context;
     let Against { choice, baseline, compared, pair_with, confirm_against } = against;
     let mut measured = Measured {
         benchmarks: Vec::new(),
@@ -338,73 +338,101 @@ fn measure(
         callgrind: None,
     };
     let mut others_measured = false;
-    let mut paired = false;
-    if let Some(resolved) = pair_with.as_ref().filter(|_| context.measure == Measure::Instructions) {
-        // Counts need no alternating rounds: each side is counted once, here.
-        measured.baseline = count_ref(context, resolved, notes)?;
-        (measured.benchmarks, measured.callgrind) = count_benches(context, notes)?;
-        paired = true;
-    } else if let Some(resolved) = pair_with {
-        let Some(ws) = paths.measuring(args) else {
-            return Err(Error::Usage(format!(
-                "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
-                resolved.name
-            )));
-        };
-        let alongside =
-            interleave::Others { services: &selected.services, commands: &selected.commands, config_dir: base_dir };
-        // A shard with nothing stored to fall back on declines to measuring alone.
-        let may_decline =
-            choice.fallback.is_some() || (args.shard.is_some() && args.compare == Some(CompareMode::Auto));
-        let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline, shard: args.shard };
-        let outcome = interleave::measure(
-            ws,
-            &pairing,
-            args,
-            selected.run_criterion,
-            &alongside,
-            &paths.criterion_home,
-            &paths.out_dir,
-            console,
-            notes,
-        )?;
-        match outcome {
-            interleave::Paired::Measured(rounds) => {
-                paired = true;
-                others_measured = rounds.others_measured;
-                measured.baseline = rounds.baseline;
-                measured.interleaving = Some(rounds.interleaving);
-                measured.benchmarks = rounds.current;
-                measured.canary = rounds.canary;
-            }
-            interleave::Paired::Declined { estimate, limit } => {
-                let reason = format!(
-                    "pairing would take about {} with the default plan, over --time-limit {}",
-                    plan::whole_seconds(estimate),
-                    humantime::format_duration(limit)
-                );
-                if let (Some(shard), None) = (args.shard, &choice.fallback) {
-                    let why = format!("shard {shard} measured alone: {reason}; the merged shards are checked against a stored baseline");
-                    console.warn(&why);
-                    measured.compared = Some(why);
-                } else {
-                    // The suite is screened against the artifact; its suspects are paired after all.
-                    let (baseline, compared) = baseline::fall_back(&choice, &reason, true, github, config, console)?;
-                    (measured.baseline, measured.compared) = (baseline, compared);
-                    measured.confirm_against = Some(resolved);
-                }
-            }
+    if context.measure == Measure::Instructions {
+        // Counts need no alternating rounds: a ref is counted once, as the current tree is.
+        if let Some(resolved) = &pair_with {
+            measured.baseline = count_ref(context, resolved, notes)?;
         }
-    }
-    if !paired && context.measure == Measure::Instructions {
         (measured.benchmarks, measured.callgrind) = count_benches(context, notes)?;
-    } else if !paired {
-        (measured.benchmarks, measured.canary) = measure_benches(context, notes)?;
+    } else {
+        let paired = match pair_with {
+            Some(resolved) => {
+                let rounds = Rounds { resolved, choice: &choice, github, config };
+                measure_paired(context, rounds, &mut measured, &mut others_measured, notes)?
+            }
+            None => false,
+        };
+        if !paired {
+            (measured.benchmarks, measured.canary) = measure_benches(context, notes)?;
+        }
     }
     if selected.others() > 0 && !args.no_run && !others_measured {
         add_services_and_commands(context, &mut measured.benchmarks, notes)?;
     }
     Ok(measured)
+}
+
+/// What a time-measured pairing with a git ref needs besides the run's context.
+struct Rounds<'a> {
+    resolved: Resolved,
+    choice: &'a Choice,
+    github: &'a GitHub,
+    config: &'a Config,
+}
+
+/// The current tree measured in rounds alternating with the ref, into `measured`; `false` when
+/// the pairing declined (over its time limit) and the benches are still to be run alone.
+fn measure_paired(
+    context: &Context<'_>,
+    rounds: Rounds<'_>,
+    measured: &mut Measured,
+    others_measured: &mut bool,
+    notes: &mut Vec<String>,
+) -> Result<bool, Error> {
+    let Context { args, console, paths, selected, base_dir, .. } = *context;
+    let Rounds { resolved, choice, github, config } = rounds;
+    let Some(ws) = paths.measuring(args) else {
+        return Err(Error::Usage(format!(
+            "--baseline {}: measuring a git ref needs a cargo workspace and does not combine with --no-run",
+            resolved.name
+        )));
+    };
+    let alongside =
+        interleave::Others { services: &selected.services, commands: &selected.commands, config_dir: base_dir };
+    // A shard with nothing stored to fall back on declines to measuring alone.
+    let may_decline = choice.fallback.is_some() || (args.shard.is_some() && args.compare == Some(CompareMode::Auto));
+    let pairing = interleave::Pairing { resolved: &resolved, only: None, may_decline, shard: args.shard };
+    let outcome = interleave::measure(
+        ws,
+        &pairing,
+        args,
+        selected.run_criterion,
+        &alongside,
+        &paths.criterion_home,
+        &paths.out_dir,
+        console,
+        notes,
+    )?;
+    match outcome {
+        interleave::Paired::Measured(rounds) => {
+            *others_measured = rounds.others_measured;
+            measured.baseline = rounds.baseline;
+            measured.interleaving = Some(rounds.interleaving);
+            measured.benchmarks = rounds.current;
+            measured.canary = rounds.canary;
+            Ok(true)
+        }
+        interleave::Paired::Declined { estimate, limit } => {
+            let reason = format!(
+                "pairing would take about {} with the default plan, over --time-limit {}",
+                plan::whole_seconds(estimate),
+                humantime::format_duration(limit)
+            );
+            if let (Some(shard), None) = (args.shard, &choice.fallback) {
+                let why = format!(
+                    "shard {shard} measured alone: {reason}; the merged shards are checked against a stored baseline"
+                );
+                console.warn(&why);
+                measured.compared = Some(why);
+            } else {
+                // The suite is screened against the artifact; its suspects are paired after all.
+                let (baseline, compared) = baseline::fall_back(choice, &reason, true, github, config, console)?;
+                (measured.baseline, measured.compared) = (baseline, compared);
+                measured.confirm_against = Some(resolved);
+            }
+            Ok(false)
+        }
+    }
 }
 
 /// The criterion benches of the current tree alone: run, or collected with --no-run.
